@@ -1,0 +1,50 @@
+/* main: drsorch's entry point: global set-up (JSON allocator, locale-free C), then dispatch to the
+ * subcommand named by argv[1]. Uses cli, orch_json. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/orch_json.h"
+#include "core/orch_str.h"
+
+static const struct cli_command commands[] = {
+  {"serve", cli_serve, "run the engine: REST API and console"},
+  {"config", cli_config, "check a configuration file or show effective settings"},
+  {"version", cli_version, "print the version"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out) {
+  fprintf(out, "Usage: drsorch COMMAND [OPTIONS]\n\nDisaster-recovery orchestration for AWS Elastic Disaster Recovery.\n\nCommands:\n");
+  for (size_t i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\nRun 'drsorch COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv) {
+  orch_json_init();
+  if (argc < 2) {
+    usage(stderr);
+    return CLI_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return CLI_EXIT_OK;
+  }
+  if (strcmp(argv[1], "--version") == 0) return cli_version(1, argv);
+  for (size_t i = 0; i < NCOMMANDS; i++) {
+    if (strcmp(argv[1], commands[i].name) == 0) {
+      char name[64];
+      snprintf(name, sizeof name, "drsorch %s", commands[i].name);
+      argv[1] = name;
+      return commands[i].run(argc - 1, argv + 1);
+    }
+  }
+  const char *names[NCOMMANDS + 1];
+  for (size_t i = 0; i < NCOMMANDS; i++) names[i] = commands[i].name;
+  names[NCOMMANDS] = NULL;
+  const char *near = orch_str_nearest(argv[1], names);
+  if (near) fprintf(stderr, "drsorch: unknown command '%s'; did you mean '%s'?\n", argv[1], near);
+  else fprintf(stderr, "drsorch: unknown command '%s'\n", argv[1]);
+  usage(stderr);
+  return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `make bench`: run every benchmark binary in the release build; each prints its own figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build/release}
+cmake -S . -B "$build" -DORCH_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+found=0
+for b in "$build"/bench/bench_*; do
+  [ -x "$b" ] || continue
+  found=1
+  echo "== $(basename "$b")"
+  "$b"
+done
+[ "$found" = 1 ] || { echo "bench: no benchmarks built under $build/bench" >&2; exit 1; }
