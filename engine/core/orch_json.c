@@ -9,7 +9,17 @@
 #include "core/orch_alloc.h"
 #include "core/orch_str.h"
 
-void orch_json_init(void) { json_set_alloc_funcs(orch_malloc, orch_free); }
+/* jansson reports some failed allocations as syntax errors ("string or '}' expected"), so the
+ * allocator remembers, per thread, that one failed during the current parse. */
+static _Thread_local bool json_alloc_failed;
+
+static void *json_alloc(size_t n) {
+  void *p = orch_malloc(n);
+  if (!p) json_alloc_failed = true;
+  return p;
+}
+
+void orch_json_init(void) { json_set_alloc_funcs(json_alloc, orch_free); }
 
 const char *orch_json_type_name(const json_t *j) {
   if (!j) return "nothing";
@@ -80,9 +90,10 @@ json_t *orch_json_parse(const char *data, size_t len, size_t max_depth, struct o
     return NULL;
   }
   json_error_t jerr;
+  json_alloc_failed = false;
   json_t *j = json_loadb(data, len, JSON_DECODE_ANY, &jerr);
   if (!j) {
-    if (json_error_code(&jerr) == json_error_out_of_memory)
+    if (json_alloc_failed || json_error_code(&jerr) == json_error_out_of_memory)
       orch_error_set(err, ORCH_ENOMEM, "out of memory parsing JSON");
     else
       orch_error_set(err, ORCH_EPARSE, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);

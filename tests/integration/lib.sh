@@ -1,0 +1,36 @@
+# Shared helpers for the integration scripts: a scratch directory, assertions, and starting a server
+# on a free port (port 0) and reading back the address it logged. Sourced, not run.
+set -uo pipefail
+: "${DRSORCH:?DRSORCH must point at the drsorch binary (run through ctest)}"
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+failures=0
+checks=0
+ok() { checks=$((checks + 1)); }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*" >&2; }
+expect_eq() { if [ "$1" == "$2" ]; then ok; else fail "$3: expected '$2', got '$1'"; fi; }
+expect_match() { if printf '%s' "$1" | grep -qE -- "$2"; then ok; else fail "$3: '$1' does not match /$2/"; fi; }
+# JSON field through node (an independent parser): json_get '<json>' 'a.b.c'
+json_get() { node -e 'let v=JSON.parse(process.argv[1]);for(const k of process.argv[2].split("."))v=v?.[k];process.stdout.write(typeof v==="object"?JSON.stringify(v):String(v))' "$1" "$2"; }
+# start_serve LOGFILE ARGS...: starts drsorch serve on 127.0.0.1:0, sets ADDR.
+start_serve() {
+  local log=$1; shift
+  "$DRSORCH" serve --listen 127.0.0.1:0 "$@" >"$log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do
+    ADDR=$(grep -oE 'listening on http://[0-9.]+:[0-9]+' "$log" | head -1 | sed 's#listening on http://##')
+    [ -n "$ADDR" ] && return 0
+    sleep 0.05
+  done
+  echo "server did not start; log:" >&2; cat "$log" >&2
+  return 1
+}
+finish() {
+  echo "$((checks - failures)) passed, $failures failed"
+  [ "$failures" -eq 0 ]
+}
