@@ -1,0 +1,88 @@
+/* orch_store_sqlite_audit: the audit log in SQLite: append-only rows with an increasing id, listed
+ * newest first with exact-match filters and the id as cursor. Uses orch_store_sqlite_int. */
+#include <string.h>
+
+#include "store/orch_store_sqlite_int.h"
+
+#define AUDIT_COLS "id, at_ms, actor, action, target, details, request_id"
+
+static const char SQL_INSERT[] =
+  "INSERT INTO audit (at_ms, actor, action, target, details, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char SQL_LIST[] =
+  "SELECT " AUDIT_COLS " FROM audit WHERE (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR actor = ?2)"
+  " AND (?3 IS NULL OR action = ?3) AND (?4 IS NULL OR target = ?4) AND (?5 IS NULL OR at_ms >= ?5)"
+  " AND (?6 IS NULL OR at_ms < ?6) ORDER BY id DESC LIMIT ?7";
+
+int orch_store_sq_audit_append(void *ctx, const struct orch_store_audit *a, int64_t *id, struct orch_error *err) {
+  struct orch_store_sq_conn *c = orch_store_sq_writer(ctx);
+  struct orch_store_sq_bind b = {0};
+  sqlite3_stmt *st = NULL;
+  int rc = orch_store_sq_stmt(c, SQL_INSERT, &st, err);
+  if (rc) goto out;
+  orch_store_sq_bind_init(&b, c, st, err);
+  orch_store_sq_bind_int(&b, 1, a->at_ms);
+  orch_store_sq_bind_text(&b, 2, a->actor);
+  orch_store_sq_bind_text(&b, 3, a->action);
+  orch_store_sq_bind_opt_text(&b, 4, a->target);
+  orch_store_sq_bind_json(&b, 5, a->details, "details");
+  orch_store_sq_bind_opt_text(&b, 6, a->request_id);
+  if ((rc = b.rc)) goto out;
+  /* a single statement: its own (durable) transaction */
+  int src = sqlite3_step(st);
+  if (src != SQLITE_DONE) rc = orch_store_sq_err(c, src, "appending an audit entry", err);
+  else *id = sqlite3_last_insert_rowid(c->db);
+out:
+  orch_store_sq_done(st);
+  orch_store_sq_bind_free(&b);
+  orch_store_sq_unlock(c);
+  return rc;
+}
+
+static int audit_from_row(sqlite3_stmt *st, struct orch_store_audit *a, struct orch_error *err) {
+  int rc;
+  a->id = orch_store_sq_col_int(st, 0);
+  a->at_ms = orch_store_sq_col_int(st, 1);
+  if ((rc = orch_store_sq_col_str(st, 2, a->actor, sizeof a->actor, "actor", err)) ||
+      (rc = orch_store_sq_col_str(st, 3, a->action, sizeof a->action, "action", err)) ||
+      (rc = orch_store_sq_col_str(st, 4, a->target, sizeof a->target, "target", err)) ||
+      (rc = orch_store_sq_col_json(st, 5, &a->details, "details", err)))
+    return rc;
+  return orch_store_sq_col_str(st, 6, a->request_id, sizeof a->request_id, "request_id", err);
+}
+
+int orch_store_sq_audit_list(void *ctx, const struct orch_store_audit_filter *f, const struct orch_store_page *page,
+                             struct orch_store_audit_list *out, struct orch_error *err) {
+  struct orch_store_sq_conn *c = orch_store_sq_reader(ctx);
+  struct orch_store_sq_bind b;
+  sqlite3_stmt *st = NULL;
+  int64_t before = 0;
+  size_t cap = 0;
+  int rc = page->cursor ? orch_store_sq_cursor_int(page->cursor, &before, err) : 0;
+  if (rc || (rc = orch_store_sq_stmt(c, SQL_LIST, &st, err))) goto out;
+  orch_store_sq_bind_init(&b, c, st, err);
+  orch_store_sq_bind_opt_int(&b, 1, before);
+  orch_store_sq_bind_opt_text(&b, 2, f->actor);
+  orch_store_sq_bind_opt_text(&b, 3, f->action);
+  orch_store_sq_bind_opt_text(&b, 4, f->target);
+  orch_store_sq_bind_opt_int(&b, 5, f->from_ms);
+  orch_store_sq_bind_opt_int(&b, 6, f->to_ms);
+  orch_store_sq_bind_int(&b, 7, (int64_t)page->limit + 1);
+  if ((rc = b.rc)) goto out;
+  while ((rc = orch_store_sq_step_row(c, st, "listing the audit log", err)) == 1) {
+    if (out->count == page->limit) {
+      orch_store_sq_cursor_set_int(out->next_cursor, out->items[out->count - 1].id);
+      rc = 0;
+      break;
+    }
+    if ((rc = orch_store_items_reserve((void **)&out->items, &cap, out->count + 1, sizeof *out->items))) {
+      rc = orch_error_set(err, rc, "out of memory listing the audit log");
+      break;
+    }
+    if ((rc = audit_from_row(st, &out->items[out->count++], err))) break;
+  }
+out:
+  if (rc) orch_store_audit_list_release(out);
+  orch_store_sq_done(st);
+  orch_store_sq_unlock(c);
+  return rc;
+}

@@ -1,0 +1,182 @@
+/* orch_store_sqlite_schema: the SQLite schema as an ordered array of migrations and the code that
+ * applies the pending ones in one transaction, recorded in the schema_version table. How to add a
+ * migration: docs/store.md. Uses libsqlite3, orch_store_sqlite_int. */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/orch_store_sqlite_int.h"
+
+/* Append only: a released migration is never edited, only followed by a new one. */
+static const struct orch_store_sq_migration migrations[] = {
+  {
+    .version = 1,
+    .description = "protection groups, plans and versions, executions, event journal, audit log",
+    .sql =
+      "CREATE TABLE protection_groups ("
+      "  id TEXT PRIMARY KEY,"
+      "  name TEXT NOT NULL UNIQUE,"
+      "  account TEXT NOT NULL,"
+      "  region TEXT NOT NULL,"
+      "  selector TEXT NOT NULL,"          /* JSON */
+      "  launch_overrides TEXT,"           /* JSON or NULL */
+      "  created_ms INTEGER NOT NULL,"
+      "  updated_ms INTEGER NOT NULL);"
+      /* explicit members: the primary key makes a server belong to at most one group */
+      "CREATE TABLE group_servers ("
+      "  account TEXT NOT NULL,"
+      "  region TEXT NOT NULL,"
+      "  server_id TEXT NOT NULL,"
+      "  group_id TEXT NOT NULL REFERENCES protection_groups(id) ON DELETE CASCADE,"
+      "  PRIMARY KEY (account, region, server_id)) WITHOUT ROWID;"
+      "CREATE INDEX group_servers_group ON group_servers(group_id);"
+      "CREATE TABLE plans ("
+      "  id TEXT PRIMARY KEY,"
+      "  name TEXT NOT NULL UNIQUE,"
+      "  latest_version INTEGER NOT NULL,"
+      "  created_ms INTEGER NOT NULL,"
+      "  updated_ms INTEGER NOT NULL);"
+      "CREATE TABLE plan_versions ("
+      "  plan_id TEXT NOT NULL REFERENCES plans(id) ON DELETE CASCADE,"
+      "  version INTEGER NOT NULL CHECK (version >= 1),"
+      "  source TEXT NOT NULL,"
+      "  compiled TEXT NOT NULL,"          /* JSON */
+      "  author TEXT NOT NULL,"
+      "  created_ms INTEGER NOT NULL,"
+      "  PRIMARY KEY (plan_id, version)) WITHOUT ROWID;"
+      "CREATE TABLE executions ("
+      "  id TEXT PRIMARY KEY,"             /* UUIDv7: sorts by creation */
+      "  plan_id TEXT NOT NULL,"
+      "  plan_version INTEGER NOT NULL,"
+      "  mode TEXT NOT NULL CHECK (mode IN ('drill', 'recovery', 'dry-run')),"
+      "  status TEXT NOT NULL,"
+      "  started_by TEXT,"
+      "  created_ms INTEGER NOT NULL,"
+      "  started_ms INTEGER,"
+      "  ended_ms INTEGER,"                /* NULL while unfinished */
+      "  summary TEXT,"                    /* JSON or NULL */
+      "  FOREIGN KEY (plan_id, plan_version) REFERENCES plan_versions(plan_id, version) ON DELETE RESTRICT);"
+      "CREATE INDEX executions_plan ON executions(plan_id, id);"
+      "CREATE INDEX executions_unfinished ON executions(id) WHERE ended_ms IS NULL;"
+      "CREATE TABLE events ("
+      "  execution_id TEXT NOT NULL REFERENCES executions(id),"
+      "  seq INTEGER NOT NULL CHECK (seq >= 1),"
+      "  at_ms INTEGER NOT NULL,"
+      "  type TEXT NOT NULL,"
+      "  data TEXT,"                       /* JSON or NULL */
+      "  PRIMARY KEY (execution_id, seq)) WITHOUT ROWID;"
+      "CREATE TABLE audit ("
+      "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+      "  at_ms INTEGER NOT NULL,"
+      "  actor TEXT NOT NULL,"
+      "  action TEXT NOT NULL,"
+      "  target TEXT,"
+      "  details TEXT,"                    /* JSON or NULL */
+      "  request_id TEXT);"
+      "CREATE INDEX audit_at ON audit(at_ms);"
+      "CREATE INDEX audit_actor ON audit(actor, id);"
+      "CREATE INDEX audit_target ON audit(target, id);",
+  },
+};
+
+const struct orch_store_sq_migration *orch_store_sq_migrations(size_t *count) {
+  *count = sizeof migrations / sizeof migrations[0];
+  return migrations;
+}
+
+/* One integer from a one-row query (0 when it returns no row). */
+static int query_int(struct orch_store_sq_conn *c, const char *sql, int64_t *out, struct orch_error *err) {
+  sqlite3_stmt *st = NULL;
+  int src = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+  if (src == SQLITE_OK) src = sqlite3_step(st);
+  *out = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  if (src != SQLITE_ROW && src != SQLITE_DONE) return orch_store_sq_err(c, src, "reading the schema", err);
+  return 0;
+}
+
+static int run_sql(struct orch_store_sq_conn *c, const char *sql, const char *what, struct orch_error *err) {
+  char *msg = NULL;
+  int src = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+  if (src == SQLITE_OK) return 0;
+  int rc = orch_store_sq_err(c, src, what, err);
+  if (msg && err) orch_error_setc(err, rc, c->path, "%s: %s", what, msg);
+  sqlite3_free(msg);
+  return rc;
+}
+
+/* Refuse files that are SQLite but not ours: another application's id, or tables without our ledger. */
+static int check_ownership(struct orch_store_sq_conn *c, int64_t *app_id, struct orch_error *err) {
+  int64_t tables, ledger;
+  int rc = query_int(c, "PRAGMA application_id", app_id, err);
+  if (!rc) rc = query_int(c, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                          &tables, err);
+  if (!rc) rc = query_int(c, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'",
+                          &ledger, err);
+  if (rc) return rc;
+  if (*app_id != 0 && *app_id != ORCH_STORE_SQ_APPLICATION_ID)
+    return orch_error_setc(err, ORCH_ESTORE, c->path,
+                           "the file is another application's SQLite database (application_id 0x%llx), not drsorch's",
+                           (unsigned long long)*app_id);
+  if (tables > 0 && !ledger)
+    return orch_error_setc(err, ORCH_ESTORE, c->path,
+                           "the SQLite database holds %lld tables but no schema_version table: it is not drsorch's",
+                           (long long)tables);
+  return 0;
+}
+
+static int apply(struct orch_store_sq_conn *c, const struct orch_store_sq_migration *m, int64_t now_ms,
+                 struct orch_error *err) {
+  char what[160];
+  snprintf(what, sizeof what, "schema migration %d (%s)", m->version, m->description);
+  int rc = run_sql(c, m->sql, what, err);
+  if (rc) return rc;
+  sqlite3_stmt *st = NULL;
+  int src = sqlite3_prepare_v2(c->db, "INSERT INTO schema_version (version, description, applied_ms) VALUES (?, ?, ?)",
+                               -1, &st, NULL);
+  if (src == SQLITE_OK) src = sqlite3_bind_int(st, 1, m->version);
+  if (src == SQLITE_OK) src = sqlite3_bind_text(st, 2, m->description, -1, SQLITE_STATIC);
+  if (src == SQLITE_OK) src = sqlite3_bind_int64(st, 3, now_ms);
+  if (src == SQLITE_OK) src = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return src == SQLITE_DONE ? 0 : orch_store_sq_err(c, src, what, err);
+}
+
+int orch_store_sq_migrate(struct orch_store_sq_conn *c, const struct orch_store_sq_migration *migs, size_t n,
+                          int64_t now_ms, int *version, struct orch_error *err) {
+  int64_t app_id = 0, current = 0;
+  int rc;
+  for (size_t i = 0; i < n; i++)
+    if (migs[i].version != (int)i + 1)
+      return orch_error_set(err, ORCH_EINTERNAL, "migration %zu is numbered %d; migrations must be 1, 2, 3, ...", i,
+                            migs[i].version);
+  int latest = n ? migs[n - 1].version : 0;
+  /* BEGIN IMMEDIATE: two processes opening a new database at once migrate one after the other */
+  if ((rc = run_sql(c, "BEGIN IMMEDIATE", "starting the schema migration", err))) return rc;
+  if ((rc = check_ownership(c, &app_id, err))) goto fail;
+  if ((rc = run_sql(c,
+                    "CREATE TABLE IF NOT EXISTS schema_version ("
+                    "  version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_ms INTEGER NOT NULL)",
+                    "creating schema_version", err)))
+    goto fail;
+  if ((rc = query_int(c, "SELECT coalesce(max(version), 0) FROM schema_version", &current, err))) goto fail;
+  if (current > latest) {
+    rc = orch_error_setc(err, ORCH_EUNSUPPORTED, c->path,
+                         "the database has schema version %lld but this drsorch only knows up to %d: it was written "
+                         "by a newer drsorch; run that version (or restore a backup taken before the upgrade)",
+                         (long long)current, latest);
+    goto fail;
+  }
+  for (size_t i = (size_t)current; i < n; i++)
+    if ((rc = apply(c, &migs[i], now_ms, err))) goto fail;
+  if (app_id == 0) {
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d", ORCH_STORE_SQ_APPLICATION_ID);
+    if ((rc = run_sql(c, sql, "marking the database", err))) goto fail;
+  }
+  if ((rc = run_sql(c, "COMMIT", "committing the schema migration", err))) goto fail;
+  *version = current > latest ? (int)current : latest;
+  return 0;
+fail:
+  orch_store_sq_rollback(c);
+  return rc;
+}
