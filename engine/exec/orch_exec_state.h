@@ -1,0 +1,177 @@
+/* orch_exec_state: an execution's state as the reducer builds it from its journal: the execution, its
+ * waves, the servers of each wave, and the DRS jobs launched for them. The state is a pure fold of the
+ * journal (orch_exec_apply); nothing else writes it. Also the enums and their names as the journal,
+ * the API and reports spell them. Uses jansson, orch_core. */
+#ifndef ORCH_EXEC_STATE_H
+#define ORCH_EXEC_STATE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/orch_error.h"
+#include "core/orch_id.h"
+
+enum orch_exec_mode { ORCH_MODE_DRILL, ORCH_MODE_RECOVERY, ORCH_MODE_DRY_RUN };
+
+enum orch_exec_status {
+  ORCH_EXEC_PENDING,
+  ORCH_EXEC_PREFLIGHT,
+  ORCH_EXEC_RUNNING,
+  ORCH_EXEC_PAUSED,
+  ORCH_EXEC_COMPLETED,
+  ORCH_EXEC_PARTIAL,
+  ORCH_EXEC_FAILED,
+  ORCH_EXEC_CANCELLED,
+  ORCH_EXEC_CLEANING_UP,
+  ORCH_EXEC_CLEANED,
+};
+
+enum orch_wave_status {
+  ORCH_WAVE_PENDING,
+  ORCH_WAVE_WAITING, /* dependencies done; before-hook / approval / admission next */
+  ORCH_WAVE_AWAITING_APPROVAL,
+  ORCH_WAVE_LAUNCHING,  /* jobs requested, not all started */
+  ORCH_WAVE_RECOVERING, /* every job started; servers launching */
+  ORCH_WAVE_HOOKS,      /* servers final; after / on_failure hook running */
+  ORCH_WAVE_COMPLETED,
+  ORCH_WAVE_FAILED,
+  ORCH_WAVE_SKIPPED,
+  ORCH_WAVE_CANCELLED,
+};
+
+enum orch_failure_policy { ORCH_ON_FAILURE_FAIL, ORCH_ON_FAILURE_CONTINUE, ORCH_ON_FAILURE_RETRY };
+
+enum orch_job_status { ORCH_JOB_REQUESTED, ORCH_JOB_STARTED, ORCH_JOB_ENDED, ORCH_JOB_START_FAILED };
+
+/* Hook phases a wave can run; bit flags in orch_exec_wave.hooks. */
+enum orch_hook_kind { ORCH_HOOK_BEFORE = 1, ORCH_HOOK_AFTER = 2, ORCH_HOOK_ON_FAILURE = 4 };
+
+#define ORCH_EXEC_NAME_MAX 128
+#define ORCH_EXEC_AWS_ID_MAX 64
+
+struct orch_exec_server {
+  char id[ORCH_EXEC_AWS_ID_MAX];      /* source server id */
+  char hostname[256];
+  char account[16];
+  char region[32];
+  size_t wave;                        /* index into waves */
+  int attempt;                        /* wave attempt that last launched it; 0 = never */
+  char job_id[ORCH_EXEC_AWS_ID_MAX];
+  char launch_status[16];             /* "", REQUESTED, PENDING, IN_PROGRESS, LAUNCHED, FAILED, TERMINATED */
+  char recovery_instance_id[ORCH_EXEC_AWS_ID_MAX];
+  char ec2_instance_id[ORCH_EXEC_AWS_ID_MAX];
+  char ec2_state[24];
+  char private_ip[48];
+  char failure[256];                  /* why it failed, when it did */
+  int64_t requested_ms, launched_ms, hooks_passed_ms;
+};
+
+struct orch_exec_job {
+  size_t wave;
+  int attempt;
+  int chunk;                          /* a wave larger than the servers-per-job quota splits in chunks */
+  char account[16];
+  char region[32];
+  char tag[96];                       /* the drsorch:launch tag value: <execution>/<wave>/<attempt>/<chunk> */
+  char job_id[ORCH_EXEC_AWS_ID_MAX];  /* "" until JobStarted */
+  enum orch_job_status status;
+  size_t *servers;                    /* indices into servers */
+  size_t nservers;
+  int64_t requested_ms;
+};
+
+struct orch_exec_wave {
+  char name[ORCH_EXEC_NAME_MAX];
+  size_t *deps;                       /* indices of waves this one depends on */
+  size_t ndeps;
+  char *approval;                     /* gate prompt, NULL when none */
+  enum orch_failure_policy on_failure;
+  int retries;                        /* for ORCH_ON_FAILURE_RETRY */
+  unsigned hooks;                     /* ORCH_HOOK_* the plan defines for this wave */
+  enum orch_wave_status status;
+  int attempt;                        /* 0 before the first launch */
+  bool approved;
+  unsigned hooks_done;                /* ORCH_HOOK_* finished for the current attempt */
+  unsigned hooks_failed;              /* ... of which failed */
+  int hook_running;                   /* ORCH_HOOK_* running now, 0 when none */
+  json_t *hook_calls;                 /* the running hook's journal: [{seq, op, args_hash, result?}] */
+  char reason[256];                   /* why it failed / was skipped */
+  int64_t ready_ms, launch_ms, recovered_ms, completed_ms;
+};
+
+struct orch_exec_state {
+  char id[ORCH_ID_UUID_LEN + 1];
+  char plan_id[ORCH_ID_UUID_LEN + 1];
+  int64_t plan_version;
+  char plan_name[ORCH_EXEC_NAME_MAX];
+  enum orch_exec_mode mode;
+  enum orch_exec_status status;
+  enum orch_exec_status status_before_pause;
+  bool cancel_requested;
+  bool servers_resolved;
+  bool preflight_done;
+  bool preflight_ok;
+  char end_reason[256];
+  char notify_topic[256];
+  int64_t rto_target_ms;              /* 0 = none */
+  int64_t created_ms, started_ms, ended_ms, cleanup_after_ms;
+  int64_t seq;                        /* last event applied */
+  json_t *plan;                       /* the compiled plan snapshot (owned) */
+  struct orch_exec_wave *waves;
+  size_t nwaves;
+  struct orch_exec_server *servers;
+  size_t nservers;
+  struct orch_exec_job *jobs;
+  size_t njobs;
+  bool cleanup_hook_done;             /* plan-level cleanup hook finished (or there is none) */
+  bool cleanup_hook_running;
+  bool has_cleanup_hook;
+  json_t *cleanup_calls;              /* the cleanup hook's journal, as hook_calls */
+  bool terminate_requested;
+  char terminate_job_id[ORCH_EXEC_AWS_ID_MAX];
+  size_t warnings;                    /* w:expect failures recorded in a recovery */
+};
+
+/* One journal event as the reducer sees it (the store's record shape, borrowed). */
+struct orch_exec_event {
+  int64_t seq;
+  int64_t at_ms;
+  const char *type;
+  const json_t *data;
+};
+
+void orch_exec_state_init(struct orch_exec_state *st);
+/* Frees everything the state owns; the struct can be re-initialised. Accepts NULL. */
+void orch_exec_state_release(struct orch_exec_state *st);
+
+/* Apply one event. Events must come in seq order (seq = st->seq + 1). An event that does not fit the
+ * state (unknown wave, wrong type of data, a transition the lifecycle forbids) is ORCH_EVALIDATION
+ * naming the event seq and field: a journal is never applied half-understood. */
+int orch_exec_apply(struct orch_exec_state *st, const struct orch_exec_event *ev, struct orch_error *err)
+    ORCH_MUST_CHECK;
+
+/* Names as the journal and API spell them, and back. Parse returns -1 for an unknown name. */
+const char *orch_exec_mode_name(enum orch_exec_mode m);
+const char *orch_exec_status_name(enum orch_exec_status s);
+const char *orch_wave_status_name(enum orch_wave_status s);
+const char *orch_failure_policy_name(enum orch_failure_policy p);
+int orch_exec_mode_parse(const char *s);
+int orch_exec_status_parse(const char *s);
+int orch_wave_status_parse(const char *s);
+
+bool orch_exec_status_final(enum orch_exec_status s);  /* COMPLETED..CANCELLED, CLEANED */
+bool orch_wave_status_final(enum orch_wave_status s);  /* COMPLETED, FAILED, SKIPPED, CANCELLED */
+bool orch_exec_server_final(const struct orch_exec_server *s); /* LAUNCHED or FAILED or TERMINATED */
+
+/* Lookups; -1 when absent. */
+long orch_exec_wave_index(const struct orch_exec_state *st, const char *name);
+long orch_exec_server_index(const struct orch_exec_state *st, const char *id);
+long orch_exec_job_index_by_tag(const struct orch_exec_state *st, const char *tag);
+long orch_exec_job_index_by_id(const struct orch_exec_state *st, const char *job_id);
+
+/* The state as JSON for the API, reports and `executions show`. Caller owns the result. */
+json_t *orch_exec_state_json(const struct orch_exec_state *st);
+
+#endif
