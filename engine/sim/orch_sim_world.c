@@ -129,6 +129,7 @@ static void automation_free(struct orch_sim_automation *a) {
 static void instance_free(struct orch_sim_instance *in) {
   if (!in) return;
   json_decref(in->tags);
+  json_decref(in->rtags);
   orch_free(in);
 }
 

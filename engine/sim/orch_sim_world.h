@@ -131,6 +131,7 @@ struct orch_sim_pserver {
   int instance; /* index into env->instances, -1 */
   int64_t t_snap_start, t_snap_end, t_conv_start, t_conv_end, t_launch_start, t_done;
   bool failed;
+  bool fail_at_snapshot; /* not ready for recovery: fails before conversion */
   bool new_snapshot;
   char *fail_reason;
   char conversion_id[24];
@@ -164,7 +165,8 @@ struct orch_sim_instance {
   char image_id[32];
   char sg_ids[4][32];
   int nsg;
-  json_t *tags;
+  json_t *tags;  /* EC2 tags */
+  json_t *rtags; /* DRS tags of the recovery instance (TagResource) */
   int64_t pit_ms; /* the point-in-time snapshot it was launched from */
   /* failback */
   char failback_state[48];

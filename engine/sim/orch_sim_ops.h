@@ -1,0 +1,69 @@
+/* orch_sim_ops: the contract between the simulator's front (wire protocols, SigV4, faults) and its
+ * service handlers: a call context (world, the caller's account+region, sim time), the handler
+ * signature (model-shaped JSON in, model-shaped JSON out, or an AWS error), the per-service handler
+ * tables, and helpers every handler uses (errors, pagination, filters). Uses orch_sim_world,
+ * orch_aws_error, jansson. */
+#ifndef ORCH_SIM_OPS_H
+#define ORCH_SIM_OPS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "aws/orch_aws_error.h"
+#include "core/orch_error.h"
+#include "sim/orch_sim_world.h"
+
+/* One call, as the front hands it to a handler. */
+struct orch_sim_call {
+  struct orch_sim_world *w;
+  struct orch_sim_env *env;                /* the caller's account + the signing region */
+  const struct orch_sim_credential *cred;  /* the verified caller */
+  int64_t now;                             /* sim time of the call */
+  /* Extra members of a rest-json error body (quotaCode, resourceId...): a handler may set an object
+   * here when it fails; the front merges it into the error it writes. The front owns it. */
+  json_t *error_fields;
+};
+
+/* A handler reads `in` (never NULL; {} when the request had no body) and sets *out (an object the front
+ * owns) or fails: returns ORCH_EAWS with `aerr` filled (code, message, http_status), or another negative
+ * code for an internal failure (the front answers InternalServerError). */
+typedef int (*orch_sim_handler)(struct orch_sim_call *c, const json_t *in, json_t **out,
+                                struct orch_aws_error *aerr);
+
+struct orch_sim_op {
+  const char *name; /* model operation name */
+  orch_sim_handler fn;
+};
+
+/* NULL-terminated tables, one per service. */
+extern const struct orch_sim_op orch_sim_drs_ops[];
+extern const struct orch_sim_op orch_sim_ec2_ops[];
+extern const struct orch_sim_op orch_sim_ssm_ops[];
+extern const struct orch_sim_op orch_sim_sns_ops[];
+extern const struct orch_sim_op orch_sim_sts_ops[];
+extern const struct orch_sim_op orch_sim_quotas_ops[];
+
+/* The handler for `service` (signing name: "drs", "ec2", "ssm", "sns", "sts", "servicequotas") and
+ * operation, or NULL. */
+orch_sim_handler orch_sim_ops_find(const char *service, const char *operation);
+
+/* Fill `aerr` and return ORCH_EAWS. */
+int orch_sim_fail(struct orch_aws_error *aerr, int status, const char *code, const char *fmt, ...)
+    ORCH_PRINTF(4, 5);
+
+/* Pagination over an index space: `token` (NULL or "") is the opaque NextToken the previous page gave.
+ * Decodes into *start; a token this simulator did not issue is an error (fills aerr with `bad_code`,
+ * status 400). */
+int orch_sim_page_start(const char *token, size_t *start, const char *bad_code, struct orch_aws_error *aerr)
+    ORCH_MUST_CHECK;
+/* Set `key` of `out` to the token for resuming at `next` (a string). */
+int orch_sim_page_token(json_t *out, const char *key, size_t next) ORCH_MUST_CHECK;
+
+/* Is `s` one of the strings of JSON array `arr`? (NULL arr: yes) */
+bool orch_sim_in_list(const json_t *arr, const char *s);
+/* The string member `key` of `in`, or NULL. */
+const char *orch_sim_str(const json_t *in, const char *key);
+/* An ISO-8601 string of `ms` as a new JSON string. */
+json_t *orch_sim_time_json(int64_t ms);
+
+#endif
