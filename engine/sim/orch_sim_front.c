@@ -1,0 +1,251 @@
+/* orch_sim_front: one AWS request through the simulator: which service (SigV4 scope, else the request's
+ * shape), SigV4 verification against the world's credentials (errors as each protocol writes them),
+ * protocol decoding, the call record, faults (throttling, errors, latency), the handler under the world
+ * mutex, and the protocol response. Uses orch_sigv4, orch_aws_proto, orch_aws_model, orch_sim_ops,
+ * orch_sim_faults, orch_clock. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "aws/orch_aws_model.h"
+#include "aws/orch_aws_proto.h"
+#include "core/orch_json.h"
+#include "core/orch_log.h"
+#include "core/orch_str.h"
+#include "core/orch_time.h"
+#include "sim/orch_sim_int.h"
+#include "sim/orch_sim_ops.h"
+
+/* Signing names the simulator answers, and their model names. */
+static const struct {
+  const char *signing, *model;
+  const char *throttle_code;
+  int throttle_status;
+  const char *internal_code;
+} services[] = {
+    {"drs", "drs", "ThrottlingException", 429, "InternalServerException"},
+    {"ec2", "ec2", "RequestLimitExceeded", 503, "InternalError"},
+    {"ssm", "ssm", "ThrottlingException", 400, "InternalServerError"},
+    {"sns", "sns", "Throttled", 429, "InternalError"},
+    {"sts", "sts", "Throttling", 400, "InternalFailure"},
+    {"servicequotas", "service-quotas", "TooManyRequestsException", 400, "ServiceException"},
+};
+#define NSERVICES (sizeof services / sizeof services[0])
+
+static int service_index(const char *signing) {
+  for (size_t i = 0; i < NSERVICES; i++)
+    if (strcmp(services[i].signing, signing) == 0) return (int)i;
+  return -1;
+}
+
+/* Without a usable signature: guess the service from the request, to answer in its protocol. */
+static int guess_service(const struct orch_http_request *req) {
+  const char *target = orch_http_headers_get(&req->headers, "X-Amz-Target");
+  if (target) {
+    if (orch_str_starts_with(target, "AmazonSSM")) return service_index("ssm");
+    if (orch_str_starts_with(target, "ServiceQuotas")) return service_index("servicequotas");
+  }
+  const char *body = orch_buf_cstr(&req->body);
+  const char *q = req->query ? req->query : "";
+  if (strstr(body, "Action=") || strstr(q, "Action=")) {
+    if (strstr(body, "Version=2010-03-31") || strstr(q, "Version=2010-03-31")) return service_index("sns");
+    if (strstr(body, "Version=2011-06-15") || strstr(q, "Version=2011-06-15")) return service_index("sts");
+    return service_index("ec2");
+  }
+  return service_index("drs");
+}
+
+struct lookup_ctx {
+  struct orch_sim *sim;
+};
+
+static int lookup_secret(void *ctx, const char *akid, struct orch_buf *secret, struct orch_buf *token) {
+  struct lookup_ctx *l = ctx;
+  int rc = ORCH_ENOTFOUND;
+  pthread_mutex_lock(&l->sim->mu);
+  const struct orch_sim_credential *c = orch_sim_world_credential(l->sim->world, akid);
+  if (c) {
+    rc = orch_buf_puts(secret, c->secret);
+    if (!rc && c->session_token) rc = orch_buf_puts(token, c->session_token);
+  }
+  pthread_mutex_unlock(&l->sim->mu);
+  return rc;
+}
+
+/* The error each protocol family returns for a failed authentication. */
+static void auth_error(int svc, int code, const char *detail, struct orch_aws_error *aerr) {
+  enum { REST_JSON_OR_JSON, QUERY, EC2 } fam =
+      strcmp(services[svc].signing, "ec2") == 0 ? EC2
+      : (strcmp(services[svc].signing, "sns") == 0 || strcmp(services[svc].signing, "sts") == 0) ? QUERY
+                                                                                                    : REST_JSON_OR_JSON;
+  static const char mismatch[] =
+      "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access "
+      "Key and signing method. Consult the service documentation for details.";
+  static const char badtoken[] = "The security token included in the request is invalid.";
+  switch (code) {
+    case ORCH_ECREDS:
+      if (fam == EC2) orch_sim_fail(aerr, 401, "AuthFailure", "AWS was not able to validate the provided access credentials");
+      else if (fam == QUERY) orch_sim_fail(aerr, 403, "InvalidClientTokenId", badtoken);
+      else orch_sim_fail(aerr, 403, "UnrecognizedClientException", badtoken);
+      break;
+    case ORCH_ESIGNATURE:
+      if (fam == REST_JSON_OR_JSON) orch_sim_fail(aerr, 403, "InvalidSignatureException", mismatch);
+      else orch_sim_fail(aerr, 403, "SignatureDoesNotMatch", mismatch);
+      break;
+    case ORCH_ERANGE:
+      if (fam == EC2) orch_sim_fail(aerr, 400, "RequestExpired", "Request has expired. %s", detail);
+      else if (fam == QUERY) orch_sim_fail(aerr, 403, "SignatureDoesNotMatch", "Signature expired: %s", detail);
+      else orch_sim_fail(aerr, 403, "InvalidSignatureException", "Signature expired: %s", detail);
+      break;
+    default:
+      if (fam == EC2) orch_sim_fail(aerr, 401, "AuthFailure", "%s", detail);
+      else if (fam == QUERY) orch_sim_fail(aerr, 403, "IncompleteSignature", "%s", detail);
+      else orch_sim_fail(aerr, 403, "IncompleteSignatureException", "%s", detail);
+      break;
+  }
+}
+
+/* For rest-json: add the handler's extra error members (quotaCode, resourceId...) to the body. */
+static void merge_error_fields(struct orch_http_response *resp, const json_t *fields) {
+  if (!fields || !json_is_object(fields)) return;
+  json_t *body = orch_json_parse(orch_buf_cstr(&resp->body), resp->body.len, 0, NULL);
+  if (!json_is_object(body)) {
+    json_decref(body);
+    return;
+  }
+  const char *k;
+  json_t *v;
+  json_object_foreach(orch_sim_json_mut(fields), k, v) {
+    if (!json_object_get(body, k)) json_object_set(body, k, v);
+  }
+  struct orch_buf b = ORCH_BUF_INIT(0);
+  if (orch_json_dump(&b, body, JSON_COMPACT) == 0) {
+    char clen[32];
+    orch_buf_free(&resp->body);
+    resp->body = b;
+    snprintf(clen, sizeof clen, "%zu", b.len);
+    if (orch_http_headers_get(&resp->headers, "Content-Length") &&
+        orch_http_headers_set(&resp->headers, "Content-Length", clen))
+      orch_log_warn("sim: out of memory fixing Content-Length");
+  } else {
+    orch_buf_free(&b);
+  }
+  json_decref(body);
+}
+
+static int write_error(const struct orch_aws_service *model, struct orch_aws_error *aerr, const json_t *fields,
+                       struct orch_http_response *resp) {
+  struct orch_error e = {0};
+  if (!aerr->request_id[0]) {
+    struct orch_sim_rng r;
+    orch_sim_rng_seed(&r, (uint64_t)orch_clock_mono_ns(orch_clock_real()));
+    char id[37];
+    orch_sim_rng_uuid(&r, id);
+    snprintf(aerr->request_id, sizeof aerr->request_id, "%s", id);
+  }
+  int rc = orch_aws_proto_build_error(model, aerr, resp, &e);
+  if (rc) {
+    orch_log_error("sim: cannot write %s error: %s", aerr->code, e.message);
+    return rc;
+  }
+  if (orch_aws_service_protocol(model) == ORCH_AWS_PROTO_REST_JSON) merge_error_fields(resp, fields);
+  return 0;
+}
+
+static void sleep_ms(int64_t ms) {
+  if (ms <= 0) return;
+  struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+  while (nanosleep(&ts, &ts) != 0) {
+  }
+}
+
+int orch_sim_front_handle(struct orch_sim *sim, const struct orch_http_request *req, struct orch_http_response *resp) {
+  struct orch_aws_error aerr = {.retry_after_ms = -1};
+  struct orch_sigv4_verified who = {0};
+  struct orch_error verr = {0};
+  struct lookup_ctx lctx = {.sim = sim};
+  struct orch_sigv4_verify_params vp = {.lookup = lookup_secret, .lookup_ctx = &lctx,
+                                        .now_ms = orch_clock_now_ms(orch_clock_real()), .cache = sim->sigcache};
+  const struct orch_aws_operation *op = NULL;
+  json_t *input = NULL, *output = NULL, *fields = NULL;
+  int rc = 0;
+
+  int vrc = orch_sigv4_verify(req, &vp, &who, &verr);
+  int svc = who.service[0] ? service_index(who.service) : -1;
+  if (svc < 0) svc = guess_service(req);
+  const struct orch_aws_service *model = orch_aws_model_service(services[svc].model);
+  if (!model) {
+    orch_log_error("sim: service model %s is not embedded", services[svc].model);
+    return ORCH_EINTERNAL;
+  }
+  if (vrc) {
+    auth_error(svc, vrc, verr.message, &aerr);
+    return write_error(model, &aerr, NULL, resp);
+  }
+  if (who.service[0] && service_index(who.service) < 0) {
+    orch_sim_fail(&aerr, 400, "UnknownServiceException", "The simulator does not offer service '%s'", who.service);
+    return write_error(model, &aerr, NULL, resp);
+  }
+  if (orch_aws_proto_parse_request(model, req, &op, &input, &aerr)) return write_error(model, &aerr, NULL, resp);
+  if (!input && !(input = json_object())) return ORCH_ENOMEM;
+  const char *opname = orch_aws_operation_name(op);
+  orch_sim_handler fn = orch_sim_ops_find(services[svc].signing, opname);
+
+  pthread_mutex_lock(&sim->mu);
+  struct orch_sim_world *w = sim->world;
+  const struct orch_sim_credential *cred = orch_sim_world_credential(w, who.access_key_id);
+  struct orch_sim_op_fault f = orch_sim_faults_lookup(&w->faults, services[svc].signing, opname);
+  orch_sim_calls_count(&w->calls, services[svc].signing, opname, "calls");
+  bool throttled = orch_sim_rng_chance(&w->fault_rng, f.throttle);
+  bool failed = !throttled && orch_sim_rng_chance(&w->fault_rng, f.error);
+  if (throttled) {
+    orch_sim_calls_count(&w->calls, services[svc].signing, opname, "throttled");
+    orch_sim_fail(&aerr, services[svc].throttle_status, services[svc].throttle_code, "Rate exceeded");
+    aerr.throttling = true;
+    aerr.retry_after_ms = strcmp(services[svc].signing, "drs") == 0 ? 1000 : -1;
+    if (strcmp(services[svc].signing, "drs") == 0) {
+      fields = json_pack("{s:s, s:s}", "serviceCode", "drs", "retryAfterSeconds", "1");
+    }
+    rc = ORCH_EAWS;
+  } else if (failed) {
+    orch_sim_calls_count(&w->calls, services[svc].signing, opname, "errors");
+    orch_sim_fail(&aerr, 500, services[svc].internal_code, "Simulated internal error");
+    rc = ORCH_EAWS;
+  } else if (!fn || !cred) {
+    orch_sim_fail(&aerr, 400, strcmp(services[svc].signing, "ec2") == 0 ? "InvalidAction" : "UnknownOperationException",
+                  "The simulator does not implement %s:%s", services[svc].signing, opname);
+    rc = ORCH_EAWS;
+  } else {
+    struct orch_sim_env *env = orch_sim_world_env(w, cred->account, who.region);
+    struct orch_sim_call call = {.w = w, .env = env, .cred = cred, .now = orch_clock_now_ms(orch_vclock_clock(sim->vclock))};
+    if (!env) {
+      rc = orch_sim_fail(&aerr, 500, services[svc].internal_code, "out of memory");
+    } else {
+      rc = fn(&call, input, &output, &aerr);
+      if (rc && rc != ORCH_EAWS) rc = orch_sim_fail(&aerr, 500, services[svc].internal_code, "Internal error");
+      fields = call.error_fields;
+    }
+  }
+  pthread_mutex_unlock(&sim->mu);
+  sleep_ms(f.latency_ms);
+
+  if (rc == ORCH_EAWS) {
+    rc = write_error(model, &aerr, fields, resp);
+  } else {
+    struct orch_error e = {0};
+    rc = orch_aws_proto_build_response(op, output, resp, &e);
+    if (rc) {
+      /* A handler answer the model rejects is a simulator bug: say so loudly, answer 500. */
+      orch_log_error("sim: %s:%s response does not fit the model: %s (%s)", services[svc].signing, opname, e.message,
+                     e.context);
+      orch_sim_fail(&aerr, 500, services[svc].internal_code, "simulator response invalid: %s", e.message);
+      orch_http_headers_free(&resp->headers);
+      orch_buf_reset(&resp->body);
+      rc = write_error(model, &aerr, NULL, resp);
+    }
+  }
+  json_decref(input);
+  json_decref(output);
+  json_decref(fields);
+  return rc;
+}
