@@ -46,9 +46,17 @@ const char *orch_aws_service_api_version(const struct orch_aws_service *svc);
 const char *orch_aws_service_target_prefix(const struct orch_aws_service *svc); /* JSON protocol */
 const char *orch_aws_service_json_version(const struct orch_aws_service *svc);  /* "1.0" / "1.1" */
 const char *orch_aws_service_xml_namespace(const struct orch_aws_service *svc); /* query/ec2 */
+/* Added after the first draft (backward compatible): serviceId ("Service Quotas"; AWS_ENDPOINT_URL_<ID>
+ * derives from it) and the global endpoint some services name ("sts.amazonaws.com"), or NULL. */
+const char *orch_aws_service_id(const struct orch_aws_service *svc);
+const char *orch_aws_service_global_endpoint(const struct orch_aws_service *svc);
 
 const char *orch_aws_operation_name(const struct orch_aws_operation *op);
 const struct orch_aws_service *orch_aws_operation_service(const struct orch_aws_operation *op);
+/* The model's authtype ("none" for operations sent unsigned, e.g. sts AssumeRoleWithWebIdentity), or
+ * NULL for SigV4; and endpoint.hostPrefix ("data-"), or NULL. */
+const char *orch_aws_operation_auth_type(const struct orch_aws_operation *op);
+const char *orch_aws_operation_host_prefix(const struct orch_aws_operation *op);
 
 /* Pagination from the model's paginators: NULL-terminated lists of input/output token member paths
  * and result keys, and the limit member (NULL when none). Returns false when the operation does not

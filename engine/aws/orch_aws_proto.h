@@ -43,4 +43,17 @@ int orch_aws_proto_build_response(const struct orch_aws_operation *op, const jso
 int orch_aws_proto_build_error(const struct orch_aws_service *svc, const struct orch_aws_error *aerr,
                                struct orch_http_response *resp, struct orch_error *err) ORCH_MUST_CHECK;
 
+/* Added after the first draft (backward compatible).
+ * Client: the modeled members of an error response (DRS ConflictException's conflictingItems,
+ * ValidationException's fieldList, ...), as our JSON in `*details` (caller owns; an empty object when
+ * the error is not modeled). Call it on a response parse_response turned into ORCH_EAWS.
+ * Server: build_error plus those modeled members (`details` may be NULL). Both take the request id from
+ * aerr->request_id, else from an x-amzn-RequestId header already on `resp`, else make a UUID; the same
+ * rule gives build_response its request id (query/ec2 bodies carry it too). */
+int orch_aws_proto_parse_error_details(const struct orch_aws_operation *op, const struct orch_http_response *resp,
+                                       json_t **details, struct orch_error *err) ORCH_MUST_CHECK;
+int orch_aws_proto_build_error_ex(const struct orch_aws_service *svc, const struct orch_aws_error *aerr,
+                                  const json_t *details, struct orch_http_response *resp, struct orch_error *err)
+    ORCH_MUST_CHECK;
+
 #endif
