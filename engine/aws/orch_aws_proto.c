@@ -260,3 +260,43 @@ int orch_aws_proto_build_error(const struct orch_aws_service *svc, const struct 
                                struct orch_http_response *resp, struct orch_error *err) {
   return orch_aws_proto_build_error_ex(svc, aerr, NULL, resp, err);
 }
+
+int orch_aws_proto_host_prefix(const struct orch_aws_operation *op, const json_t *input, char *out, size_t outsz,
+                               struct orch_error *err) {
+  struct orch_buf b = ORCH_BUF_INIT(256);
+  int rc = 0;
+  const char *p = op->host_prefix ? op->host_prefix : "";
+  while (*p && !rc) {
+    if (*p != '{') {
+      rc = orch_buf_putc(&b, *p++);
+      continue;
+    }
+    const char *close = strchr(p, '}');
+    if (!close) {
+      rc = orch_error_setc(err, ORCH_EPARSE, op->name, "unterminated label in hostPrefix '%s'", op->host_prefix);
+      goto out;
+    }
+    char name[128];
+    snprintf(name, sizeof name, "%.*s", (int)(close - p - 1), p + 1);
+    const char *v = json_string_value(json_object_get(input, name));
+    if (!v || !*v) {
+      rc = orch_error_setc(err, ORCH_EVALIDATION, name, "%s needs '%s' for its endpoint host", op->name, name);
+      goto out;
+    }
+    for (const char *c = v; *c; c++)
+      if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-')) {
+        rc = orch_error_setc(err, ORCH_EVALIDATION, name, "'%s' is not a valid host label", v);
+        goto out;
+      }
+    rc = orch_buf_puts(&b, v);
+    p = close + 1;
+  }
+  if (rc) {
+    rc = orch_error_set(err, rc, "host prefix too long");
+    goto out;
+  }
+  snprintf(out, outsz, "%s", orch_buf_cstr(&b));
+out:
+  orch_buf_free(&b);
+  return rc;
+}

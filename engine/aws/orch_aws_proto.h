@@ -55,5 +55,10 @@ int orch_aws_proto_parse_error_details(const struct orch_aws_operation *op, cons
 int orch_aws_proto_build_error_ex(const struct orch_aws_service *svc, const struct orch_aws_error *aerr,
                                   const json_t *details, struct orch_http_response *resp, struct orch_error *err)
     ORCH_MUST_CHECK;
+/* Client: the prefix an operation puts before the endpoint host (its model's endpoint.hostPrefix, with
+ * {labels} filled from the input's hostLabel members), e.g. "foo.bar."; "" for nearly every operation.
+ * None of the operations in operations.txt has one today. */
+int orch_aws_proto_host_prefix(const struct orch_aws_operation *op, const json_t *input, char *out, size_t outsz,
+                               struct orch_error *err) ORCH_MUST_CHECK;
 
 #endif

@@ -33,7 +33,7 @@ static inline json_t *orch_aws_json_ref(const json_t *j) { return json_incref(or
 const struct orch_aws_member *orch_aws_walk_next(const struct orch_aws_shape *s, const json_t *obj, size_t *i,
                                                  const json_t **value);
 /* Wire names. JSON bodies and query: locationName or the member name; ec2 query: queryName, else
- * locationName with its first letter upper-cased, else the member name; XML elements: locationName or
+ * locationName or the member name with its first letter upper-cased; XML elements: locationName or
  * `dflt`. `buf` (at least 128 bytes) backs the ec2 upper-cased copy. */
 const char *orch_aws_walk_json_name(const struct orch_aws_member *m);
 const char *orch_aws_walk_ec2_name(const struct orch_aws_member *m, char *buf, size_t bufsz);

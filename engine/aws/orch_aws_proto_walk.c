@@ -36,8 +36,7 @@ const char *orch_aws_walk_json_name(const struct orch_aws_member *m) {
 
 const char *orch_aws_walk_ec2_name(const struct orch_aws_member *m, char *buf, size_t bufsz) {
   if (m->query_name) return m->query_name;
-  if (!m->location_name) return m->name;
-  snprintf(buf, bufsz, "%s", m->location_name);
+  snprintf(buf, bufsz, "%s", m->location_name ? m->location_name : m->name);
   buf[0] = (char)toupper((unsigned char)buf[0]);
   return buf;
 }

@@ -277,6 +277,11 @@ int orch_aws_xml_parse_error(const struct orch_aws_service *svc, const struct or
 int orch_aws_xml_parse_response(const struct orch_aws_operation *op, const struct orch_http_response *resp,
                                 json_t **output, struct orch_aws_error *aerr, struct orch_error *err) {
   xmlDoc *doc = NULL;
+  if (orch_str_trim((struct orch_strview){orch_buf_cstr(&resp->body), resp->body.len}).n == 0) {
+    /* An empty 200: nothing to read (operations without output answer so). */
+    *output = json_object();
+    return *output ? 0 : OOM(err);
+  }
   int rc = xml_parse(&resp->body, orch_http_headers_get(&resp->headers, "Content-Type"), "response body", &doc, err);
   if (rc) {
     orch_error_prefix(err, "%s response", op->name);
@@ -299,10 +304,13 @@ int orch_aws_xml_parse_response(const struct orch_aws_operation *op, const struc
   } else {
     const xmlNode *start = root;
     if (orch_aws_service_protocol(op->svc) == ORCH_AWS_PROTO_QUERY) {
-      char wrapper[256];
-      snprintf(wrapper, sizeof wrapper, "%s",
-               op->output.result_wrapper ? op->output.result_wrapper : "");
-      start = op->output.result_wrapper ? child(root, wrapper) : root;
+      /* <OpResponse><OpResult>: the model names the wrapper (resultWrapper); without one, the
+       * conventional name is used when present. */
+      char wrapper[300];
+      snprintf(wrapper, sizeof wrapper, "%s", op->output.result_wrapper ? op->output.result_wrapper : "");
+      if (!wrapper[0]) snprintf(wrapper, sizeof wrapper, "%sResult", op->name);
+      start = child(root, wrapper);
+      if (!start && !op->output.result_wrapper) start = root;
     }
     if (start) rc = xdecode_struct(&r, start, op->output.shape, output);
     else if (!(*output = json_object())) rc = OOM(err);
