@@ -105,51 +105,14 @@ static void auth_error(int svc, int code, const char *detail, struct orch_aws_er
   }
 }
 
-/* For rest-json: add the handler's extra error members (quotaCode, resourceId...) to the body. */
-static void merge_error_fields(struct orch_http_response *resp, const json_t *fields) {
-  if (!fields || !json_is_object(fields)) return;
-  json_t *body = orch_json_parse(orch_buf_cstr(&resp->body), resp->body.len, 0, NULL);
-  if (!json_is_object(body)) {
-    json_decref(body);
-    return;
-  }
-  const char *k;
-  json_t *v;
-  json_object_foreach(orch_sim_json_mut(fields), k, v) {
-    if (!json_object_get(body, k)) json_object_set(body, k, v);
-  }
-  struct orch_buf b = ORCH_BUF_INIT(0);
-  if (orch_json_dump(&b, body, JSON_COMPACT) == 0) {
-    char clen[32];
-    orch_buf_free(&resp->body);
-    resp->body = b;
-    snprintf(clen, sizeof clen, "%zu", b.len);
-    if (orch_http_headers_get(&resp->headers, "Content-Length") &&
-        orch_http_headers_set(&resp->headers, "Content-Length", clen))
-      orch_log_warn("sim: out of memory fixing Content-Length");
-  } else {
-    orch_buf_free(&b);
-  }
-  json_decref(body);
-}
-
+/* The error in the service's protocol, with the handler's modeled extra members (quotaCode,
+ * resourceId...) when it set any. */
 static int write_error(const struct orch_aws_service *model, struct orch_aws_error *aerr, const json_t *fields,
                        struct orch_http_response *resp) {
   struct orch_error e = {0};
-  if (!aerr->request_id[0]) {
-    struct orch_sim_rng r;
-    orch_sim_rng_seed(&r, (uint64_t)orch_clock_mono_ns(orch_clock_real()));
-    char id[37];
-    orch_sim_rng_uuid(&r, id);
-    snprintf(aerr->request_id, sizeof aerr->request_id, "%s", id);
-  }
-  int rc = orch_aws_proto_build_error(model, aerr, resp, &e);
-  if (rc) {
-    orch_log_error("sim: cannot write %s error: %s", aerr->code, e.message);
-    return rc;
-  }
-  if (orch_aws_service_protocol(model) == ORCH_AWS_PROTO_REST_JSON) merge_error_fields(resp, fields);
-  return 0;
+  int rc = orch_aws_proto_build_error_ex(model, aerr, fields, resp, &e);
+  if (rc) orch_log_error("sim: cannot write %s error: %s", aerr->code, e.message);
+  return rc;
 }
 
 static void sleep_ms(int64_t ms) {
