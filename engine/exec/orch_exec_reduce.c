@@ -115,7 +115,7 @@ static int link_deps(struct orch_exec_state *st, struct rd *r, const json_t *spe
 }
 
 static int on_created(struct orch_exec_state *st, struct rd *r) {
-  if (st->nwaves || st->id[0]) return bad(r, "%s: execution already created", "ExecutionCreated");
+  if (st->seq != 0) return bad(r, "%s: execution already created", "ExecutionCreated");
   const char *id = NULL, *plan_id = "", *plan_name = "", *mode = NULL, *topic = "";
   long long version = 0, rto = 0;
   json_t *waves = NULL, *plan = NULL;
@@ -490,7 +490,9 @@ static int on_wave_retry(struct orch_exec_state *st, struct rd *r) {
   size_t widx = 0;
   int rc = get_wave(st, r, &w, &widx);
   if (rc) return rc;
-  if (w->status == ORCH_WAVE_COMPLETED || w->status == ORCH_WAVE_PENDING || w->status == ORCH_WAVE_SKIPPED)
+  if (st->ended_ms) return bad(r, "%s: the execution has ended", "WaveRetry");
+  if (w->status == ORCH_WAVE_COMPLETED || w->status == ORCH_WAVE_PENDING || w->status == ORCH_WAVE_SKIPPED ||
+      w->status == ORCH_WAVE_CANCELLED)
     return bad(r, "wave is %s: nothing to retry", orch_wave_status_name(w->status));
   /* Only the failed servers go again; the launched ones keep their instances. */
   w->status = ORCH_WAVE_WAITING;
@@ -500,7 +502,6 @@ static int on_wave_retry(struct orch_exec_state *st, struct rd *r) {
   w->reason[0] = '\0';
   w->completed_ms = 0;
   w->recovered_ms = 0;
-  if (orch_exec_status_final(st->status) && !st->ended_ms) st->status = ORCH_EXEC_RUNNING;
   return 0;
 }
 
@@ -574,7 +575,7 @@ int orch_exec_apply(struct orch_exec_state *st, const struct orch_exec_event *ev
   if (ev->seq != st->seq + 1)
     return orch_error_setc(err, ORCH_EVALIDATION, r.path, "expected event %lld next", (long long)st->seq + 1);
   if (!ev->type || !json_is_object(ev->data)) return orch_error_setc(err, ORCH_EVALIDATION, r.path, "event data must be an object");
-  if (!st->id[0] && strcmp(ev->type, "ExecutionCreated") != 0)
+  if (st->seq == 0 && strcmp(ev->type, "ExecutionCreated") != 0)
     return orch_error_setc(err, ORCH_EVALIDATION, r.path, "the first event must be ExecutionCreated");
   const char *t = ev->type;
   int rc = 0;

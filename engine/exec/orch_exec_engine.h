@@ -1,0 +1,88 @@
+/* orch_exec_engine: the execution engine: one scheduler thread that owns every live execution, an I/O
+ * pool that makes the AWS calls, and the write-ahead journal in the store. Callers (the CLI, the REST
+ * API) create executions and send operator commands; they never touch a live execution themselves.
+ * Uses orch_exec_state (reducer), orch_exec_admission, orch_store, orch_plan (hooks), orch_core. */
+#ifndef ORCH_EXEC_ENGINE_H
+#define ORCH_EXEC_ENGINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aws/orch_aws_error.h"
+#include "core/orch_clock.h"
+#include "core/orch_error.h"
+#include "exec/orch_exec_state.h"
+#include "store/orch_store.h"
+
+/* How the engine reaches AWS: one call, made on an I/O thread. `account` and `region` name the target
+ * ("" = the engine's defaults); `paginate` merges every page. Output and aerr as orch_aws_call. */
+struct orch_exec_aws_ops {
+  int (*call)(void *ctx, const char *account, const char *region, const char *service, const char *operation,
+              const json_t *input, bool paginate, json_t **output, struct orch_aws_error *aerr,
+              struct orch_error *err);
+};
+
+/* Told after every journal event of every execution, on the scheduler thread: keep it short. `st` is
+ * the state after the event; borrowed for the call. */
+typedef void (*orch_exec_listener)(void *ctx, const struct orch_exec_state *st, const char *type,
+                                   const json_t *data);
+
+struct orch_exec_engine_config {
+  struct orch_store *store;             /* borrowed; must outlive the engine */
+  const struct orch_exec_aws_ops *aws;
+  void *aws_ctx;
+  const struct orch_clock *clock;       /* NULL = real */
+  int64_t poll_ms;                      /* DescribeJobs poll interval; 0 = 5000 */
+  int io_threads;                       /* 0 = 4 */
+  const char *default_account;          /* for plans and groups that name none */
+  const char *default_region;
+  int64_t keep_for_ms;                  /* drills keep their instances this long before clean-up */
+  bool approve_all;                     /* approval gates open themselves (journaled as such) */
+  const char *module_dir;               /* where plans' own modules live (plans/) */
+  orch_exec_listener listener;
+  void *listener_ctx;
+};
+
+struct orch_exec_engine;
+
+int orch_exec_engine_new(const struct orch_exec_engine_config *cfg, struct orch_exec_engine **out,
+                         struct orch_error *err) ORCH_MUST_CHECK;
+/* Start the threads and resume every unfinished execution in the store. */
+int orch_exec_engine_start(struct orch_exec_engine *eng, struct orch_error *err) ORCH_MUST_CHECK;
+/* Stop the threads (in-flight AWS calls finish; nothing is journaled half-way) and free. Accepts NULL. */
+void orch_exec_engine_free(struct orch_exec_engine *eng);
+
+/* Start an execution of a stored plan version (0 = latest) in `mode`. The id is written to id_out.
+ * Returns once ExecutionCreated is durable. */
+int orch_exec_engine_create(struct orch_exec_engine *eng, const char *plan_id, int64_t version,
+                            enum orch_exec_mode mode, const char *by, char id_out[ORCH_ID_UUID_LEN + 1],
+                            struct orch_error *err) ORCH_MUST_CHECK;
+
+enum orch_exec_command {
+  ORCH_CMD_PAUSE,
+  ORCH_CMD_RESUME,
+  ORCH_CMD_APPROVE,    /* wave */
+  ORCH_CMD_CANCEL,
+  ORCH_CMD_RETRY_WAVE, /* wave */
+  ORCH_CMD_SKIP_WAVE,  /* wave */
+};
+
+/* An operator command. Checked on the scheduler thread against the live state: a command that does
+ * not fit (approve a wave not waiting for approval, resume what is not paused) is ORCH_ESTATE with a
+ * message saying why; an unknown execution is ORCH_ENOTFOUND. Returns once its event is durable. */
+int orch_exec_engine_command(struct orch_exec_engine *eng, const char *exec_id, enum orch_exec_command cmd,
+                             const char *wave, const char *by, struct orch_error *err) ORCH_MUST_CHECK;
+
+/* Wait until the execution has finished (for drills: cleaned up) or `timeout_ms` passed (-1: forever).
+ * ORCH_ETIMEDOUT on time-out. *final (optional) receives the state as JSON; caller owns it. */
+int orch_exec_engine_wait(struct orch_exec_engine *eng, const char *exec_id, int64_t timeout_ms, json_t **final,
+                          struct orch_error *err) ORCH_MUST_CHECK;
+
+/* The live state of an execution as JSON (NULL when it is not live). Caller owns it. */
+json_t *orch_exec_engine_snapshot(struct orch_exec_engine *eng, const char *exec_id);
+
+/* Counters for benchmarks and /metrics: AWS calls made per service:operation, polls, events. */
+json_t *orch_exec_engine_stats(struct orch_exec_engine *eng);
+
+#endif
