@@ -20,7 +20,9 @@ struct jwalk {
 
 static size_t push_key(struct jwalk *w, const char *key) {
   size_t old = strlen(w->path);
-  orch_json_path_key(w->path, w->path, key);
+  char tmp[ORCH_JSON_PATH_MAX];
+  memcpy(tmp, w->path, old + 1);
+  orch_json_path_key(w->path, tmp, key);
   return old;
 }
 

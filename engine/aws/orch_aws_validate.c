@@ -29,6 +29,19 @@ static int fail(struct vwalk *w, const char *fmt, ...) {
   return orch_error_setc(w->err, ORCH_EVALIDATION, w->path[0] ? w->path : "(input)", "%s", msg);
 }
 
+/* Extend the path in place (orch_json_path_* must not read and write the same buffer). */
+static void path_key(struct vwalk *w, const char *key) {
+  char tmp[ORCH_JSON_PATH_MAX];
+  memcpy(tmp, w->path, sizeof tmp);
+  orch_json_path_key(w->path, tmp, key);
+}
+
+static void path_index(struct vwalk *w, size_t i) {
+  char tmp[ORCH_JSON_PATH_MAX];
+  memcpy(tmp, w->path, sizeof tmp);
+  orch_json_path_index(w->path, tmp, i);
+}
+
 static int wrong_type(struct vwalk *w, const struct orch_aws_shape *s, const char *expected, const json_t *v) {
   return fail(w, "expected %s (%s), got %s", expected, s->name, orch_json_type_name(v));
 }
@@ -73,7 +86,7 @@ static int validate_struct(struct vwalk *w, const struct orch_aws_shape *s, cons
   if (w->mode == ORCH_AWS_VALIDATE_CLIENT) {
     json_object_foreach(orch_aws_unconst(v), key, item) {
       if (orch_aws_shape_member(s, key)) continue;
-      orch_json_path_key(w->path, w->path, key);
+      path_key(w, key);
       const char *near = orch_str_nearest(key, s->member_names);
       if (near) return fail(w, "unknown member '%s' of %s; did you mean '%s'?", key, s->name, near);
       if (s->nmembers == 0) return fail(w, "unknown member '%s': %s has no members", key, s->name);
@@ -87,13 +100,13 @@ static int validate_struct(struct vwalk *w, const struct orch_aws_shape *s, cons
     bool present = mv && !json_is_null(mv);
     if (!present) {
       if (m->required) {
-        orch_json_path_key(w->path, w->path, m->name);
+        path_key(w, m->name);
         return fail(w, "missing required member '%s' of %s", m->name, s->name);
       }
       continue;
     }
     set++;
-    orch_json_path_key(w->path, w->path, m->name);
+    path_key(w, m->name);
     int rc = validate(w, m->shape, mv);
     if (rc) return rc;
     w->path[base] = '\0';
@@ -119,7 +132,7 @@ static int validate(struct vwalk *w, const struct orch_aws_shape *s, const json_
       if ((rc = check_length(w, s, json_array_size(v), "items long"))) break;
       for (size_t i = 0; i < json_array_size(v) && !rc; i++) {
         const json_t *item = json_array_get(v, i);
-        orch_json_path_index(w->path, w->path, i);
+        path_index(w, i);
         if (json_is_null(item)) rc = fail(w, "null is not a valid %s", s->member.shape->name);
         else rc = validate(w, s->member.shape, item);
         if (!rc) w->path[base] = '\0';
@@ -134,7 +147,7 @@ static int validate(struct vwalk *w, const struct orch_aws_shape *s, const json_
       const char *key;
       json_t *item;
       json_object_foreach(orch_aws_unconst(v), key, item) {
-        orch_json_path_key(w->path, w->path, key);
+        path_key(w, key);
         json_t *kj = json_string(key);
         rc = kj ? validate(w, s->key.shape, kj) : orch_error_set(w->err, ORCH_ENOMEM, "out of memory");
         json_decref(kj);
