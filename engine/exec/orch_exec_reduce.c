@@ -117,7 +117,7 @@ static int link_deps(struct orch_exec_state *st, struct rd *r, const json_t *spe
 static int on_created(struct orch_exec_state *st, struct rd *r) {
   if (st->seq != 0) return bad(r, "%s: execution already created", "ExecutionCreated");
   const char *id = NULL, *plan_id = "", *plan_name = "", *mode = NULL, *topic = "";
-  long long version = 0, rto = 0;
+  long long version = 0, rto = 0, rpo = 0;
   json_t *waves = NULL, *plan = NULL;
   int rc = get_str(r, "execution_id", true, &id);
   if (!rc) rc = get_str(r, "plan_id", false, &plan_id);
@@ -126,6 +126,7 @@ static int on_created(struct orch_exec_state *st, struct rd *r) {
   if (!rc) rc = get_str(r, "notify_topic", false, &topic);
   if (!rc) rc = get_int(r, "plan_version", false, &version);
   if (!rc) rc = get_int(r, "rto_target_ms", false, &rto);
+  if (!rc) rc = get_int(r, "rpo_target_ms", false, &rpo);
   if (!rc) rc = orch_json_get_array(r->ev->data, r->path, "waves", true, &waves, r->err);
   if (!rc) rc = orch_json_get_object(r->ev->data, r->path, "plan", false, &plan, r->err);
   if (rc) return rc;
@@ -137,12 +138,14 @@ static int on_created(struct orch_exec_state *st, struct rd *r) {
   copy(st->notify_topic, sizeof st->notify_topic, topic);
   st->plan_version = version;
   st->rto_target_ms = rto;
+  st->rpo_target_ms = rpo;
   st->mode = (enum orch_exec_mode)m;
   st->status = ORCH_EXEC_PENDING;
   st->created_ms = r->ev->at_ms;
   st->has_cleanup_hook = json_is_true(json_object_get(r->ev->data, "cleanup_hook"));
   st->cleanup_hook_done = !st->has_cleanup_hook;
   if (plan) st->plan = json_incref(plan);
+  st->wave_specs = json_incref(waves);
   size_t n = json_array_size(waves);
   if (!n) return bad(r, "%s: a plan needs at least one wave", "waves");
   st->waves = orch_calloc(n, sizeof *st->waves);

@@ -64,6 +64,7 @@ void orch_exec_state_release(struct orch_exec_state *st) {
   orch_free(st->servers);
   orch_free(st->jobs);
   json_decref(st->plan);
+  json_decref(st->wave_specs);
   json_decref(st->cleanup_calls);
   memset(st, 0, sizeof *st);
 }

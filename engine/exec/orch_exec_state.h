@@ -119,6 +119,8 @@ struct orch_exec_state {
   int64_t created_ms, started_ms, ended_ms, cleanup_after_ms;
   int64_t seq;                        /* last event applied */
   json_t *plan;                       /* the compiled plan snapshot (owned) */
+  json_t *wave_specs;                 /* ExecutionCreated's waves: selectors, accounts, regions (owned) */
+  int64_t rpo_target_ms;              /* 0 = none */
   struct orch_exec_wave *waves;
   size_t nwaves;
   struct orch_exec_server *servers;
