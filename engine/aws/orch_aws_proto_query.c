@@ -163,6 +163,8 @@ static int qserialize_list(struct qwalk *w, const struct orch_aws_member *m, con
   return rc;
 }
 
+static int cmp_key(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
 static int qserialize_map(struct qwalk *w, const struct orch_aws_member *m, const json_t *v) {
   const struct orch_aws_shape *s = m->shape;
   if (!json_is_object(v)) return orch_error_setc(w->err, ORCH_ETYPE, orch_buf_cstr(&w->key), "expected an object");
@@ -170,12 +172,20 @@ static int qserialize_map(struct qwalk *w, const struct orch_aws_member *m, cons
   if (!m->flattened) push(w, "entry");
   const char *ksfx = s->key.location_name ? s->key.location_name : "key";
   const char *vsfx = s->value.location_name ? s->value.location_name : "value";
+  /* Entries in key order, as the AWS SDK for JavaScript writes them (any order is accepted). */
+  size_t n = json_object_size(v), i = 0;
+  const char **keys = orch_calloc(n + 1, sizeof *keys);
+  if (!keys) return OOM(w->err);
   const char *k;
   json_t *item;
-  size_t i = 0;
+  json_object_foreach(orch_aws_unconst(v), k, item) if (!json_is_null(item)) keys[i++] = k;
+  n = i;
+  qsort(keys, n, sizeof *keys, cmp_key);
   int rc = 0;
-  json_object_foreach(orch_aws_unconst(v), k, item) {
-    size_t entry = push_index(w, ++i);
+  for (i = 0; i < n; i++) {
+    k = keys[i];
+    item = json_object_get(v, k);
+    size_t entry = push_index(w, i + 1);
     size_t old = push(w, ksfx);
     rc = emit(w, k, strlen(k));
     orch_buf_truncate(&w->key, old);
@@ -185,6 +195,7 @@ static int qserialize_map(struct qwalk *w, const struct orch_aws_member *m, cons
     if (rc) break;
   }
   orch_buf_truncate(&w->key, base);
+  orch_free(keys);
   return rc;
 }
 
