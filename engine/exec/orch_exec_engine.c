@@ -10,6 +10,7 @@
 #include "core/orch_alloc.h"
 #include "core/orch_log.h"
 #include "exec/orch_exec_int.h"
+#include "exec/orch_exec_report.h"
 
 /* ---- small helpers shared by the engine's files ----------------------------------------------- */
 
@@ -292,16 +293,8 @@ static int live_load(struct orch_exec_engine *eng, const char *id, struct orch_e
   int rc = 0;
   do {
     rc = orch_store_event_read(eng->cfg.store, id, from, 1000, &list, err);
+    if (!rc) rc = orch_exec_state_from_events(&lv->st, &list, err);
     if (rc) goto fail;
-    for (size_t i = 0; i < list.count; i++) {
-      struct orch_exec_event ev = {.seq = list.items[i].seq, .at_ms = list.items[i].at_ms,
-                                   .type = list.items[i].type, .data = list.items[i].data};
-      json_t *empty = NULL;
-      if (!ev.data) ev.data = empty = json_object();
-      rc = orch_exec_apply(&lv->st, &ev, err);
-      json_decref(empty);
-      if (rc) goto fail;
-    }
     from = list.next_seq;
     orch_store_event_list_release(&list);
   } while (from);
