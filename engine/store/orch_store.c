@@ -156,7 +156,7 @@ static int group_fill(struct orch_store_group *g, const struct orch_store_group_
 
 int orch_store_group_create(struct orch_store *store, const struct orch_store_group_spec *spec,
                             struct orch_store_group *out, struct orch_error *err) {
-  struct orch_store_group local, *g = out ? out : &local;
+  struct orch_store_group local = {0}, *g = out ? out : &local;
   memset(g, 0, sizeof *g);
   int64_t now;
   int rc = check_store(store, spec, "group", err);
@@ -172,7 +172,7 @@ out:
 
 int orch_store_group_update(struct orch_store *store, const char *id, const struct orch_store_group_spec *spec,
                             struct orch_store_group *out, struct orch_error *err) {
-  struct orch_store_group local, *g = out ? out : &local;
+  struct orch_store_group local = {0}, *g = out ? out : &local;
   memset(g, 0, sizeof *g);
   int rc = check_store(store, spec, "group", err);
   if (rc || (rc = orch_store_valid_id(id, "group id", err)) || (rc = check_group_spec(spec, err))) goto out;
@@ -258,8 +258,8 @@ static int version_fill(struct orch_store_plan_version *pv, const char *plan_id,
 int orch_store_plan_create(struct orch_store *store, const char *name, const struct orch_store_version_spec *v,
                            struct orch_store_plan *plan_out, struct orch_store_plan_version *version_out,
                            struct orch_error *err) {
-  struct orch_store_plan local_p, *p = plan_out ? plan_out : &local_p;
-  struct orch_store_plan_version local_v, *pv = version_out ? version_out : &local_v;
+  struct orch_store_plan local_p = {0}, *p = plan_out ? plan_out : &local_p;
+  struct orch_store_plan_version local_v = {0}, *pv = version_out ? version_out : &local_v;
   memset(p, 0, sizeof *p);
   memset(pv, 0, sizeof *pv);
   int64_t now;
@@ -281,7 +281,7 @@ out:
 int orch_store_plan_add_version(struct orch_store *store, const char *plan_id, int64_t expected_latest,
                                 const struct orch_store_version_spec *v, struct orch_store_plan_version *out,
                                 struct orch_error *err) {
-  struct orch_store_plan_version local, *pv = out ? out : &local;
+  struct orch_store_plan_version local = {0}, *pv = out ? out : &local;
   memset(pv, 0, sizeof *pv);
   int rc = check_store(store, v, "version", err);
   if (rc || (rc = orch_store_valid_id(plan_id, "plan id", err)) || (rc = check_version_spec(v, err))) goto out;
@@ -409,7 +409,7 @@ int orch_store_status_parse(const char *s, enum orch_store_status *out, struct o
 
 int orch_store_exec_create(struct orch_store *store, const struct orch_store_exec_spec *spec,
                            struct orch_store_exec *out, struct orch_error *err) {
-  struct orch_store_exec local, *x = out ? out : &local;
+  struct orch_store_exec local = {0}, *x = out ? out : &local;
   memset(x, 0, sizeof *x);
   int64_t now;
   int rc = check_store(store, spec, "execution", err);

@@ -65,11 +65,12 @@ static int open_failed(struct orch_store_sq_conn *c, int src, struct orch_error 
   if (prim == SQLITE_CANTOPEN || prim == SQLITE_READONLY || prim == SQLITE_PERM || prim == SQLITE_IOERR) {
     if (access(dir, F_OK) != 0)
       return orch_error_setc(err, ORCH_EPERM, c->path, "cannot open the database: directory '%s' does not exist", dir);
-    if (access(dir, W_OK) != 0 || sys == EACCES || sys == EROFS || sys == EPERM)
+    int why = access(dir, W_OK) != 0 ? errno : (sys == EACCES || sys == EROFS || sys == EPERM) ? sys : 0;
+    if (why)
       return orch_error_setc(err, ORCH_EPERM, c->path,
                              "cannot open the database: directory '%s' is not writable (%s); the store creates "
                              "its file and the -wal and -shm files there",
-                             dir, strerror(sys ? sys : EACCES));
+                             dir, strerror(why));
   }
   if (prim == SQLITE_NOTADB)
     return orch_error_setc(err, ORCH_ESTORE, c->path, "cannot open the database: the file is not a SQLite database");

@@ -13,32 +13,33 @@ static const char SQL_LIST[] =
   " AND (?3 IS NULL OR action = ?3) AND (?4 IS NULL OR target = ?4) AND (?5 IS NULL OR at_ms >= ?5)"
   " AND (?6 IS NULL OR at_ms < ?6) ORDER BY id DESC LIMIT ?7";
 
-int orch_store_sq_audit_append(void *ctx, const struct orch_store_audit *a, int64_t *id, struct orch_error *err) {
-  struct orch_store_sq_conn *c = orch_store_sq_writer(ctx);
-  struct orch_store_sq_bind b = {0};
-  sqlite3_stmt *st = NULL;
-  int rc = orch_store_sq_stmt(c, SQL_INSERT, &st, err);
-  if (rc) goto out;
-  orch_store_sq_bind_init(&b, c, st, err);
-  orch_store_sq_bind_int(&b, 1, a->at_ms);
-  orch_store_sq_bind_text(&b, 2, a->actor);
-  orch_store_sq_bind_text(&b, 3, a->action);
-  orch_store_sq_bind_opt_text(&b, 4, a->target);
-  orch_store_sq_bind_json(&b, 5, a->details, "details");
-  orch_store_sq_bind_opt_text(&b, 6, a->request_id);
-  if ((rc = b.rc)) goto out;
-  /* a single statement: its own (durable) transaction */
-  int src = sqlite3_step(st);
-  if (src != SQLITE_DONE) rc = orch_store_sq_err(c, src, "appending an audit entry", err);
-  else *id = sqlite3_last_insert_rowid(c->db);
-out:
-  orch_store_sq_done(st);
-  orch_store_sq_bind_free(&b);
-  orch_store_sq_unlock(c);
+struct append_args {
+  const struct orch_store_audit *a;
+  int64_t *id;
+};
+
+static int append_tx(struct orch_store_sq_conn *c, void *arg, struct orch_error *err) {
+  const struct append_args *x = arg;
+  struct orch_store_sq_bind b;
+  (void)orch_store_sq_prepare(c, SQL_INSERT, &b, err);
+  orch_store_sq_bind_int(&b, 1, x->a->at_ms);
+  orch_store_sq_bind_text(&b, 2, x->a->actor);
+  orch_store_sq_bind_text(&b, 3, x->a->action);
+  orch_store_sq_bind_opt_text(&b, 4, x->a->target);
+  orch_store_sq_bind_json(&b, 5, x->a->details, "details");
+  orch_store_sq_bind_opt_text(&b, 6, x->a->request_id);
+  int rc = orch_store_sq_run(&b, "appending an audit entry");
+  if (!rc) *x->id = sqlite3_last_insert_rowid(c->db);
   return rc;
 }
 
-static int audit_from_row(sqlite3_stmt *st, struct orch_store_audit *a, struct orch_error *err) {
+int orch_store_sq_audit_append(void *ctx, const struct orch_store_audit *a, int64_t *id, struct orch_error *err) {
+  struct append_args x = {a, id};
+  return orch_store_sq_write(ctx, append_tx, &x, err);
+}
+
+static int audit_row(sqlite3_stmt *st, void *item, struct orch_error *err) {
+  struct orch_store_audit *a = item;
   int rc;
   a->id = orch_store_sq_col_int(st, 0);
   a->at_ms = orch_store_sq_col_int(st, 1);
@@ -52,14 +53,13 @@ static int audit_from_row(sqlite3_stmt *st, struct orch_store_audit *a, struct o
 
 int orch_store_sq_audit_list(void *ctx, const struct orch_store_audit_filter *f, const struct orch_store_page *page,
                              struct orch_store_audit_list *out, struct orch_error *err) {
+  int64_t before = 0;
+  bool more;
+  int rc = page->cursor ? orch_store_sq_cursor_int(page->cursor, &before, err) : 0;
+  if (rc) return rc;
   struct orch_store_sq_conn *c = orch_store_sq_reader(ctx);
   struct orch_store_sq_bind b;
-  sqlite3_stmt *st = NULL;
-  int64_t before = 0;
-  size_t cap = 0;
-  int rc = page->cursor ? orch_store_sq_cursor_int(page->cursor, &before, err) : 0;
-  if (rc || (rc = orch_store_sq_stmt(c, SQL_LIST, &st, err))) goto out;
-  orch_store_sq_bind_init(&b, c, st, err);
+  (void)orch_store_sq_prepare(c, SQL_LIST, &b, err);
   orch_store_sq_bind_opt_int(&b, 1, before);
   orch_store_sq_bind_opt_text(&b, 2, f->actor);
   orch_store_sq_bind_opt_text(&b, 3, f->action);
@@ -67,22 +67,10 @@ int orch_store_sq_audit_list(void *ctx, const struct orch_store_audit_filter *f,
   orch_store_sq_bind_opt_int(&b, 5, f->from_ms);
   orch_store_sq_bind_opt_int(&b, 6, f->to_ms);
   orch_store_sq_bind_int(&b, 7, (int64_t)page->limit + 1);
-  if ((rc = b.rc)) goto out;
-  while ((rc = orch_store_sq_step_row(c, st, "listing the audit log", err)) == 1) {
-    if (out->count == page->limit) {
-      orch_store_sq_cursor_set_int(out->next_cursor, out->items[out->count - 1].id);
-      rc = 0;
-      break;
-    }
-    if ((rc = orch_store_items_reserve((void **)&out->items, &cap, out->count + 1, sizeof *out->items))) {
-      rc = orch_error_set(err, rc, "out of memory listing the audit log");
-      break;
-    }
-    if ((rc = audit_from_row(st, &out->items[out->count++], err))) break;
-  }
-out:
-  if (rc) orch_store_audit_list_release(out);
-  orch_store_sq_done(st);
+  rc = orch_store_sq_collect(&b, page->limit, audit_row, (void **)&out->items, sizeof *out->items, &out->count, &more,
+                             "listing the audit log");
   orch_store_sq_unlock(c);
+  if (rc) orch_store_audit_list_release(out);
+  else if (more) orch_store_sq_cursor_set_int(out->next_cursor, out->items[out->count - 1].id);
   return rc;
 }

@@ -93,21 +93,23 @@ void orch_store_sq_rollback(struct orch_store_sq_conn *c) {
   (void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-int orch_store_sq_step_row(struct orch_store_sq_conn *c, sqlite3_stmt *st, const char *what, struct orch_error *err) {
-  int src = sqlite3_step(st);
-  if (src == SQLITE_ROW) return 1;
-  if (src == SQLITE_DONE) return 0;
-  return orch_store_sq_err(c, src, what, err);
+int orch_store_sq_write(struct orch_store_sq *s, orch_store_sq_tx_fn fn, void *arg, struct orch_error *err) {
+  struct orch_store_sq_conn *c = orch_store_sq_writer(s);
+  int rc = orch_store_sq_begin(c, err);
+  if (!rc && !(rc = fn(c, arg, err))) rc = orch_store_sq_commit(c, err);
+  if (rc) orch_store_sq_rollback(c);
+  orch_store_sq_unlock(c);
+  return rc;
 }
 
 /* ---- Binder ---------------------------------------------------------------------------------- */
 
-void orch_store_sq_bind_init(struct orch_store_sq_bind *b, struct orch_store_sq_conn *c, sqlite3_stmt *st,
-                             struct orch_error *err) {
+int orch_store_sq_prepare(struct orch_store_sq_conn *c, const char *sql, struct orch_store_sq_bind *b,
+                          struct orch_error *err) {
   memset(b, 0, sizeof *b);
   b->c = c;
-  b->st = st;
   b->err = err;
+  return b->rc = orch_store_sq_stmt(c, sql, &b->st, err);
 }
 
 static void bind_check(struct orch_store_sq_bind *b, int src) {
@@ -154,9 +156,64 @@ void orch_store_sq_bind_json(struct orch_store_sq_bind *b, int idx, const json_t
     bind_check(b, sqlite3_bind_text(b->st, idx, orch_buf_cstr(buf), (int)buf->len, SQLITE_STATIC));
 }
 
-void orch_store_sq_bind_free(struct orch_store_sq_bind *b) {
+/* Reset the statement and free the binder's buffers: the end of every run / fetch / collect. */
+static void bind_finish(struct orch_store_sq_bind *b) {
+  orch_store_sq_done(b->st);
   for (int i = 0; i < b->njson; i++) orch_buf_free(&b->json[i]);
   b->njson = 0;
+}
+
+/* One step: 1 with a row, 0 when done, or the mapped error. */
+static int bind_step(struct orch_store_sq_bind *b, const char *what) {
+  b->src = sqlite3_step(b->st);
+  if (b->src == SQLITE_ROW) return 1;
+  if (b->src == SQLITE_DONE) return 0;
+  return orch_store_sq_err(b->c, b->src, what, b->err);
+}
+
+int orch_store_sq_run(struct orch_store_sq_bind *b, const char *what) {
+  int rc = b->rc;
+  if (!rc) {
+    while ((rc = bind_step(b, what)) == 1) {
+    }
+  }
+  bind_finish(b);
+  return rc;
+}
+
+int orch_store_sq_fetch(struct orch_store_sq_bind *b, orch_store_sq_row_fn row, void *item, const char *what) {
+  int rc = b->rc ? b->rc : bind_step(b, what);
+  if (rc == 1 && (rc = row(b->st, item, b->err)) == 0) rc = 1;
+  bind_finish(b);
+  return rc;
+}
+
+int orch_store_sq_collect(struct orch_store_sq_bind *b, size_t limit, orch_store_sq_row_fn row, void **items,
+                          size_t item_size, size_t *count, bool *more, const char *what) {
+  size_t cap = *count;
+  int rc = b->rc;
+  *more = false;
+  while (!rc && (rc = bind_step(b, what)) == 1) {
+    if (limit && *count == limit) {
+      *more = true;
+      rc = 0;
+      break;
+    }
+    if ((rc = orch_store_items_reserve(items, &cap, *count + 1, item_size))) {
+      rc = orch_error_set(b->err, rc, "out of memory %s", what);
+      break;
+    }
+    rc = row(b->st, (char *)*items + *count * item_size, b->err);
+    ++*count; /* counted even when partly filled, so the caller's release frees it */
+  }
+  bind_finish(b);
+  return rc;
+}
+
+int orch_store_sq_int_row(sqlite3_stmt *st, void *item, struct orch_error *err) {
+  (void)err;
+  *(int64_t *)item = sqlite3_column_int64(st, 0);
+  return 0;
 }
 
 /* ---- Columns --------------------------------------------------------------------------------- */

@@ -25,7 +25,8 @@ static const char SQL_LIST[] =
   " AND (?5 = 0 OR ended_ms IS NULL) AND (?6 IS NULL OR created_ms >= ?6) AND (?7 IS NULL OR created_ms < ?7)"
   " ORDER BY id DESC LIMIT ?8";
 
-static int exec_from_row(sqlite3_stmt *st, struct orch_store_exec *x, struct orch_error *err) {
+static int exec_row(sqlite3_stmt *st, void *item, struct orch_error *err) {
+  struct orch_store_exec *x = item;
   int rc;
   char mode[16], status[24];
   if ((rc = orch_store_sq_col_str(st, 0, x->id, sizeof x->id, "id", err)) ||
@@ -50,47 +51,38 @@ static int exec_missing(const char *id, struct orch_error *err) {
 
 /* Read execution `id` on connection `c` (a reader, or the writer inside its transaction). */
 static int exec_read(struct orch_store_sq_conn *c, const char *id, struct orch_store_exec *out, struct orch_error *err) {
-  sqlite3_stmt *st;
-  int rc = orch_store_sq_stmt(c, SQL_GET, &st, err);
-  if (rc) return rc;
-  int src = sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-  if (src != SQLITE_OK) rc = orch_store_sq_err(c, src, "reading an execution", err);
-  else if ((rc = orch_store_sq_step_row(c, st, "reading an execution", err)) == 0) rc = exec_missing(id, err);
-  else if (rc == 1) rc = exec_from_row(st, out, err);
-  orch_store_sq_done(st);
-  if (rc) orch_store_exec_release(out);
-  return rc;
+  struct orch_store_sq_bind b;
+  (void)orch_store_sq_prepare(c, SQL_GET, &b, err);
+  orch_store_sq_bind_text(&b, 1, id);
+  int rc = orch_store_sq_fetch(&b, exec_row, out, "reading an execution");
+  if (rc == 0) rc = exec_missing(id, err);
+  if (rc < 0) orch_store_exec_release(out);
+  return rc < 0 ? rc : 0;
 }
 
 /* The version an execution of (plan, version) runs: version itself if it exists, the latest for 0. */
 static int resolve_version(struct orch_store_sq_conn *c, struct orch_store_exec *x, struct orch_error *err) {
-  sqlite3_stmt *st;
   struct orch_store_sq_bind b;
-  int rc = orch_store_sq_stmt(c, SQL_RESOLVE, &st, err);
-  if (rc) return rc;
-  orch_store_sq_bind_init(&b, c, st, err);
+  int64_t v = 0;
+  (void)orch_store_sq_prepare(c, SQL_RESOLVE, &b, err);
   orch_store_sq_bind_text(&b, 1, x->plan_id);
   orch_store_sq_bind_int(&b, 2, x->plan_version);
-  if (!(rc = b.rc) && (rc = orch_store_sq_step_row(c, st, "resolving the plan version", err)) >= 0) {
-    if (rc == 0)
-      rc = orch_error_setc(err, ORCH_ENOTFOUND, "plan_id", "recovery plan %s not found", x->plan_id);
-    else if (sqlite3_column_type(st, 0) == SQLITE_NULL)
-      rc = orch_error_setc(err, ORCH_ENOTFOUND, "plan_version", "recovery plan %s has no version %lld", x->plan_id,
+  int rc = orch_store_sq_fetch(&b, orch_store_sq_int_row, &v, "resolving the plan version");
+  if (rc < 0) return rc;
+  if (rc == 0) return orch_error_setc(err, ORCH_ENOTFOUND, "plan_id", "recovery plan %s not found", x->plan_id);
+  if (v == 0) /* NULL: no such version */
+    return orch_error_setc(err, ORCH_ENOTFOUND, "plan_version", "recovery plan %s has no version %lld", x->plan_id,
                            (long long)x->plan_version);
-    else
-      x->plan_version = sqlite3_column_int64(st, 0), rc = 0;
-  }
-  orch_store_sq_done(st);
-  return rc;
+  x->plan_version = v;
+  return 0;
 }
 
-int orch_store_sq_exec_create(void *ctx, struct orch_store_exec *x, struct orch_error *err) {
-  struct orch_store_sq_conn *c = orch_store_sq_writer(ctx);
-  struct orch_store_sq_bind b = {0};
-  sqlite3_stmt *st = NULL;
-  int rc = orch_store_sq_begin(c, err);
-  if (rc || (rc = resolve_version(c, x, err)) || (rc = orch_store_sq_stmt(c, SQL_INSERT, &st, err))) goto out;
-  orch_store_sq_bind_init(&b, c, st, err);
+static int create_tx(struct orch_store_sq_conn *c, void *arg, struct orch_error *err) {
+  struct orch_store_exec *x = arg;
+  int rc = resolve_version(c, x, err);
+  if (rc) return rc;
+  struct orch_store_sq_bind b;
+  (void)orch_store_sq_prepare(c, SQL_INSERT, &b, err);
   orch_store_sq_bind_text(&b, 1, x->id);
   orch_store_sq_bind_text(&b, 2, x->plan_id);
   orch_store_sq_bind_int(&b, 3, x->plan_version);
@@ -99,44 +91,39 @@ int orch_store_sq_exec_create(void *ctx, struct orch_store_exec *x, struct orch_
   orch_store_sq_bind_opt_text(&b, 6, x->started_by);
   orch_store_sq_bind_int(&b, 7, x->created_ms);
   orch_store_sq_bind_json(&b, 8, x->summary, "summary");
-  if ((rc = b.rc)) goto out;
-  int src = sqlite3_step(st);
-  if (src != SQLITE_DONE) rc = orch_store_sq_err(c, src, "creating an execution", err);
-  orch_store_sq_done(st);
-  if (!rc) rc = orch_store_sq_commit(c, err);
-out:
-  orch_store_sq_bind_free(&b);
-  if (rc) orch_store_sq_rollback(c);
-  orch_store_sq_unlock(c);
-  return rc;
+  return orch_store_sq_run(&b, "creating an execution");
+}
+
+int orch_store_sq_exec_create(void *ctx, struct orch_store_exec *x, struct orch_error *err) {
+  return orch_store_sq_write(ctx, create_tx, x, err);
+}
+
+struct update_args {
+  const char *id;
+  const struct orch_store_exec_update *u;
+  struct orch_store_exec *out;
+};
+
+static int update_tx(struct orch_store_sq_conn *c, void *arg, struct orch_error *err) {
+  const struct update_args *a = arg;
+  struct orch_store_sq_bind b;
+  (void)orch_store_sq_prepare(c, SQL_UPDATE, &b, err);
+  orch_store_sq_bind_text(&b, 1, a->id);
+  orch_store_sq_bind_text(&b, 2, a->u->set_status ? orch_store_status_name(a->u->status) : NULL);
+  orch_store_sq_bind_opt_int(&b, 3, a->u->started_ms);
+  orch_store_sq_bind_opt_int(&b, 4, a->u->ended_ms);
+  orch_store_sq_bind_json(&b, 5, a->u->summary, "summary");
+  int rc = orch_store_sq_run(&b, "updating an execution");
+  if (!rc && sqlite3_changes(c->db) == 0) rc = exec_missing(a->id, err);
+  /* read back inside the transaction: if that fails the update is rolled back too */
+  return rc || !a->out ? rc : exec_read(c, a->id, a->out, err);
 }
 
 int orch_store_sq_exec_update(void *ctx, const char *id, const struct orch_store_exec_update *u,
                               struct orch_store_exec *out, struct orch_error *err) {
-  struct orch_store_sq_conn *c = orch_store_sq_writer(ctx);
-  struct orch_store_sq_bind b = {0};
-  sqlite3_stmt *st = NULL;
-  int rc = orch_store_sq_begin(c, err);
-  if (rc || (rc = orch_store_sq_stmt(c, SQL_UPDATE, &st, err))) goto out;
-  orch_store_sq_bind_init(&b, c, st, err);
-  orch_store_sq_bind_text(&b, 1, id);
-  orch_store_sq_bind_text(&b, 2, u->set_status ? orch_store_status_name(u->status) : NULL);
-  orch_store_sq_bind_opt_int(&b, 3, u->started_ms);
-  orch_store_sq_bind_opt_int(&b, 4, u->ended_ms);
-  orch_store_sq_bind_json(&b, 5, u->summary, "summary");
-  if ((rc = b.rc)) goto out;
-  int src = sqlite3_step(st);
-  if (src != SQLITE_DONE) rc = orch_store_sq_err(c, src, "updating an execution", err);
-  else if (sqlite3_changes(c->db) == 0) rc = exec_missing(id, err);
-  orch_store_sq_done(st);
-  /* read back inside the transaction: if that fails the update is rolled back too */
-  if (!rc && out) rc = exec_read(c, id, out, err);
-  if (!rc) rc = orch_store_sq_commit(c, err);
-  if (rc && out) orch_store_exec_release(out);
-out:
-  orch_store_sq_bind_free(&b);
-  if (rc) orch_store_sq_rollback(c);
-  orch_store_sq_unlock(c);
+  struct update_args a = {id, u, out};
+  int rc = orch_store_sq_write(ctx, update_tx, &a, err);
+  if (rc && out) orch_store_exec_release(out); /* the commit may have failed after the read */
   return rc;
 }
 
@@ -160,11 +147,8 @@ static const char *mode_at(int i) { return orch_store_mode_name((enum orch_store
 
 int orch_store_sq_exec_list(void *ctx, const struct orch_store_exec_filter *f, const struct orch_store_page *page,
                             struct orch_store_exec_list *out, struct orch_error *err) {
-  struct orch_store_sq_conn *c = NULL;
-  struct orch_store_sq_bind b = {0};
   struct orch_buf statuses = ORCH_BUF_INIT(512), modes = ORCH_BUF_INIT(64);
-  sqlite3_stmt *st = NULL;
-  size_t cap = 0;
+  bool more;
   int rc = 0;
   if (page->cursor && orch_store_valid_id(page->cursor, "cursor", NULL)) {
     rc = orch_error_setc(err, ORCH_EINVAL, "cursor", "malformed cursor");
@@ -175,9 +159,9 @@ int orch_store_sq_exec_list(void *ctx, const struct orch_store_exec_filter *f, c
     rc = orch_error_set(err, ORCH_ENOMEM, "out of memory listing executions");
     goto out;
   }
-  c = orch_store_sq_reader(ctx);
-  if ((rc = orch_store_sq_stmt(c, SQL_LIST, &st, err))) goto out;
-  orch_store_sq_bind_init(&b, c, st, err);
+  struct orch_store_sq_conn *c = orch_store_sq_reader(ctx);
+  struct orch_store_sq_bind b;
+  (void)orch_store_sq_prepare(c, SQL_LIST, &b, err);
   orch_store_sq_bind_text(&b, 1, page->cursor);
   orch_store_sq_bind_text(&b, 2, f->plan_id);
   orch_store_sq_bind_text(&b, 3, f->status_mask ? orch_buf_cstr(&statuses) : NULL);
@@ -186,24 +170,12 @@ int orch_store_sq_exec_list(void *ctx, const struct orch_store_exec_filter *f, c
   orch_store_sq_bind_opt_int(&b, 6, f->created_from_ms);
   orch_store_sq_bind_opt_int(&b, 7, f->created_to_ms);
   orch_store_sq_bind_int(&b, 8, (int64_t)page->limit + 1);
-  if ((rc = b.rc)) goto out;
-  while ((rc = orch_store_sq_step_row(c, st, "listing executions", err)) == 1) {
-    if (out->count == page->limit) {
-      snprintf(out->next_cursor, sizeof out->next_cursor, "%s", out->items[out->count - 1].id);
-      rc = 0;
-      break;
-    }
-    if ((rc = orch_store_items_reserve((void **)&out->items, &cap, out->count + 1, sizeof *out->items))) {
-      rc = orch_error_set(err, rc, "out of memory listing executions");
-      break;
-    }
-    if ((rc = exec_from_row(st, &out->items[out->count++], err))) break;
-  }
-out:
+  rc = orch_store_sq_collect(&b, page->limit, exec_row, (void **)&out->items, sizeof *out->items, &out->count, &more,
+                             "listing executions");
+  orch_store_sq_unlock(c);
   if (rc) orch_store_exec_list_release(out);
-  orch_store_sq_done(st);
-  if (c) orch_store_sq_unlock(c);
-  orch_store_sq_bind_free(&b);
+  else if (more) snprintf(out->next_cursor, sizeof out->next_cursor, "%s", out->items[out->count - 1].id);
+out:
   orch_buf_free(&statuses);
   orch_buf_free(&modes);
   return rc;

@@ -9,7 +9,7 @@
 #define GROUP_COLS "id, name, account, region, selector, launch_overrides, created_ms, updated_ms"
 
 static const char SQL_INSERT[] =
-  "INSERT INTO protection_groups (" GROUP_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+  "INSERT INTO protection_groups (" GROUP_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
 static const char SQL_UPDATE[] =
   "UPDATE protection_groups SET name = ?2, account = ?3, region = ?4, selector = ?5, launch_overrides = ?6,"
   " updated_ms = ?7 WHERE id = ?1 RETURNING created_ms";
@@ -25,8 +25,9 @@ static const char SQL_MEMBER_OWNER[] =
   "SELECT g.name FROM group_servers s JOIN protection_groups g ON g.id = s.group_id"
   " WHERE s.account = ?1 AND s.region = ?2 AND s.server_id = ?3";
 
-/* Fill `g` from a row of GROUP_COLS. On failure g holds whatever was read; the caller releases it. */
-static int group_from_row(sqlite3_stmt *st, struct orch_store_group *g, struct orch_error *err) {
+/* Fill a struct orch_store_group from a row of GROUP_COLS. */
+static int group_row(sqlite3_stmt *st, void *item, struct orch_error *err) {
+  struct orch_store_group *g = item;
   int rc;
   if ((rc = orch_store_sq_col_str(st, 0, g->id, sizeof g->id, "id", err)) ||
       (rc = orch_store_sq_col_str(st, 1, g->name, sizeof g->name, "name", err)) ||
@@ -40,189 +41,133 @@ static int group_from_row(sqlite3_stmt *st, struct orch_store_group *g, struct o
   return 0;
 }
 
-/* The name of the group holding a server, for the conflict message. */
-static void member_owner(struct orch_store_sq_conn *c, const struct orch_store_group *g, const char *server,
-                         char *owner, size_t size) {
-  sqlite3_stmt *st = NULL;
+static int name_row(sqlite3_stmt *st, void *item, struct orch_error *err) {
+  return orch_store_sq_col_str(st, 0, item, ORCH_STORE_NAME_MAX + 1, "name", err);
+}
+
+/* A server of `g` is taken: name the group holding it. */
+static int member_conflict(struct orch_store_sq_conn *c, const struct orch_store_group *g, const char *server,
+                           size_t index, struct orch_error *err) {
+  char owner[ORCH_STORE_NAME_MAX + 1] = "?", path[64];
   struct orch_store_sq_bind b;
-  snprintf(owner, size, "%s", "?");
-  if (orch_store_sq_stmt(c, SQL_MEMBER_OWNER, &st, NULL)) return;
-  orch_store_sq_bind_init(&b, c, st, NULL);
+  (void)orch_store_sq_prepare(c, SQL_MEMBER_OWNER, &b, NULL);
   orch_store_sq_bind_text(&b, 1, g->account);
   orch_store_sq_bind_text(&b, 2, g->region);
   orch_store_sq_bind_text(&b, 3, server);
-  if (!b.rc && sqlite3_step(st) == SQLITE_ROW) {
-    const char *name = (const char *)sqlite3_column_text(st, 0);
-    if (name) snprintf(owner, size, "%s", name);
-  }
-  orch_store_sq_done(st);
+  (void)orch_store_sq_fetch(&b, name_row, owner, "finding the group holding a server"); /* best effort */
+  snprintf(path, sizeof path, "selector.server_ids[%zu]", index);
+  return orch_error_setc(err, ORCH_ECONFLICT, path, "server %s (%s, %s) is already in protection group '%s'", server,
+                         g->account, g->region, owner);
 }
 
 /* Insert g's explicit server ids (none for a tag selector). */
 static int members_add(struct orch_store_sq_conn *c, const struct orch_store_group *g, struct orch_error *err) {
   const json_t *ids = json_object_get(g->selector, "server_ids");
-  sqlite3_stmt *st;
-  int rc = 0;
   for (size_t i = 0; i < json_array_size(ids); i++) {
     const char *server = json_string_value(json_array_get(ids, i));
     struct orch_store_sq_bind b;
-    if ((rc = orch_store_sq_stmt(c, SQL_MEMBER_ADD, &st, err))) return rc;
-    orch_store_sq_bind_init(&b, c, st, err);
+    (void)orch_store_sq_prepare(c, SQL_MEMBER_ADD, &b, err);
     orch_store_sq_bind_text(&b, 1, g->account);
     orch_store_sq_bind_text(&b, 2, g->region);
     orch_store_sq_bind_text(&b, 3, server);
     orch_store_sq_bind_text(&b, 4, g->id);
-    if (b.rc) return b.rc;
-    int src = sqlite3_step(st);
-    if (src != SQLITE_DONE && src != SQLITE_CONSTRAINT_PRIMARYKEY)
-      rc = orch_store_sq_err(c, src, "adding a group member", err);
-    orch_store_sq_done(st);
+    int rc = orch_store_sq_run(&b, "adding a group member");
+    if (b.src == SQLITE_CONSTRAINT_PRIMARYKEY) return member_conflict(c, g, server, i, err);
     if (rc) return rc;
-    if (src == SQLITE_CONSTRAINT_PRIMARYKEY) {
-      char owner[ORCH_STORE_NAME_MAX + 1], path[64];
-      member_owner(c, g, server, owner, sizeof owner);
-      snprintf(path, sizeof path, "selector.server_ids[%zu]", i);
-      return orch_error_setc(err, ORCH_ECONFLICT, path, "server %s (%s, %s) is already in protection group '%s'",
-                             server, g->account, g->region, owner);
-    }
   }
   return 0;
 }
 
-/* Bind GROUP_COLS ?2..?7 (name .. updated_ms) in the order SQL_INSERT and SQL_UPDATE share. */
-static void bind_fields(struct orch_store_sq_bind *b, const struct orch_store_group *g) {
-  orch_store_sq_bind_text(b, 2, g->name);
-  orch_store_sq_bind_text(b, 3, g->account);
-  orch_store_sq_bind_text(b, 4, g->region);
-  orch_store_sq_bind_json(b, 5, g->selector, "selector");
-  orch_store_sq_bind_json(b, 6, g->launch_overrides, "launch_overrides");
+/* Run SQL_INSERT or SQL_UPDATE, whose ?1..?7 are id, name, account, region, selector, overrides, time. */
+static int group_write(struct orch_store_sq_conn *c, const char *sql, struct orch_store_group *g, bool update,
+                       struct orch_error *err) {
+  struct orch_store_sq_bind b;
+  (void)orch_store_sq_prepare(c, sql, &b, err);
+  orch_store_sq_bind_text(&b, 1, g->id);
+  orch_store_sq_bind_text(&b, 2, g->name);
+  orch_store_sq_bind_text(&b, 3, g->account);
+  orch_store_sq_bind_text(&b, 4, g->region);
+  orch_store_sq_bind_json(&b, 5, g->selector, "selector");
+  orch_store_sq_bind_json(&b, 6, g->launch_overrides, "launch_overrides");
+  orch_store_sq_bind_int(&b, 7, g->updated_ms);
+  int rc = update ? orch_store_sq_fetch(&b, orch_store_sq_int_row, &g->created_ms, "updating a protection group")
+                  : orch_store_sq_run(&b, "creating a protection group");
+  if (b.src == SQLITE_CONSTRAINT_UNIQUE)
+    return orch_error_setc(err, ORCH_EEXIST, "name", "a protection group named '%s' already exists", g->name);
+  if (update && rc == 0) return orch_error_setc(err, ORCH_ENOTFOUND, "id", "protection group %s not found", g->id);
+  return rc < 0 ? rc : 0;
 }
 
-static int name_taken(const struct orch_store_group *g, struct orch_error *err) {
-  return orch_error_setc(err, ORCH_EEXIST, "name", "a protection group named '%s' already exists", g->name);
+/* Run a statement whose one parameter is a group id; ORCH_ENOTFOUND when it changed no row. */
+static int by_id_change(struct orch_store_sq_conn *c, const char *sql, const char *id, bool must_change,
+                        struct orch_error *err) {
+  struct orch_store_sq_bind b;
+  (void)orch_store_sq_prepare(c, sql, &b, err);
+  orch_store_sq_bind_text(&b, 1, id);
+  int rc = orch_store_sq_run(&b, "changing a protection group");
+  if (!rc && must_change && sqlite3_changes(c->db) == 0)
+    rc = orch_error_setc(err, ORCH_ENOTFOUND, "id", "protection group %s not found", id);
+  return rc;
+}
+
+static int create_tx(struct orch_store_sq_conn *c, void *arg, struct orch_error *err) {
+  int rc = group_write(c, SQL_INSERT, arg, false, err);
+  return rc ? rc : members_add(c, arg, err);
+}
+
+static int update_tx(struct orch_store_sq_conn *c, void *arg, struct orch_error *err) {
+  struct orch_store_group *g = arg;
+  int rc = group_write(c, SQL_UPDATE, g, true, err);
+  if (!rc) rc = by_id_change(c, SQL_MEMBERS_CLEAR, g->id, false, err);
+  return rc ? rc : members_add(c, g, err);
 }
 
 int orch_store_sq_group_create(void *ctx, const struct orch_store_group *g, struct orch_error *err) {
-  struct orch_store_sq_conn *c = orch_store_sq_writer(ctx);
-  struct orch_store_sq_bind b = {0};
-  sqlite3_stmt *st = NULL;
-  int rc = orch_store_sq_begin(c, err);
-  if (rc || (rc = orch_store_sq_stmt(c, SQL_INSERT, &st, err))) goto out;
-  orch_store_sq_bind_init(&b, c, st, err);
-  orch_store_sq_bind_text(&b, 1, g->id);
-  bind_fields(&b, g);
-  orch_store_sq_bind_int(&b, 7, g->created_ms);
-  orch_store_sq_bind_int(&b, 8, g->updated_ms);
-  if ((rc = b.rc)) goto out;
-  int src = sqlite3_step(st);
-  if (src == SQLITE_CONSTRAINT_UNIQUE) rc = name_taken(g, err);
-  else if (src != SQLITE_DONE) rc = orch_store_sq_err(c, src, "creating a protection group", err);
-  orch_store_sq_done(st);
-  if (!rc && !(rc = members_add(c, g, err))) rc = orch_store_sq_commit(c, err);
-out:
-  orch_store_sq_bind_free(&b);
-  if (rc) orch_store_sq_rollback(c);
-  orch_store_sq_unlock(c);
-  return rc;
+  struct orch_store_group copy = *g; /* shallow: the tx only reads it (and writes nothing back) */
+  return orch_store_sq_write(ctx, create_tx, &copy, err);
 }
 
 int orch_store_sq_group_update(void *ctx, struct orch_store_group *g, struct orch_error *err) {
-  struct orch_store_sq_conn *c = orch_store_sq_writer(ctx);
-  struct orch_store_sq_bind b = {0};
-  sqlite3_stmt *st = NULL;
-  int rc = orch_store_sq_begin(c, err);
-  if (rc || (rc = orch_store_sq_stmt(c, SQL_UPDATE, &st, err))) goto out;
-  orch_store_sq_bind_init(&b, c, st, err);
-  orch_store_sq_bind_text(&b, 1, g->id);
-  bind_fields(&b, g);
-  orch_store_sq_bind_int(&b, 7, g->updated_ms);
-  if ((rc = b.rc)) goto out;
-  int src = sqlite3_step(st);
-  if (src == SQLITE_ROW) g->created_ms = sqlite3_column_int64(st, 0);
-  else if (src == SQLITE_DONE) rc = orch_error_setc(err, ORCH_ENOTFOUND, "id", "protection group %s not found", g->id);
-  else if (src == SQLITE_CONSTRAINT_UNIQUE) rc = name_taken(g, err);
-  else rc = orch_store_sq_err(c, src, "updating a protection group", err);
-  orch_store_sq_done(st);
-  if (rc || (rc = orch_store_sq_stmt(c, SQL_MEMBERS_CLEAR, &st, err))) goto out;
-  src = sqlite3_bind_text(st, 1, g->id, -1, SQLITE_STATIC);
-  if (src == SQLITE_OK) src = sqlite3_step(st);
-  if (src != SQLITE_DONE) rc = orch_store_sq_err(c, src, "updating group members", err);
-  orch_store_sq_done(st);
-  if (!rc && !(rc = members_add(c, g, err))) rc = orch_store_sq_commit(c, err);
-out:
-  orch_store_sq_bind_free(&b);
-  if (rc) orch_store_sq_rollback(c);
-  orch_store_sq_unlock(c);
-  return rc;
+  return orch_store_sq_write(ctx, update_tx, g, err);
+}
+
+static int delete_tx(struct orch_store_sq_conn *c, void *arg, struct orch_error *err) {
+  return by_id_change(c, SQL_DELETE, arg, true, err);
 }
 
 int orch_store_sq_group_delete(void *ctx, const char *id, struct orch_error *err) {
-  struct orch_store_sq_conn *c = orch_store_sq_writer(ctx);
-  sqlite3_stmt *st = NULL;
-  int rc = orch_store_sq_stmt(c, SQL_DELETE, &st, err);
-  if (!rc) {
-    int src = sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    if (src == SQLITE_OK) src = sqlite3_step(st);
-    if (src != SQLITE_DONE) rc = orch_store_sq_err(c, src, "deleting a protection group", err);
-    else if (sqlite3_changes(c->db) == 0) rc = orch_error_setc(err, ORCH_ENOTFOUND, "id", "protection group %s not found", id);
-  }
-  orch_store_sq_done(st);
-  orch_store_sq_unlock(c);
-  return rc;
+  char copy[ORCH_STORE_ID_MAX + 1];
+  snprintf(copy, sizeof copy, "%s", id);
+  return orch_store_sq_write(ctx, delete_tx, copy, err);
 }
 
 int orch_store_sq_group_get(void *ctx, const char *id, const char *name, struct orch_store_group *out,
                             struct orch_error *err) {
   struct orch_store_sq_conn *c = orch_store_sq_reader(ctx);
-  sqlite3_stmt *st = NULL;
-  int rc = orch_store_sq_stmt(c, id ? SQL_BY_ID : SQL_BY_NAME, &st, err);
-  if (rc) goto out;
-  int src = sqlite3_bind_text(st, 1, id ? id : name, -1, SQLITE_STATIC);
-  if (src != SQLITE_OK) {
-    rc = orch_store_sq_err(c, src, "reading a protection group", err);
-    goto out;
-  }
-  if ((rc = orch_store_sq_step_row(c, st, "reading a protection group", err)) < 0) goto out;
-  if (rc == 0) {
+  struct orch_store_sq_bind b;
+  (void)orch_store_sq_prepare(c, id ? SQL_BY_ID : SQL_BY_NAME, &b, err);
+  orch_store_sq_bind_text(&b, 1, id ? id : name);
+  int rc = orch_store_sq_fetch(&b, group_row, out, "reading a protection group");
+  orch_store_sq_unlock(c);
+  if (rc == 0)
     rc = id ? orch_error_setc(err, ORCH_ENOTFOUND, "id", "protection group %s not found", id)
             : orch_error_setc(err, ORCH_ENOTFOUND, "name", "no protection group named '%s'", name);
-    goto out;
-  }
-  rc = group_from_row(st, out, err);
-out:
-  if (rc) orch_store_group_release(out);
-  orch_store_sq_done(st);
-  orch_store_sq_unlock(c);
-  return rc;
+  if (rc < 0) orch_store_group_release(out);
+  return rc < 0 ? rc : 0;
 }
 
 int orch_store_sq_group_list(void *ctx, const struct orch_store_page *page, struct orch_store_group_list *out,
                              struct orch_error *err) {
   struct orch_store_sq_conn *c = orch_store_sq_reader(ctx);
   struct orch_store_sq_bind b;
-  sqlite3_stmt *st = NULL;
-  size_t cap = 0;
-  int rc = orch_store_sq_stmt(c, SQL_LIST, &st, err);
-  if (rc) goto out;
-  orch_store_sq_bind_init(&b, c, st, err);
+  bool more;
+  (void)orch_store_sq_prepare(c, SQL_LIST, &b, err);
   orch_store_sq_bind_text(&b, 1, page->cursor);
   orch_store_sq_bind_int(&b, 2, (int64_t)page->limit + 1);
-  if ((rc = b.rc)) goto out;
-  while ((rc = orch_store_sq_step_row(c, st, "listing protection groups", err)) == 1) {
-    if (out->count == page->limit) {
-      snprintf(out->next_cursor, sizeof out->next_cursor, "%s", out->items[out->count - 1].name);
-      rc = 0;
-      break;
-    }
-    if ((rc = orch_store_items_reserve((void **)&out->items, &cap, out->count + 1, sizeof *out->items))) {
-      rc = orch_error_set(err, rc, "out of memory listing protection groups");
-      break;
-    }
-    if ((rc = group_from_row(st, &out->items[out->count++], err))) break;
-  }
-out:
-  if (rc) orch_store_group_list_release(out);
-  orch_store_sq_done(st);
+  int rc = orch_store_sq_collect(&b, page->limit, group_row, (void **)&out->items, sizeof *out->items, &out->count,
+                                 &more, "listing protection groups");
   orch_store_sq_unlock(c);
+  if (rc) orch_store_group_list_release(out);
+  else if (more) snprintf(out->next_cursor, sizeof out->next_cursor, "%s", out->items[out->count - 1].name);
   return rc;
 }

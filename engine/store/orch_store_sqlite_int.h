@@ -76,19 +76,23 @@ void orch_store_sq_rollback(struct orch_store_sq_conn *c);
 
 /* A sticky binder: the first failure is kept in `rc` (with `err` filled) and later binds are no-ops,
  * so an op binds every parameter and checks once. JSON values are serialized into buffers the binder
- * owns until orch_store_sq_bind_free (after the statement ran). */
+ * owns until the statement ran (run / fetch / collect free them). `src` keeps the SQLite code of the
+ * last step, so a caller can turn a constraint failure into a precise error. */
 struct orch_store_sq_bind {
   struct orch_store_sq_conn *c;
   sqlite3_stmt *st;
   struct orch_error *err;
   int rc;
+  int src;
   struct orch_buf json[ORCH_STORE_SQ_BIND_JSON_MAX];
   int njson;
 };
 
-void orch_store_sq_bind_init(struct orch_store_sq_bind *b, struct orch_store_sq_conn *c, sqlite3_stmt *st,
-                             struct orch_error *err);
-/* NULL binds SQL NULL. The string must live until the statement is reset. */
+/* The cached statement for `sql` (orch_store_sq_stmt) with a binder over it. On failure b->rc is set
+ * too, so the binds and the run that follow are no-ops returning it. */
+int orch_store_sq_prepare(struct orch_store_sq_conn *c, const char *sql, struct orch_store_sq_bind *b,
+                          struct orch_error *err);
+/* NULL binds SQL NULL. The string must live until the statement ran. */
 void orch_store_sq_bind_text(struct orch_store_sq_bind *b, int idx, const char *s);
 /* NULL and "" bind SQL NULL. */
 void orch_store_sq_bind_opt_text(struct orch_store_sq_bind *b, int idx, const char *s);
@@ -97,7 +101,27 @@ void orch_store_sq_bind_int(struct orch_store_sq_bind *b, int idx, int64_t v);
 void orch_store_sq_bind_opt_int(struct orch_store_sq_bind *b, int idx, int64_t v);
 /* NULL binds SQL NULL; larger than ORCH_STORE_JSON_MAX serialized is ORCH_ETOOBIG naming `field`. */
 void orch_store_sq_bind_json(struct orch_store_sq_bind *b, int idx, const json_t *j, const char *field);
-void orch_store_sq_bind_free(struct orch_store_sq_bind *b);
+
+/* Fills one item from the current row; on failure the item may be partly filled (the caller's
+ * release frees it). */
+typedef int (*orch_store_sq_row_fn)(sqlite3_stmt *st, void *item, struct orch_error *err);
+
+/* Each of these finishes the statement: steps it, resets it and frees the binder's buffers.
+ * run:     a statement without rows; 0 or an error (see b->src for constraints).
+ * fetch:   at most one row into `item` via `row`: 1 with a row, 0 without, or an error.
+ * collect: rows appended to *items (elements of item_size, *count of them) up to `limit` (0 = all);
+ *          *more says another row followed. Items already read stay in *items on failure. */
+int orch_store_sq_run(struct orch_store_sq_bind *b, const char *what);
+int orch_store_sq_fetch(struct orch_store_sq_bind *b, orch_store_sq_row_fn row, void *item, const char *what);
+int orch_store_sq_collect(struct orch_store_sq_bind *b, size_t limit, orch_store_sq_row_fn row, void **items,
+                          size_t item_size, size_t *count, bool *more, const char *what);
+/* A row function for a single integer column (item is an int64_t). */
+int orch_store_sq_int_row(sqlite3_stmt *st, void *item, struct orch_error *err);
+
+/* Run `fn` on the write connection inside BEGIN IMMEDIATE ... COMMIT, rolled back when anything fails.
+ * The write lock is held (and other writers wait) for the whole call. */
+typedef int (*orch_store_sq_tx_fn)(struct orch_store_sq_conn *c, void *arg, struct orch_error *err);
+int orch_store_sq_write(struct orch_store_sq *s, orch_store_sq_tx_fn fn, void *arg, struct orch_error *err);
 
 /* Column readers for the current row. NULL reads as "" / 0 / NULL json. */
 int orch_store_sq_col_str(sqlite3_stmt *st, int col, char *dst, size_t size, const char *field,
@@ -105,10 +129,6 @@ int orch_store_sq_col_str(sqlite3_stmt *st, int col, char *dst, size_t size, con
 int64_t orch_store_sq_col_int(sqlite3_stmt *st, int col);
 int orch_store_sq_col_json(sqlite3_stmt *st, int col, json_t **out, const char *field, struct orch_error *err)
     ORCH_MUST_CHECK;
-
-/* Step a statement expected to produce at most one row: 1 with a row, 0 without, or an error. */
-int orch_store_sq_step_row(struct orch_store_sq_conn *c, sqlite3_stmt *st, const char *what,
-                           struct orch_error *err) ORCH_MUST_CHECK;
 
 /* Page helpers: a cursor holding a decimal integer (> 0), and writing one. */
 int orch_store_sq_cursor_int(const char *cursor, int64_t *out, struct orch_error *err) ORCH_MUST_CHECK;

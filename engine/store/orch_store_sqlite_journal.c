@@ -16,124 +16,96 @@ static int exec_missing(const char *id, struct orch_error *err) {
   return orch_error_setc(err, ORCH_ENOTFOUND, "execution id", "execution %s not found", id);
 }
 
-/* One integer from a statement with the execution id as its only parameter; *found when a row came. */
-static int id_query(struct orch_store_sq_conn *c, const char *sql, const char *exec_id, int64_t *out, bool *found,
+/* One integer from a query whose only parameter is the execution id: 1 with a row, 0 without. */
+static int exec_int(struct orch_store_sq_conn *c, const char *sql, const char *exec_id, int64_t *out,
                     struct orch_error *err) {
-  sqlite3_stmt *st;
-  int rc = orch_store_sq_stmt(c, sql, &st, err);
-  if (rc) return rc;
-  int src = sqlite3_bind_text(st, 1, exec_id, -1, SQLITE_STATIC);
-  if (src != SQLITE_OK) rc = orch_store_sq_err(c, src, "reading the journal", err);
-  else if ((rc = orch_store_sq_step_row(c, st, "reading the journal", err)) >= 0) {
-    *found = rc == 1;
-    *out = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
-    rc = 0;
-  }
-  orch_store_sq_done(st);
-  return rc;
+  struct orch_store_sq_bind b;
+  (void)orch_store_sq_prepare(c, sql, &b, err);
+  orch_store_sq_bind_text(&b, 1, exec_id);
+  return orch_store_sq_fetch(&b, orch_store_sq_int_row, out, "reading the journal");
 }
 
 /* The journal's last seq, ORCH_ENOTFOUND when the execution does not exist. */
 static int last_seq(struct orch_store_sq_conn *c, const char *exec_id, int64_t *seq, struct orch_error *err) {
   int64_t one;
-  bool found;
-  int rc = id_query(c, SQL_LAST, exec_id, seq, &found, err);
-  if (rc || *seq > 0) return rc;
+  int rc = exec_int(c, SQL_LAST, exec_id, seq, err);
+  if (rc < 0 || *seq > 0) return rc < 0 ? rc : 0;
   /* an empty journal: tell a new execution from an unknown one */
-  if ((rc = id_query(c, SQL_EXISTS, exec_id, &one, &found, err))) return rc;
-  return found ? 0 : exec_missing(exec_id, err);
+  if ((rc = exec_int(c, SQL_EXISTS, exec_id, &one, err)) < 0) return rc;
+  return rc ? 0 : exec_missing(exec_id, err);
 }
 
 static int insert_event(struct orch_store_sq_conn *c, const char *exec_id, const struct orch_store_event_spec *ev,
                         struct orch_error *err) {
-  sqlite3_stmt *st;
   struct orch_store_sq_bind b;
-  int rc = orch_store_sq_stmt(c, SQL_INSERT, &st, err);
-  if (rc) return rc;
-  orch_store_sq_bind_init(&b, c, st, err);
+  (void)orch_store_sq_prepare(c, SQL_INSERT, &b, err);
   orch_store_sq_bind_text(&b, 1, exec_id);
   orch_store_sq_bind_int(&b, 2, ev->seq);
   orch_store_sq_bind_int(&b, 3, ev->at_ms);
   orch_store_sq_bind_text(&b, 4, ev->type);
   orch_store_sq_bind_json(&b, 5, ev->data, "data");
-  if (!(rc = b.rc)) {
-    int src = sqlite3_step(st);
-    if (src == SQLITE_CONSTRAINT_PRIMARYKEY)
-      rc = orch_error_setc(err, ORCH_ECONFLICT, "seq", "event %lld of execution %s already exists",
+  int rc = orch_store_sq_run(&b, "appending an event");
+  if (b.src == SQLITE_CONSTRAINT_PRIMARYKEY)
+    return orch_error_setc(err, ORCH_ECONFLICT, "seq", "event %lld of execution %s already exists",
                            (long long)ev->seq, exec_id);
-    else if (src != SQLITE_DONE)
-      rc = orch_store_sq_err(c, src, "appending an event", err);
-  }
-  orch_store_sq_done(st);
-  orch_store_sq_bind_free(&b);
+  return rc;
+}
+
+struct append_args {
+  const char *exec_id;
+  const struct orch_store_event_spec *evs;
+  size_t n;
+};
+
+static int append_tx(struct orch_store_sq_conn *c, void *arg, struct orch_error *err) {
+  const struct append_args *a = arg;
+  int64_t last, first = a->evs[0].seq;
+  int rc = last_seq(c, a->exec_id, &last, err);
+  if (rc) return rc;
+  if (first <= last)
+    return orch_error_setc(err, ORCH_ECONFLICT, "seq",
+                           "event %lld of execution %s already exists (the journal ends at %lld): another writer "
+                           "appended first",
+                           (long long)first, a->exec_id, (long long)last);
+  if (first > last + 1)
+    return orch_error_setc(err, ORCH_EINVAL, "seq",
+                           "event %lld would leave a gap: the journal of execution %s ends at %lld, so the next is %lld",
+                           (long long)first, a->exec_id, (long long)last, (long long)(last + 1));
+  for (size_t i = 0; i < a->n && !rc; i++) rc = insert_event(c, a->exec_id, &a->evs[i], err);
   return rc;
 }
 
 int orch_store_sq_event_append(void *ctx, const char *exec_id, const struct orch_store_event_spec *evs, size_t n,
                                struct orch_error *err) {
-  struct orch_store_sq_conn *c = orch_store_sq_writer(ctx);
-  int64_t last;
-  int rc = orch_store_sq_begin(c, err);
-  if (rc || (rc = last_seq(c, exec_id, &last, err))) goto out;
-  if (evs[0].seq <= last) {
-    rc = orch_error_setc(err, ORCH_ECONFLICT, "seq",
-                         "event %lld of execution %s already exists (the journal ends at %lld): another writer "
-                         "appended first",
-                         (long long)evs[0].seq, exec_id, (long long)last);
-    goto out;
-  }
-  if (evs[0].seq > last + 1) {
-    rc = orch_error_setc(err, ORCH_EINVAL, "seq",
-                         "event %lld would leave a gap: the journal of execution %s ends at %lld, so the next is %lld",
-                         (long long)evs[0].seq, exec_id, (long long)last, (long long)(last + 1));
-    goto out;
-  }
-  for (size_t i = 0; i < n && !rc; i++) rc = insert_event(c, exec_id, &evs[i], err);
-  if (!rc) rc = orch_store_sq_commit(c, err);
-out:
-  if (rc) orch_store_sq_rollback(c);
-  orch_store_sq_unlock(c);
-  return rc;
+  struct append_args a = {exec_id, evs, n};
+  return orch_store_sq_write(ctx, append_tx, &a, err);
+}
+
+static int event_row(sqlite3_stmt *st, void *item, struct orch_error *err) {
+  struct orch_store_event *ev = item;
+  ev->seq = sqlite3_column_int64(st, 0);
+  ev->at_ms = sqlite3_column_int64(st, 1);
+  int rc = orch_store_sq_col_str(st, 2, ev->type, sizeof ev->type, "type", err);
+  return rc ? rc : orch_store_sq_col_json(st, 3, &ev->data, "data", err);
 }
 
 int orch_store_sq_event_read(void *ctx, const char *exec_id, int64_t from_seq, size_t limit,
                              struct orch_store_event_list *out, struct orch_error *err) {
   struct orch_store_sq_conn *c = orch_store_sq_reader(ctx);
   struct orch_store_sq_bind b;
-  sqlite3_stmt *st = NULL;
-  size_t cap = 0;
   int64_t last;
-  int rc = orch_store_sq_stmt(c, SQL_READ, &st, err);
-  if (rc) goto out;
-  orch_store_sq_bind_init(&b, c, st, err);
+  bool more;
+  (void)orch_store_sq_prepare(c, SQL_READ, &b, err);
   orch_store_sq_bind_text(&b, 1, exec_id);
   orch_store_sq_bind_int(&b, 2, from_seq);
   orch_store_sq_bind_int(&b, 3, limit ? (int64_t)limit + 1 : -1);
-  if ((rc = b.rc)) goto out;
-  while ((rc = orch_store_sq_step_row(c, st, "reading the journal", err)) == 1) {
-    if (limit && out->count == limit) {
-      out->next_seq = out->items[out->count - 1].seq + 1;
-      rc = 0;
-      break;
-    }
-    if ((rc = orch_store_items_reserve((void **)&out->items, &cap, out->count + 1, sizeof *out->items))) {
-      rc = orch_error_set(err, rc, "out of memory reading the journal");
-      break;
-    }
-    struct orch_store_event *ev = &out->items[out->count++];
-    ev->seq = sqlite3_column_int64(st, 0);
-    ev->at_ms = sqlite3_column_int64(st, 1);
-    if ((rc = orch_store_sq_col_str(st, 2, ev->type, sizeof ev->type, "type", err)) ||
-        (rc = orch_store_sq_col_json(st, 3, &ev->data, "data", err)))
-      break;
-  }
-  orch_store_sq_done(st);
+  int rc = orch_store_sq_collect(&b, limit, event_row, (void **)&out->items, sizeof *out->items, &out->count, &more,
+                                 "reading the journal");
   /* nothing read: an empty or unknown journal, or from_seq past its end */
   if (!rc && out->count == 0) rc = last_seq(c, exec_id, &last, err);
-out:
-  if (rc) orch_store_event_list_release(out);
-  orch_store_sq_done(st);
   orch_store_sq_unlock(c);
+  if (rc) orch_store_event_list_release(out);
+  else if (more) out->next_seq = out->items[out->count - 1].seq + 1;
   return rc;
 }
 
