@@ -18,10 +18,12 @@
  * write connection behind a mutex (the scheduler appends, the API creates/updates) and a small pool of
  * read connections, so API readers never wait behind a journal commit's fsync (WAL mode).
  *
- * Errors: ORCH_EINVAL for bad inputs (err->context names the field), ORCH_ENOTFOUND, ORCH_EEXIST (a
- * name taken), ORCH_ECONFLICT (optimistic-concurrency and membership conflicts), ORCH_ETOOBIG (size
- * caps), ORCH_ETIMEDOUT (store busy), ORCH_EPERM/ORCH_EIO/ORCH_ESTORE (the database itself),
- * ORCH_EUNSUPPORTED (a database written by a newer binary), ORCH_ENOMEM. */
+ * Errors: ORCH_EINVAL for bad inputs (err->context names the field; ORCH_ETYPE / ORCH_EUNKNOWNKEY for
+ * JSON of the wrong shape), ORCH_ENOTFOUND, ORCH_EEXIST (a name taken), ORCH_ECONFLICT
+ * (optimistic-concurrency and membership conflicts), ORCH_ETOOBIG (size caps), ORCH_ETIMEDOUT (locked by
+ * another process past the busy timeout), ORCH_EPERM/ORCH_EIO/ORCH_ESTORE (the database itself),
+ * ORCH_EUNSUPPORTED (a database written by a newer binary), ORCH_ENOMEM. A write that fails, whatever
+ * the code, changed nothing. Schema, durability and adding a backend: docs/store.md. */
 #ifndef ORCH_STORE_H
 #define ORCH_STORE_H
 
