@@ -154,7 +154,8 @@ static void resolve_wave(struct pf *pf, const json_t *spec) {
     orch_store_group_release(&grp);
   }
   size_t n = json_array_size(pf->servers) - before;
-  check(pf, "wave has servers", n > 0, wave, NULL, "%zu servers", n);
+  if (json_object_size(sel)) /* a wave of hooks alone selects no servers */
+    check(pf, "wave has servers", n > 0, wave, NULL, "%zu servers", n);
 }
 
 /* ISO-8601 durations as DRS reports lag ("PT1H2M3S", "P1DT2H"); -1 when unreadable. */

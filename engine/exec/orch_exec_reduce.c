@@ -449,9 +449,10 @@ static int on_hook_call(struct orch_exec_state *st, struct rd *r, bool completed
   }
   if (seq < 1 || (size_t)seq > n) return bad(r, "%s: completes a call never requested", "seq");
   json_t *rec = json_array_get(*calls, (size_t)seq - 1);
+  json_t *error = json_object_get(r->ev->data, "error");
+  if (error) return json_object_set(rec, "error", error) ? ORCH_ENOMEM : 0;
   json_t *result = json_object_get(r->ev->data, "result");
-  if (json_object_set(rec, "result", result ? result : json_null())) return ORCH_ENOMEM;
-  return 0;
+  return json_object_set(rec, "result", result ? result : json_null()) ? ORCH_ENOMEM : 0;
 }
 
 static int on_hook_finished(struct orch_exec_state *st, struct rd *r) {
