@@ -1,0 +1,825 @@
+/* orch_plan_sandbox: the capped Lua state, its library surface, strict globals, budgets with a sticky
+ * kill, and the resume/protect helpers every entry into Lua goes through. Uses Lua 5.4, orch_alloc,
+ * orch_str (suggestions), orch_log, orch_plan_pattern, orch_plan_json, orch_plan_modules, orch_plan_hook. */
+#include "plan/orch_plan_sandbox.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/orch_alloc.h"
+#include "core/orch_log.h"
+#include "core/orch_str.h"
+#include "plan/orch_plan_compile.h"
+#include "plan/orch_plan_hook.h"
+#include "plan/orch_plan_json.h"
+#include "plan/orch_plan_modules.h"
+#include "plan/orch_plan_pattern.h"
+
+/* The count hook runs every HOOK_EVERY instructions: the budget's granularity. */
+#define HOOK_EVERY 1000
+#define PRINT_MAX 8192
+
+struct orch_plan_sandbox {
+  lua_State *L;
+  struct orch_plan_limits limits;
+  const struct orch_clock *clock;
+  size_t used, peak;
+  struct orch_plan_entry main_entry; /* the main thread's: never running, owner NULL */
+  struct orch_plan_entry *current;   /* the entry running now, if any */
+  orch_plan_print_fn print;
+  void *print_ctx;
+  bool quiet;
+  struct orch_plan_modules modules;
+};
+
+static atomic_size_t live_bytes;
+
+/* Registry keys (their addresses). */
+static const char BASE_KEY, ENV_MT_KEY, PENV_MT_KEY, INTERNALS_KEY;
+
+void orch_plan_limits_default(struct orch_plan_limits *l) {
+  *l = (struct orch_plan_limits){
+      .memory = (size_t)32 * 1024 * 1024,
+      .instructions = 50000000,
+      .wall_ms = 2000,
+      .pattern_subject = (size_t)1024 * 1024,
+      .pattern_steps = 4000000,
+      .json_bytes = (size_t)1024 * 1024,
+      .json_depth = 64,
+      .source_bytes = (size_t)1024 * 1024,
+      .modules = 64,
+      .call_bytes = (size_t)256 * 1024,
+      .calls = 100000,
+  };
+}
+
+void orch_plan_limits_complete(struct orch_plan_limits *l) {
+  struct orch_plan_limits d;
+  orch_plan_limits_default(&d);
+#define FILL(f) \
+  if (!l->f) l->f = d.f
+  FILL(memory);
+  FILL(instructions);
+  FILL(wall_ms);
+  FILL(pattern_subject);
+  FILL(pattern_steps);
+  FILL(json_bytes);
+  FILL(json_depth);
+  FILL(source_bytes);
+  FILL(modules);
+  FILL(call_bytes);
+  FILL(calls);
+#undef FILL
+}
+
+const char *orch_plan_status_name(enum orch_plan_status s) {
+  switch (s) {
+    case ORCH_PLAN_DONE: return "done";
+    case ORCH_PLAN_YIELDED: return "yielded";
+    case ORCH_PLAN_ERROR: return "error";
+    case ORCH_PLAN_KILLED: return "killed";
+  }
+  return "unknown";
+}
+
+/* ---- allocator ---- */
+
+static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  struct orch_plan_sandbox *sb = ud;
+  if (!ptr) osize = 0;
+  if (nsize == 0) {
+    orch_free(ptr);
+    sb->used -= osize;
+    atomic_fetch_sub(&live_bytes, osize);
+    return NULL;
+  }
+  if (nsize > osize && sb->used - osize + nsize > sb->limits.memory) return NULL;
+  void *p = orch_realloc(ptr, nsize);
+  if (!p) return NULL;
+  sb->used = sb->used - osize + nsize;
+  if (sb->used > sb->peak) sb->peak = sb->used;
+  if (nsize > osize) atomic_fetch_add(&live_bytes, nsize - osize);
+  else atomic_fetch_sub(&live_bytes, osize - nsize);
+  return p;
+}
+
+size_t orch_plan_sandbox_live_bytes(void) { return atomic_load(&live_bytes); }
+size_t orch_plan_sandbox_memory(const struct orch_plan_sandbox *sb) { return sb->used; }
+size_t orch_plan_sandbox_memory_peak(const struct orch_plan_sandbox *sb) { return sb->peak; }
+const struct orch_plan_limits *orch_plan_sandbox_limits(const struct orch_plan_sandbox *sb) { return &sb->limits; }
+lua_State *orch_plan_sandbox_lua(struct orch_plan_sandbox *sb) { return sb->L; }
+const struct orch_clock *orch_plan_sandbox_clock(const struct orch_plan_sandbox *sb) { return sb->clock; }
+void orch_plan_sandbox_quiet(struct orch_plan_sandbox *sb, bool quiet) { sb->quiet = quiet; }
+
+void orch_plan_sandbox_collect(struct orch_plan_sandbox *sb) { lua_gc(sb->L, LUA_GCCOLLECT); }
+
+/* ---- entries, locations, aborts ---- */
+
+void orch_plan_entry_init(struct orch_plan_entry *e, struct orch_plan_sandbox *sb, void *owner) {
+  memset(e, 0, sizeof *e);
+  e->sb = sb;
+  e->owner = owner;
+}
+
+void orch_plan_entry_clear(struct orch_plan_entry *e) {
+  if (!e) return;
+  orch_free(e->traceback);
+  e->traceback = NULL;
+}
+
+struct orch_plan_entry *orch_plan_entry_of(lua_State *L) {
+  struct orch_plan_entry *e = *(struct orch_plan_entry **)lua_getextraspace(L);
+  return e;
+}
+
+struct orch_plan_sandbox *orch_plan_sandbox_of(lua_State *L) {
+  struct orch_plan_entry *e = orch_plan_entry_of(L);
+  return e ? e->sb : NULL;
+}
+
+/* A plan frame is one whose chunk came from a plan file: its name starts with '@'. Engine modules are
+ * named "=lua/...", load()ed strings "=(load)". */
+int orch_plan_where(lua_State *L, int level, char *out, size_t outsz) {
+  lua_Debug ar;
+  if (outsz) out[0] = '\0';
+  for (int lvl = level; lua_getstack(L, lvl, &ar); lvl++) {
+    if (!lua_getinfo(L, "Sl", &ar)) continue;
+    if (ar.source && ar.source[0] == '@' && ar.currentline > 0) {
+      snprintf(out, outsz, "%s:%d", ar.source + 1, ar.currentline);
+      return ar.currentline;
+    }
+  }
+  return 0;
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar);
+
+static void entry_mark(struct orch_plan_entry *e, int code, const char *msg) {
+  if (e->abort_code) return;
+  e->abort_code = code;
+  snprintf(e->abort_msg, sizeof e->abort_msg, "%s", msg);
+}
+
+void orch_plan_entry_kill(struct orch_plan_entry *e, int code, const char *msg) { entry_mark(e, code, msg); }
+
+static int reraise(lua_State *L, struct orch_plan_entry *e) {
+  lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+  if (e->where[0]) lua_pushfstring(L, "%s: %s", e->where, e->abort_msg);
+  else lua_pushstring(L, e->abort_msg);
+  return lua_error(L);
+}
+
+int orch_plan_abort(lua_State *L, int code, const char *fmt, ...) {
+  struct orch_plan_entry *e = orch_plan_entry_of(L);
+  char msg[ORCH_ERROR_MESSAGE_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (!e || e == &e->sb->main_entry) return luaL_error(L, "%s", msg);
+  if (!e->abort_code) {
+    entry_mark(e, code, msg);
+    orch_plan_where(L, 0, e->where, sizeof e->where);
+  }
+  return reraise(L, e);
+}
+
+int orch_plan_raise_hint(lua_State *L, const char *hint, const char *fmt, ...) {
+  struct orch_plan_entry *e = orch_plan_entry_of(L);
+  if (e && hint) snprintf(e->hint, sizeof e->hint, "%s", hint);
+  char msg[ORCH_ERROR_MESSAGE_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return luaL_error(L, "%s", msg);
+}
+
+static void check_budget(lua_State *L, struct orch_plan_entry *e) {
+  struct orch_plan_sandbox *sb = e->sb;
+  if (e->instructions > sb->limits.instructions)
+    orch_plan_abort(L, ORCH_ELIMIT, "instruction limit of %llu exceeded",
+                    (unsigned long long)sb->limits.instructions);
+  int64_t ran = e->run_ns + (orch_clock_mono_ns(sb->clock) - e->resumed_ns);
+  if (ran > sb->limits.wall_ms * 1000000)
+    orch_plan_abort(L, ORCH_ELIMIT, "time limit of %lld ms exceeded", (long long)sb->limits.wall_ms);
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  struct orch_plan_entry *e = orch_plan_entry_of(L);
+  if (!e || !e->running) return;
+  if (e->abort_code) {
+    if (!e->where[0]) orch_plan_where(L, 0, e->where, sizeof e->where);
+    reraise(L, e);
+    return;
+  }
+  e->instructions += HOOK_EVERY;
+  check_budget(L, e);
+}
+
+void orch_plan_charge(lua_State *L, uint64_t cost) {
+  struct orch_plan_entry *e = orch_plan_entry_of(L);
+  if (!e || !e->running) return;
+  if (e->abort_code) {
+    reraise(L, e);
+    return;
+  }
+  e->instructions += cost;
+  check_budget(L, e);
+}
+
+/* ---- the print sink ---- */
+
+void orch_plan_print(struct orch_plan_sandbox *sb, const char *where, const char *msg) {
+  if (sb->quiet) return;
+  if (sb->print) {
+    sb->print(sb->print_ctx, where ? where : "", msg);
+    return;
+  }
+  struct orch_log_field f = {"where", where ? where : ""};
+  orch_log_write(ORCH_LOG_INFO, &f, 1, "plan: %s", msg);
+}
+
+/* ---- the library surface ---- */
+
+static int l_print(lua_State *L) {
+  int n = lua_gettop(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (int i = 1; i <= n; i++) {
+    if (i > 1) luaL_addchar(&b, '\t');
+    luaL_tolstring(L, i, NULL);
+    luaL_addvalue(&b);
+  }
+  luaL_pushresult(&b);
+  size_t len;
+  const char *msg = lua_tolstring(L, -1, &len);
+  char where[ORCH_PLAN_WHERE_MAX];
+  orch_plan_where(L, 1, where, sizeof where);
+  struct orch_plan_sandbox *sb = orch_plan_sandbox_of(L);
+  if (len > PRINT_MAX) {
+    lua_pushlstring(L, msg, PRINT_MAX);
+    lua_pushliteral(L, "... (truncated)");
+    lua_concat(L, 2);
+    msg = lua_tostring(L, -1);
+  }
+  orch_plan_print(sb, where, msg);
+  return 0;
+}
+
+static int l_load(lua_State *L) {
+  size_t len;
+  if (lua_type(L, 1) != LUA_TSTRING) return luaL_argerror(L, 1, "plans may load only strings of Lua text");
+  const char *text = lua_tolstring(L, 1, &len);
+  const char *name = luaL_optstring(L, 2, "(load)");
+  const char *mode = luaL_optstring(L, 3, "t");
+  if (strcmp(mode, "t") != 0)
+    return luaL_argerror(L, 3, "binary chunks are not allowed in plans (mode must be \"t\")");
+  int env = lua_isnoneornil(L, 4) ? 0 : 4;
+  if (env) luaL_checktype(L, 4, LUA_TTABLE);
+  struct orch_plan_sandbox *sb = orch_plan_sandbox_of(L);
+  if (len > sb->limits.source_bytes)
+    return luaL_error(L, "load: chunk of %d bytes exceeds the source limit of %d bytes", (int)len,
+                      (int)sb->limits.source_bytes);
+  lua_pushfstring(L, "=%s", name);
+  const char *chunkname = lua_tostring(L, -1);
+  int st = luaL_loadbufferx(L, text, len, chunkname, "t");
+  if (st != LUA_OK) {
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2; /* nil, message: as load does */
+  }
+  if (env) lua_pushvalue(L, env);
+  else orch_plan_push_env(L, false);
+  if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
+  return 1;
+}
+
+static int l_setmetatable(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  int t = lua_type(L, 2);
+  luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+  if (t == LUA_TTABLE) {
+    lua_pushliteral(L, "__gc");
+    if (lua_rawget(L, 2) != LUA_TNIL) return luaL_argerror(L, 2, "__gc metamethods are not allowed in plans");
+    lua_pop(L, 1);
+  }
+  if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return luaL_error(L, "cannot change a protected metatable");
+  lua_settop(L, 2);
+  lua_setmetatable(L, 1);
+  return 1;
+}
+
+static int l_getmetatable(lua_State *L) {
+  luaL_checkany(L, 1);
+  if (lua_type(L, 1) == LUA_TSTRING || !lua_getmetatable(L, 1)) {
+    lua_pushnil(L);
+    return 1;
+  }
+  luaL_getmetafield(L, 1, "__metatable");
+  return 1;
+}
+
+static int l_collectgarbage(lua_State *L) {
+  const char *opt = luaL_optstring(L, 1, "collect");
+  if (strcmp(opt, "count") != 0) return luaL_argerror(L, 1, "only \"count\" is available in plans");
+  int kb = lua_gc(L, LUA_GCCOUNT), b = lua_gc(L, LUA_GCCOUNTB);
+  lua_pushnumber(L, (lua_Number)kb + ((lua_Number)b / 1024));
+  return 1;
+}
+
+/* string.rep charges its output size: with an empty string and separator it would loop n times in C. */
+static int l_string_rep(lua_State *L) {
+  size_t l, lsep;
+  luaL_checklstring(L, 1, &l);
+  lua_Integer n = luaL_checkinteger(L, 2);
+  luaL_optlstring(L, 3, "", &lsep);
+  if (n > 0) {
+    lua_Number total = ((lua_Number)l + (lua_Number)lsep) * (lua_Number)n;
+    struct orch_plan_sandbox *sb = orch_plan_sandbox_of(L);
+    if (total > (lua_Number)sb->limits.memory)
+      return orch_plan_abort(L, ORCH_ELIMIT, "string.rep: result of %.0f bytes exceeds the memory limit of %zu bytes",
+                             total, sb->limits.memory);
+    orch_plan_charge(L, (uint64_t)n + (uint64_t)(total / 64));
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+/* table.move and table.sort: charge their work before the C loop starts. */
+static int l_table_move(lua_State *L) {
+  lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
+  if (e >= f) orch_plan_charge(L, (uint64_t)(e - f) + 1);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+static int l_table_sort(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+  uint64_t cost = 0;
+  for (lua_Integer m = n; m > 1; m >>= 1) cost += (uint64_t)n;
+  orch_plan_charge(L, cost);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 0);
+  return 0;
+}
+
+static int removed_field(lua_State *L) {
+  const char *lib = lua_tostring(L, lua_upvalueindex(1));
+  const char *k = lua_tostring(L, 2);
+  if (!k) return 0;
+  if (strcmp(lib, "math") == 0 && (strcmp(k, "random") == 0 || strcmp(k, "randomseed") == 0))
+    return orch_plan_raise_hint(L, "use w:random(m, n): its result is journaled, so a restarted hook replays it",
+                                "math.%s is not available in plans", k);
+  if (strcmp(lib, "string") == 0 && strcmp(k, "dump") == 0)
+    return luaL_error(L, "string.dump is not available in plans");
+  return 0;
+}
+
+static int readonly_lib(lua_State *L) {
+  return luaL_error(L, "library tables are read-only in plans (cannot set field '%s')",
+                    lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
+}
+
+/* Copy the named fields of the table at `src` into a new table; push a read-only proxy of it and return
+ * the index-free real copy left below it. Stack: ... -> ..., real, proxy. */
+static void push_lib(lua_State *L, int src, const char *name, const char *const *keep) {
+  lua_newtable(L); /* real */
+  for (const char *const *k = keep; *k; k++) {
+    lua_getfield(L, src, *k);
+    lua_setfield(L, -2, *k);
+  }
+  lua_newtable(L); /* metatable of the real copy: explains removed functions */
+  lua_pushstring(L, name);
+  lua_pushcclosure(L, removed_field, 1);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
+  lua_newtable(L); /* proxy */
+  lua_newtable(L);
+  lua_pushvalue(L, -3);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, readonly_lib);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+}
+
+static void wrap_field(lua_State *L, int t, const char *k, lua_CFunction f) {
+  t = lua_absindex(L, t);
+  lua_getfield(L, t, k);
+  lua_pushcclosure(L, f, 1);
+  lua_setfield(L, t, k);
+}
+
+static int undefined_global(lua_State *L) {
+  const char *k = lua_tostring(L, 2);
+  if (lua_type(L, 2) != LUA_TSTRING) return luaL_error(L, "undefined global");
+  const char *names[96];
+  size_t n = 0;
+  lua_pushnil(L);
+  while (n < 95 && lua_next(L, 1)) {
+    if (lua_type(L, -2) == LUA_TSTRING) names[n++] = lua_tostring(L, -2);
+    lua_pop(L, 1);
+  }
+  names[n] = NULL;
+  const char *near = orch_str_nearest(k, names);
+  char hint[160];
+  if (near) snprintf(hint, sizeof hint, "did you mean '%s'?", near);
+  else snprintf(hint, sizeof hint, "declare it with 'local %s' before use, or require the module that has it", k);
+  return orch_plan_raise_hint(L, hint, "%sundefined global '%s'", "", k);
+}
+
+static int assign_global(lua_State *L) {
+  const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &BASE_KEY);
+  bool exists = lua_getfield(L, -1, k) != LUA_TNIL;
+  if (exists)
+    return orch_plan_raise_hint(L, "use a local with another name", "cannot assign to '%s': a plan's globals are read-only", k);
+  char hint[160];
+  snprintf(hint, sizeof hint, "declare it with 'local %s = ...'", k);
+  return orch_plan_raise_hint(L, hint, "assignment to undeclared global '%s'", k);
+}
+
+void orch_plan_push_env(lua_State *L, bool privileged) {
+  lua_createtable(L, 0, 0);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, privileged ? &PENV_MT_KEY : &ENV_MT_KEY);
+  lua_setmetatable(L, -2);
+}
+
+void orch_plan_push_internals(lua_State *L) { lua_rawgetp(L, LUA_REGISTRYINDEX, &INTERNALS_KEY); }
+
+void orch_plan_load_chunk(lua_State *L, const char *text, size_t len, const char *chunkname, int env) {
+  struct orch_plan_sandbox *sb = orch_plan_sandbox_of(L);
+  if (env < 0) env = lua_absindex(L, env);
+  if (len > sb->limits.source_bytes)
+    luaL_error(L, "%s: %d bytes exceeds the source limit of %d bytes", chunkname + 1, (int)len,
+               (int)sb->limits.source_bytes);
+  if (luaL_loadbufferx(L, text, len, chunkname, "t") != LUA_OK) lua_error(L);
+  if (env) lua_pushvalue(L, env);
+  else orch_plan_push_env(L, false);
+  if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
+}
+
+static void set_env_mt(lua_State *L, const void *key, int index_table) {
+  lua_newtable(L);
+  lua_pushvalue(L, index_table);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, assign_global);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_rawsetp(L, LUA_REGISTRYINDEX, key);
+}
+
+static int open_sandbox(lua_State *L) {
+  static const char *const base_keep[] = {"assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal",
+                                          "rawget", "rawlen", "rawset", "select", "tonumber", "tostring",
+                                          "type", "xpcall", "_VERSION", NULL};
+  static const char *const string_keep[] = {"byte", "char", "find", "format", "gmatch", "gsub", "len", "lower",
+                                            "match", "rep", "reverse", "sub", "upper", "pack", "packsize",
+                                            "unpack", NULL};
+  static const char *const table_keep[] = {"concat", "insert", "move", "pack", "remove", "sort", "unpack", NULL};
+  static const char *const math_keep[] = {"abs", "ceil", "cos", "deg", "exp", "floor", "fmod", "huge", "log",
+                                          "max", "maxinteger", "min", "mininteger", "modf", "pi", "rad", "sin",
+                                          "sqrt", "tan", "tointeger", "type", "ult", "acos", "asin", "atan", NULL};
+  static const char *const utf8_keep[] = {"char", "charpattern", "codes", "codepoint", "len", "offset", NULL};
+
+  luaL_requiref(L, "_G", luaopen_base, 0);
+  int g = lua_gettop(L);
+  luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 0);
+  int s = lua_gettop(L);
+  luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 0);
+  int t = lua_gettop(L);
+  luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 0);
+  int m = lua_gettop(L);
+  luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 0);
+  int u = lua_gettop(L);
+
+  lua_newtable(L); /* the base: read-only globals */
+  int base = lua_gettop(L);
+  for (const char *const *k = base_keep; *k; k++) {
+    lua_getfield(L, g, *k);
+    lua_setfield(L, base, *k);
+  }
+  static const luaL_Reg base_funcs[] = {{"print", l_print},
+                                        {"load", l_load},
+                                        {"setmetatable", l_setmetatable},
+                                        {"getmetatable", l_getmetatable},
+                                        {"collectgarbage", l_collectgarbage},
+                                        {NULL, NULL}};
+  lua_pushvalue(L, base);
+  luaL_setfuncs(L, base_funcs, 0);
+  lua_pop(L, 1);
+
+  push_lib(L, s, "string", string_keep);
+  int sreal = lua_gettop(L) - 1;
+  orch_plan_pattern_open(L, sreal);
+  wrap_field(L, sreal, "rep", l_string_rep);
+  lua_setfield(L, base, "string");
+  lua_pushliteral(L, ""); /* the string metatable indexes the sandbox copy */
+  if (lua_getmetatable(L, -1)) {
+    lua_pushvalue(L, sreal);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 2); /* "", sreal */
+
+  push_lib(L, t, "table", table_keep);
+  wrap_field(L, -2, "move", l_table_move);
+  wrap_field(L, -2, "sort", l_table_sort);
+  lua_setfield(L, base, "table");
+  lua_pop(L, 1);
+  push_lib(L, m, "math", math_keep);
+  lua_setfield(L, base, "math");
+  lua_pop(L, 1);
+  push_lib(L, u, "utf8", utf8_keep);
+  lua_setfield(L, base, "utf8");
+  lua_pop(L, 1);
+
+  /* the internals table of privileged engine modules */
+  lua_newtable(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &INTERNALS_KEY);
+
+  orch_plan_json_open(L);
+  push_lib(L, lua_gettop(L), "json", (const char *const[]){"encode", "decode", "null", NULL});
+  lua_setfield(L, base, "json");
+  lua_pop(L, 2);
+
+  orch_plan_modules_open(L, base);
+  orch_plan_hook_open(L);
+  orch_plan_compile_open(L);
+
+  /* strict globals: the base's own misses raise, with a suggestion */
+  lua_newtable(L);
+  lua_pushcfunction(L, undefined_global);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, assign_global);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, base);
+  lua_pushvalue(L, base);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &BASE_KEY);
+  set_env_mt(L, &ENV_MT_KEY, base);
+
+  /* privileged base: {orch = internals} falling through to the base */
+  lua_newtable(L);
+  orch_plan_push_internals(L);
+  lua_setfield(L, -2, "orch");
+  lua_newtable(L);
+  lua_pushvalue(L, base);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
+  set_env_mt(L, &PENV_MT_KEY, lua_gettop(L));
+  lua_pop(L, 1);
+
+  /* The plan DSL's globals (plan, wave, group, tags, ...) join the base. */
+  orch_plan_modules_require_internal(L, "plan.dsl");
+  lua_getfield(L, -1, "globals");
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, base);
+  }
+  lua_pop(L, 2);
+
+  /* Scripts never see the real global table: empty it. */
+  lua_pushglobaltable(L);
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    lua_pushnil(L);
+    lua_rawset(L, -4);
+  }
+  return 0;
+}
+
+int orch_plan_sandbox_new(const struct orch_plan_sandbox_config *cfg, struct orch_plan_sandbox **out,
+                          struct orch_error *err) {
+  *out = NULL;
+  struct orch_plan_sandbox *sb = orch_calloc(1, sizeof *sb);
+  if (!sb) return orch_error_set(err, ORCH_ENOMEM, "out of memory creating a plan sandbox");
+  int rc = 0;
+  if (cfg) sb->limits = cfg->limits;
+  orch_plan_limits_complete(&sb->limits);
+  sb->clock = cfg && cfg->clock ? cfg->clock : orch_clock_real();
+  sb->print = cfg ? cfg->print : NULL;
+  sb->print_ctx = cfg ? cfg->print_ctx : NULL;
+  orch_plan_entry_init(&sb->main_entry, sb, NULL);
+  rc = orch_plan_modules_init(&sb->modules, cfg ? cfg->module_dir : NULL, cfg ? cfg->modsrc : NULL,
+                              cfg ? cfg->modsrc_ctx : NULL, err);
+  if (rc) goto fail;
+  sb->L = lua_newstate(sb_alloc, sb);
+  if (!sb->L) {
+    rc = orch_error_set(err, ORCH_ENOMEM, "out of memory creating a Lua state");
+    goto fail;
+  }
+  *(struct orch_plan_entry **)lua_getextraspace(sb->L) = &sb->main_entry;
+  rc = orch_plan_protect(sb, open_sandbox, NULL, err);
+  if (rc) {
+    orch_error_prefix(err, "creating the plan sandbox");
+    goto fail;
+  }
+  *out = sb;
+  return 0;
+fail:
+  orch_plan_sandbox_free(sb);
+  return rc;
+}
+
+void orch_plan_sandbox_free(struct orch_plan_sandbox *sb) {
+  if (!sb) return;
+  if (sb->L) {
+    sb->current = NULL;
+    lua_close(sb->L);
+  }
+  orch_plan_modules_free(&sb->modules);
+  orch_plan_entry_clear(&sb->main_entry);
+  orch_free(sb);
+}
+
+struct orch_plan_modules *orch_plan_sandbox_modules(struct orch_plan_sandbox *sb) { return &sb->modules; }
+
+/* ---- protected calls, threads, resumes ---- */
+
+/* "32 MiB", "512 KiB" or "1000 bytes". */
+static const char *size_text(size_t n, char *buf, size_t bufsz) {
+  if (n % (1024 * 1024) == 0) snprintf(buf, bufsz, "%zu MiB", n / (1024 * 1024));
+  else if (n % 1024 == 0) snprintf(buf, bufsz, "%zu KiB", n / 1024);
+  else snprintf(buf, bufsz, "%zu bytes", n);
+  return buf;
+}
+
+static void error_text(lua_State *L, int idx, char *out, size_t outsz) {
+  switch (lua_type(L, idx)) {
+    case LUA_TSTRING: snprintf(out, outsz, "%s", lua_tostring(L, idx)); break;
+    case LUA_TNUMBER:
+      if (lua_isinteger(L, idx)) snprintf(out, outsz, "%lld", (long long)lua_tointeger(L, idx));
+      else snprintf(out, outsz, "%.14g", (double)lua_tonumber(L, idx));
+      break;
+    case LUA_TNIL: snprintf(out, outsz, "error with a nil value"); break;
+    default: snprintf(out, outsz, "error object is a %s value", luaL_typename(L, idx)); break;
+  }
+}
+
+int orch_plan_protect(struct orch_plan_sandbox *sb, lua_CFunction fn, void *ud, struct orch_error *err) {
+  char szb[32];
+  lua_State *L = sb->L;
+  int top = lua_gettop(L);
+  if (!lua_checkstack(L, 4)) return orch_error_set(err, ORCH_ELIMIT, "Lua stack exhausted");
+  lua_pushcfunction(L, fn);
+  lua_pushlightuserdata(L, ud);
+  int st = lua_pcall(L, 1, 0, 0);
+  int rc = 0;
+  if (st != LUA_OK) {
+    char msg[ORCH_ERROR_MESSAGE_MAX];
+    error_text(L, -1, msg, sizeof msg);
+    if (st == LUA_ERRMEM)
+      rc = orch_error_set(err, ORCH_ELIMIT, "memory limit of %s reached", size_text(sb->limits.memory, szb, sizeof szb));
+    else rc = orch_error_set(err, ORCH_ELUA, "%s", msg);
+  }
+  lua_settop(L, top);
+  return rc;
+}
+
+struct thread_new_args {
+  struct orch_plan_entry *e;
+  lua_State *co;
+  int ref;
+};
+
+static int thread_new_p(lua_State *L) {
+  struct thread_new_args *a = lua_touserdata(L, 1);
+  lua_State *co = lua_newthread(L);
+  *(struct orch_plan_entry **)lua_getextraspace(co) = a->e;
+  lua_sethook(co, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+  a->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  a->co = co;
+  return 0;
+}
+
+int orch_plan_thread_new(struct orch_plan_sandbox *sb, struct orch_plan_entry *e, lua_State **co, int *ref,
+                         struct orch_error *err) {
+  struct thread_new_args a = {e, NULL, LUA_NOREF};
+  int rc = orch_plan_protect(sb, thread_new_p, &a, err);
+  if (rc) return rc;
+  *co = a.co;
+  *ref = a.ref;
+  return 0;
+}
+
+void orch_plan_thread_release(struct orch_plan_sandbox *sb, struct orch_plan_entry *e, lua_State *co, int ref) {
+  if (!co) return;
+  struct orch_plan_entry *prev = sb->current;
+  if (e) {
+    sb->current = e;
+    e->running = true;
+    e->resumed_ns = orch_clock_mono_ns(sb->clock);
+  }
+  (void)lua_resetthread(co);
+  if (e) {
+    e->running = false;
+    sb->current = prev;
+  }
+  luaL_unref(sb->L, LUA_REGISTRYINDEX, ref);
+}
+
+int orch_plan_thread_setup(struct orch_plan_sandbox *sb, lua_State *co, lua_CFunction setup, void *ud,
+                           struct orch_error *err) {
+  char szb[32];
+  if (!lua_checkstack(co, 4)) return orch_error_set(err, ORCH_ELIMIT, "Lua stack exhausted");
+  int base = lua_gettop(co);
+  lua_pushcfunction(co, setup);
+  lua_pushlightuserdata(co, ud);
+  int st = lua_pcall(co, 1, LUA_MULTRET, 0);
+  if (st == LUA_OK) return 0;
+  char msg[ORCH_ERROR_MESSAGE_MAX];
+  error_text(co, -1, msg, sizeof msg);
+  lua_settop(co, base);
+  if (st == LUA_ERRMEM) return orch_error_set(err, ORCH_ELIMIT, "memory limit of %s reached", size_text(sb->limits.memory, szb, sizeof szb));
+  return orch_error_set(err, ORCH_ELUA, "%s", msg);
+}
+
+/* The failing stack, innermost first, built without allocating in Lua (the state may be out of memory). */
+static void build_traceback(struct orch_plan_entry *e, lua_State *co) {
+  struct orch_buf b = ORCH_BUF_INIT(8192);
+  lua_Debug ar;
+  int shown = 0;
+  for (int lvl = 0; lua_getstack(co, lvl, &ar) && shown < 24; lvl++) {
+    if (!lua_getinfo(co, "Sln", &ar)) continue;
+    if (ar.currentline <= 0 && ar.what && strcmp(ar.what, "C") == 0 && !ar.name) continue;
+    const char *src = ar.source && (ar.source[0] == '@' || ar.source[0] == '=') ? ar.source + 1 : ar.short_src;
+    if (orch_buf_printf(&b, "%s%s:%d", shown ? "\n" : "", src, ar.currentline)) break;
+    if (ar.name && orch_buf_printf(&b, " in %s '%s'", *ar.namewhat ? ar.namewhat : "function", ar.name)) break;
+    else if (!ar.name && strcmp(ar.what, "main") == 0 && orch_buf_puts(&b, " in main chunk")) break;
+    shown++;
+  }
+  orch_free(e->traceback);
+  e->traceback = orch_buf_take(&b, NULL);
+  orch_buf_free(&b);
+}
+
+/* Lua messages start with "file:line: ". Drop it when it repeats the context. */
+static const char *strip_where(const char *msg, const char *where) {
+  size_t n = strlen(where);
+  if (n && strncmp(msg, where, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ') return msg + n + 2;
+  return msg;
+}
+
+enum orch_plan_status orch_plan_resume(struct orch_plan_entry *e, lua_State *co, int nargs, int *nres,
+                                       struct orch_error *err) {
+  struct orch_plan_sandbox *sb = e->sb;
+  struct orch_plan_entry *prev = sb->current;
+  int nr = 0;
+  sb->current = e;
+  e->running = true;
+  e->resumed_ns = orch_clock_mono_ns(sb->clock);
+  if (e->abort_code) lua_sethook(co, count_hook, LUA_MASKCOUNT, 1);
+  int st = lua_resume(co, sb->L, nargs, &nr);
+  e->run_ns += orch_clock_mono_ns(sb->clock) - e->resumed_ns;
+  e->running = false;
+  sb->current = prev;
+  if (nres) *nres = nr;
+  if ((st == LUA_OK || st == LUA_YIELD) && !e->abort_code) return st == LUA_OK ? ORCH_PLAN_DONE : ORCH_PLAN_YIELDED;
+
+  char szb[32];
+  char where[ORCH_PLAN_WHERE_MAX];
+  if (st == LUA_OK || st == LUA_YIELD) {
+    snprintf(where, sizeof where, "%s", e->where);
+    orch_error_setc(err, e->abort_code, where, "%s", e->abort_msg);
+    return e->abort_code == ORCH_ENONDETERMINISM ? ORCH_PLAN_ERROR : ORCH_PLAN_KILLED;
+  }
+  build_traceback(e, co);
+  if (e->where[0]) snprintf(where, sizeof where, "%s", e->where);
+  else orch_plan_where(co, 0, where, sizeof where);
+  char msg[ORCH_ERROR_MESSAGE_MAX];
+  error_text(co, -1, msg, sizeof msg);
+  enum orch_plan_status status = ORCH_PLAN_ERROR;
+  if (e->abort_code) {
+    orch_error_setc(err, e->abort_code, where, "%s", e->abort_msg);
+    if (e->abort_code != ORCH_ENONDETERMINISM) status = ORCH_PLAN_KILLED;
+  } else if (st == LUA_ERRMEM || strcmp(msg, "not enough memory") == 0) {
+    orch_error_setc(err, ORCH_ELIMIT, where, "memory limit of %s reached", size_text(sb->limits.memory, szb, sizeof szb));
+    status = ORCH_PLAN_KILLED;
+  } else if (strstr(msg, "stack overflow")) {
+    orch_error_setc(err, ORCH_ELIMIT, where, "call depth limit reached (%s)", strip_where(msg, where));
+    status = ORCH_PLAN_KILLED;
+  } else {
+    orch_error_setc(err, ORCH_ELUA, where, "%s", strip_where(msg, where));
+  }
+  return status;
+}
