@@ -1,0 +1,63 @@
+/* fuzz_json_response: the rest-json and JSON 1.0/1.1 response and error parsers, and the simulator's
+ * JSON request decoder, on hostile bodies. The first byte picks the operation, the status (success or
+ * error path) and whether the body goes through parse_request instead. Uses orch_aws_proto. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "aws/orch_aws_model.h"
+#include "aws/orch_aws_proto.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void server_side(const struct orch_aws_operation *op, const uint8_t *data, size_t size) {
+  const struct orch_aws_service *svc = orch_aws_operation_service(op);
+  struct orch_http_request req = {0};
+  snprintf(req.method, sizeof req.method, "POST");
+  char target[256];
+  snprintf(target, sizeof target, "%s.%s", orch_aws_service_target_prefix(svc) ? orch_aws_service_target_prefix(svc) : "",
+           orch_aws_operation_name(op));
+  char path[256];
+  snprintf(path, sizeof path, "/%s", orch_aws_operation_name(op));
+  if (orch_http_request_set_target(&req, path, "") || orch_http_headers_set(&req.headers, "X-Amz-Target", target) ||
+      orch_buf_append(&req.body, data, size))
+    abort();
+  const struct orch_aws_operation *got = NULL;
+  json_t *input = NULL;
+  struct orch_aws_error aerr;
+  int rc = orch_aws_proto_parse_request(svc, &req, &got, &input, &aerr);
+  if (rc != 0 && rc != ORCH_EAWS) abort();
+  if ((rc == 0) != (input != NULL)) abort();
+  json_decref(input);
+  orch_http_request_free(&req);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static const char *const ops[][2] = {{"drs", "DescribeJobs"},         {"drs", "StartRecovery"},
+                                       {"ssm", "GetCommandInvocation"}, {"dynamodb", "Query"},
+                                       {"service-quotas", "ListServiceQuotas"}, {"drs", "DescribeSourceServers"}};
+  if (size < 1) return 0;
+  const char *const *pick = ops[data[0] % 6];
+  const struct orch_aws_operation *op = orch_aws_model_operation(orch_aws_model_service(pick[0]), pick[1]);
+  if (!op) abort();
+  if (data[0] & 0x40) {
+    server_side(op, data + 1, size - 1);
+    return 0;
+  }
+  struct orch_http_response resp = {.status = (data[0] & 0x80) ? 409 : 200};
+  if (orch_buf_append(&resp.body, data + 1, size - 1)) abort();
+  json_t *out = NULL;
+  struct orch_aws_error aerr;
+  struct orch_error err = {0};
+  int rc = orch_aws_proto_parse_response(op, &resp, &out, &aerr, &err);
+  if (rc != 0 && rc != ORCH_EAWS && rc != ORCH_EPARSE && rc != ORCH_ETOOBIG) abort();
+  if ((rc == 0) != (out != NULL)) abort();
+  json_decref(out);
+  if (rc == ORCH_EAWS) {
+    json_t *details = NULL;
+    if (orch_aws_proto_parse_error_details(op, &resp, &details, &err) == 0 && !details) abort();
+    json_decref(details);
+  }
+  orch_http_response_free(&resp);
+  return 0;
+}
