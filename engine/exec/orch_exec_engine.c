@@ -162,7 +162,13 @@ static void *io_main(void *arg) {
 
 /* ---- journal ---------------------------------------------------------------------------------- */
 
-static enum orch_store_status store_status(enum orch_exec_status s) { return (enum orch_store_status)s; }
+/* The store spells statuses as the reducer does; map by name so neither enum's order matters. */
+static enum orch_store_status store_status(enum orch_exec_status s) {
+  enum orch_store_status out = ORCH_STORE_STATUS_PENDING;
+  if (orch_store_status_parse(orch_exec_status_name(s), &out, NULL))
+    orch_log_error("exec: status %s has no store equivalent", orch_exec_status_name(s));
+  return out;
+}
 
 static void finish_live(struct orch_exec_engine *eng, struct exec_live *lv) {
   struct finished *f = orch_calloc(1, sizeof *f);
@@ -322,8 +328,11 @@ static int handle_create(struct orch_exec_engine *eng, struct exec_msg *m, struc
   int rc = orch_store_plan_get(eng->cfg.store, m->plan_id, &plan, err);
   if (!rc) rc = orch_store_plan_version_get(eng->cfg.store, m->plan_id, m->version, &version, err);
   if (rc) goto out;
-  struct orch_store_exec_spec spec = {.plan_id = m->plan_id, .plan_version = version.version,
-                                      .mode = (enum orch_store_mode)m->mode, .started_by = m->by};
+  enum orch_store_mode smode = ORCH_STORE_MODE_DRILL;
+  rc = orch_store_mode_parse(orch_exec_mode_name(m->mode), &smode, err);
+  if (rc) goto out;
+  struct orch_store_exec_spec spec = {.plan_id = m->plan_id, .plan_version = version.version, .mode = smode,
+                                      .started_by = m->by};
   rc = orch_store_exec_create(eng->cfg.store, &spec, &rec, err);
   if (rc) goto out;
   rc = exec_plan_created(version.compiled, rec.id, m->plan_id, version.version, plan.name, m->mode, m->by, &created, err);

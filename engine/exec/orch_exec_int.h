@@ -170,6 +170,8 @@ void exec_hooks_io_done(struct orch_exec_engine *eng, struct exec_live *lv, stru
 void exec_hooks_tick(struct orch_exec_engine *eng, struct exec_live *lv);
 void exec_hooks_free(struct exec_hooks *h);
 int64_t exec_hooks_next_timer(const struct exec_live *lv);
+/* An operator's approval for a hook waiting in w:approve on `wave`; false when none waits. */
+bool exec_hooks_approve(struct orch_exec_engine *eng, struct exec_live *lv, long wave, const char *by);
 
 /* orch_exec_notify.c */
 void exec_notify(struct orch_exec_engine *eng, struct exec_live *lv, const char *kind, const char *subject,

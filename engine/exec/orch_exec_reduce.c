@@ -442,8 +442,8 @@ static int on_hook_call(struct orch_exec_state *st, struct rd *r, bool completed
   size_t n = json_array_size(*calls);
   if (!completed) {
     if (seq != (long long)n + 1) return bad(r, "%s: hook call out of order", "seq");
-    json_t *rec = json_pack("{s:I, s:O*, s:O*}", "seq", (json_int_t)seq, "op", json_object_get(r->ev->data, "op"),
-                            "args_hash", json_object_get(r->ev->data, "args_hash"));
+    json_t *rec = json_pack("{s:I, s:O*, s:O*, s:I}", "seq", (json_int_t)seq, "op", json_object_get(r->ev->data, "op"),
+                            "args_hash", json_object_get(r->ev->data, "args_hash"), "at_ms", (json_int_t)r->ev->at_ms);
     if (!rec || json_array_append_new(*calls, rec)) return ORCH_ENOMEM;
     return 0;
   }
@@ -615,7 +615,7 @@ int orch_exec_apply(struct orch_exec_state *st, const struct orch_exec_event *ev
   else if (strcmp(t, "TerminateRequested") == 0) st->terminate_requested = true;
   else if (strcmp(t, "TerminateStarted") == 0) rc = on_terminate_started(st, &r);
   else if (strcmp(t, "CleanupDone") == 0) st->status = ORCH_EXEC_CLEANED;
-  else if (strcmp(t, "NotificationSent") == 0 || strcmp(t, "Note") == 0) rc = 0; /* record only */
+  else if (strcmp(t, "NotificationSent") == 0 || strcmp(t, "HookLog") == 0) rc = 0; /* record only */
   else rc = orch_error_setc(err, ORCH_EVALIDATION, r.path, "unknown event type");
   if (rc == ORCH_ENOMEM) orch_error_setc(err, ORCH_ENOMEM, r.path, "out of memory");
   if (rc) return rc;

@@ -482,6 +482,7 @@ int exec_command(struct orch_exec_engine *eng, struct exec_live *lv, enum orch_e
       data = json_pack("{s:s}", "by", who);
       break;
     case ORCH_CMD_APPROVE:
+      if (st->waves[w].status != ORCH_WAVE_AWAITING_APPROVAL && exec_hooks_approve(eng, lv, w, who)) return 0;
       if (st->waves[w].status != ORCH_WAVE_AWAITING_APPROVAL)
         return orch_error_set(err, ORCH_ESTATE, "wave %s is not waiting for approval (it is %s)", wave, orch_wave_status_name(st->waves[w].status));
       type = "ApprovalGranted";
