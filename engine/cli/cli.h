@@ -23,6 +23,7 @@ struct cli_command {
 int cli_serve(int argc, char **argv);
 int cli_version(int argc, char **argv);
 int cli_config(int argc, char **argv);
+int cli_validate(int argc, char **argv);
 int cli_sim(int argc, char **argv);
 
 /* The options every configurable command takes: --config FILE, --set KEY=VALUE (repeatable),

@@ -10,6 +10,7 @@
 static const struct cli_command commands[] = {
   {"serve", cli_serve, "run the engine: REST API and console"},
   {"config", cli_config, "check a configuration file or show effective settings"},
+  {"validate", cli_validate, "check a recovery plan: every problem with file:line:column and a hint"},
   {"version", cli_version, "print the version"},
   {"sim", cli_sim, "run a simulated AWS region from a scenario"},
 };

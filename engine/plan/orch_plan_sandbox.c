@@ -444,7 +444,8 @@ static int undefined_global(lua_State *L) {
 static int assign_global(lua_State *L) {
   const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
   lua_rawgetp(L, LUA_REGISTRYINDEX, &BASE_KEY);
-  bool exists = lua_getfield(L, -1, k) != LUA_TNIL;
+  lua_pushstring(L, k);
+  bool exists = lua_rawget(L, -2) != LUA_TNIL;
   if (exists)
     return orch_plan_raise_hint(L, "use a local with another name", "cannot assign to '%s': a plan's globals are read-only", k);
   char hint[160];
