@@ -241,7 +241,6 @@ static int chain_fetch(void *ctx, struct orch_aws_credentials *out, struct orch_
     if (rc != ORCH_ENOTFOUND) { /* configured but failing: the user meant this source */
       if (err) *err = e;
       orch_error_prefix(err, "credentials from %s", orch_aws_creds_name(c->links[i]));
-      if (rc != ORCH_ENOMEM && err) err->code = rc = ORCH_ECREDS;
       break;
     }
     /* The list of what was tried only feeds the final message; a full buffer just shortens it. */

@@ -56,7 +56,8 @@ void orch_aws_creds_free(struct orch_aws_creds *p);
 /* Current credentials: the cached ones while more than ORCH_AWS_CREDS_REFRESH_EARLY_MS from expiry,
  * else a refresh. While one thread refreshes, others keep using still-valid cached credentials (or
  * wait when there are none). A failed refresh while the cached ones have not yet expired returns the
- * cached ones (and logs a warning). ORCH_ECREDS when none can be had, with the reason in err. */
+ * cached ones (and logs a warning). ORCH_ECREDS when none can be had, with the reason in err;
+ * ORCH_ECONFIG when a profile is broken (missing, a source_profile loop, a bad credential_source). */
 int orch_aws_creds_get(struct orch_aws_creds *p, struct orch_aws_credentials *out, struct orch_error *err)
     ORCH_MUST_CHECK;
 /* Drop the cache (after the service said ExpiredToken): the next get fetches. */
