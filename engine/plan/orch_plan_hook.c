@@ -234,7 +234,7 @@ enum orch_plan_status orch_plan_hook_resume(struct orch_plan_hook *h, struct orc
     }
     return st;
   }
-  if (st == ORCH_PLAN_DONE && h->failed) {
+  if (h->failed && st != ORCH_PLAN_KILLED && lerr.code != ORCH_ENONDETERMINISM) {
     orch_error_setc(&lerr, ORCH_ELUA, h->fail_where, "%s", h->fail_msg);
     st = ORCH_PLAN_ERROR;
   }
@@ -452,8 +452,9 @@ static int l_fail(lua_State *L) {
     snprintf(h->fail_msg, sizeof h->fail_msg, "%s", msg);
     snprintf(h->fail_where, sizeof h->fail_where, "%s", where);
   }
-  if (where[0]) return luaL_error(L, "%s: %s", where, msg);
-  return luaL_error(L, "%s", msg);
+  if (where[0]) lua_pushfstring(L, "%s: %s", where, msg);
+  else lua_pushstring(L, msg);
+  return lua_error(L);
 }
 
 /* orch.warn(message): a failed expectation in a recovery: recorded and logged, the hook goes on. */
