@@ -172,8 +172,11 @@ static void profile_destroy(void *ctx) {
   orch_free(pc);
 }
 
-static const struct orch_aws_creds_ops profile_ops = {.name = "profile", .fetch = profile_fetch,
-                                                      .destroy = profile_destroy};
+static const struct orch_aws_creds_ops profile_ops[] = {
+    [CREDS_PROFILE_ALL] = {.name = "profile", .fetch = profile_fetch, .destroy = profile_destroy},
+    [CREDS_PROFILE_ROLE] = {.name = "profile-role", .fetch = profile_fetch, .destroy = profile_destroy},
+    [CREDS_PROFILE_OTHER] = {.name = "profile", .fetch = profile_fetch, .destroy = profile_destroy},
+};
 
 int creds_profile_new(const struct orch_aws_creds_options *o, enum creds_profile_phase phase,
                       struct orch_aws_creds **out, struct orch_error *err) {
@@ -187,7 +190,7 @@ int creds_profile_new(const struct orch_aws_creds_options *o, enum creds_profile
   pc->phase = phase;
   pc->explicit_profile = o && o->profile && *o->profile;
   snprintf(pc->name, sizeof pc->name, "%s", orch_aws_profile_name(o ? o->profile : NULL));
-  rc = orch_aws_creds_new(&profile_ops, pc, pc->opts.o.clock, out);
+  rc = orch_aws_creds_new(&profile_ops[phase], pc, pc->opts.o.clock, out);
   return rc ? orch_error_set(err, rc, "out of memory") : 0;
 }
 

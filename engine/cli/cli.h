@@ -23,6 +23,7 @@ struct cli_command {
 int cli_serve(int argc, char **argv);
 int cli_version(int argc, char **argv);
 int cli_config(int argc, char **argv);
+int cli_aws(int argc, char **argv);
 int cli_validate(int argc, char **argv);
 int cli_sim(int argc, char **argv);
 

@@ -12,6 +12,7 @@ static const struct cli_command commands[] = {
   {"config", cli_config, "check a configuration file or show effective settings"},
   {"validate", cli_validate, "check a recovery plan: every problem with file:line:column and a hint"},
   {"version", cli_version, "print the version"},
+  {"aws", cli_aws, "call an AWS operation through the engine's client (JSON in, JSON out)"},
   {"sim", cli_sim, "run a simulated AWS region from a scenario"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
