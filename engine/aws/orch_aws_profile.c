@@ -215,6 +215,31 @@ int orch_aws_profiles_load(const char *config_path, const char *credentials_path
   return 0;
 }
 
+static int parse_copy(struct orch_aws_profiles *p, const char *name, const char *text, bool cred,
+                      struct orch_error *err) {
+  if (!text) return 0;
+  char *copy = orch_strdup(text);
+  if (!copy) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
+  int rc = parse_text(p, name, copy, cred, err);
+  memset(copy, 0, strlen(copy));
+  orch_free(copy);
+  return rc;
+}
+
+int orch_aws_profiles_parse(const char *config_text, const char *credentials_text, struct orch_aws_profiles **out,
+                            struct orch_error *err) {
+  struct orch_aws_profiles *p = orch_calloc(1, sizeof *p);
+  if (!p) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
+  int rc = parse_copy(p, "config", config_text, false, err);
+  if (!rc) rc = parse_copy(p, "credentials", credentials_text, true, err);
+  if (rc) {
+    orch_aws_profiles_free(p);
+    return rc;
+  }
+  *out = p;
+  return 0;
+}
+
 static const char *lookup(const struct orch_aws_profiles *p, int which, enum section_kind kind, const char *section,
                           const char *key) {
   if (!p || !section || !key) return NULL;

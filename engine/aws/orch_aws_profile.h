@@ -20,6 +20,9 @@ struct orch_aws_profiles;
 int orch_aws_profiles_load(const char *config_path, const char *credentials_path, struct orch_aws_profiles **out,
                            struct orch_error *err) ORCH_MUST_CHECK;
 void orch_aws_profiles_free(struct orch_aws_profiles *p);
+/* The same from texts in memory (either may be NULL); errors name "config:LINE" / "credentials:LINE". */
+int orch_aws_profiles_parse(const char *config_text, const char *credentials_text, struct orch_aws_profiles **out,
+                            struct orch_error *err) ORCH_MUST_CHECK;
 
 /* The value of `key` (lower-case; "sub.key" for an indented sub-key) in profile `profile`, the
  * credentials file first; NULL when unset. Lives as long as `p`. */

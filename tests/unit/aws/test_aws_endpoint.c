@@ -8,6 +8,7 @@
 
 #include "aws/orch_aws_endpoint.h"
 #include "aws/orch_aws_profile.h"
+#include "core/orch_alloc.h"
 
 static char config_path[1024], creds_path[1024];
 
@@ -191,4 +192,30 @@ Test(aws_endpoint, host_of_url) {
     cr_expect_str_eq(orch_buf_cstr(&b), cases[i][1], "%s", cases[i][0]);
     orch_buf_free(&b);
   }
+}
+
+Test(aws_profile, parse_from_text_and_allocation_failures) {
+  const char *config = "[default]\nregion = us-east-1\n[profile p]\nrole_arn = r\ns3 =\n  a = b\n";
+  const char *creds = "[p]\naws_access_key_id = K\n";
+  struct orch_aws_profiles *p = NULL;
+  struct orch_error err = {0};
+  cr_assert_eq(orch_aws_profiles_parse(config, creds, &p, &err), 0, "%s", err.message);
+  cr_expect_str_eq(orch_aws_profile_get(p, "p", "aws_access_key_id"), "K");
+  cr_expect_str_eq(orch_aws_profile_get(p, "p", "s3.a"), "b");
+  orch_aws_profiles_free(p);
+  cr_expect_eq(orch_aws_profiles_parse("[x]\nno equals sign\n", NULL, &p, &err), ORCH_ECONFIG);
+  cr_expect_str_eq(err.context, "config:2");
+  bool done = false;
+  for (long n = 0; n < 200 && !done; n++) {
+    orch_alloc_fail_after(n);
+    int rc = orch_aws_profiles_parse(config, creds, &p, &err);
+    orch_alloc_fail_after(-1);
+    if (rc == 0) {
+      done = true;
+      orch_aws_profiles_free(p);
+    } else {
+      cr_expect_eq(rc, ORCH_ENOMEM, "allocation %ld: %s", n, err.message);
+    }
+  }
+  cr_expect(done);
 }

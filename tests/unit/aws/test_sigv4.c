@@ -554,3 +554,37 @@ Test(sigv4_cache, shared_between_threads) {
   cr_expect_geq(hits, 4 * 200 * 2 - 4 * 15, "15 distinct keys, at most one miss each per thread racing");
   orch_sigv4_cache_free(cache);
 }
+
+/* Allocation failures: every failing allocation gives a clean ORCH_ENOMEM, never a crash or a leak
+ * (the sanitizer build checks leaks when each test process exits). */
+Test(sigv4_oom, sign_and_verify_fail_cleanly) {
+  int successes = 0;
+  for (long n = 0; n < 400 && successes < 2; n++) {
+    struct orch_http_request req = {0};
+    memcpy(req.method, "POST", 5);
+    cr_assert_eq(orch_http_request_set_target(&req, "/a/./b//c", "x=1&y=%20z"), 0);
+    cr_assert_eq(orch_http_headers_add(&req.headers, "Host", "drs.us-east-1.amazonaws.com"), 0);
+    cr_assert_eq(orch_http_headers_add(&req.headers, "X-Multi", "a   b"), 0);
+    cr_assert_eq(orch_buf_puts(&req.body, "{}"), 0);
+    struct orch_sigv4_params p = {.mode = n % 2 ? ORCH_SIGV4_QUERY : ORCH_SIGV4_HEADER, .access_key_id = ring.akid,
+                                  .secret_access_key = ring.secret, .session_token = "T", .region = "us-east-1",
+                                  .service = "drs", .time_ms = T0};
+    struct orch_error err = {0};
+    orch_alloc_fail_after(n / 2);
+    int rc = orch_sigv4_sign(&req, &p, NULL, &err);
+    orch_alloc_fail_after(-1);
+    if (rc) {
+      cr_expect_eq(rc, ORCH_ENOMEM, "allocation %ld: %s", n / 2, err.message);
+    } else {
+      struct keyring tok = {"AKIDTEST", "secret/with+chars", "T", 0};
+      struct orch_sigv4_verify_params vp = {.lookup = keyring_lookup, .lookup_ctx = &tok, .now_ms = T0};
+      orch_alloc_fail_after(n / 2);
+      rc = orch_sigv4_verify(&req, &vp, NULL, &err);
+      orch_alloc_fail_after(-1);
+      if (rc == 0) successes++;
+      else cr_expect(rc == ORCH_ENOMEM || rc == ORCH_EINTERNAL, "verify, allocation %ld: %d %s", n / 2, rc, err.message);
+    }
+    orch_http_request_free(&req);
+  }
+  cr_expect_eq(successes, 2, "with enough allocations both modes succeed");
+}
