@@ -283,10 +283,11 @@ static int find_operation(const char *service, const char *operation, const stru
   return 0;
 }
 
-/* Endpoint URL and Host header for `op`. A model hostPrefix ("data-") applies to standard endpoints
- * only: an override (the simulator, a proxy) is used as given. */
-static int resolve_target(struct orch_aws_client *c, const struct orch_aws_operation *op, struct orch_buf *url,
-                          struct orch_buf *host, struct orch_error *err) {
+/* Endpoint URL and Host header for `op`. The operation's host prefix (its model's hostPrefix with
+ * labels from the input) applies to standard endpoints only: an override (the simulator, a proxy) is
+ * used as given. */
+static int resolve_target(struct orch_aws_client *c, const struct orch_aws_operation *op, const json_t *input,
+                          struct orch_buf *url, struct orch_buf *host, struct orch_error *err) {
   const struct orch_aws_service *svc = orch_aws_operation_service(op);
   const char *prefix = orch_aws_service_endpoint_prefix(svc);
   struct orch_aws_endpoint_params ep = {.service_id = orch_aws_service_id(svc), .endpoint_prefix = prefix,
@@ -294,13 +295,14 @@ static int resolve_target(struct orch_aws_client *c, const struct orch_aws_opera
                                         .profiles = c->profiles, .profile = c->profile};
   int rc = orch_aws_endpoint_resolve(&ep, url, err);
   if (rc) return rc;
-  const char *hp = orch_aws_operation_host_prefix(op);
+  char hp[256];
+  if ((rc = orch_aws_proto_host_prefix(op, input, hp, sizeof hp, err))) return rc;
   struct orch_buf standard = ORCH_BUF_INIT(512);
-  if (hp && *hp && !strchr(hp, '{') &&
-      !orch_buf_printf(&standard, "https://%s.%s.%s", prefix, c->region, orch_aws_partition_of(c->region)->dns_suffix) &&
+  const char *dns = orch_aws_partition_of(c->region)->dns_suffix;
+  if (hp[0] && !orch_buf_printf(&standard, "https://%s.%s.%s", prefix, c->region, dns) &&
       strcmp(orch_buf_cstr(url), orch_buf_cstr(&standard)) == 0) {
     orch_buf_reset(url);
-    rc = orch_buf_printf(url, "https://%s%s.%s.%s", hp, prefix, c->region, orch_aws_partition_of(c->region)->dns_suffix);
+    rc = orch_buf_printf(url, "https://%s%s.%s.%s", hp, prefix, c->region, dns);
   }
   orch_buf_free(&standard);
   if (!rc) rc = orch_aws_endpoint_host(orch_buf_cstr(url), host);
@@ -354,7 +356,7 @@ int orch_aws_call(struct orch_aws_client *c, const char *service, const char *op
     else aerr_set(aerr, CODE_INTERNAL, 0, "%s", err->message);
     goto done;
   }
-  if ((rc = resolve_target(c, op, &url, &host, err))) {
+  if ((rc = resolve_target(c, op, input, &url, &host, err))) {
     aerr_set(aerr, CODE_INTERNAL, 0, "%s", err->message);
     goto done;
   }
