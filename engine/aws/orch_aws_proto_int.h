@@ -86,6 +86,15 @@ int orch_aws_json_encode(const struct orch_aws_member *m, const json_t *v, unsig
  * ORCH_AWS_JSON_KEEP_UNKNOWN, else dropped. A value of the wrong type is ORCH_EPARSE naming its path. */
 int orch_aws_json_decode(const struct orch_aws_member *m, const json_t *wire, unsigned flags, json_t **out,
                          struct orch_error *err) ORCH_MUST_CHECK;
+/* One pass from JSON text to our JSON for the value of `m` (orch_aws_proto_json_read.c): what
+ * orch_json_parse + orch_aws_json_decode give, without the intermediate tree. `m` NULL reads any JSON.
+ * `what` names the text in syntax errors ("response body"). */
+int orch_aws_json_read(const struct orch_aws_member *m, const char *text, size_t len, unsigned flags,
+                       const char *what, json_t **out, struct orch_error *err) ORCH_MUST_CHECK;
+/* A whole body through orch_aws_json_read, with the checks of orch_aws_json_parse_body first: an empty
+ * body is an empty object, an HTML page or an oversized body a clear error. */
+int orch_aws_json_read_body(const struct orch_aws_member *m, const struct orch_buf *body, const char *content_type,
+                            unsigned flags, const char *what, json_t **out, struct orch_error *err) ORCH_MUST_CHECK;
 /* Parse a JSON body with a clear error for empty, truncated, HTML and non-object bodies. `what` names it
  * in messages ("response body"). An empty body yields an empty object. */
 int orch_aws_json_parse_body(const struct orch_buf *body, const char *content_type, const char *what,

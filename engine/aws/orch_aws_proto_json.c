@@ -491,19 +491,22 @@ int orch_aws_jsonrpc_build_request(const struct orch_aws_operation *op, const js
 
 int orch_aws_jsonrpc_parse_response(const struct orch_aws_operation *op, const struct orch_http_response *resp,
                                     json_t **output, struct orch_error *err) {
-  json_t *body = NULL;
-  int rc = orch_aws_json_parse_body(&resp->body, orch_http_headers_get(&resp->headers, "Content-Type"),
-                                    "response body", &body, err);
-  if (rc) return rc;
-  if (!op->output.shape) {
-    json_decref(body);
-    *output = json_object();
-    return *output ? 0 : orch_error_set(err, ORCH_ENOMEM, "out of memory");
+  const struct orch_aws_member *m = op->output.shape ? &op->output : NULL;
+  int rc = orch_aws_json_read_body(m, &resp->body, orch_http_headers_get(&resp->headers, "Content-Type"),
+                                   ORCH_AWS_JSON_KEEP_UNKNOWN, "response body", output, err);
+  if (rc) {
+    orch_error_prefix(err, "%s response", op->name);
+    return rc;
   }
-  rc = orch_aws_json_decode(&op->output, body, ORCH_AWS_JSON_KEEP_UNKNOWN, output, err);
-  if (rc) orch_error_prefix(err, "%s response", op->name);
-  json_decref(body);
-  return rc;
+  if (!m && !json_is_object(*output)) {
+    /* no modeled output: whatever JSON came, the result is empty */
+    json_decref(*output);
+    *output = json_object();
+    if (!*output) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
+  } else if (!m) {
+    json_object_clear(*output);
+  }
+  return 0;
 }
 
 int orch_aws_jsonrpc_parse_request(const struct orch_aws_service *svc, const struct orch_http_request *req,
@@ -522,22 +525,16 @@ int orch_aws_jsonrpc_parse_request(const struct orch_aws_service *svc, const str
     return orch_aws_proto_reject(aerr, 400, "UnknownOperationException", "unknown operation '%s'", target + plen + 1);
   *op = o;
   struct orch_error perr = {0};
-  json_t *body = NULL;
-  int rc = orch_aws_json_parse_body(&req->body, NULL, "request body", &body, &perr);
-  if (rc == ORCH_ENOMEM) return rc;
-  if (rc) return orch_aws_proto_reject(aerr, 400, "SerializationException", "%s", perr.message);
-  if (!op[0]->input.shape) {
-    *input = json_object();
-    json_decref(body);
-    return *input ? 0 : ORCH_ENOMEM;
-  }
-  rc = orch_aws_json_decode(&o->input, body, 0, input, &perr);
-  json_decref(body);
+  int rc = orch_aws_json_read_body(o->input.shape ? &o->input : NULL, &req->body, NULL, 0, "request body", input, &perr);
   if (rc == ORCH_ENOMEM) return rc;
   if (rc) {
     char line[ORCH_ERROR_MESSAGE_MAX + ORCH_ERROR_CONTEXT_MAX + 4];
-    return orch_aws_proto_reject(aerr, 400, "SerializationException", "%s",
-                                 orch_error_format(&perr, line, sizeof line));
+    return orch_aws_proto_reject(aerr, 400, "SerializationException", "%s", orch_error_format(&perr, line, sizeof line));
+  }
+  if (!o->input.shape) {
+    json_decref(*input);
+    *input = json_object();
+    if (!*input) return ORCH_ENOMEM;
   }
   return 0;
 }
@@ -559,4 +556,23 @@ int orch_aws_jsonrpc_build_response(const struct orch_aws_operation *op, const j
     rc = orch_error_set(err, ORCH_ENOMEM, "out of memory");
   json_decref(body);
   return rc;
+}
+
+int orch_aws_json_read_body(const struct orch_aws_member *m, const struct orch_buf *body, const char *content_type,
+                            unsigned flags, const char *what, json_t **out, struct orch_error *err) {
+  *out = NULL;
+  struct orch_strview t = orch_str_trim((struct orch_strview){orch_buf_cstr(body), body->len});
+  if (t.n == 0) {
+    *out = json_object();
+    return *out ? 0 : orch_error_set(err, ORCH_ENOMEM, "out of memory");
+  }
+  if (body->len > ORCH_AWS_MAX_BODY)
+    return orch_error_set(err, ORCH_ETOOBIG, "%s of %zu bytes is over the %zu-byte limit", what, body->len,
+                          ORCH_AWS_MAX_BODY);
+  if (orch_aws_proto_is_html(body, content_type))
+    return orch_error_set(err, ORCH_EPARSE,
+                          "%s is an HTML page, not JSON: a proxy, load balancer or captive portal answered "
+                          "instead of the AWS service",
+                          what);
+  return orch_aws_json_read(m, body->data, body->len, flags, what, out, err);
 }

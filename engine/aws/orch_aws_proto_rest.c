@@ -335,7 +335,7 @@ out:
 static int body_to_members(const struct orch_aws_member *io, const struct orch_buf *body, const char *ctype,
                            unsigned flags, const char *what, json_t *obj, struct orch_error *err) {
   const struct orch_aws_shape *s = io->shape;
-  json_t *j = NULL, *val = NULL;
+  json_t *val = NULL;
   int rc = 0;
   if (s->payload >= 0) {
     const struct orch_aws_member *pm = &s->members[s->payload];
@@ -354,20 +354,13 @@ static int body_to_members(const struct orch_aws_member *io, const struct orch_b
       if (t.n == 0) return 0;
       if (orch_aws_proto_is_html(body, ctype))
         return orch_error_set(err, ORCH_EPARSE, "%s is an HTML page, not JSON: a proxy or load balancer answered", what);
-      struct orch_error perr = {0};
-      j = orch_json_parse(t.p, t.n, 0, &perr);
-      if (!j) return orch_error_set(err, ORCH_EPARSE, "malformed JSON in %s: %s", what, perr.message);
-      rc = orch_aws_json_decode(pm, j, flags & ~(unsigned)ORCH_AWS_JSON_BODY_ONLY, &val, err);
-      json_decref(j);
+      rc = orch_aws_json_read(pm, t.p, t.n, flags & ~(unsigned)ORCH_AWS_JSON_BODY_ONLY, what, &val, err);
       if (rc) return rc;
     }
     if (!val || json_object_set_new(obj, pm->name, val)) return OOM(err);
     return 0;
   }
-  if ((rc = orch_aws_json_parse_body(body, ctype, what, &j, err))) return rc;
-  rc = orch_aws_json_decode(io, j, flags | ORCH_AWS_JSON_BODY_ONLY, &val, err);
-  json_decref(j);
-  if (rc) return rc;
+  if ((rc = orch_aws_json_read_body(io, body, ctype, flags | ORCH_AWS_JSON_BODY_ONLY, what, &val, err))) return rc;
   rc = json_object_update(obj, val) ? OOM(err) : 0;
   json_decref(val);
   return rc;

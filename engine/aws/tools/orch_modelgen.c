@@ -191,6 +191,7 @@ static json_t *reduce_service(const char *models, const char *ops_path, const st
   const struct wanted_op *first = NULL;
   for (size_t i = 0; i < w->n && !first; i++)
     if (!strcmp(w->ops[i].service, service)) first = &w->ops[i];
+  if (!first) die("service '%s' is not in %s", service, ops_path);
   char vdir[1200], path[1400];
   newest_version(models, service, ops_path, first->line, vdir, sizeof vdir);
   snprintf(path, sizeof path, "%s/service-2.json", vdir);
