@@ -434,7 +434,8 @@ static int struct_member(struct jr *r, const char *key, size_t n, void *vctx) {
     if (!rc && json_object_set_new_nocheck(c->obj, mm->name, v)) rc = oom(r);
     return rc;
   }
-  if (!(r->flags & ORCH_AWS_JSON_KEEP_UNKNOWN) || !strcmp(key, "__type") || json_object_get(c->obj, key))
+  /* kept under the wire name, the last of duplicates winning, never over a modeled member's name */
+  if (!(r->flags & ORCH_AWS_JSON_KEEP_UNKNOWN) || !strcmp(key, "__type") || orch_aws_shape_member(c->s, key))
     return skip_any(r);
   if ((rc = read_any(r, &v))) return rc;
   return json_object_setn_new_nocheck(c->obj, key, n, v) ? oom(r) : 0;

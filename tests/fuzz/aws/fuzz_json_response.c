@@ -1,12 +1,15 @@
 /* fuzz_json_response: the rest-json and JSON 1.0/1.1 response and error parsers, and the simulator's
  * JSON request decoder, on hostile bodies. The first byte picks the operation, the status (success or
  * error path) and whether the body goes through parse_request instead. Uses orch_aws_proto. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "aws/orch_aws_model.h"
 #include "aws/orch_aws_proto.h"
+#include "aws/orch_aws_proto_int.h"
+#include "core/orch_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,6 +35,33 @@ static void server_side(const struct orch_aws_operation *op, const uint8_t *data
   orch_http_request_free(&req);
 }
 
+/* Differential: the one-pass reader must agree with jansson's parse followed by the decoder. */
+static void differential(const struct orch_aws_operation *op, const uint8_t *data, size_t size) {
+  const struct orch_aws_member *m = &op->output;
+  if (!m->shape) return;
+  json_t *a = NULL, *wire = NULL, *b = NULL;
+  struct orch_error e1 = {0}, e2 = {0};
+  int ra = orch_aws_json_read(m, (const char *)data, size, ORCH_AWS_JSON_KEEP_UNKNOWN, "body", &a, &e1);
+  wire = orch_json_parse((const char *)data, size, 0, &e2);
+  int rb = wire ? orch_aws_json_decode(m, wire, ORCH_AWS_JSON_KEEP_UNKNOWN, &b, &e2) : ORCH_EPARSE;
+  if ((ra == 0) != (rb == 0)) {
+    fprintf(stderr, "reader %d (%s) vs jansson+decode %d (%s)\n", ra, e1.message, rb, e2.message);
+    abort();
+  }
+  /* With duplicate keys the two may keep different ones; compare only texts without them. */
+  json_t *strict = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+  bool dups = wire && !strict;
+  json_decref(strict);
+  if (ra == 0 && !dups && !json_equal(a, b)) {
+    char *x = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS), *y = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
+    fprintf(stderr, "reader and jansson+decode differ on [%.*s]:\n  %s\n  %s\n", (int)size, (const char *)data, x, y);
+    abort();
+  }
+  json_decref(a);
+  json_decref(b);
+  json_decref(wire);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const char *const ops[][2] = {{"drs", "DescribeJobs"},         {"drs", "StartRecovery"},
                                        {"ssm", "GetCommandInvocation"}, {"dynamodb", "Query"},
@@ -40,6 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *const *pick = ops[data[0] % 6];
   const struct orch_aws_operation *op = orch_aws_model_operation(orch_aws_model_service(pick[0]), pick[1]);
   if (!op) abort();
+  if (data[0] & 0x20) differential(op, data + 1, size - 1);
   if (data[0] & 0x40) {
     server_side(op, data + 1, size - 1);
     return 0;
