@@ -154,7 +154,7 @@ static void on_instances(struct orch_exec_engine *eng, struct exec_live *lv, str
       long s = orch_exec_server_index(st, src);
       if (s < 0 || !ec2) continue;
       if (strcmp(st->servers[s].ec2_instance_id, ec2) != 0)
-        exec_append(eng, lv, "ServerStatus", json_pack("{s:s, s:s, s:s?}", "server", src, "ec2_instance_id", ec2, "ec2_state", state));
+        exec_append(eng, lv, "ServerStatus", json_pack("{s:s, s:s, s:s*}", "server", src, "ec2_instance_id", ec2, "ec2_state", state));
       if (ec2_ids) json_array_append_new(ec2_ids, json_string(ec2));
     }
     if (!json_array_size(ec2_ids)) {
@@ -181,7 +181,7 @@ static void on_instances(struct orch_exec_engine *eng, struct exec_live *lv, str
       for (size_t s = 0; id && s < st->nservers; s++) {
         if (strcmp(st->servers[s].ec2_instance_id, id) != 0) continue;
         if ((ip && strcmp(st->servers[s].private_ip, ip) != 0) || (state && strcmp(st->servers[s].ec2_state, state) != 0))
-          exec_append(eng, lv, "ServerStatus", json_pack("{s:s, s:s?, s:s?}", "server", st->servers[s].id, "private_ip", ip, "ec2_state", state));
+          exec_append(eng, lv, "ServerStatus", json_pack("{s:s, s:s*, s:s*}", "server", st->servers[s].id, "private_ip", ip, "ec2_state", state));
       }
     }
   }
@@ -199,7 +199,7 @@ static void on_terminate(struct orch_exec_engine *eng, struct exec_live *lv, str
     return;
   }
   const char *job_id = json_string_value(json_object_get(json_object_get(io->output, "job"), "jobID"));
-  exec_append(eng, lv, "TerminateStarted", json_pack("{s:s?}", "job_id", job_id));
+  exec_append(eng, lv, "TerminateStarted", json_pack("{s:s*}", "job_id", job_id));
 }
 
 static void on_notify(struct orch_exec_engine *eng, struct exec_live *lv, struct exec_io *io) {
@@ -210,7 +210,7 @@ static void on_notify(struct orch_exec_engine *eng, struct exec_live *lv, struct
     return;
   }
   exec_append(eng, lv, "NotificationSent",
-              json_pack("{s:s, s:s?}", "kind", io->key, "message_id", json_string_value(json_object_get(io->output, "MessageId"))));
+              json_pack("{s:s, s:s*}", "kind", io->key, "message_id", json_string_value(json_object_get(io->output, "MessageId"))));
 }
 
 static void on_preflight(struct orch_exec_engine *eng, struct exec_live *lv, struct exec_io *io) {

@@ -435,8 +435,10 @@ static void *scheduler_main(void *arg) {
     while (!eng->head && !eng->stopping) {
       int64_t left = wake - orch_clock_now_ms(eng->clock);
       if (left <= 0) break;
-      /* The engine's clock may be virtual and fast; never sleep more than 50 ms of real time. */
-      if (left > 50) left = 50;
+      /* Wait in real time: a virtual clock running N times faster needs N times less. */
+      left = (int64_t)((double)left / eng->cfg.clock_speed);
+      if (left < 1) left = 1;
+      if (left > 1000) left = 1000;
       struct timespec ts;
       clock_gettime(CLOCK_REALTIME, &ts);
       ts.tv_nsec += (long)(left % 1000) * 1000000;
@@ -471,6 +473,7 @@ int orch_exec_engine_new(const struct orch_exec_engine_config *cfg, struct orch_
   eng->cfg = *cfg;
   if (eng->cfg.poll_ms <= 0) eng->cfg.poll_ms = 5000;
   if (eng->cfg.io_threads <= 0) eng->cfg.io_threads = 4;
+  if (eng->cfg.clock_speed <= 0) eng->cfg.clock_speed = 1;
   eng->clock = cfg->clock ? cfg->clock : orch_clock_real();
   snprintf(eng->default_account, sizeof eng->default_account, "%s", cfg->default_account ? cfg->default_account : "");
   snprintf(eng->default_region, sizeof eng->default_region, "%s", cfg->default_region ? cfg->default_region : "");

@@ -32,7 +32,8 @@ struct orch_exec_engine_config {
   struct orch_store *store;             /* borrowed; must outlive the engine */
   const struct orch_exec_aws_ops *aws;
   void *aws_ctx;
-  const struct orch_clock *clock;       /* NULL = real */
+  const struct orch_clock *clock;       /* NULL = real; the simulator's clock in `run --sim` */
+  double clock_speed;                   /* how fast `clock` runs against real time (sim --speed); 0 = 1 */
   int64_t poll_ms;                      /* DescribeJobs poll interval; 0 = 5000 */
   int io_threads;                       /* 0 = 4 */
   const char *default_account;          /* for plans and groups that name none */

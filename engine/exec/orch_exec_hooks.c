@@ -318,7 +318,7 @@ static json_t *hook_context(const struct exec_hooks *hs, long wave, int kind) {
   for (size_t i = 0; servers && i < st->nservers; i++) {
     const struct orch_exec_server *sv = &st->servers[i];
     if (wave >= 0 && sv->wave != (size_t)wave) continue;
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?}", "id", sv->id, "hostname", sv->hostname, "wave",
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s*, s:s*, s:s*}", "id", sv->id, "hostname", sv->hostname, "wave",
                           st->waves[sv->wave].name, "instance_id", sv->ec2_instance_id[0] ? sv->ec2_instance_id : NULL,
                           "private_ip", sv->private_ip[0] ? sv->private_ip : NULL, "launch_status",
                           sv->launch_status[0] ? sv->launch_status : NULL);
@@ -328,7 +328,7 @@ static json_t *hook_context(const struct exec_hooks *hs, long wave, int kind) {
     }
   }
   const struct orch_exec_wave *w = wave >= 0 ? &st->waves[wave] : NULL;
-  return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:s?, s:s?}", "name", w ? w->name : st->plan_name, "plan", st->plan_name,
+  return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:s*, s:s*}", "name", w ? w->name : st->plan_name, "plan", st->plan_name,
                    "mode", orch_exec_mode_name(st->mode), "execution_id", st->id, "attempt", w ? w->attempt : 0, "servers",
                    servers, "phase", phase_name(kind), "error", w && w->reason[0] ? w->reason : NULL);
 }
@@ -537,7 +537,7 @@ static void ssm_answer(struct exec_hooks *hs, struct hook_slot *s, struct exec_i
   } else if (!io->rc) {
     const char *status = json_string_value(json_object_get(io->output, "Status"));
     json_object_set_new(json_object_get(s->ssm, "instances"), iid,
-                        json_pack("{s:s, s:s?, s:O*, s:O*, s:O*}", "instance_id", iid, "status", status, "response_code",
+                        json_pack("{s:s, s:s*, s:O*, s:O*, s:O*}", "instance_id", iid, "status", status, "response_code",
                                   json_object_get(io->output, "ResponseCode"), "output",
                                   json_object_get(io->output, "StandardOutputContent"), "error",
                                   json_object_get(io->output, "StandardErrorContent")));

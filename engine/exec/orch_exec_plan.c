@@ -35,7 +35,7 @@ static json_t *wave_spec(const json_t *w, const json_t *plan, struct orch_error 
   const char *policy = json_string_value(json_object_get(of, "policy"));
   json_int_t retries = json_integer_value(json_object_get(of, "retries"));
   const char *approval = json_string_value(json_object_get(json_object_get(w, "approval"), "message"));
-  return json_pack("{s:O, s:O, s:s?, s:s, s:I, s:o, s:o, s:O*, s:O*, s:O*, s:O*}", "name", json_object_get(w, "name"),
+  return json_pack("{s:O, s:O, s:s*, s:s, s:I, s:o, s:o, s:O*, s:O*, s:O*, s:O*}", "name", json_object_get(w, "name"),
                    "depends_on", json_object_get(w, "depends_on") ? json_object_get(w, "depends_on") : json_array(),
                    "approval", approval, "on_failure", policy ? policy : "fail", "retries", retries, "hooks", hooks,
                    "selector", sel, "account", json_object_get(plan, "account"), "region", json_object_get(plan, "region"),
@@ -63,7 +63,7 @@ int exec_plan_created(const json_t *compiled, const char *exec_id, const char *p
     return orch_error_set(err, ORCH_EVALIDATION, "plan %s has no waves", plan_name);
   }
   const char *topic = json_string_value(json_array_get(json_object_get(json_object_get(compiled, "notify"), "sns"), 0));
-  *out = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:I, s:I, s:s?, s:b, s:O, s:o}", "execution_id", exec_id, "plan_id",
+  *out = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:I, s:I, s:s*, s:b, s:O, s:o}", "execution_id", exec_id, "plan_id",
                    plan_id, "plan_version", (json_int_t)version, "plan_name", plan_name, "mode", orch_exec_mode_name(mode),
                    "started_by", by ? by : "", "rto_target_ms", json_integer_value(json_object_get(compiled, "rto_target_ms")),
                    "rpo_target_ms", json_integer_value(json_object_get(compiled, "rpo_target_ms")), "notify_topic", topic,

@@ -136,7 +136,7 @@ static void server_update(struct orch_exec_engine *eng, struct exec_live *lv, co
   if (status && strcmp(status, "FAILED") == 0 && !failure) failure = "LAUNCH_FAILED reported by DRS";
   bool changed = (status && strcmp(sv->launch_status, status) != 0) || (ri && strcmp(sv->recovery_instance_id, ri) != 0);
   if (!changed) return;
-  exec_append(eng, lv, "ServerStatus", json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "server", id, "job_id", job_id,
+  exec_append(eng, lv, "ServerStatus", json_pack("{s:s, s:s, s:s*, s:s*, s:s*}", "server", id, "job_id", job_id,
                                                  "launch_status", status, "recovery_instance_id", ri, "failure", failure));
 }
 

@@ -31,7 +31,7 @@ static void check(struct pf *pf, const char *name, bool ok, const char *wave, co
   vsnprintf(detail, sizeof detail, fmt, ap);
   va_end(ap);
   if (!ok) pf->ok = false;
-  json_t *c = json_pack("{s:s, s:b, s:s, s:s?, s:s?}", "name", name, "ok", ok, "detail", detail, "wave", wave, "server", server);
+  json_t *c = json_pack("{s:s, s:b, s:s, s:s*, s:s*}", "name", name, "ok", ok, "detail", detail, "wave", wave, "server", server);
   if (!c || json_array_append_new(pf->checks, c)) pf->ok = false;
 }
 

@@ -26,7 +26,9 @@ static int bad(struct rd *r, const char *fmt, ...) {
   return orch_error_setc(r->err, ORCH_EVALIDATION, r->path, "%s", msg);
 }
 
+/* Optional fields may also be written as null: the same as absent. */
 static int get_str(struct rd *r, const char *key, bool required, const char **out) {
+  if (!required && json_is_null(json_object_get(r->ev->data, key))) return 0;
   return orch_json_get_str(r->ev->data, r->path, key, required, out, r->err);
 }
 

@@ -1,0 +1,122 @@
+/* exec_harness: the real engine against the real simulated region, for the engine's tests: a simulator
+ * on a loopback port (so every call crosses HTTP with SigV4, as with AWS), a SQLite store in a scratch
+ * directory, the production AWS access (orch_exec_aws) and a plan compiled from Lua text. Header-only,
+ * included by tests/unit/exec/test_*.c. */
+#ifndef EXEC_HARNESS_H
+#define EXEC_HARNESS_H
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aws/orch_aws_creds.h"
+#include "core/orch_json.h"
+#include "exec/orch_exec_aws.h"
+#include "exec/orch_exec_engine.h"
+#include "exec/orch_exec_report.h"
+#include "plan/orch_plan_compile.h"
+#include "sim/orch_sim.h"
+#include "store/orch_store.h"
+
+struct harness {
+  char dir[256];
+  struct orch_sim *sim;
+  struct orch_store *store;
+  struct orch_aws_creds *creds;
+  struct orch_exec_aws *aws;
+  struct orch_exec_engine *eng;
+  char plan_id[ORCH_ID_UUID_LEN + 1];
+  double speed;
+};
+
+static inline void h_scenario_path(char *out, size_t n, const char *name) {
+  const char *src = getenv("ORCH_SOURCE_DIR");
+  cr_assert_not_null(src, "ORCH_SOURCE_DIR is not set (run through ctest)");
+  snprintf(out, n, "%s/plans/scenarios/%s", src, name);
+}
+
+/* Start the simulator with a scenario (or parsed JSON), a store and AWS access. */
+static inline void h_start_sim(struct harness *h, const char *scenario_file, const json_t *scenario, double speed,
+                               uint64_t seed) {
+  orch_json_init();
+  memset(h, 0, sizeof *h);
+  snprintf(h->dir, sizeof h->dir, "/tmp/orch-exec-test-XXXXXX");
+  cr_assert_not_null(mkdtemp(h->dir));
+  char path[1024];
+  struct orch_error err = {0};
+  if (scenario_file) h_scenario_path(path, sizeof path, scenario_file);
+  struct orch_sim_options so = {.scenario_path = scenario_file ? path : NULL, .scenario = scenario,
+                                .listen = "127.0.0.1:0", .speed = speed, .seed = seed};
+  cr_assert_eq(orch_sim_start(&so, &h->sim, &err), 0, "sim: %s: %s", err.context, err.message);
+  h->speed = speed;
+  char spec[512];
+  snprintf(spec, sizeof spec, "sqlite:%s/drsorch.db", h->dir);
+  cr_assert_eq(orch_store_open(spec, NULL, &h->store, &err), 0, "store: %s", err.message);
+  cr_assert_eq(orch_aws_creds_static(ORCH_SIM_ACCESS_KEY_ID, ORCH_SIM_SECRET_ACCESS_KEY, NULL, &h->creds), 0);
+  struct orch_exec_aws_config ac = {.base = h->creds, .home_account = ORCH_SIM_ACCOUNT_ID,
+                                    .endpoint_url = orch_sim_url(h->sim), .no_ratelimit = true};
+  cr_assert_eq(orch_exec_aws_new(&ac, &h->aws, &err), 0, "%s", err.message);
+}
+
+/* Compile `lua` and store it as a plan (or a new version of it). */
+static inline void h_plan(struct harness *h, const char *lua) {
+  struct orch_plan_source src = {.file = "test-plan.lua", .text = lua, .len = strlen(lua)};
+  struct orch_plan_report *rep = NULL;
+  struct orch_error err = {0};
+  cr_assert_eq(orch_plan_validate(NULL, &src, NULL, &rep, &err), 0, "%s", err.message);
+  if (!orch_plan_report_plan(rep)) {
+    struct orch_buf b = ORCH_BUF_INIT(0);
+    cr_assert_eq(orch_plan_report_text(rep, &b), 0);
+    cr_assert_fail("the test plan does not compile:\n%s", orch_buf_cstr(&b));
+  }
+  struct orch_store_version_spec v = {.source = lua, .compiled = orch_plan_report_plan(rep), .author = "test"};
+  struct orch_store_plan plan = {0};
+  const char *name = json_string_value(json_object_get(orch_plan_report_plan(rep), "name"));
+  if (orch_store_plan_find(h->store, name, &plan, &err) == 0) {
+    cr_assert_eq(orch_store_plan_add_version(h->store, plan.id, 0, &v, NULL, &err), 0, "%s", err.message);
+  } else {
+    cr_assert_eq(orch_store_plan_create(h->store, name, &v, &plan, NULL, &err), 0, "%s", err.message);
+  }
+  snprintf(h->plan_id, sizeof h->plan_id, "%s", plan.id);
+  orch_plan_report_free(rep);
+}
+
+static inline void h_engine(struct harness *h, bool approve_all, int64_t poll_ms) {
+  struct orch_error err = {0};
+  struct orch_exec_engine_config ec = {.store = h->store, .aws = orch_exec_aws_ops(), .aws_ctx = h->aws,
+                                       .clock = orch_sim_clock(h->sim), .clock_speed = h->speed,
+                                       .poll_ms = poll_ms, .default_account = ORCH_SIM_ACCOUNT_ID,
+                                       .default_region = "us-east-1", .approve_all = approve_all};
+  cr_assert_eq(orch_exec_engine_new(&ec, &h->eng, &err), 0, "%s", err.message);
+  cr_assert_eq(orch_exec_engine_start(h->eng, &err), 0, "%s", err.message);
+}
+
+static inline void h_stop_engine(struct harness *h) {
+  orch_exec_engine_free(h->eng);
+  h->eng = NULL;
+}
+
+static inline void h_stop(struct harness *h) {
+  orch_exec_engine_free(h->eng);
+  orch_exec_aws_free(h->aws);
+  orch_aws_creds_free(h->creds);
+  orch_store_close(h->store);
+  orch_sim_stop(h->sim);
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", h->dir);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", h->dir);
+}
+
+/* Count of one operation in the simulator's call record. */
+static inline long h_calls(struct harness *h, const char *service, const char *op) {
+  json_t *calls = orch_sim_calls(h->sim);
+  char key[128];
+  snprintf(key, sizeof key, "%s:%s", service, op);
+  long n = (long)json_integer_value(json_object_get(json_object_get(json_object_get(calls, "operations"), key), "calls"));
+  json_decref(calls);
+  return n;
+}
+
+#endif
