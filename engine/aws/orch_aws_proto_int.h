@@ -47,6 +47,11 @@ int orch_aws_walk_fill_tokens(const struct orch_aws_shape *s, const json_t *inpu
 
 /* ---- scalar codec (orch_aws_proto_walk.c) ---- */
 
+/* Length (1-4) of the well-formed UTF-8 sequence at p (no overlongs, surrogates or > U+10FFFF), or 0;
+ * and whether all of s is well-formed UTF-8. */
+size_t orch_aws_utf8_seq(const unsigned char *p, const unsigned char *end);
+bool orch_aws_utf8_valid(const char *s, size_t n);
+
 int orch_aws_b64_encode(struct orch_buf *out, const void *data, size_t n) ORCH_MUST_CHECK;
 /* Strict decode (padding optional, whitespace refused); ORCH_EPARSE when not base64. */
 int orch_aws_b64_decode(struct orch_buf *out, const char *s, size_t n) ORCH_MUST_CHECK;

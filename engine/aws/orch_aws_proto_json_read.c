@@ -78,26 +78,6 @@ static size_t push_index(struct jr *r, size_t i) {
 
 /* ---- strings ---- */
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0. */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end) {
-  unsigned c = p[0];
-  size_t n;
-  unsigned cp;
-  if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) n = 2, cp = c & 0x1f;
-  else if (c >= 0xe0 && c <= 0xef) n = 3, cp = c & 0x0f;
-  else if (c >= 0xf0 && c <= 0xf4) n = 4, cp = c & 0x07;
-  else return 0;
-  if ((size_t)(end - p) < n) return 0;
-  for (size_t i = 1; i < n; i++) {
-    if ((p[i] & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (p[i] & 0x3f);
-  }
-  if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-    return 0;
-  return n;
-}
-
 static int put_utf8(struct orch_buf *b, unsigned cp) {
   char u[4];
   size_t n;
@@ -139,7 +119,7 @@ static int read_string(struct jr *r, const char **s, size_t *n) {
       q++;
       continue;
     }
-    size_t k = utf8_seq((const unsigned char *)q, (const unsigned char *)r->end);
+    size_t k = orch_aws_utf8_seq((const unsigned char *)q, (const unsigned char *)r->end);
     if (!k) {
       r->p = q;
       return syntax(r, "invalid UTF-8 in a string");
@@ -185,7 +165,7 @@ static int read_string(struct jr *r, const char **s, size_t *n) {
       continue;
     }
     if (c < 0x20) return syntax(r, "control character in a string");
-    size_t k = c < 0x80 ? 1 : utf8_seq((const unsigned char *)r->p, (const unsigned char *)r->end);
+    size_t k = c < 0x80 ? 1 : orch_aws_utf8_seq((const unsigned char *)r->p, (const unsigned char *)r->end);
     if (!k) return syntax(r, "invalid UTF-8 in a string");
     if (orch_buf_append(&r->s, r->p, k)) return oom(r);
     r->p += k;

@@ -424,8 +424,10 @@ int orch_aws_query_parse_request(const struct orch_aws_service *svc, const struc
   orch_buf_init(&r.key, 0);
   int rc = 0;
   const char *q = req->query ? req->query : "";
-  if (orch_aws_params_parse(&p, q, strlen(q), true) ||
-      orch_aws_params_parse(&p, orch_buf_cstr(&req->body), req->body.len, true)) {
+  rc = orch_aws_params_parse(&p, q, strlen(q), true);
+  if (!rc) rc = orch_aws_params_parse(&p, orch_buf_cstr(&req->body), req->body.len, true);
+  if (rc == ORCH_ENOMEM) goto out;
+  if (rc) {
     rc = orch_aws_proto_reject(aerr, 400, ec2 ? "InvalidParameterValue" : "MalformedQueryString",
                                "malformed form-urlencoded parameters");
     goto out;

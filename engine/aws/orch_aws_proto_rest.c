@@ -513,7 +513,9 @@ int orch_aws_rest_parse_request(const struct orch_aws_service *svc, const struct
   int rc = 0;
   const char *path = req->path && *req->path ? req->path : "/";
   const char *query = req->query ? req->query : "";
-  if (orch_aws_params_parse(&q, query, strlen(query), true)) {
+  rc = orch_aws_params_parse(&q, query, strlen(query), true);
+  if (rc == ORCH_ENOMEM) goto out;
+  if (rc) {
     rc = orch_aws_proto_reject(aerr, 400, "SerializationException", "malformed query string");
     goto out;
   }
@@ -553,8 +555,12 @@ int orch_aws_rest_parse_request(const struct orch_aws_service *svc, const struct
     if (!part->label) continue;
     orch_buf_reset(&text);
     json_t *val = NULL;
-    if (orch_str_uri_decode(&text, best_caps[i].p, best_caps[i].n, false) ||
-        orch_aws_scalar_from_text(part->member, orch_buf_cstr(&text), &val)) {
+    int drc = orch_str_uri_decode(&text, best_caps[i].p, best_caps[i].n, false);
+    if (!drc) drc = orch_buf_append(&text, "", 0); /* terminated even when empty */
+    if (!drc) drc = orch_aws_scalar_from_text(part->member, orch_buf_cstr(&text), &val);
+    if (drc == ORCH_ENOMEM) {
+      rc = ORCH_ENOMEM;
+    } else if (drc) {
       rc = orch_aws_proto_reject(aerr, 400, "ValidationException", "cannot read path segment '%.*s' as %s",
                                  (int)best_caps[i].n, best_caps[i].p, part->member->shape->type_name);
     } else if (json_object_set_new(obj, part->member->name, val)) {

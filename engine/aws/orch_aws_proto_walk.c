@@ -255,14 +255,16 @@ int orch_aws_scalar_append(struct orch_buf *out, const struct orch_aws_member *m
 int orch_aws_scalar_from_text(const struct orch_aws_member *m, const char *s, json_t **out) {
   json_t *v = NULL;
   switch (m->shape->type) {
-    case ORCH_AWS_T_STRING:
-      v = json_string(s);
-      if (!v) return ORCH_EPARSE; /* not UTF-8 (or out of memory) */
+    case ORCH_AWS_T_STRING: {
+      size_t n = strlen(s);
+      if (!orch_aws_utf8_valid(s, n)) return ORCH_EPARSE;
+      v = json_stringn_nocheck(s, n);
       break;
+    }
     case ORCH_AWS_T_BLOB: {
       struct orch_strview t = orch_str_trim((struct orch_strview){s, strlen(s)});
-      v = json_stringn(t.p, t.n);
-      if (!v) return ORCH_EPARSE;
+      if (!orch_aws_utf8_valid(t.p, t.n)) return ORCH_EPARSE;
+      v = json_stringn_nocheck(t.p, t.n);
       break;
     }
     case ORCH_AWS_T_INTEGER: {
@@ -316,4 +318,35 @@ int orch_aws_scalar_from_text(const struct orch_aws_member *m, const char *s, js
   if (!v) return ORCH_ENOMEM;
   *out = v;
   return 0;
+}
+
+/* ---- UTF-8 ---- */
+
+size_t orch_aws_utf8_seq(const unsigned char *p, const unsigned char *end) {
+  unsigned c = p[0];
+  size_t n;
+  unsigned cp;
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) n = 2, cp = c & 0x1f;
+  else if (c >= 0xe0 && c <= 0xef) n = 3, cp = c & 0x0f;
+  else if (c >= 0xf0 && c <= 0xf4) n = 4, cp = c & 0x07;
+  else return 0;
+  if ((size_t)(end - p) < n) return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((p[i] & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (p[i] & 0x3f);
+  }
+  if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+    return 0;
+  return n;
+}
+
+bool orch_aws_utf8_valid(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s, *end = p + n;
+  while (p < end) {
+    size_t k = orch_aws_utf8_seq(p, end);
+    if (!k) return false;
+    p += k;
+  }
+  return true;
 }
