@@ -472,7 +472,7 @@ int orch_aws_xml_build_response(const struct orch_aws_operation *op, const json_
   snprintf(name, sizeof name, "%sResponse", op->name);
   xstart(&x, name);
   if (ns) {
-    /* EC2 clients compare the namespace with a trailing slash; the model omits it. */
+    /* EC2 writes its namespace with a trailing slash; the model omits it. */
     char nsbuf[300];
     snprintf(nsbuf, sizeof nsbuf, "%s%s", ns, ec2 && !orch_str_ends_with(ns, "/") ? "/" : "");
     xattr(&x, "xmlns", nsbuf);
@@ -497,6 +497,21 @@ int orch_aws_xml_build_response(const struct orch_aws_operation *op, const json_
   return xwrite_end(&x, buf, rc, 200, request_id, resp, err);
 }
 
+/* The modeled members of an error, less those the envelope already writes (Code, Message, Type). */
+static int xencode_error_members(struct xwrite *x, const struct orch_aws_shape *s, const json_t *details) {
+  if (!json_is_object(details)) return ORCH_ETYPE;
+  json_t *rest = json_copy(orch_aws_unconst(details));
+  if (!rest) return ORCH_ENOMEM;
+  for (size_t i = 0; i < s->nmembers; i++) {
+    const char *n = s->members[i].location_name ? s->members[i].location_name : s->members[i].name;
+    if (!strcmp(n, "Code") || !strcmp(n, "Message") || !strcmp(n, "message") || !strcmp(n, "Type"))
+      json_object_del(rest, s->members[i].name);
+  }
+  int rc = xencode_members(x, s, rest);
+  json_decref(rest);
+  return rc;
+}
+
 int orch_aws_xml_build_error(const struct orch_aws_service *svc, const struct orch_aws_error *aerr,
                              const json_t *details, const char *request_id, struct orch_http_response *resp,
                              struct orch_error *err) {
@@ -515,7 +530,7 @@ int orch_aws_xml_build_error(const struct orch_aws_service *svc, const struct or
     xstart(&x, "Error");
     xleaf(&x, "Code", aerr->code);
     xleaf(&x, "Message", aerr->message);
-    if (shape && details) rc = xencode_members(&x, shape, details);
+    if (shape && details) rc = xencode_error_members(&x, shape, details);
     xend(&x);
     xend(&x);
     xleaf(&x, "RequestID", request_id);
@@ -527,7 +542,7 @@ int orch_aws_xml_build_error(const struct orch_aws_service *svc, const struct or
     xleaf(&x, "Type", status >= 500 ? "Receiver" : "Sender");
     xleaf(&x, "Code", aerr->code);
     xleaf(&x, "Message", aerr->message);
-    if (shape && details) rc = xencode_members(&x, shape, details);
+    if (shape && details) rc = xencode_error_members(&x, shape, details);
     xend(&x);
     xleaf(&x, "RequestId", request_id);
     xend(&x);

@@ -285,3 +285,22 @@ Test(server_errors, documents) {
   free(b);
   orch_http_response_free(&r);
 }
+
+/* Modeled members that the envelope already carries are not written twice. */
+Test(server_errors, query_details_do_not_repeat_the_message) {
+  struct orch_aws_error a = {.retry_after_ms = -1};
+  snprintf(a.code, sizeof a.code, "MalformedPolicyDocument");
+  snprintf(a.message, sizeof a.message, "bad policy");
+  json_t *details = json_pack("{ss}", "message", "bad policy");
+  struct orch_http_response r = {0};
+  struct orch_error err = {0};
+  cr_assert_eq(orch_aws_proto_build_error_ex(orch_aws_model_service("sts"), &a, details, &r, &err), 0, "%s", err.message);
+  const char *body = orch_buf_cstr(&r.body);
+  const char *first = strstr(body, "<Message>");
+  cr_assert_not_null(first);
+  cr_assert_null(strstr(first + 1, "<Message>"), "%s", body);
+  cr_assert_null(strstr(body, "<message>"), "%s", body);
+  cr_assert_eq(r.status, 400, "MalformedPolicyDocument is a 400 in the model");
+  json_decref(details);
+  orch_http_response_free(&r);
+}
