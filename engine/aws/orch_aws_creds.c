@@ -14,6 +14,7 @@
 #include "aws/orch_aws_endpoint.h"
 #include "core/orch_alloc.h"
 #include "core/orch_log.h"
+#include "core/orch_str.h"
 #include "core/orch_time.h"
 
 struct orch_aws_creds {
@@ -371,6 +372,22 @@ void creds_opts_free(struct creds_opts *o) {
   orch_free(o->imds_endpoint);
   orch_aws_profiles_free(o->owned_profiles);
   memset(o, 0, sizeof *o);
+}
+
+int creds_read_token_file(const char *path, const char *what, struct orch_buf *out, struct orch_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return orch_error_set(err, ORCH_ECREDS, "cannot read the %s %s", what, path);
+  char chunk[4096];
+  size_t n;
+  int rc = 0;
+  while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0) rc = orch_buf_append(out, chunk, n);
+  fclose(f);
+  if (rc) return orch_error_set(err, ORCH_ECREDS, "the %s %s is too large", what, path);
+  struct orch_strview v = orch_str_trim((struct orch_strview){orch_buf_cstr(out), out->len});
+  if (out->data) memmove(out->data, v.p, v.n);
+  orch_buf_truncate(out, v.n);
+  if (!v.n) return orch_error_set(err, ORCH_ECREDS, "the %s %s is empty", what, path);
+  return 0;
 }
 
 void creds_sts_region(const struct orch_aws_creds_options *o, char out[64]) {

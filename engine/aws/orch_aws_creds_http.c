@@ -96,21 +96,6 @@ static bool ecs_http_host_allowed(const char *host) {
   return strncmp(h, "127.", 4) == 0;
 }
 
-static int read_token_file(const char *path, struct orch_buf *out, struct orch_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return orch_error_set(err, ORCH_ECREDS, "cannot read the token file %s", path);
-  char chunk[4096];
-  size_t n;
-  int rc = 0;
-  while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0) rc = orch_buf_append(out, chunk, n);
-  fclose(f);
-  if (rc) return orch_error_set(err, ORCH_ECREDS, "token file %s is too large", path);
-  struct orch_strview v = orch_str_trim((struct orch_strview){orch_buf_cstr(out), out->len});
-  if (out->data) memmove(out->data, v.p, v.n);
-  orch_buf_truncate(out, v.n);
-  return 0;
-}
-
 static int ecs_fetch(void *ctx, struct orch_aws_credentials *out, struct orch_error *err) {
   struct http_ctx *h = ctx;
   const char *rel = getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
@@ -153,7 +138,7 @@ static int ecs_fetch(void *ctx, struct orch_aws_credentials *out, struct orch_er
   }
   const char *tfile = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
   const char *tenv = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN");
-  if (tfile && *tfile) rc = read_token_file(tfile, &token, err);
+  if (tfile && *tfile) rc = creds_read_token_file(tfile, "container authorization token file", &token, err);
   else if (tenv && *tenv) rc = orch_buf_puts(&token, tenv) ? orch_error_set(err, ORCH_ECREDS, "token too long") : 0;
   if (rc) goto out;
   if (token.len) {

@@ -29,6 +29,12 @@ void creds_opts_free(struct creds_opts *o);
 /* The region STS calls use: the options', the profile's, AWS_REGION, AWS_DEFAULT_REGION, us-east-1. */
 void creds_sts_region(const struct orch_aws_creds_options *o, char out[64]);
 
+/* Read a token file (a container authorization token, a web identity JWT) into `out`, trimmed;
+ * `what` names it in errors ("web identity token file"). ORCH_ECREDS when unreadable, too large for
+ * `out`'s cap, or empty. */
+int creds_read_token_file(const char *path, const char *what, struct orch_buf *out, struct orch_error *err)
+    ORCH_MUST_CHECK;
+
 /* orch_aws_creds_get without mapping ORCH_ENOTFOUND ("not configured") to ORCH_ECREDS. */
 int creds_get_raw(struct orch_aws_creds *p, struct orch_aws_credentials *out, struct orch_error *err) ORCH_MUST_CHECK;
 

@@ -38,22 +38,6 @@ static void sts_destroy(void *ctx) {
   orch_free(s);
 }
 
-static int read_file_trimmed(const char *path, struct orch_buf *out, struct orch_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return orch_error_set(err, ORCH_ECREDS, "cannot read the web identity token file %s", path);
-  char chunk[4096];
-  size_t n;
-  int rc = 0;
-  while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0) rc = orch_buf_append(out, chunk, n);
-  fclose(f);
-  if (rc) return orch_error_set(err, ORCH_ECREDS, "web identity token file %s is too large", path);
-  struct orch_strview v = orch_str_trim((struct orch_strview){orch_buf_cstr(out), out->len});
-  if (out->data) memmove(out->data, v.p, v.n);
-  orch_buf_truncate(out, v.n);
-  if (!v.n) return orch_error_set(err, ORCH_ECREDS, "web identity token file %s is empty", path);
-  return 0;
-}
-
 static int sts_fetch(void *ctx, struct orch_aws_credentials *out, struct orch_error *err) {
   struct sts_ctx *s = ctx;
   struct orch_buf token = ORCH_BUF_INIT(65536);
@@ -64,7 +48,7 @@ static int sts_fetch(void *ctx, struct orch_aws_credentials *out, struct orch_er
   if (s->session_name) snprintf(session, sizeof session, "%s", s->session_name);
   else snprintf(session, sizeof session, "drsorch-%lld", (long long)orch_clock_now_ms(s->opts.o.clock ? s->opts.o.clock : orch_clock_real()));
   if (s->token_file) {
-    if ((rc = read_file_trimmed(s->token_file, &token, err))) goto out;
+    if ((rc = creds_read_token_file(s->token_file, "web identity token file", &token, err))) goto out;
     in = json_pack("{s:s, s:s, s:s}", "RoleArn", s->role_arn, "RoleSessionName", session, "WebIdentityToken",
                    orch_buf_cstr(&token));
   } else {

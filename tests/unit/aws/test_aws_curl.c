@@ -49,6 +49,31 @@ static void unset_proxies(void) {
 
 TestSuite(aws_curl, .init = unset_proxies);
 
+/* A loopback server in `mode` and a transport configured with `cfg` (NULL: defaults). */
+struct rig {
+  struct seen s;
+  struct lb_server *srv;
+  char url[64];
+  struct orch_http_transport t;
+  struct orch_http_response resp;
+  struct orch_error err;
+};
+
+static void rig_up(struct rig *r, int mode, const struct orch_aws_curl_config *cfg) {
+  memset(r, 0, sizeof *r);
+  r->s.mode = mode;
+  r->srv = lb_start(handler, &r->s);
+  cr_assert(r->srv);
+  lb_url(r->srv, r->url, sizeof r->url);
+  cr_assert_eq(orch_aws_curl_new(cfg, &r->t, &r->err), 0);
+}
+
+static void rig_down(struct rig *r) {
+  orch_http_response_free(&r->resp);
+  r->t.ops->destroy(r->t.ctx);
+  lb_stop(r->srv);
+}
+
 static int send_req(struct orch_http_transport *t, const char *url, const char *method, const char *path,
                     const char *query, const char *body, struct orch_http_response *resp, struct orch_error *err) {
   struct orch_http_request req = {0};
@@ -65,121 +90,75 @@ static int send_req(struct orch_http_transport *t, const char *url, const char *
   return rc;
 }
 
-Test(aws_curl, sends_request_and_reads_response) {
-  struct seen s = {0};
-  struct lb_server *srv = lb_start(handler, &s);
-  cr_assert(srv);
-  char url[64];
-  lb_url(srv, url, sizeof url);
-  struct orch_http_transport t;
-  struct orch_error err = {0};
-  cr_assert_eq(orch_aws_curl_new(NULL, &t, &err), 0);
-  struct orch_http_response resp = {0};
-  cr_assert_eq(send_req(&t, url, "POST", "/a%2Fb/c", "x=1&y=%20", "{\"k\":1}", &resp, &err), 0, "%s", err.message);
-  cr_expect_eq(resp.status, 200);
-  cr_expect_str_eq(orch_buf_cstr(&resp.body), "{\"got\":7}");
-  cr_expect_str_eq(orch_http_headers_get(&resp.headers, "x-amzn-requestid"), "rid-123");
-  cr_expect_str_eq(s.last.method, "POST");
-  cr_expect_str_eq(s.last.target, "/a%2Fb/c?x=1&y=%20", "path and query go out exactly as given");
-  cr_expect_str_eq(s.ua, "drsorch/" ORCH_VERSION);
-  char v[64];
-  cr_expect(lb_header(&s.last, "X-Custom", v, sizeof v) && strcmp(v, "v 1") == 0);
-  cr_expect(lb_header(&s.last, "X-Empty", v, sizeof v) && v[0] == '\0', "an empty header is still sent");
-  cr_expect_not(lb_header(&s.last, "Expect", v, sizeof v));
-  cr_expect(lb_header(&s.last, "Content-Type", v, sizeof v) && strcmp(v, "application/x-amz-json-1.1") == 0);
+static int rig_get(struct rig *r) { return send_req(&r->t, r->url, "GET", "/", "", NULL, &r->resp, &r->err); }
 
-  cr_assert_eq(send_req(&t, url, "GET", "/", "", NULL, &resp, &err), 0, "%s", err.message);
-  cr_expect_str_eq(s.last.method, "GET");
-  cr_expect_not(lb_header(&s.last, "Content-Type", v, sizeof v), "curl adds no Content-Type of its own");
-  cr_assert_eq(send_req(&t, url, "PUT", "/latest/api/token", "", "", &resp, &err), 0, "%s", err.message);
-  cr_expect_str_eq(s.last.method, "PUT");
-  cr_expect_str_eq(orch_http_headers_get(&resp.headers, "X-Echo-Method"), "PUT");
-  orch_http_response_free(&resp);
-  t.ops->destroy(t.ctx);
-  lb_stop(srv);
+Test(aws_curl, sends_request_and_reads_response) {
+  struct rig r;
+  rig_up(&r, 0, NULL);
+  char v[64];
+  cr_assert_eq(send_req(&r.t, r.url, "POST", "/a%2Fb/c", "x=1&y=%20", "{\"k\":1}", &r.resp, &r.err), 0, "%s", r.err.message);
+  cr_expect_eq(r.resp.status, 200);
+  cr_expect_str_eq(orch_buf_cstr(&r.resp.body), "{\"got\":7}");
+  cr_expect_str_eq(orch_http_headers_get(&r.resp.headers, "x-amzn-requestid"), "rid-123");
+  cr_expect_str_eq(r.s.last.method, "POST");
+  cr_expect_str_eq(r.s.last.target, "/a%2Fb/c?x=1&y=%20", "path and query go out exactly as given");
+  cr_expect_str_eq(r.s.ua, "drsorch/" ORCH_VERSION);
+  cr_expect(lb_header(&r.s.last, "X-Custom", v, sizeof v) && strcmp(v, "v 1") == 0);
+  cr_expect(lb_header(&r.s.last, "X-Empty", v, sizeof v) && v[0] == '\0', "an empty header is still sent");
+  cr_expect_not(lb_header(&r.s.last, "Expect", v, sizeof v));
+  cr_expect(lb_header(&r.s.last, "Content-Type", v, sizeof v) && strcmp(v, "application/x-amz-json-1.1") == 0);
+
+  cr_assert_eq(rig_get(&r), 0, "%s", r.err.message);
+  cr_expect_str_eq(r.s.last.method, "GET");
+  cr_expect_not(lb_header(&r.s.last, "Content-Type", v, sizeof v), "curl adds no Content-Type of its own");
+  cr_assert_eq(send_req(&r.t, r.url, "PUT", "/latest/api/token", "", "", &r.resp, &r.err), 0, "%s", r.err.message);
+  cr_expect_str_eq(r.s.last.method, "PUT");
+  cr_expect_str_eq(orch_http_headers_get(&r.resp.headers, "X-Echo-Method"), "PUT");
+  rig_down(&r);
 }
 
 Test(aws_curl, reuses_connections) {
-  struct seen s = {0};
-  struct lb_server *srv = lb_start(handler, &s);
-  char url[64];
-  lb_url(srv, url, sizeof url);
-  struct orch_http_transport t;
-  struct orch_error err = {0};
-  cr_assert_eq(orch_aws_curl_new(NULL, &t, &err), 0);
-  struct orch_http_response resp = {0};
-  for (int i = 0; i < 5; i++) cr_assert_eq(send_req(&t, url, "POST", "/", "", "{}", &resp, &err), 0, "%s", err.message);
-  cr_expect_eq(lb_accepted(srv), 1, "five calls over one kept-alive connection");
-  orch_http_response_free(&resp);
-  t.ops->destroy(t.ctx);
-  lb_stop(srv);
+  struct rig r;
+  rig_up(&r, 0, NULL);
+  for (int i = 0; i < 5; i++)
+    cr_assert_eq(send_req(&r.t, r.url, "POST", "/", "", "{}", &r.resp, &r.err), 0, "%s", r.err.message);
+  cr_expect_eq(lb_accepted(r.srv), 1, "five calls over one kept-alive connection");
+  rig_down(&r);
 }
 
 Test(aws_curl, status_5xx_is_not_a_transport_error) {
-  struct seen s = {.mode = 4};
-  struct lb_server *srv = lb_start(handler, &s);
-  char url[64];
-  lb_url(srv, url, sizeof url);
-  struct orch_http_transport t;
-  struct orch_error err = {0};
-  cr_assert_eq(orch_aws_curl_new(NULL, &t, &err), 0);
-  struct orch_http_response resp = {0};
-  cr_expect_eq(send_req(&t, url, "GET", "/", "", NULL, &resp, &err), 0);
-  cr_expect_eq(resp.status, 503);
-  cr_expect(strstr(orch_buf_cstr(&resp.body), "<html>"));
-  orch_http_response_free(&resp);
-  t.ops->destroy(t.ctx);
-  lb_stop(srv);
+  struct rig r;
+  rig_up(&r, 4, NULL);
+  cr_expect_eq(rig_get(&r), 0);
+  cr_expect_eq(r.resp.status, 503);
+  cr_expect(strstr(orch_buf_cstr(&r.resp.body), "<html>"));
+  rig_down(&r);
 }
 
 Test(aws_curl, response_over_the_cap_is_etoobig) {
-  struct seen s = {.mode = 1};
-  struct lb_server *srv = lb_start(handler, &s);
-  char url[64];
-  lb_url(srv, url, sizeof url);
+  struct rig r;
   struct orch_aws_curl_config cfg = {.max_response_bytes = 1000};
-  struct orch_http_transport t;
-  struct orch_error err = {0};
-  cr_assert_eq(orch_aws_curl_new(&cfg, &t, &err), 0);
-  struct orch_http_response resp = {0};
-  cr_expect_eq(send_req(&t, url, "GET", "/", "", NULL, &resp, &err), ORCH_ETOOBIG);
-  cr_expect(strstr(err.message, "1000-byte"), "the message names the cap: %s", err.message);
-  orch_http_response_free(&resp);
-  t.ops->destroy(t.ctx);
-  lb_stop(srv);
+  rig_up(&r, 1, &cfg);
+  cr_expect_eq(rig_get(&r), ORCH_ETOOBIG);
+  cr_expect(strstr(r.err.message, "1000-byte"), "the message names the cap: %s", r.err.message);
+  rig_down(&r);
 }
 
 Test(aws_curl, reset_mid_body_is_econn) {
-  struct seen s = {.mode = 2};
-  struct lb_server *srv = lb_start(handler, &s);
-  char url[64];
-  lb_url(srv, url, sizeof url);
-  struct orch_http_transport t;
-  struct orch_error err = {0};
-  cr_assert_eq(orch_aws_curl_new(NULL, &t, &err), 0);
-  struct orch_http_response resp = {0};
-  cr_expect_eq(send_req(&t, url, "GET", "/", "", NULL, &resp, &err), ORCH_ECONN);
-  cr_expect(strstr(err.message, "mid-response after 100 body bytes"), "%s", err.message);
-  orch_http_response_free(&resp);
-  t.ops->destroy(t.ctx);
-  lb_stop(srv);
+  struct rig r;
+  rig_up(&r, 2, NULL);
+  cr_expect_eq(rig_get(&r), ORCH_ECONN);
+  cr_expect(strstr(r.err.message, "mid-response after 100 body bytes"), "%s", r.err.message);
+  rig_down(&r);
 }
 
 Test(aws_curl, slow_server_times_out) {
-  struct seen s = {.mode = 3};
-  struct lb_server *srv = lb_start(handler, &s);
-  char url[64];
-  lb_url(srv, url, sizeof url);
+  struct rig r;
   struct orch_aws_curl_config cfg = {.timeout_ms = 300};
-  struct orch_http_transport t;
-  struct orch_error err = {0};
-  cr_assert_eq(orch_aws_curl_new(&cfg, &t, &err), 0);
-  struct orch_http_response resp = {0};
-  cr_expect_eq(send_req(&t, url, "GET", "/", "", NULL, &resp, &err), ORCH_ETIMEDOUT);
-  cr_expect(strstr(err.message, "timed out"), "%s", err.message);
-  orch_http_response_free(&resp);
-  t.ops->destroy(t.ctx);
-  lb_stop(srv);
+  rig_up(&r, 3, &cfg);
+  cr_expect_eq(rig_get(&r), ORCH_ETIMEDOUT);
+  cr_expect(strstr(r.err.message, "timed out"), "%s", r.err.message);
+  rig_down(&r);
 }
 
 static int closed_port(void) {
@@ -190,48 +169,31 @@ static int closed_port(void) {
 }
 
 Test(aws_curl, refused_connection_is_econn) {
-  char url[64];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d", closed_port());
-  struct orch_http_transport t;
-  struct orch_error err = {0};
-  cr_assert_eq(orch_aws_curl_new(NULL, &t, &err), 0);
-  struct orch_http_response resp = {0};
-  cr_expect_eq(send_req(&t, url, "GET", "/", "", NULL, &resp, &err), ORCH_ECONN);
-  cr_expect(strstr(err.message, "cannot connect"), "%s", err.message);
-  orch_http_response_free(&resp);
-  t.ops->destroy(t.ctx);
+  struct rig r;
+  rig_up(&r, 0, NULL);
+  snprintf(r.url, sizeof r.url, "http://127.0.0.1:%d", closed_port());
+  cr_expect_eq(rig_get(&r), ORCH_ECONN);
+  cr_expect(strstr(r.err.message, "cannot connect"), "%s", r.err.message);
+  rig_down(&r);
 }
 
 Test(aws_curl, https_to_a_plain_server_fails_cleanly) {
-  struct seen s = {0};
-  struct lb_server *srv = lb_start(handler, &s);
-  char url[64];
-  snprintf(url, sizeof url, "https://127.0.0.1:%d", srv->port);
-  struct orch_http_transport t;
-  struct orch_error err = {0};
-  cr_assert_eq(orch_aws_curl_new(NULL, &t, &err), 0);
-  struct orch_http_response resp = {0};
-  cr_expect_eq(send_req(&t, url, "GET", "/", "", NULL, &resp, &err), ORCH_ECONN);
-  orch_http_response_free(&resp);
-  t.ops->destroy(t.ctx);
-  lb_stop(srv);
+  struct rig r;
+  rig_up(&r, 0, NULL);
+  snprintf(r.url, sizeof r.url, "https://127.0.0.1:%d", r.srv->port);
+  cr_expect_eq(rig_get(&r), ORCH_ECONN);
+  cr_expect(strstr(r.err.message, "TLS"), "%s", r.err.message);
+  rig_down(&r);
 }
 
 Test(aws_curl, proxy_from_environment_and_no_proxy) {
-  struct seen s = {0};
-  struct lb_server *srv = lb_start(handler, &s);
-  char url[64], proxy[64];
-  lb_url(srv, url, sizeof url);
+  char proxy[64];
   snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", closed_port());
   setenv("http_proxy", proxy, 1);
-  struct orch_http_transport t;
-  struct orch_error err = {0};
-  cr_assert_eq(orch_aws_curl_new(NULL, &t, &err), 0);
-  struct orch_http_response resp = {0};
-  cr_expect_eq(send_req(&t, url, "GET", "/", "", NULL, &resp, &err), ORCH_ECONN, "goes to the (dead) proxy");
+  struct rig r;
+  rig_up(&r, 0, NULL);
+  cr_expect_eq(rig_get(&r), ORCH_ECONN, "goes to the (dead) proxy");
   setenv("NO_PROXY", "localhost,127.0.0.1", 1);
-  cr_expect_eq(send_req(&t, url, "GET", "/", "", NULL, &resp, &err), 0, "NO_PROXY bypasses it: %s", err.message);
-  orch_http_response_free(&resp);
-  t.ops->destroy(t.ctx);
-  lb_stop(srv);
+  cr_expect_eq(rig_get(&r), 0, "NO_PROXY bypasses it: %s", r.err.message);
+  rig_down(&r);
 }
