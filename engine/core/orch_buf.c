@@ -43,6 +43,7 @@ int orch_buf_reserve(struct orch_buf *b, size_t n) {
   if (!p) return b->err = ORCH_ENOMEM;
   b->data = p;
   b->cap = cap;
+  b->data[b->len] = '\0'; /* a reserved buffer is a valid (possibly empty) string */
   return 0;
 }
 

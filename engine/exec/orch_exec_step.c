@@ -236,7 +236,7 @@ static bool deps_done(const struct orch_exec_state *st, const struct orch_exec_w
   for (size_t d = 0; d < wv->ndeps; d++) {
     const struct orch_exec_wave *dep = &st->waves[wv->deps[d]];
     bool ok = dep->status == ORCH_WAVE_COMPLETED || dep->status == ORCH_WAVE_SKIPPED ||
-              (dep->status == ORCH_WAVE_FAILED && dep->on_failure != ORCH_ON_FAILURE_FAIL);
+              (dep->status == ORCH_WAVE_FAILED && dep->on_failure == ORCH_ON_FAILURE_CONTINUE);
     if (!ok) return false;
   }
   return true;
@@ -330,9 +330,8 @@ static bool step_running(struct orch_exec_engine *eng, struct exec_live *lv) {
     if (any_job_unanswered(st)) return false;
     return end_execution(eng, lv, "CANCELLED", "cancelled by an operator");
   }
-  bool progressed = false;
-  for (size_t w = 0; w < st->nwaves; w++) progressed = step_wave(eng, lv, w) || progressed;
-  if (progressed) return true;
+  /* A wave failed without on_failure = "continue": stop launching and end FAILED, before any other
+   * wave takes a further step. */
   size_t final = 0, failed = 0;
   const char *fatal = NULL;
   for (size_t w = 0; w < st->nwaves; w++) {
@@ -345,10 +344,14 @@ static bool step_running(struct orch_exec_engine *eng, struct exec_live *lv) {
     }
   }
   if (fatal) {
+    if (any_job_unanswered(st)) return false; /* know every launched instance before ending */
     char why[300];
     snprintf(why, sizeof why, "wave %s failed", fatal);
     return end_execution(eng, lv, "FAILED", why);
   }
+  bool progressed = false;
+  for (size_t w = 0; w < st->nwaves && !progressed; w++) progressed = step_wave(eng, lv, w);
+  if (progressed) return true;
   if (final < st->nwaves) return false;
   if (failed) {
     char why[160];

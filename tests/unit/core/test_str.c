@@ -64,6 +64,10 @@ Test(str, uri_decode) {
   orch_buf_reset(&b);
   cr_assert_eq(orch_str_uri_decode(&b, "%", 1, false), ORCH_EPARSE);
   orch_buf_free(&b);
+  struct orch_buf empty = ORCH_BUF_INIT(0);
+  cr_assert_eq(orch_str_uri_decode(&empty, "", 0, false), 0);
+  cr_assert_str_eq(orch_buf_cstr(&empty), "", "decoding nothing gives an empty string");
+  orch_buf_free(&empty);
 }
 
 Test(str, ct_equal) {

@@ -1,0 +1,219 @@
+/* The engine under operator control and under failure, against the simulated region: approval gates
+ * opened by a command, pause and resume, a cancelled drill that still cleans up, failure policies
+ * (retry relaunches only the failed servers, continue ends PARTIAL, fail stops), and commands that do
+ * not fit the state refused with a reason. Scenarios are written here so outcomes are certain. */
+#include <time.h>
+
+#include "exec_harness.h"
+
+static struct harness h;
+static void teardown(void) { h_stop(&h); }
+
+/* Two tiers of fixed servers; `fail_rule` (JSON, may be "") adds launch failure rules. */
+static json_t *scenario(const char *fail_rule) {
+  char text[4096];
+  snprintf(text, sizeof text,
+           "{\"name\":\"control\",\"regions\":[{\"region\":\"us-east-1\",\"servers\":["
+           "{\"id\":\"s-000000000000000a1\",\"hostname\":\"db-1\",\"tags\":{\"Tier\":\"db\"}},"
+           "{\"id\":\"s-000000000000000a2\",\"hostname\":\"db-2\",\"tags\":{\"Tier\":\"db\"}},"
+           "{\"id\":\"s-000000000000000b1\",\"hostname\":\"app-1\",\"tags\":{\"Tier\":\"app\"}},"
+           "{\"id\":\"s-000000000000000b2\",\"hostname\":\"app-2\",\"tags\":{\"Tier\":\"app\"}},"
+           "{\"id\":\"s-000000000000000b3\",\"hostname\":\"app-3\",\"tags\":{\"Tier\":\"app\"}}]}],"
+           "\"timing\":{\"job_start\":\"5s\",\"snapshot\":\"30s\",\"conversion\":\"1m\",\"launch\":\"30s\",\"boot\":\"30s\",\"ssm_ready\":\"30s\"}"
+           "%s%s%s}",
+           *fail_rule ? ",\"failures\":{\"launch\":[" : "", fail_rule, *fail_rule ? "]}" : "");
+  json_error_t jerr;
+  json_t *j = json_loads(text, 0, &jerr);
+  cr_assert_not_null(j, "test scenario: %s", jerr.text);
+  return j;
+}
+
+static void start(const char *fail_rule, const char *plan, bool approve_all) {
+  json_t *sc = scenario(fail_rule);
+  h_start_sim(&h, NULL, sc, 600, 11);
+  json_decref(sc);
+  h_plan(&h, plan);
+  h_engine(&h, approve_all, 5000);
+}
+
+static json_t *wait_status(const char *id, const char *wave, const char *status, int seconds) {
+  for (int i = 0; i < seconds * 20; i++) {
+    json_t *s = orch_exec_engine_snapshot(h.eng, id);
+    if (s) {
+      const char *got = NULL;
+      if (!wave) got = json_string_value(json_object_get(s, "status"));
+      size_t k;
+      json_t *w;
+      json_array_foreach(json_object_get(s, "waves"), k, w) if (wave && strcmp(json_string_value(json_object_get(w, "name")), wave) == 0)
+          got = json_string_value(json_object_get(w, "status"));
+      if (got && strcmp(got, status) == 0) return s;
+      json_decref(s);
+    }
+    struct timespec ts = {0, 50 * 1000000};
+    nanosleep(&ts, NULL);
+  }
+  cr_assert_fail("%s never reached %s", wave ? wave : "the execution", status);
+  return NULL;
+}
+
+static json_t *finish(const char *id) {
+  json_t *final = NULL;
+  struct orch_error err = {0};
+  cr_assert_eq(orch_exec_engine_wait(h.eng, id, 60000, &final, &err), 0, "%s", err.message);
+  return final;
+}
+
+static const char *wave_status(const json_t *st, size_t i) {
+  return json_string_value(json_object_get(json_array_get(json_object_get(st, "waves"), i), "status"));
+}
+
+static const char *gated =
+    "return plan { name = \"gated\", region = \"us-east-1\", waves = {\n"
+    "  wave \"db\" { servers = tags { Tier = \"db\" } },\n"
+    "  wave \"app\" { depends_on = { \"db\" }, servers = tags { Tier = \"app\" }, approval = \"Is the database consistent?\" },\n"
+    "} }\n";
+
+Test(exec_control, approval_gate_waits_for_an_operator, .fini = teardown, .timeout = 90) {
+  start("", gated, false);
+  char id[ORCH_ID_UUID_LEN + 1];
+  struct orch_error err = {0};
+  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_RECOVERY, "tester", id, &err), 0);
+  json_decref(wait_status(id, "app", "AWAITING_APPROVAL", 30));
+  cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 1, "the gated wave must not launch");
+  /* Commands that do not fit are refused with a reason. */
+  cr_assert_eq(orch_exec_engine_command(h.eng, id, ORCH_CMD_APPROVE, "db", "alice", &err), ORCH_ESTATE);
+  cr_assert_str_eq(err.message, "wave db is not waiting for approval (it is COMPLETED)");
+  cr_assert_eq(orch_exec_engine_command(h.eng, id, ORCH_CMD_APPROVE, "nope", "alice", &err), ORCH_ENOTFOUND);
+  cr_assert_eq(orch_exec_engine_command(h.eng, id, ORCH_CMD_RESUME, NULL, "alice", &err), ORCH_ESTATE);
+  cr_assert_eq(orch_exec_engine_command(h.eng, "00000000-0000-7000-8000-000000000000", ORCH_CMD_PAUSE, NULL, "a", &err),
+               ORCH_ENOTFOUND);
+  cr_assert_eq(orch_exec_engine_command(h.eng, id, ORCH_CMD_APPROVE, "app", "alice", &err), 0, "%s", err.message);
+  json_t *final = finish(id);
+  cr_assert_str_eq(json_string_value(json_object_get(final, "status")), "COMPLETED", "a recovery ends COMPLETED, not CLEANED");
+  cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 2);
+  cr_assert_eq(h_calls(&h, "drs", "TerminateRecoveryInstances"), 0, "a recovery never terminates anything");
+  json_decref(final);
+}
+
+Test(exec_control, pause_holds_new_launches_and_resume_continues, .fini = teardown, .timeout = 90) {
+  start("", gated, false);
+  char id[ORCH_ID_UUID_LEN + 1];
+  struct orch_error err = {0};
+  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_DRILL, "tester", id, &err), 0);
+  json_decref(wait_status(id, "app", "AWAITING_APPROVAL", 30));
+  cr_assert_eq(orch_exec_engine_command(h.eng, id, ORCH_CMD_PAUSE, NULL, "op", &err), 0, "%s", err.message);
+  cr_assert_eq(orch_exec_engine_command(h.eng, id, ORCH_CMD_PAUSE, NULL, "op", &err), ORCH_ESTATE);
+  cr_assert_eq(orch_exec_engine_command(h.eng, id, ORCH_CMD_APPROVE, "app", "op", &err), 0);
+  struct timespec ts = {0, 500 * 1000000}; /* 5 simulated minutes */
+  nanosleep(&ts, NULL);
+  cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 1, "no launch while paused");
+  cr_assert_eq(orch_exec_engine_command(h.eng, id, ORCH_CMD_RESUME, NULL, "op", &err), 0, "%s", err.message);
+  json_t *final = finish(id);
+  cr_assert_str_eq(json_string_value(json_object_get(final, "status")), "CLEANED");
+  cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 2);
+  json_decref(final);
+}
+
+Test(exec_control, cancelled_drill_cleans_up, .fini = teardown, .timeout = 90) {
+  start("", gated, false);
+  char id[ORCH_ID_UUID_LEN + 1];
+  struct orch_error err = {0};
+  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_DRILL, "tester", id, &err), 0);
+  json_decref(wait_status(id, "app", "AWAITING_APPROVAL", 30));
+  cr_assert_eq(orch_exec_engine_command(h.eng, id, ORCH_CMD_CANCEL, NULL, "op", &err), 0, "%s", err.message);
+  json_t *final = finish(id);
+  cr_assert_str_eq(json_string_value(json_object_get(final, "status")), "CLEANED");
+  cr_assert_str_eq(wave_status(final, 0), "COMPLETED");
+  cr_assert_str_eq(wave_status(final, 1), "CANCELLED");
+  cr_assert_eq(h_calls(&h, "drs", "TerminateRecoveryInstances"), 1, "the db tier's instances are terminated");
+  json_t *state = orch_sim_state(h.sim);
+  size_t i;
+  json_t *inst;
+  json_array_foreach(json_object_get(state, "instances"), i, inst) {
+    const char *s = json_string_value(json_object_get(inst, "state"));
+    if (!s) s = json_string_value(json_object_get(json_object_get(inst, "State"), "Name"));
+    cr_assert(s && (strcmp(s, "terminated") == 0 || strcmp(s, "shutting-down") == 0), "instance left %s", s ? s : "?");
+  }
+  json_decref(state);
+  json_decref(final);
+}
+
+#define POLICIES(p)                                                                       \
+  "return plan { name = \"policies\", region = \"us-east-1\", waves = {\n"                         \
+  "  wave \"db\" { servers = tags { Tier = \"db\" }, on_failure = \"" p "\" },\n"                  \
+  "  wave \"app\" { depends_on = { \"db\" }, servers = tags { Tier = \"app\" } },\n"             \
+  "} }\n"
+
+static void run_policy(const char *plan, const char *fail_rule, json_t **final) {
+  start(fail_rule, plan, true);
+  char id[ORCH_ID_UUID_LEN + 1];
+  struct orch_error err = {0};
+  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_DRILL, "tester", id, &err), 0);
+  *final = finish(id);
+}
+
+Test(exec_control, failed_server_fails_the_wave_and_stops, .fini = teardown, .timeout = 90) {
+  json_t *final = NULL;
+  run_policy(POLICIES("fail"), "{\"server\":\"s-000000000000000a2\",\"reason\":\"Insufficient capacity\"}", &final);
+  cr_assert_str_eq(wave_status(final, 0), "FAILED");
+  cr_assert_str_eq(wave_status(final, 1), "CANCELLED", "nothing after a failed wave with on_failure = fail");
+  const char *reason = json_string_value(json_object_get(json_array_get(json_object_get(final, "waves"), 0), "reason"));
+  cr_assert(strstr(reason, "1 of 2 servers failed to launch"), "reason: %s", reason);
+  cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 1);
+  cr_assert_str_eq(json_string_value(json_object_get(final, "status")), "CLEANED", "the drill still cleans up");
+  json_decref(final);
+}
+
+Test(exec_control, continue_policy_ends_partial, .fini = teardown, .timeout = 90) {
+  json_t *final = NULL;
+  run_policy(POLICIES("continue"), "{\"server\":\"s-000000000000000a2\",\"reason\":\"Insufficient capacity\"}", &final);
+  cr_assert_str_eq(wave_status(final, 0), "FAILED");
+  cr_assert_str_eq(wave_status(final, 1), "COMPLETED", "continue lets dependent waves run");
+  cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 2);
+  json_decref(final);
+}
+
+Test(exec_control, retry_relaunches_only_failed_servers, .fini = teardown, .timeout = 90) {
+  json_t *final = NULL;
+  run_policy(POLICIES("retry(2)"), "{\"server\":\"s-000000000000000a2\",\"reason\":\"Insufficient capacity\"}", &final);
+  /* The server always fails: first launch plus two retries, each with that server alone. */
+  json_t *c0 = orch_sim_calls(h.sim);
+  size_t k;
+  json_t *r0;
+  json_array_foreach(json_object_get(c0, "startRecovery"), k, r0)
+    fprintf(stderr, "CALL %s %s\n", json_string_value(json_object_get(json_object_get(r0, "tags"), "drsorch:launch")),
+            json_dumps(json_object_get(r0, "sourceServerIDs"), JSON_COMPACT));
+  char *dump = json_dumps(json_object_get(c0, "startRecovery"), JSON_COMPACT);
+  json_decref(c0);
+  cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 3, "%ld calls; %s", h_calls(&h, "drs", "StartRecovery"), dump);
+  free(dump);
+  json_t *calls = orch_sim_calls(h.sim);
+  json_t *recs = json_object_get(calls, "startRecovery");
+  cr_assert_eq(json_array_size(json_object_get(json_array_get(recs, 0), "sourceServerIDs")), 2);
+  for (size_t i = 1; i < 3; i++) {
+    json_t *ids = json_object_get(json_array_get(recs, i), "sourceServerIDs");
+    cr_assert_eq(json_array_size(ids), 1);
+    cr_assert_str_eq(json_string_value(json_array_get(ids, 0)), "s-000000000000000a2");
+    char want[8];
+    snprintf(want, sizeof want, "%zu", i + 1);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(json_array_get(recs, i), "tags"), "drsorch:attempt")), want);
+  }
+  json_decref(calls);
+  cr_assert_str_eq(wave_status(final, 0), "FAILED");
+  json_decref(final);
+}
+
+Test(exec_control, skip_wave_before_it_starts, .fini = teardown, .timeout = 90) {
+  start("", gated, false);
+  char id[ORCH_ID_UUID_LEN + 1];
+  struct orch_error err = {0};
+  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_DRILL, "tester", id, &err), 0);
+  json_decref(wait_status(id, "app", "AWAITING_APPROVAL", 30));
+  cr_assert_eq(orch_exec_engine_command(h.eng, id, ORCH_CMD_SKIP_WAVE, "db", "op", &err), ORCH_ESTATE);
+  cr_assert_eq(orch_exec_engine_command(h.eng, id, ORCH_CMD_SKIP_WAVE, "app", "op", &err), 0, "%s", err.message);
+  json_t *final = finish(id);
+  cr_assert_str_eq(wave_status(final, 1), "SKIPPED");
+  cr_assert_str_eq(json_string_value(json_object_get(final, "status")), "CLEANED");
+  cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 1);
+  json_decref(final);
+}
