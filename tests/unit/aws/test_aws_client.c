@@ -4,6 +4,7 @@
  * structured errors (HTML from a proxy, truncated JSON and XML, size cap, reset, expired credentials,
  * clock skew), pagination, unsigned operations, counters. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -512,4 +513,65 @@ Test(aws_client, unsigned_operation_carries_no_signature) {
   json_decref(out);
   cr_expect_null(orch_http_headers_get(&fk.req[0].headers, "Authorization"));
   cr_expect_null(orch_http_headers_get(&fk.req[0].headers, "X-Amz-Security-Token"));
+}
+
+Test(aws_client, retry_after_as_an_http_date) {
+  script((struct scripted){.status = 503,
+                           .headers = {JSON_CT, "x-amzn-ErrorType: ServiceUnavailableException",
+                                       "Retry-After: Sun, 30 Nov 2025 00:00:03 GMT"},
+                           .body = "{\"message\":\"later\"}"});
+  script((struct scripted){.status = 200, .headers = {JSON_CT}, .body = "{\"items\":[]}"});
+  json_t *out = NULL;
+  struct orch_error err = {0};
+  int64_t before = orch_clock_mono_ns(orch_vclock_clock(vc));
+  cr_assert_eq(call("drs", "DescribeJobs", NULL, &out, NULL, &err), 0, "%s", err.message);
+  json_decref(out);
+  int64_t waited_ms = (orch_clock_mono_ns(orch_vclock_clock(vc)) - before) / 1000000;
+  cr_expect_geq(waited_ms, 3000, "waited until the date (%lld ms)", (long long)waited_ms);
+  cr_expect_lt(waited_ms, 4000);
+}
+
+/* Several threads share one client: every call completes and the counters add up. */
+static void *call_loop(void *arg) {
+  (void)arg;
+  for (int i = 0; i < 20; i++) {
+    json_t *out = NULL;
+    if (orch_aws_call(client, "drs", "DescribeJobs", NULL, &out, NULL, NULL)) return (void *)1;
+    json_decref(out);
+  }
+  return NULL;
+}
+
+static int ok_send(void *ctx, const char *endpoint, const struct orch_http_request *req,
+                   struct orch_http_response *resp, struct orch_error *err) {
+  (void)ctx;
+  (void)endpoint;
+  (void)err;
+  if (!orch_http_headers_get(&req->headers, "Authorization")) return ORCH_EINVAL;
+  resp->status = 200;
+  orch_http_headers_free(&resp->headers);
+  orch_buf_reset(&resp->body);
+  if (orch_http_headers_add(&resp->headers, "Content-Type", "application/json")) return ORCH_ENOMEM;
+  return orch_buf_puts(&resp->body, "{\"items\":[]}");
+}
+
+Test(aws_client, one_client_many_threads) {
+  static const struct orch_http_transport_ops ok_ops = {.send = ok_send};
+  struct orch_http_transport ok_tr = {&ok_ops, NULL};
+  orch_aws_client_free(client);
+  struct orch_error err = {0};
+  struct orch_aws_client_config cfg = {.region = "us-east-1", .creds = creds, .transport = &ok_tr,
+                                       .clock = orch_clock_real(), .no_ratelimit = true};
+  cr_assert_eq(orch_aws_client_new(&cfg, &client, &err), 0);
+  pthread_t t[4];
+  for (int i = 0; i < 4; i++) cr_assert_eq(pthread_create(&t[i], NULL, call_loop, NULL), 0);
+  for (int i = 0; i < 4; i++) {
+    void *res;
+    pthread_join(t[i], &res);
+    cr_expect_null(res);
+  }
+  struct orch_aws_op_stats st[2];
+  cr_assert_eq(orch_aws_client_stats(client, st, 2), 1);
+  cr_expect_eq(st[0].calls, 80);
+  cr_expect_eq(st[0].attempts, 80);
 }

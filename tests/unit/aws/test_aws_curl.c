@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "aws/orch_aws_curl.h"
+#include "core/orch_log.h"
 #include "loopback_http.h"
 
 struct seen {
@@ -196,4 +197,22 @@ Test(aws_curl, proxy_from_environment_and_no_proxy) {
   setenv("NO_PROXY", "localhost,127.0.0.1", 1);
   cr_expect_eq(rig_get(&r), 0, "NO_PROXY bypasses it: %s", r.err.message);
   rig_down(&r);
+}
+
+Test(aws_curl, request_id_is_logged_at_debug) {
+  FILE *log = tmpfile();
+  cr_assert(log);
+  orch_log_configure(ORCH_LOG_DEBUG, ORCH_LOG_TEXT, log);
+  struct rig r;
+  rig_up(&r, 0, NULL);
+  cr_assert_eq(rig_get(&r), 0, "%s", r.err.message);
+  rig_down(&r);
+  orch_log_configure(ORCH_LOG_INFO, ORCH_LOG_TEXT, NULL);
+  char text[4096] = "";
+  rewind(log);
+  size_t n = fread(text, 1, sizeof text - 1, log);
+  text[n] = '\0';
+  fclose(log);
+  cr_expect(strstr(text, "rid-123"), "the AWS request id is in the debug line: %s", text);
+  cr_expect(strstr(text, "-> 200"), "%s", text);
 }
