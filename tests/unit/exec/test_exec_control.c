@@ -177,16 +177,7 @@ Test(exec_control, retry_relaunches_only_failed_servers, .fini = teardown, .time
   json_t *final = NULL;
   run_policy(POLICIES("retry(2)"), "{\"server\":\"s-000000000000000a2\",\"reason\":\"Insufficient capacity\"}", &final);
   /* The server always fails: first launch plus two retries, each with that server alone. */
-  json_t *c0 = orch_sim_calls(h.sim);
-  size_t k;
-  json_t *r0;
-  json_array_foreach(json_object_get(c0, "startRecovery"), k, r0)
-    fprintf(stderr, "CALL %s %s\n", json_string_value(json_object_get(json_object_get(r0, "tags"), "drsorch:launch")),
-            json_dumps(json_object_get(r0, "sourceServerIDs"), JSON_COMPACT));
-  char *dump = json_dumps(json_object_get(c0, "startRecovery"), JSON_COMPACT);
-  json_decref(c0);
-  cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 3, "%ld calls; %s", h_calls(&h, "drs", "StartRecovery"), dump);
-  free(dump);
+  cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 3, "no other wave may launch after the retries run out");
   json_t *calls = orch_sim_calls(h.sim);
   json_t *recs = json_object_get(calls, "startRecovery");
   cr_assert_eq(json_array_size(json_object_get(json_array_get(recs, 0), "sourceServerIDs")), 2);
