@@ -229,6 +229,7 @@ struct chain_ctx {
   size_t n;
   struct orch_http_transport owned[2]; /* STS and metadata transports the chain created */
   size_t nowned;
+  struct orch_aws_profiles *profiles;  /* the shared files, read once for every link */
 };
 
 static int chain_fetch(void *ctx, struct orch_aws_credentials *out, struct orch_error *err) {
@@ -262,6 +263,7 @@ static void chain_destroy(void *ctx) {
   if (!c) return;
   for (size_t i = 0; i < c->n; i++) orch_aws_creds_free(c->links[i]);
   for (size_t i = 0; i < c->nowned; i++) c->owned[i].ops->destroy(c->owned[i].ctx);
+  orch_aws_profiles_free(c->profiles);
   orch_free(c);
 }
 
@@ -285,6 +287,10 @@ int orch_aws_creds_chain(const struct orch_aws_creds_options *o, struct orch_aws
     if ((rc = creds_transport_hold(&h, NULL, true, err))) goto fail;
     c->owned[c->nowned++] = h.t;
     local.metadata_transport = &c->owned[c->nowned - 1];
+  }
+  if (!local.profiles) {
+    if ((rc = orch_aws_profiles_load(NULL, NULL, &c->profiles, err))) goto fail;
+    local.profiles = c->profiles;
   }
   bool explicit_profile = o && o->profile && *o->profile;
   if (!explicit_profile && (rc = orch_aws_creds_env(local.clock, &c->links[c->n++]))) goto fail_oom;
