@@ -52,7 +52,10 @@ static void resend_or_fail(struct orch_exec_engine *eng, struct exec_live *lv, s
   const struct orch_exec_job *job = &lv->st.jobs[j];
   json_t *servers = json_array();
   for (size_t i = 0; servers && i < job->nservers; i++)
-    if (json_array_append_new(servers, json_pack("{s:s}", "sourceServerID", lv->st.servers[job->servers[i]].id))) {
+    if (json_array_append_new(servers, json_pack("{s:s, s:s*}", "sourceServerID", lv->st.servers[job->servers[i]].id,
+                                                 "recoverySnapshotID", lv->st.servers[job->servers[i]].snapshot_id[0]
+                                                                           ? lv->st.servers[job->servers[i]].snapshot_id
+                                                                           : NULL))) {
       json_decref(servers);
       servers = NULL;
     }
@@ -232,8 +235,25 @@ static void on_preflight(struct orch_exec_engine *eng, struct exec_live *lv, str
               json_pack("{s:O, s:O}", "ok", json_object_get(result, "ok"), "checks", json_object_get(result, "checks")));
 }
 
+static void on_prepare(struct orch_exec_engine *eng, struct exec_live *lv, struct exec_io *io) {
+  lv->rt.prepare_inflight = false;
+  long w = orch_exec_wave_index(&lv->st, io->key);
+  if (w < 0 || lv->st.waves[w].status != ORCH_WAVE_WAITING) return;
+  json_t *errors = json_object_get(io->output, "errors");
+  if (io->rc || json_array_size(errors)) {
+    char why[800];
+    if (io->rc) snprintf(why, sizeof why, "launch settings not applied: %s", io->err.message);
+    else snprintf(why, sizeof why, "launch preparation failed for %zu server(s): %s", json_array_size(errors),
+                  json_string_value(json_array_get(errors, 0)));
+    exec_append(eng, lv, "WaveCompleted", json_pack("{s:s, s:s, s:s}", "wave", io->key, "status", "FAILED", "reason", why));
+    return;
+  }
+  exec_append(eng, lv, "WavePrepared", json_pack("{s:s, s:O}", "wave", io->key, "snapshots", json_object_get(io->output, "snapshots")));
+}
+
 void exec_io_done(struct orch_exec_engine *eng, struct exec_live *lv, struct exec_io *io) {
   switch (io->kind) {
+    case IO_PREPARE: on_prepare(eng, lv, io); break;
     case IO_PREFLIGHT: on_preflight(eng, lv, io); break;
     case IO_START: on_start(eng, lv, io); break;
     case IO_FIND: on_find(eng, lv, io); break;

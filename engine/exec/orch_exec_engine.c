@@ -138,6 +138,8 @@ static void *io_main(void *arg) {
     io->started_ns = orch_clock_mono_ns(orch_clock_real());
     if (io->kind == IO_PREFLIGHT) {
       exec_preflight_run(eng, io);
+    } else if (io->kind == IO_PREPARE) {
+      exec_prepare_run(eng, io);
     } else {
       io->aerr.retry_after_ms = -1;
       io->rc = eng->cfg.aws->call(eng->cfg.aws_ctx, exec_account(eng, io->account), exec_region(eng, io->region),

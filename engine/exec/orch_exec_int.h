@@ -19,6 +19,7 @@ enum exec_io_kind {
   IO_NOTIFY,      /* SNS Publish */
   IO_QUOTAS,      /* Service Quotas for an account+region */
   IO_HOOK,        /* a hook's host call that needs AWS */
+  IO_PREPARE,     /* a wave's launch settings and point-in-time snapshots (several calls, one thread) */
 };
 
 /* One AWS request and, once done, its answer. Owned by whoever holds it: the I/O queue, then the
@@ -51,6 +52,7 @@ struct exec_rt {
   size_t job_cap;
   bool terminate_inflight;
   bool instances_inflight;
+  bool prepare_inflight;
   bool store_finished;         /* the store record has ended_ms */
   bool stalled;                /* the journal could not be written: retry later, act on nothing */
   int64_t stalled_until_ms;
@@ -163,6 +165,11 @@ int exec_plan_created(const json_t *compiled, const char *exec_id, const char *p
 void exec_preflight_run(struct orch_exec_engine *eng, struct exec_io *io);
 /* On the scheduler: refuse servers already in another live execution. */
 int exec_preflight_conflicts(struct orch_exec_engine *eng, struct exec_live *lv, json_t *result);
+
+/* orch_exec_prepare.c: runs on an I/O thread; the answer is WavePrepared or the wave's failure. */
+void exec_prepare_run(struct orch_exec_engine *eng, struct exec_io *io);
+bool exec_wave_needs_prepare(const struct exec_live *lv, size_t w);
+void exec_prepare_submit(struct orch_exec_engine *eng, struct exec_live *lv, size_t w);
 
 /* orch_exec_hooks.c */
 int exec_hooks_start(struct orch_exec_engine *eng, struct exec_live *lv, long wave, int kind);

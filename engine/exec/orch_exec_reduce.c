@@ -376,6 +376,22 @@ static int on_wave_ready(struct orch_exec_state *st, struct rd *r) {
   return 0;
 }
 
+static int on_wave_prepared(struct orch_exec_state *st, struct rd *r) {
+  struct orch_exec_wave *w = NULL;
+  int rc = get_wave(st, r, &w, NULL);
+  if (rc) return rc;
+  json_t *snaps = json_object_get(r->ev->data, "snapshots");
+  const char *id;
+  json_t *v;
+  json_object_foreach(snaps, id, v) {
+    long s = orch_exec_server_index(st, id);
+    if (s < 0 || !json_is_string(v)) return bad(r, "snapshots names unknown server %s", id);
+    copy(st->servers[s].snapshot_id, sizeof st->servers[s].snapshot_id, json_string_value(v));
+  }
+  w->prepared = true;
+  return 0;
+}
+
 static int on_approval_requested(struct orch_exec_state *st, struct rd *r) {
   struct orch_exec_wave *w = NULL;
   int rc = get_wave(st, r, &w, NULL);
@@ -594,6 +610,7 @@ int orch_exec_apply(struct orch_exec_state *st, const struct orch_exec_event *ev
     st->started_ms = ev->at_ms;
   } else if (strcmp(t, "WaveReady") == 0) rc = on_wave_ready(st, &r);
   else if (strcmp(t, "ApprovalRequested") == 0) rc = on_approval_requested(st, &r);
+  else if (strcmp(t, "WavePrepared") == 0) rc = on_wave_prepared(st, &r);
   else if (strcmp(t, "ApprovalGranted") == 0) rc = on_approval_granted(st, &r);
   else if (strcmp(t, "HookStarted") == 0) rc = on_hook_started(st, &r);
   else if (strcmp(t, "HookCallRequested") == 0) rc = on_hook_call(st, &r, false);

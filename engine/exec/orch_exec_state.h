@@ -64,6 +64,7 @@ struct orch_exec_server {
   char ec2_instance_id[ORCH_EXEC_AWS_ID_MAX];
   char ec2_state[24];
   char private_ip[48];
+  char snapshot_id[64];               /* recovery snapshot to launch from; "" = the latest */
   char failure[256];                  /* why it failed, when it did */
   int64_t requested_ms, launched_ms, hooks_passed_ms;
 };
@@ -92,7 +93,8 @@ struct orch_exec_wave {
   unsigned hooks;                     /* ORCH_HOOK_* the plan defines for this wave */
   enum orch_wave_status status;
   int attempt;                        /* 0 before the first launch */
-  bool approved;
+ bool approved;
+  bool prepared;                      /* launch settings applied and snapshots chosen (WavePrepared) */
   unsigned hooks_done;                /* ORCH_HOOK_* finished for the current attempt */
   unsigned hooks_failed;              /* ... of which failed */
   int hook_running;                   /* ORCH_HOOK_* running now, 0 when none */

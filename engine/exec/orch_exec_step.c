@@ -45,8 +45,12 @@ static void send_start(struct orch_exec_engine *eng, struct exec_live *lv, size_
   const struct orch_exec_job *job = &st->jobs[j];
   json_t *servers = json_array(), *tags = NULL, *input = NULL;
   if (!servers) goto oom;
-  for (size_t i = 0; i < job->nservers; i++)
-    if (json_array_append_new(servers, json_pack("{s:s}", "sourceServerID", st->servers[job->servers[i]].id))) goto oom;
+  for (size_t i = 0; i < job->nservers; i++) {
+    const struct orch_exec_server *sv = &st->servers[job->servers[i]];
+    if (json_array_append_new(servers, json_pack("{s:s, s:s*}", "sourceServerID", sv->id, "recoverySnapshotID",
+                                                 sv->snapshot_id[0] ? sv->snapshot_id : NULL)))
+      goto oom;
+  }
   char attempt[16];
   snprintf(attempt, sizeof attempt, "%d", job->attempt);
   tags = json_pack("{s:s, s:s, s:s, s:s, s:s}", "drsorch:execution", st->id, "drsorch:wave", st->waves[job->wave].name,
@@ -271,6 +275,10 @@ static bool step_wave(struct orch_exec_engine *eng, struct exec_live *lv, size_t
       }
       if (!pending_count(st, w, wv->attempt + 1)) /* nothing to launch (a retry with no failures) */
         return settle_wave(eng, lv, w);
+      if (!wv->prepared && exec_wave_needs_prepare(lv, w)) {
+        if (!lv->rt.prepare_inflight) exec_prepare_submit(eng, lv, w);
+        return false;
+      }
       return launch_wave(eng, lv, w, wv->attempt + 1);
     case ORCH_WAVE_LAUNCHING:
     case ORCH_WAVE_RECOVERING: {

@@ -208,3 +208,44 @@ Test(exec_control, skip_wave_before_it_starts, .fini = teardown, .timeout = 90) 
   cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 1);
   json_decref(final);
 }
+
+#define LAUNCH_PLAN(snapshot)                                                                                  \
+  "return plan { name = \"launch\", region = \"us-east-1\", waves = {\n"                                     \
+  "  wave \"db\" { servers = tags { Tier = \"db\" }, snapshot = \"" snapshot "\",\n"                          \
+  "    launch = { copy_private_ip = false, right_sizing = \"NONE\", instance_type = \"r5.large\" } },\n"      \
+  "} }\n"
+
+Test(exec_control, launch_settings_and_point_in_time_snapshot, .fini = teardown, .timeout = 90) {
+  start("", LAUNCH_PLAN("2099-01-01T00:00:00Z"), true);
+  char id[ORCH_ID_UUID_LEN + 1];
+  struct orch_error err = {0};
+  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_RECOVERY, "tester", id, &err), 0);
+  json_t *final = finish(id);
+  cr_assert_str_eq(json_string_value(json_object_get(final, "status")), "COMPLETED");
+  cr_assert_eq(h_calls(&h, "drs", "UpdateLaunchConfiguration"), 2, "one per server of the wave");
+  cr_assert_eq(h_calls(&h, "ec2", "CreateLaunchTemplateVersion"), 2);
+  cr_assert_eq(h_calls(&h, "ec2", "ModifyLaunchTemplate"), 2);
+  cr_assert_eq(h_calls(&h, "drs", "DescribeRecoverySnapshots"), 2);
+  json_t *out = NULL;
+  struct orch_aws_error aerr = {.retry_after_ms = -1};
+  json_t *in = json_pack("{s:s}", "sourceServerID", "s-000000000000000a1");
+  cr_assert_eq(orch_exec_aws_ops()->call(h.aws, "", "us-east-1", "drs", "GetLaunchConfiguration", in, false, &out, &aerr, &err), 0);
+  cr_assert(json_is_false(json_object_get(out, "copyPrivateIp")), "the plan's copy_private_ip = false was applied");
+  cr_assert_str_eq(json_string_value(json_object_get(out, "targetInstanceTypeRightSizingMethod")), "NONE");
+  json_decref(in);
+  json_decref(out);
+  json_decref(final);
+}
+
+Test(exec_control, snapshot_before_any_recovery_point_fails_the_wave, .fini = teardown, .timeout = 90) {
+  start("", LAUNCH_PLAN("2001-01-01T00:00:00Z"), true);
+  char id[ORCH_ID_UUID_LEN + 1];
+  struct orch_error err = {0};
+  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_DRILL, "tester", id, &err), 0);
+  json_t *final = finish(id);
+  cr_assert_str_eq(wave_status(final, 0), "FAILED");
+  const char *reason = json_string_value(json_object_get(json_array_get(json_object_get(final, "waves"), 0), "reason"));
+  cr_assert(strstr(reason, "no recovery snapshot at or before 2001-01-01"), "reason: %s", reason);
+  cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 0, "nothing launched from a snapshot that does not exist");
+  json_decref(final);
+}
