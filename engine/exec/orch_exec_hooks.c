@@ -172,6 +172,27 @@ static void ssm_comment(char *out, size_t n, const struct exec_hooks *hs, const 
   snprintf(out, n, "drsorch %s %s #%llu", hs->lv->st.id, s->id, (unsigned long long)seq);
 }
 
+/* A freshly launched instance runs commands only once its SSM agent is Online: wait for every target
+ * (within the call's timeout) rather than fail on an agent that has not registered yet. */
+#define SSM_FILTER_MAX 50 /* instance ids in one DescribeInstanceInformation filter */
+
+static int ssm_check_ready(struct exec_hooks *hs, struct hook_slot *s) {
+  json_t *ids = json_object_get(s->ssm, "instance_ids");
+  json_object_set_new(s->ssm, "online", json_integer(0));
+  json_object_set_new(s->ssm, "ready_error", json_null());
+  for (size_t from = 0; from < json_array_size(ids); from += SSM_FILTER_MAX) {
+    json_t *part = json_array();
+    for (size_t i = from; part && i < json_array_size(ids) && i < from + SSM_FILTER_MAX; i++)
+      json_array_append(part, json_array_get(ids, i));
+    int rc = part ? submit(hs, s, "ssm", "DescribeInstanceInformation",
+                           json_pack("{s:[{s:s, s:o}]}", "Filters", "Key", "InstanceIds", "Values", part),
+                           json_pack("{s:s, s:s}", "op", "ssm_run", "stage", "ready"), plan_account(hs), plan_region(hs))
+                  : ORCH_ENOMEM;
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 static int ssm_start(struct exec_hooks *hs, struct hook_slot *s, const struct orch_plan_call *call) {
   const json_t *a = call->args;
   json_int_t timeout = json_integer_value(json_object_get(a, "timeout_ms"));
@@ -193,11 +214,11 @@ static int ssm_start(struct exec_hooks *hs, struct hook_slot *s, const struct or
                   json_pack("{s:s, s:s}", "op", "ssm_run", "stage", "find"), plan_account(hs), plan_region(hs));
   }
   json_t *params = ssm_parameters(json_object_get(a, "parameters"));
-  json_t *input = json_pack("{s:O, s:O, s:o, s:s, s:I}", "DocumentName", json_object_get(a, "document"), "InstanceIds",
-                            json_object_get(a, "instance_ids"), "Parameters", params, "Comment", comment, "TimeoutSeconds",
-                            (json_int_t)(timeout / 1000 < 30 ? 30 : timeout / 1000));
-  return submit(hs, s, "ssm", "SendCommand", input, json_pack("{s:s, s:s}", "op", "ssm_run", "stage", "send"),
-                plan_account(hs), plan_region(hs));
+  json_t *send = json_pack("{s:O, s:O, s:o, s:s, s:I}", "DocumentName", json_object_get(a, "document"), "InstanceIds",
+                           json_object_get(a, "instance_ids"), "Parameters", params, "Comment", comment, "TimeoutSeconds",
+                           (json_int_t)(timeout / 1000 < 30 ? 30 : timeout / 1000));
+  if (!send || json_object_set_new(s->ssm, "send", send)) return ORCH_ENOMEM;
+  return ssm_check_ready(hs, s);
 }
 
 static int host_call(void *ctx, struct orch_plan_hook *hook, const struct orch_plan_call *call, json_t **result,
@@ -489,6 +510,40 @@ static void ssm_answer(struct exec_hooks *hs, struct hook_slot *s, struct exec_i
   const char *stage = json_string_value(json_object_get(io->context, "stage"));
   int64_t now = orch_clock_now_ms(hs->eng->clock);
   struct orch_error fail = {0};
+  if (strcmp(stage, "ready") == 0) {
+    size_t online = (size_t)json_integer_value(json_object_get(s->ssm, "online")), i;
+    json_t *info;
+    json_array_foreach(json_object_get(io->output, "InstanceInformationList"), i, info) {
+      const char *ping = json_string_value(json_object_get(info, "PingStatus"));
+      if (ping && strcmp(ping, "Online") == 0) online++;
+    }
+    json_object_set_new(s->ssm, "online", json_integer((json_int_t)online));
+    if (io->rc)
+      json_object_set_new(s->ssm, "ready_error", json_string(io->aerr.code[0] ? io->aerr.code : io->err.message));
+    if (s->ios) return; /* more chunks to come */
+    size_t want = json_array_size(json_object_get(s->ssm, "instance_ids"));
+    const char *rerr = json_string_value(json_object_get(s->ssm, "ready_error"));
+    if (!rerr && online >= want) {
+      if (submit(hs, s, "ssm", "SendCommand", json_incref(json_object_get(s->ssm, "send")),
+                 json_pack("{s:s, s:s}", "op", "ssm_run", "stage", "send"), plan_account(hs), plan_region(hs))) {
+        orch_error_set(&fail, ORCH_ENOMEM, "out of memory sending the SSM command");
+        complete(hs, s, NULL, &fail);
+      }
+      return;
+    }
+    if (now >= json_integer_value(json_object_get(s->ssm, "deadline_ms"))) {
+      if (rerr)
+        orch_error_set(&fail, ORCH_EAWS, "SSM agents not reachable: %s", rerr);
+      else
+        orch_error_set(&fail, ORCH_ETIMEDOUT, "%zu of %zu instances have an SSM agent online; gave up waiting", online, want);
+      complete(hs, s, NULL, &fail);
+      return;
+    }
+    s->wait = WAIT_SSM;
+    s->due_ms = now + SSM_POLL_MS;
+    json_object_set_new(s->ssm, "waiting_for_agents", json_true());
+    return;
+  }
   if (strcmp(stage, "send") == 0 || strcmp(stage, "find") == 0) {
     const char *cmd = NULL;
     if (!io->rc && strcmp(stage, "send") == 0) {
@@ -622,7 +677,13 @@ void exec_hooks_tick(struct orch_exec_engine *eng, struct exec_live *lv) {
         i = (size_t)-1;
       } else if (s->wait == WAIT_SSM) {
         s->due_ms = 0;
-        ssm_poll(hs, s);
+        if (json_is_true(json_object_get(s->ssm, "waiting_for_agents"))) {
+          json_object_del(s->ssm, "waiting_for_agents");
+          s->wait = WAIT_NONE;
+          if (ssm_check_ready(hs, s)) orch_log_warn("exec %s: hook %s: out of memory; will retry", st->id, s->id);
+        } else {
+          ssm_poll(hs, s);
+        }
         i = (size_t)-1;
       } else if (s->wait == WAIT_APPROVAL) {
         s->due_ms = 0;
