@@ -59,10 +59,13 @@ export async function startSim(scenarioFile, { seed = 1, speed = 0, extra = [] }
         ...opts.extra,
       });
     },
+    // Stop with SIGTERM; the simulator must exit 0 (under ASan that also means no leak at exit).
     async stop() {
-      if (proc.exitCode !== null) return;
+      if (proc.exitCode !== null) throw new Error(`drsorch sim had already exited ${proc.exitCode}: ${stderr}`);
+      const exited = once(proc, 'exit');
       proc.kill('SIGTERM');
-      await once(proc, 'exit');
+      const [code, signal] = await exited;
+      if (code !== 0) throw new Error(`drsorch sim exited ${code ?? signal}: ${stderr}`);
     },
   };
   return sim;
