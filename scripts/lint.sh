@@ -10,5 +10,5 @@ if grep -rnE "$banned" engine tests bench --include='*.c' --include='*.h' | grep
   status=1
 fi
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
-  --inline-suppr --suppress=missingIncludeSystem -I engine engine || status=1
+  --inline-suppr --suppress=missingIncludeSystem --include=scripts/cppcheck-defs.h -I engine engine || status=1
 exit $status
