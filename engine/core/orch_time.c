@@ -20,29 +20,25 @@ static void split_ms(int64_t ms, struct tm *tm, int *frac) {
   gmtime_r(&t, tm);
 }
 
-void orch_time_iso8601(char out[ORCH_TIME_ISO_MAX], int64_t ms) {
+/* The three ISO-8601 shapes: extended with milliseconds, extended, and basic (x-amz-date). */
+enum iso_shape { ISO_MS, ISO_S, ISO_BASIC };
+
+static void iso_format(char out[ORCH_TIME_ISO_MAX], int64_t ms, enum iso_shape shape) {
   struct tm tm;
   int frac;
   split_ms(ms, &tm, &frac);
-  snprintf(out, ORCH_TIME_ISO_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  const char *date_sep = shape == ISO_BASIC ? "" : "-", *time_sep = shape == ISO_BASIC ? "" : ":";
+  int n = snprintf(out, ORCH_TIME_ISO_MAX, "%04d%s%02d%s%02dT%02d%s%02d%s%02d", tm.tm_year + 1900, date_sep,
+                   tm.tm_mon + 1, date_sep, tm.tm_mday, tm.tm_hour, time_sep, tm.tm_min, time_sep, tm.tm_sec);
+  if (n > 0 && n < ORCH_TIME_ISO_MAX)
+    snprintf(out + n, (size_t)(ORCH_TIME_ISO_MAX - n), shape == ISO_MS ? ".%03dZ" : "Z", frac);
 }
 
-void orch_time_iso8601_s(char out[ORCH_TIME_ISO_MAX], int64_t ms) {
-  struct tm tm;
-  int frac;
-  split_ms(ms, &tm, &frac);
-  snprintf(out, ORCH_TIME_ISO_MAX, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
+void orch_time_iso8601(char out[ORCH_TIME_ISO_MAX], int64_t ms) { iso_format(out, ms, ISO_MS); }
 
-void orch_time_amz(char out[ORCH_TIME_ISO_MAX], int64_t ms) {
-  struct tm tm;
-  int frac;
-  split_ms(ms, &tm, &frac);
-  snprintf(out, ORCH_TIME_ISO_MAX, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
+void orch_time_iso8601_s(char out[ORCH_TIME_ISO_MAX], int64_t ms) { iso_format(out, ms, ISO_S); }
+
+void orch_time_amz(char out[ORCH_TIME_ISO_MAX], int64_t ms) { iso_format(out, ms, ISO_BASIC); }
 
 void orch_time_rfc1123(char out[ORCH_TIME_ISO_MAX], int64_t ms) {
   struct tm tm;

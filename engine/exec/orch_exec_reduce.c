@@ -198,6 +198,16 @@ static int on_servers_resolved(struct orch_exec_state *st, struct rd *r) {
   return 0;
 }
 
+/* A RECOVERING wave whose servers of the current attempt are all final has recovered (at `at`). */
+static void wave_check_recovered(struct orch_exec_state *st, size_t widx, int64_t at) {
+  struct orch_exec_wave *w = &st->waves[widx];
+  if (w->status != ORCH_WAVE_RECOVERING || w->recovered_ms) return;
+  for (size_t k = 0; k < st->nservers; k++)
+    if (st->servers[k].wave == widx && st->servers[k].attempt == w->attempt && !orch_exec_server_final(&st->servers[k]))
+      return;
+  w->recovered_ms = at;
+}
+
 static int on_server_status(struct orch_exec_state *st, struct rd *r) {
   const char *id = NULL, *job = NULL, *ls = NULL, *ri = NULL, *ec2 = NULL, *ec2st = NULL, *ip = NULL, *why = NULL;
   int rc = get_str(r, "server", true, &id);
@@ -222,14 +232,7 @@ static int on_server_status(struct orch_exec_state *st, struct rd *r) {
     if (strcmp(ls, "LAUNCHED") == 0 && strcmp(s->launch_status, "LAUNCHED") != 0) s->launched_ms = r->ev->at_ms;
     copy(s->launch_status, sizeof s->launch_status, ls);
   }
-  /* A wave whose servers are all final has recovered. */
-  struct orch_exec_wave *w = &st->waves[s->wave];
-  if (w->status == ORCH_WAVE_RECOVERING && !w->recovered_ms) {
-    bool all = true;
-    for (size_t k = 0; k < st->nservers && all; k++)
-      if (st->servers[k].wave == s->wave && st->servers[k].attempt == w->attempt) all = orch_exec_server_final(&st->servers[k]);
-    if (all) w->recovered_ms = r->ev->at_ms;
-  }
+  wave_check_recovered(st, s->wave, r->ev->at_ms);
   return 0;
 }
 
@@ -344,13 +347,7 @@ static int on_job_start_failed(struct orch_exec_state *st, struct rd *r) {
     copy(s->failure, sizeof s->failure, why);
   }
   wave_check_started(st, j->wave);
-  struct orch_exec_wave *w = &st->waves[j->wave];
-  if (w->status == ORCH_WAVE_RECOVERING && !w->recovered_ms) {
-    bool all = true;
-    for (size_t k = 0; k < st->nservers && all; k++)
-      if (st->servers[k].wave == j->wave && st->servers[k].attempt == w->attempt) all = orch_exec_server_final(&st->servers[k]);
-    if (all) w->recovered_ms = r->ev->at_ms;
-  }
+  wave_check_recovered(st, j->wave, r->ev->at_ms);
   return 0;
 }
 
