@@ -72,8 +72,8 @@ static int lookup_secret(void *ctx, const char *akid, struct orch_buf *secret, s
   return rc;
 }
 
-/* The error each protocol family returns for a failed authentication. */
-static void auth_error(int svc, int code, const char *detail, struct orch_aws_error *aerr) {
+/* The error each protocol family returns for a failed authentication. `missing`: no signature at all. */
+static void auth_error(int svc, int code, bool missing, const char *detail, struct orch_aws_error *aerr) {
   enum { REST_JSON_OR_JSON, QUERY, EC2 } fam =
       strcmp(services[svc].signing, "ec2") == 0 ? EC2
       : (strcmp(services[svc].signing, "sns") == 0 || strcmp(services[svc].signing, "sts") == 0) ? QUERY
@@ -98,7 +98,11 @@ static void auth_error(int svc, int code, const char *detail, struct orch_aws_er
       else orch_sim_fail(aerr, 403, "InvalidSignatureException", "Signature expired: %s", detail);
       break;
     default:
-      if (fam == EC2) orch_sim_fail(aerr, 401, "AuthFailure", "%s", detail);
+      if (missing && fam == QUERY)
+        orch_sim_fail(aerr, 403, "MissingAuthenticationToken", "Request is missing Authentication Token");
+      else if (missing && fam == REST_JSON_OR_JSON)
+        orch_sim_fail(aerr, 403, "MissingAuthenticationTokenException", "Missing Authentication Token");
+      else if (fam == EC2) orch_sim_fail(aerr, 401, "AuthFailure", "%s", detail);
       else if (fam == QUERY) orch_sim_fail(aerr, 403, "IncompleteSignature", "%s", detail);
       else orch_sim_fail(aerr, 403, "IncompleteSignatureException", "%s", detail);
       break;
@@ -142,7 +146,8 @@ int orch_sim_front_handle(struct orch_sim *sim, const struct orch_http_request *
     return ORCH_EINTERNAL;
   }
   if (vrc) {
-    auth_error(svc, vrc, verr.message, &aerr);
+    bool missing = !orch_http_headers_get(&req->headers, "Authorization") && !strstr(req->query ? req->query : "", "X-Amz-Signature=");
+    auth_error(svc, vrc, missing, verr.message, &aerr);
     return write_error(model, &aerr, NULL, resp);
   }
   if (who.service[0] && service_index(who.service) < 0) {

@@ -60,7 +60,7 @@ Test(sim_front, unsigned_and_malformed_requests) {
   cr_assert_eq(orch_buf_puts(&req.body, "{}"), 0);
   cr_assert_eq(orch_sim_handle(sim, &req, &resp), 0);
   cr_assert_eq(resp.status, 403);
-  cr_assert_str_eq(orch_http_headers_get(&resp.headers, "X-Amzn-ErrorType"), "IncompleteSignatureException");
+  cr_assert_str_eq(orch_http_headers_get(&resp.headers, "X-Amzn-ErrorType"), "MissingAuthenticationTokenException");
   orch_http_request_free(&req);
   orch_http_response_free(&resp);
 
