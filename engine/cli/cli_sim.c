@@ -23,7 +23,7 @@ static const char sim_help[] =
     "  --speed N             sim seconds per real second (default 1; 60 = one minute per second;\n"
     "                        0 freezes the clock: advance it with POST /_sim/clock)\n"
     "  --seed S              seed for ids, timings and outcomes (default 1): same seed, same run\n"
-    "  --threads N           HTTP worker threads (default 8)\n"
+    "  --threads N           HTTP worker threads, one per open connection (default 32)\n"
     "  --log-level LEVEL     debug, info, warn or error (default warn)\n"
     "  -h, --help            show this help\n"
     "\nCredentials: when the scenario names none, the simulator accepts\n"

@@ -125,9 +125,10 @@ static int sim_log_message(const struct mg_connection *conn, const char *message
 
 static int sim_listen(struct orch_sim *sim, const char *listen, int threads, struct orch_error *err) {
   char nthreads[16];
-  snprintf(nthreads, sizeof nthreads, "%d", threads > 0 ? threads : 8);
+  /* CivetWeb holds a worker per open keep-alive connection: keep plenty, and idle ones not long. */
+  snprintf(nthreads, sizeof nthreads, "%d", threads > 0 ? threads : 32);
   const char *options[] = {"listening_ports", listen, "num_threads", nthreads, "request_timeout_ms", "60000",
-                           "enable_keep_alive", "yes", "keep_alive_timeout_ms", "30000", "decode_url", "no",
+                           "enable_keep_alive", "yes", "keep_alive_timeout_ms", "5000", "decode_url", "no",
                            "tcp_nodelay", "1", NULL};
   struct mg_callbacks callbacks = {.log_message = sim_log_message};
   struct mg_init_data init = {.callbacks = &callbacks, .user_data = sim, .configuration_options = options};

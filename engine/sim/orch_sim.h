@@ -24,7 +24,7 @@ struct orch_sim_options {
   const char *listen;         /* "127.0.0.1:0"; NULL: no HTTP listener (in-process only) */
   double speed;               /* sim seconds per real second; 0 freezes the clock (advance by hand) */
   uint64_t seed;              /* ids, timings and outcomes; the same seed replays the same run */
-  int threads;                /* CivetWeb workers; 0 means 8 */
+  int threads;                /* CivetWeb workers (one per open connection); 0 means 32 */
   int64_t start_ms;           /* sim clock start when the scenario has no start_time; 0 means now */
 };
 

@@ -78,8 +78,6 @@ static void private_dns(char out[64], const char *ip, const char *region) {
 
 static bool instance_filter(const void *item, const struct orch_sim_call *c, const char *name, const char **value) {
   const struct orch_sim_instance *in = item;
-  static char buf[8];
-  (void)buf;
   if (strcmp(name, "instance-id") == 0) *value = in->id;
   else if (strcmp(name, "instance-state-name") == 0) *value = orch_sim_ec2_state_name(orch_sim_instance_state(in, c->now));
   else if (strcmp(name, "private-ip-address") == 0) *value = in->ip;
