@@ -2,6 +2,8 @@
  * pagination, a drill's job timeline on a frozen clock, log items, recovery instances and their EC2
  * instances, quotas (402) and conflicts (409), the StartRecovery record, termination, launch
  * configuration, snapshots, failback, tags, failure rules, determinism. Uses orch_sim. */
+#include <pthread.h>
+
 #include "sim_test.h"
 
 static const char *SMALL =
@@ -368,4 +370,62 @@ Test(sim_drs, same_seed_same_run) {
     orch_sim_stop(sim);
   }
   cr_assert_str_eq(job[0], job[1]);
+}
+
+/* Many threads racing StartRecovery over overlapping servers: accepted jobs never share a server and never
+ * exceed the quotas (the clock is frozen, so every accepted job stays active). */
+struct racer {
+  struct orch_sim *sim;
+  json_t *ids;
+  unsigned seed;
+};
+
+static void *race(void *arg) {
+  struct racer *r = arg;
+  for (int i = 0; i < 40; i++) {
+    r->seed = r->seed * 1103515245u + 12345u;
+    size_t from = (r->seed >> 8) % 10, n = 1 + (r->seed >> 16) % 3;
+    json_t *out = NULL;
+    json_t *in = recover(r->ids, from, n, true);
+    (void)sim_call(r->sim, "drs", "StartRecovery", in, &out);
+    json_decref(in);
+    json_decref(out);
+  }
+  return NULL;
+}
+
+Test(sim_drs, concurrent_start_recovery_respects_conflicts_and_quotas) {
+  struct orch_sim *sim = sim_open(NULL, SMALL, 5);
+  json_t *ids = server_ids(sim);
+  pthread_t th[4];
+  struct racer r[4];
+  for (int i = 0; i < 4; i++) {
+    r[i] = (struct racer){.sim = sim, .ids = ids, .seed = 17u * (unsigned)(i + 1)};
+    cr_assert_eq(pthread_create(&th[i], NULL, race, &r[i]), 0);
+  }
+  for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+  json_t *calls = orch_sim_calls(sim);
+  const json_t *rec = json_object_get(calls, "startRecovery");
+  cr_assert_eq(json_array_size(rec), 160);
+  json_t *seen = json_object();
+  size_t jobs = 0, servers = 0, i;
+  json_t *e;
+  json_array_foreach(rec, i, e) {
+    if (!json_is_string(json_object_get(e, "jobID"))) continue;
+    jobs++;
+    size_t k;
+    json_t *sid;
+    json_array_foreach(json_object_get(e, "sourceServerIDs"), k, sid) {
+      cr_assert_null(json_object_get(seen, json_string_value(sid)), "%s launched twice", json_string_value(sid));
+      json_object_set_new(seen, json_string_value(sid), json_true());
+      servers++;
+    }
+  }
+  cr_assert_geq(jobs, 1);
+  cr_assert_leq(jobs, 3, "concurrent jobs quota");
+  cr_assert_leq(servers, 6, "servers in active jobs quota");
+  json_decref(seen);
+  json_decref(calls);
+  json_decref(ids);
+  orch_sim_stop(sim);
 }
