@@ -42,20 +42,47 @@ static int read_body(struct mg_connection *conn, const struct mg_request_info *r
   return 0;
 }
 
+static const char *reason(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+  }
+}
+
+/* The whole response in one write: status line, headers, Content-Length, body (one packet for small
+ * answers, which keeps loopback latency low). */
 static void send_response(struct mg_connection *conn, int status, const struct orch_http_headers *h,
                           const char *body, size_t len, const char *ctype) {
-  char clen[32];
-  mg_response_header_start(conn, status);
-  for (size_t i = 0; h && i < h->n; i++) {
+  struct orch_buf out = ORCH_BUF_INIT(0);
+  int rc = orch_buf_printf(&out, "HTTP/1.1 %d %s\r\n", status, reason(status));
+  for (size_t i = 0; h && i < h->n && !rc; i++) {
     if (orch_str_iequal(h->items[i].name, "Content-Length") || orch_str_iequal(h->items[i].name, "Connection"))
       continue;
-    mg_response_header_add(conn, h->items[i].name, h->items[i].value, -1);
+    rc = orch_buf_printf(&out, "%s: %s\r\n", h->items[i].name, h->items[i].value);
   }
-  if (ctype) mg_response_header_add(conn, "Content-Type", ctype, -1);
-  snprintf(clen, sizeof clen, "%zu", len);
-  mg_response_header_add(conn, "Content-Length", clen, -1);
-  mg_response_header_send(conn);
-  if (len) mg_write(conn, body, len);
+  if (!rc && ctype) rc = orch_buf_printf(&out, "Content-Type: %s\r\n", ctype);
+  if (!rc) rc = orch_buf_printf(&out, "Content-Length: %zu\r\n\r\n", len);
+  if (!rc && len) rc = orch_buf_append(&out, body, len);
+  if (rc) {
+    static const char oom[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n";
+    mg_write(conn, oom, sizeof oom - 1);
+  } else {
+    mg_write(conn, out.data, out.len);
+  }
+  orch_buf_free(&out);
 }
 
 static void send_json(struct mg_connection *conn, int status, const json_t *j) {
