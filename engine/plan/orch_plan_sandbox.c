@@ -305,9 +305,14 @@ static int l_setmetatable(lua_State *L) {
   int t = lua_type(L, 2);
   luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
   if (t == LUA_TTABLE) {
-    lua_pushliteral(L, "__gc");
-    if (lua_rawget(L, 2) != LUA_TNIL) return luaL_argerror(L, 2, "__gc metamethods are not allowed in plans");
-    lua_pop(L, 1);
+    /* __gc would run outside any budget; __close runs while a killed coroutine unwinds, where the count
+     * hook that raised the kill has left hooks off */
+    static const char *const banned[] = {"__gc", "__close"};
+    for (size_t i = 0; i < 2; i++) {
+      lua_pushstring(L, banned[i]);
+      if (lua_rawget(L, 2) != LUA_TNIL) return luaL_argerror(L, 2, "__gc and __close metamethods are not allowed in plans");
+      lua_pop(L, 1);
+    }
   }
   if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return luaL_error(L, "cannot change a protected metatable");
   lua_settop(L, 2);
@@ -596,6 +601,16 @@ static int open_sandbox(lua_State *L) {
     lua_rawset(L, base);
   }
   lua_pop(L, 2);
+
+  /* Safe replacements of base functions (xpcall). */
+  orch_plan_modules_require_internal(L, "plan.base");
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, base);
+  }
+  lua_pop(L, 1);
 
   /* Scripts never see the real global table: empty it. */
   lua_pushglobaltable(L);

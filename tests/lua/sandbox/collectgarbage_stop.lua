@@ -1,0 +1,4 @@
+-- expect: runtime
+-- match: only "count"
+-- line: 4
+collectgarbage("stop") --@

@@ -1,0 +1,4 @@
+-- expect: runtime
+-- match: undefined global 'debug'
+-- line: 4
+local r = debug.getregistry() --@

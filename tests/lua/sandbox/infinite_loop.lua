@@ -1,0 +1,4 @@
+-- expect: limit
+-- match: instruction limit
+-- line: 4
+while true do end --@

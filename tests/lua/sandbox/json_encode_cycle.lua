@@ -1,0 +1,6 @@
+-- expect: runtime
+-- match: contains itself
+-- line: 6
+local t = {}
+t.self = t
+local s = json.encode(t) --@

@@ -1,0 +1,2 @@
+require "lib.cycle_b"
+return {}

@@ -1,0 +1,4 @@
+-- expect: runtime
+-- match: undefined global 'loadfile'
+-- line: 4
+local f = loadfile("/etc/passwd") --@

@@ -1,0 +1,4 @@
+-- expect: runtime
+-- match: protected metatable
+-- line: 4
+setmetatable(string, {}) --@

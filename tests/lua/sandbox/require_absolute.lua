@@ -1,0 +1,4 @@
+-- expect: runtime
+-- match: dotted identifiers
+-- line: 4
+require "/etc/passwd" --@

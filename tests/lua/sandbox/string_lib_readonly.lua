@@ -1,0 +1,4 @@
+-- expect: runtime
+-- match: read-only
+-- line: 4
+string.format = function() end --@

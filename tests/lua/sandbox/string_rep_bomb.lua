@@ -1,0 +1,4 @@
+-- expect: limit
+-- match: memory limit
+-- line: 4
+local s = ("x"):rep(2^40) --@
