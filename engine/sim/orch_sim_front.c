@@ -9,10 +9,8 @@
 
 #include "aws/orch_aws_model.h"
 #include "aws/orch_aws_proto.h"
-#include "core/orch_json.h"
 #include "core/orch_log.h"
 #include "core/orch_str.h"
-#include "core/orch_time.h"
 #include "sim/orch_sim_int.h"
 #include "sim/orch_sim_ops.h"
 

@@ -1,6 +1,8 @@
 /* The simulator over real HTTP on an ephemeral loopback port: an AWS call through libcurl (a rest-json
  * path carrying an ARN, so the path must reach SigV4 exactly as sent), and the admin API (state, calls,
  * faults, clock, reset, errors). Uses orch_sim, orch_aws_curl, orch_aws_proto, orch_sigv4. */
+#include <time.h>
+
 #include "aws/orch_aws_curl.h"
 #include "sim_test.h"
 
@@ -137,4 +139,26 @@ Test(sim_http, port_in_use_is_reported) {
   cr_assert_neq(orch_sim_start(&o, &b, &err), 0);
   cr_assert(strstr(err.message, listen) != NULL, "%s", err.message);
   orch_sim_stop(a);
+}
+
+Test(sim_http, speed_factor_drives_the_clock) {
+  struct orch_sim_options o = {.speed = 600, .seed = 1, .start_ms = T0};
+  struct orch_sim *sim = NULL;
+  struct orch_error err = {0};
+  orch_json_init();
+  cr_assert_eq(orch_sim_start(&o, &sim, &err), 0, "%s", err.message);
+  int64_t a = orch_clock_now_ms(orch_sim_clock(sim));
+  struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  int64_t b = orch_clock_now_ms(orch_sim_clock(sim));
+  cr_assert_geq(b - a, 55000, "100 ms at speed 600 is a simulated minute, got %lld ms", (long long)(b - a));
+  int status = 0;
+  json_t *out = NULL;
+  cr_assert_eq(orch_sim_admin(sim, "POST", "/_sim/clock", NULL, "{\"speed\": 0}", 12, &status, &out), 0);
+  cr_assert_eq(status, 200);
+  json_decref(out);
+  a = orch_clock_now_ms(orch_sim_clock(sim));
+  nanosleep(&ts, NULL);
+  cr_assert_eq(orch_clock_now_ms(orch_sim_clock(sim)), a, "speed 0 freezes the clock");
+  orch_sim_stop(sim);
 }
