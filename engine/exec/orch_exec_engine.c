@@ -165,6 +165,8 @@ static void *io_main(void *arg) {
 /* ---- journal ---------------------------------------------------------------------------------- */
 
 /* The store spells statuses as the reducer does; map by name so neither enum's order matters. */
+#define FINISHED_KEEP 256
+
 static enum orch_store_status store_status(enum orch_exec_status s) {
   enum orch_store_status out = ORCH_STORE_STATUS_PENDING;
   if (orch_store_status_parse(orch_exec_status_name(s), &out, NULL))
@@ -183,8 +185,19 @@ static void finish_live(struct orch_exec_engine *eng, struct exec_live *lv) {
   pthread_mutex_lock(&eng->mu);
   f->next = eng->finished;
   eng->finished = f;
+  /* Keep the newest FINISHED_KEEP for waiters; older ones are read from the store. */
+  struct finished *cut = eng->finished;
+  for (int i = 1; cut && i < FINISHED_KEEP; i++) cut = cut->next;
+  struct finished *old = cut ? cut->next : NULL;
+  if (cut) cut->next = NULL;
   pthread_cond_broadcast(&eng->done_cv);
   pthread_mutex_unlock(&eng->mu);
+  while (old) {
+    struct finished *n = old->next;
+    json_decref(old->state);
+    orch_free(old);
+    old = n;
+  }
 }
 
 /* Whether nothing is left to do: ended, and for drills cleaned up. */
@@ -609,8 +622,30 @@ json_t *orch_exec_engine_snapshot(struct orch_exec_engine *eng, const char *exec
   return r.json;
 }
 
+/* The final state of an execution that finished before this wait: folded from the store's journal. */
+static int finished_in_store(struct orch_exec_engine *eng, const char *exec_id, bool *done, json_t **final,
+                             struct orch_error *err) {
+  struct orch_store_exec rec = {0};
+  int rc = orch_store_exec_get(eng->cfg.store, exec_id, &rec, err);
+  *done = !rc && rec.ended_ms;
+  orch_store_exec_release(&rec);
+  if (rc || !*done || !final) return rc;
+  struct orch_store_event_list events = {0};
+  struct orch_exec_state st;
+  orch_exec_state_init(&st);
+  rc = orch_store_event_read(eng->cfg.store, exec_id, 1, 0, &events, err);
+  if (!rc) rc = orch_exec_state_from_events(&st, &events, err);
+  if (!rc && !(*final = orch_exec_state_json(&st))) rc = orch_error_set(err, ORCH_ENOMEM, "out of memory");
+  orch_exec_state_release(&st);
+  orch_store_event_list_release(&events);
+  return rc;
+}
+
 int orch_exec_engine_wait(struct orch_exec_engine *eng, const char *exec_id, int64_t timeout_ms, json_t **final,
                           struct orch_error *err) {
+  bool done = false;
+  int src = finished_in_store(eng, exec_id, &done, final, err);
+  if (src || done) return src; /* unknown (ORCH_ENOTFOUND) or long finished */
   struct timespec deadline;
   clock_gettime(CLOCK_REALTIME, &deadline);
   if (timeout_ms >= 0) {

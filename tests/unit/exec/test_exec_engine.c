@@ -93,4 +93,12 @@ Test(exec_engine, dry_run_launches_nothing, .fini = teardown, .timeout = 60) {
   cr_assert_str_eq(json_string_value(json_object_get(final, "status")), "COMPLETED");
   cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 0);
   json_decref(final);
+  /* Waiting again, even from a new engine, answers from the store at once; an unknown id is an error. */
+  h_stop_engine(&h);
+  h_engine(&h, true, 5000);
+  final = NULL;
+  cr_assert_eq(orch_exec_engine_wait(h.eng, id, 0, &final, &err), 0, "%s", err.message);
+  cr_assert_str_eq(json_string_value(json_object_get(final, "status")), "COMPLETED");
+  json_decref(final);
+  cr_assert_eq(orch_exec_engine_wait(h.eng, "01a22a3e-0000-7000-8000-000000000000", 0, NULL, &err), ORCH_ENOTFOUND);
 }
