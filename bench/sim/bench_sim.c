@@ -133,7 +133,7 @@ int main(void) {
   }
   double load_ms = (now_s() - t0) * 1000;
   long rss1 = rss_kb();
-  printf("load large-1000.json (1,000 servers, 2 accounts, 4 regions): %.1f ms\n", load_ms);
+  printf("load large-1000.json (1,000 servers, 2 accounts x 2 regions): %.1f ms\n", load_ms);
   printf("resident memory for the scenario: %ld KiB (%.1f KiB per server)\n", rss1 - rss0, (double)(rss1 - rss0) / 1000.0);
 
   /* 20 jobs of 25 servers in account 111122223333 / us-east-1, as 20 concurrent waves would have. */
