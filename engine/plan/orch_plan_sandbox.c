@@ -137,8 +137,7 @@ struct orch_plan_entry *orch_plan_entry_of(lua_State *L) {
 }
 
 struct orch_plan_sandbox *orch_plan_sandbox_of(lua_State *L) {
-  struct orch_plan_entry *e = orch_plan_entry_of(L);
-  return e ? e->sb : NULL;
+  return orch_plan_entry_of(L)->sb;
 }
 
 /* A plan frame is one whose chunk came from a plan file: its name starts with '@'. Engine modules are

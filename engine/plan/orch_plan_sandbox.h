@@ -100,7 +100,8 @@ void orch_plan_entry_init(struct orch_plan_entry *e, struct orch_plan_sandbox *s
 void orch_plan_entry_clear(struct orch_plan_entry *e);
 /* The entry of the running coroutine (NULL outside any entry, e.g. on the main thread). */
 struct orch_plan_entry *orch_plan_entry_of(lua_State *L);
-struct orch_plan_sandbox *orch_plan_sandbox_of(lua_State *L);
+/* Every thread of a sandbox state carries its entry, so this is never NULL. */
+struct orch_plan_sandbox *orch_plan_sandbox_of(lua_State *L) __attribute__((returns_nonnull));
 lua_State *orch_plan_sandbox_lua(struct orch_plan_sandbox *sb);
 const struct orch_clock *orch_plan_sandbox_clock(const struct orch_plan_sandbox *sb);
 
