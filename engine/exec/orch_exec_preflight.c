@@ -258,6 +258,24 @@ static void check_active_jobs(struct pf *pf) {
   }
 }
 
+/* The SSM documents the plan declares (ssm_documents) must exist where its hooks will run them. */
+static void check_documents(struct pf *pf, const json_t *ctx) {
+  const char *account = json_string_value(json_object_get(ctx, "account"));
+  const char *region = json_string_value(json_object_get(ctx, "region"));
+  size_t i;
+  json_t *name;
+  json_array_foreach(json_object_get(ctx, "ssm_documents"), i, name) {
+    json_t *out = NULL;
+    char why[800];
+    int rc = call(pf, account, region, "ssm", "DescribeDocument", json_pack("{s:O}", "Name", name), false, &out, why, sizeof why);
+    const char *status = json_string_value(json_object_get(json_object_get(out, "Document"), "Status"));
+    if (rc) check(pf, "SSM document exists", false, NULL, NULL, "%s: %s", json_string_value(name), why);
+    else check(pf, "SSM document exists", status && strcmp(status, "Active") == 0, NULL, NULL, "%s is %s",
+               json_string_value(name), status ? status : "of unknown status");
+    json_decref(out);
+  }
+}
+
 static void check_quotas(struct pf *pf) {
   size_t n = json_array_size(pf->servers);
   struct orch_exec_quotas q = ORCH_EXEC_QUOTAS_DEFAULT;
@@ -280,6 +298,7 @@ void exec_preflight_run(struct orch_exec_engine *eng, struct exec_io *io) {
   json_int_t rpo = json_integer_value(json_object_get(io->context, "rpo_target_ms"));
   check_servers(&pf, rpo);
   check_active_jobs(&pf);
+  check_documents(&pf, io->context);
   check_quotas(&pf);
   io->output = json_pack("{s:b, s:O, s:O}", "ok", pf.ok, "servers", pf.servers, "checks", pf.checks);
   if (!io->output) io->rc = orch_error_set(&io->err, ORCH_ENOMEM, "out of memory building the preflight report");

@@ -432,8 +432,10 @@ static bool step_once(struct orch_exec_engine *eng, struct exec_live *lv) {
         if (lv->rt.preflight_inflight) return false;
         struct exec_io *io = exec_io_new(IO_PREFLIGHT, st->id, "", "", "drs", "DescribeSourceServers", NULL);
         if (!io) return false;
-        io->context = json_pack("{s:O, s:I, s:s}", "waves", st->wave_specs ? st->wave_specs : json_null(), "rpo_target_ms",
-                                (json_int_t)st->rpo_target_ms, "mode", orch_exec_mode_name(st->mode));
+        io->context = json_pack("{s:O, s:I, s:s, s:O*, s:O*, s:O*}", "waves", st->wave_specs ? st->wave_specs : json_null(),
+                                "rpo_target_ms", (json_int_t)st->rpo_target_ms, "mode", orch_exec_mode_name(st->mode),
+                                "ssm_documents", json_object_get(st->plan, "ssm_documents"), "account",
+                                json_object_get(st->plan, "account"), "region", json_object_get(st->plan, "region"));
         lv->rt.preflight_inflight = true;
         exec_io_submit(eng, io);
         return false;
