@@ -413,6 +413,7 @@ function Run:wave(v, index, plan_at, ctx)
     return nil
   end
   local wat = { file = at.file, line = at.line }
+  local before_keys = #self.problems
   if m.inline then
     self:check_keys(v, WAVE_KEYSET, WAVE_KEYS, wat, ("wave '%s'"):format(name))
   else
@@ -469,7 +470,8 @@ function Run:wave(v, index, plan_at, ctx)
   end
   local p = self:on_failure(v.on_failure, wat, name, w.hooks, ctx.hookfns)
   if p then w.on_failure = p end
-  if v.servers == nil and next(w.hooks) == nil then
+  -- a misspelt key (servrs) already explains a missing field: no second problem for it
+  if v.servers == nil and next(w.hooks) == nil and #self.problems == before_keys then
     self:add({ file = at.file, line = at.line, text = name }, "empty_wave", ("wave '%s' has no servers and no hooks"):format(name),
       'add servers = group "name", tags { ... } or a list of source server ids')
   end
