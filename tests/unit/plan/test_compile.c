@@ -1,0 +1,133 @@
+/* test_compile: every class of validation problem with its place and hint, and the compiled plan's
+ * shape (edges, levels, order, gates, hook references). Uses orch_plan_compile. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "plan_test_util.h"
+
+static void setup(void) { orch_json_init(); }
+TestSuite(compile, .init = setup);
+
+#define W(body) "return plan { name = 'p', waves = {\n" body "\n} }\n"
+
+Test(compile, problem_classes) {
+  pt_expect_problem("return plan { name = 'p', waves = { wave 'a' { servers = group 'g' } }", "syntax", "expected", 1);
+  pt_expect_problem("local x = 1\n", "not_a_plan", "returns nothing", 0);
+  pt_expect_problem("return { name = 'p' }\n", "not_a_plan", "must return plan", 0);
+  pt_expect_problem("return plan { waves = { wave 'a' { servers = group 'g' } } }\n", "missing", "needs 'name'", 1);
+  pt_expect_problem(W("wave 'a' { servers = group 'g', dependson = 'b' }"), "unknown_key", "dependson", 2);
+  pt_expect_problem(W("wave 'a' { servers = group 'g' },\nwave 'a' { servers = group 'h' }"), "duplicate_wave", "'a'", 3);
+  pt_expect_problem(W("wave 'a' { servers = group 'g', depends_on = { 'bb' } },\nwave 'b' { servers = group 'h' }"),
+                    "unknown_dependency", "'bb'", 2);
+  pt_expect_problem(W("wave 'a' { servers = group 'g', depends_on = 'b' },\nwave 'b' { servers = group 'h', depends_on = 'a' }"),
+                    "cycle", "cycle", 0);
+  pt_expect_problem(W("wave 'a' {}"), "empty_wave", "no servers", 2);
+  pt_expect_problem(W("wave 'a' { servers = {} }"), "empty_wave", "empty server list", 2);
+  pt_expect_problem(W("wave 'a' { servers = group 'g', timeout = '10 minutes' }"), "bad_duration", "timeout", 2);
+  pt_expect_problem(W("wave 'a' { servers = group 'g', timeout = 600 }"), "type", "duration string", 2);
+  pt_expect_problem(W("wave 'a' { servers = { 's-1234567890abcdef0' } },\nwave 'b' { servers = { 's-1234567890abcdef0' } }"),
+                    "duplicate_server", "waves 'a' and 'b'", 3);
+  pt_expect_problem(W("wave 'a' { servers = group 'g', on_failure = 'retry' }"), "bad_value", "not a policy", 2);
+  pt_expect_problem(W("wave 'a' { servers = group 'g', after = 'check' }"), "type", "must be a function", 2);
+  pt_expect_problem(W("wave 'a' { servers = group 'g', launch = { instance_typ = 'm5.large' } }"), "unknown_key",
+                    "instance_typ", 2);
+  pt_expect_problem(W("wave 'a'"), "type", "no body", 2);
+}
+
+Test(compile, cycle_is_printed_and_unreachable_reported) {
+  struct orch_plan_report *r = pt_validate(W("wave 'a' { servers = group 'g', depends_on = 'c' },\n"
+                                             "wave 'b' { servers = group 'g', depends_on = 'a' },\n"
+                                             "wave 'c' { servers = group 'g', depends_on = 'b' },\n"
+                                             "wave 'd' { servers = group 'g', depends_on = 'c' }"),
+                                           NULL);
+  const json_t *ps = orch_plan_report_problems(r);
+  cr_assert_eq(json_array_size(ps), 2);
+  cr_expect(strstr(pt_field(json_array_get(ps, 0), "message"), "a -> b -> c -> a") ||
+                strstr(pt_field(json_array_get(ps, 0), "message"), "c -> a -> b -> c") ||
+                strstr(pt_field(json_array_get(ps, 0), "message"), "b -> c -> a -> b"),
+            "%s", pt_field(json_array_get(ps, 0), "message"));
+  cr_expect_str_eq(pt_field(json_array_get(ps, 1), "code"), "unreachable_wave");
+  orch_plan_report_free(r);
+}
+
+Test(compile, hints_suggest_the_nearest_name) {
+  struct orch_plan_report *r = pt_validate(W("wave 'database' { servers = group 'g' },\n"
+                                             "wave 'app' { servers = group 'g', depends_on = { 'databse' } }"),
+                                           NULL);
+  const json_t *p = json_array_get(orch_plan_report_problems(r), 0);
+  cr_expect_str_eq(pt_field(p, "hint"), "did you mean 'database'?");
+  cr_expect_eq(pt_int(p, "line"), 3);
+  cr_expect_eq(pt_int(p, "column"), 50);
+  orch_plan_report_free(r);
+}
+
+Test(compile, known_groups) {
+  struct orch_plan_source src = {.file = "g.lua", .text = W("wave 'a' { servers = group 'orders-bd' }")};
+  src.len = strlen(src.text);
+  const char *groups[] = {"orders-db", "orders-web", NULL};
+  struct orch_plan_options opt = {.known_groups = groups};
+  struct orch_plan_report *r = NULL;
+  cr_assert_eq(orch_plan_validate(NULL, &src, &opt, &r, NULL), 0);
+  const json_t *p = json_array_get(orch_plan_report_problems(r), 0);
+  cr_expect_str_eq(pt_field(p, "code"), "unknown_group");
+  cr_expect_str_eq(pt_field(p, "hint"), "did you mean 'orders-db'?");
+  orch_plan_report_free(r);
+}
+
+Test(compile, compiled_shape) {
+  struct orch_plan_report *r = pt_validate(
+      "return plan { name = 'p', rto_target = '1h', waves = {\n"
+      "  wave 'db' { servers = group 'g', after = function(w) end },\n"
+      "  wave 'app' { depends_on = 'db', servers = tags { App = 'x' }, approval = 'ok?', on_failure = 'retry(2)' },\n"
+      "  wave 'batch' { depends_on = { 'db' }, servers = { 's-1234567890abcdef0' }, snapshot = '2026-11-30T01:00:00Z' },\n"
+      "}, cleanup = function(x) end }\n",
+      NULL);
+  const json_t *plan = orch_plan_report_plan(r);
+  cr_assert(plan, "problems: %zu", orch_plan_report_count(r));
+  cr_expect_eq(json_integer_value(json_object_get(plan, "rto_target_ms")), 3600000);
+  cr_expect_eq(json_array_size(json_object_get(plan, "edges")), 2);
+  cr_expect_eq(json_array_size(json_object_get(plan, "levels")), 2);
+  cr_expect_eq(json_array_size(json_array_get(json_object_get(plan, "levels"), 1)), 2);
+  cr_expect_str_eq(json_string_value(json_array_get(json_object_get(plan, "order"), 0)), "db");
+  const json_t *app = json_array_get(json_object_get(plan, "waves"), 1);
+  cr_expect_str_eq(json_string_value(json_object_get(json_object_get(app, "on_failure"), "policy")), "retry");
+  cr_expect_eq(json_integer_value(json_object_get(json_object_get(app, "on_failure"), "retries")), 2);
+  cr_expect_str_eq(json_string_value(json_object_get(json_object_get(app, "servers"), "kind")), "tags");
+  const json_t *batch = json_array_get(json_object_get(plan, "waves"), 2);
+  cr_expect_str_eq(json_string_value(json_object_get(json_object_get(batch, "snapshot"), "at")), "2026-11-30T01:00:00.000Z");
+  cr_expect_eq(json_array_size(json_object_get(plan, "gates")), 1);
+  const json_t *hooks = json_object_get(plan, "hooks");
+  cr_expect_eq(json_array_size(hooks), 2);
+  cr_expect_str_eq(json_string_value(json_object_get(json_array_get(hooks, 0), "id")), "db/after");
+  cr_expect_eq(json_integer_value(json_object_get(json_array_get(hooks, 0), "line")), 2);
+  cr_expect(json_is_array(json_object_get(json_array_get(json_object_get(plan, "waves"), 0), "depends_on")));
+  orch_plan_report_free(r);
+}
+
+Test(compile, modules_from_the_plan_directory) {
+  char dir[] = "/tmp/orch_plan_modXXXXXX";
+  cr_assert(mkdtemp(dir));
+  char path[256];
+  snprintf(path, sizeof path, "%s/lib", dir);
+  cr_assert_eq(mkdir(path, 0700), 0);
+  snprintf(path, sizeof path, "%s/lib/util.lua", dir);
+  FILE *f = fopen(path, "w");
+  fputs("local M = {}\nfunction M.db(name) return wave(name) { servers = group 'g' } end\nreturn M\n", f);
+  fclose(f);
+  snprintf(path, sizeof path, "%s/main.lua", dir);
+  f = fopen(path, "w");
+  fputs("local util = require 'lib.util'\nlocal checks = require 'drs.checks'\nassert(checks.http_ok)\n"
+        "return plan { name = 'm', waves = { util.db('a'), util.db('a') } }\n",
+        f);
+  fclose(f);
+  struct orch_plan_source src = {.file = path};
+  struct orch_plan_report *r = NULL;
+  cr_assert_eq(orch_plan_validate(NULL, &src, NULL, &r, NULL), 0);
+  const json_t *p = json_array_get(orch_plan_report_problems(r), 0);
+  cr_expect_str_eq(pt_field(p, "code"), "duplicate_wave");
+  cr_expect(strstr(pt_field(p, "file"), "lib/util.lua"), "%s", pt_field(p, "file"));
+  cr_expect_eq(pt_int(p, "line"), 2);
+  orch_plan_report_free(r);
+}
