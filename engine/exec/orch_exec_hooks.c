@@ -474,9 +474,8 @@ static json_t *ssm_result(const json_t *ssm) {
     if (st && strcmp(st, "Success") != 0 && strcmp(status, "Success") == 0) status = st;
     json_array_append(list, r);
   }
-  return json_pack("{s:b, s:s, s:O, s:o, s:O*}", "ok", strcmp(status, "Success") == 0, "status", status, "command_id",
-                   json_object_get(ssm, "command_id"), "instances", list, "output",
-                   json_object_get(json_array_get(list, 0), "output"));
+  return json_pack("{s:b, s:s, s:O, s:o}", "ok", strcmp(status, "Success") == 0, "status", status, "command_id",
+                   json_object_get(ssm, "command_id"), "instances", list);
 }
 
 static bool ssm_final(const char *status) {
@@ -588,13 +587,13 @@ static void ssm_answer(struct exec_hooks *hs, struct hook_slot *s, struct exec_i
   const char *iid = json_string_value(json_object_get(io->context, "instance"));
   if (io->rc && strcmp(io->aerr.code, "InvocationDoesNotExist") != 0) {
     json_object_set_new(json_object_get(s->ssm, "instances"), iid,
-                        json_pack("{s:s, s:s, s:s}", "instance_id", iid, "status", "Failed", "error", io->aerr.code[0] ? io->aerr.code : io->err.message));
+                        json_pack("{s:s, s:s, s:s}", "instance_id", iid, "status", "Failed", "stderr", io->aerr.code[0] ? io->aerr.code : io->err.message));
   } else if (!io->rc) {
     const char *status = json_string_value(json_object_get(io->output, "Status"));
     json_object_set_new(json_object_get(s->ssm, "instances"), iid,
-                        json_pack("{s:s, s:s*, s:O*, s:O*, s:O*}", "instance_id", iid, "status", status, "response_code",
-                                  json_object_get(io->output, "ResponseCode"), "output",
-                                  json_object_get(io->output, "StandardOutputContent"), "error",
+                        json_pack("{s:s, s:s*, s:O*, s:O*, s:O*}", "instance_id", iid, "status", status, "exit_code",
+                                  json_object_get(io->output, "ResponseCode"), "stdout",
+                                  json_object_get(io->output, "StandardOutputContent"), "stderr",
                                   json_object_get(io->output, "StandardErrorContent")));
   }
   if (s->ios) return; /* other instances still answering */

@@ -9,7 +9,7 @@ local locate = orch.require("plan.locate")
 local M = {}
 
 local PLAN_KEYS = { "name", "description", "region", "account", "rto_target", "rpo_target", "notify", "waves",
-  "cleanup", "launch", "snapshot" }
+  "cleanup", "launch", "snapshot", "aws_allow", "ssm_documents" }
 local WAVE_KEYS = { "name", "description", "depends_on", "servers", "snapshot", "launch", "approval", "on_failure",
   "before", "after", "timeout" }
 local LAUNCH_KEYS = { "instance_type", "copy_private_ip", "copy_tags", "launch_disposition", "right_sizing",
@@ -117,6 +117,32 @@ function Run:string_field(t, key, at, what, opts)
     return nil
   end
   return v
+end
+
+-- A list of strings each matching `pattern` (the plan's aws_allow and ssm_documents).
+function Run:string_list(t, key, at, pattern, what, hint)
+  local v = t[key]
+  if v == nil then return array({}) end
+  if type(v) ~= "table" then
+    self:type_problem(at, key, "a list of strings", v, hint)
+    return array({})
+  end
+  local out, lat = array({}), { file = at.file, line = locate.key(at.file, at.line, key) or at.line }
+  for k in pairs(v) do
+    if math.type(k) ~= "integer" then
+      self:add({ file = lat.file, line = lat.line, key = key }, "type", ("'%s' must be a list, it has a field '%s'"):format(key, tostring(k)), hint)
+      return out
+    end
+  end
+  for i, s in ipairs(v) do
+    if type(s) ~= "string" or not s:match(pattern) then
+      self:add({ file = lat.file, line = lat.line, key = key, value_of = true }, "bad_value",
+        ("%s[%d] is not a %s: %s"):format(key, i, what, type(s) == "string" and ("%q"):format(s) or type(s)), hint)
+    else
+      out[#out + 1] = s
+    end
+  end
+  return out
 end
 
 function Run:duration_field(t, key, at)
@@ -659,6 +685,10 @@ function Run:plan(value, plan_file)
       out.notify = { sns = arns, events = events }
     end
   end
+  out.aws_allow = self:string_list(value, "aws_allow", at, "^[%w%-]+:[%w%*]+$", "\"service:Operation\" or \"service:*\"",
+    'aws_allow = { "ec2:DescribeInstances", "route53:ChangeResourceRecordSets" }')
+  out.ssm_documents = self:string_list(value, "ssm_documents", at, "^[%w_%-%.:/]+$", "SSM document name",
+    'ssm_documents = { "AWS-RunShellScript", "Acme-HealthCheck" }')
   local ctx = { seen_servers = {}, hookfns = {} }
   ctx.default_snapshot = self:snapshot(value.snapshot, at)
   ctx.default_launch = self:launch(value.launch, at, "the plan")

@@ -249,3 +249,28 @@ Test(exec_control, snapshot_before_any_recovery_point_fails_the_wave, .fini = te
   cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 0, "nothing launched from a snapshot that does not exist");
   json_decref(final);
 }
+
+/* w:aws reaches AWS only for what the plan's aws_allow names; anything else is refused, not sent. */
+static const char *allow_plan =
+    "return plan { name = \"allow\", region = \"us-east-1\", aws_allow = { \"ec2:DescribeInstances\" }, waves = {\n"
+    "  wave \"db\" { servers = tags { Tier = \"db\" }, after = function(w)\n"
+    "    local ids = { w.servers[1].instance_id }\n"
+    "    local r, msg = w:aws(\"ec2\", \"DescribeInstances\", { InstanceIds = ids })\n"
+    "    w:assert(r ~= nil and #r.Reservations == 1, \"describe allowed: \" .. tostring(msg))\n"
+    "    local x, why, code = w:aws(\"ec2\", \"TerminateInstances\", { InstanceIds = ids })\n"
+    "    w:assert(x == nil and code == \"EPERM\", \"terminate refused: \" .. tostring(why))\n"
+    "  end },\n"
+    "} }\n";
+
+Test(exec_control, hooks_call_aws_within_the_plan_allow_list, .fini = teardown, .timeout = 90) {
+  start("", allow_plan, true);
+  char id[ORCH_ID_UUID_LEN + 1];
+  struct orch_error err = {0};
+  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_RECOVERY, "tester", id, &err), 0);
+  json_t *final = finish(id);
+  char *txt = json_dumps(json_array_get(json_object_get(final, "waves"), 0), JSON_COMPACT);
+  cr_assert_str_eq(wave_status(final, 0), "COMPLETED", "%s", txt);
+  free(txt);
+  cr_assert_eq(h_calls(&h, "ec2", "TerminateInstances"), 0, "a refused call never reaches AWS");
+  json_decref(final);
+}

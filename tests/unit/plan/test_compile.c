@@ -131,3 +131,26 @@ Test(compile, modules_from_the_plan_directory) {
   cr_expect_eq(pt_int(p, "line"), 2);
   orch_plan_report_free(r);
 }
+
+/* The plan-level lists the engine enforces: w:aws is limited to aws_allow, preflight checks ssm_documents. */
+Test(compile, aws_allow_and_ssm_documents) {
+  pt_expect_problem("return plan { name = 'p', aws_allow = 'ec2:*', waves = { wave 'a' { servers = group 'g' } } }\n", "type",
+                    "a list of strings", 1);
+  pt_expect_problem("return plan { name = 'p',\n  aws_allow = { 'ec2 DescribeInstances' },\n"
+                    "  waves = { wave 'a' { servers = group 'g' } } }\n",
+                    "bad_value", "aws_allow[1]", 2);
+  pt_expect_problem("return plan { name = 'p', ssm_documents = { 42 }, waves = { wave 'a' { servers = group 'g' } } }\n",
+                    "bad_value", "ssm_documents[1]", 1);
+  pt_expect_problem("return plan { name = 'p', aws_alow = { }, waves = { wave 'a' { servers = group 'g' } } }\n", "unknown_key",
+                    "aws_alow", 1);
+  struct orch_plan_report *r = pt_validate(
+      "return plan { name = 'p', aws_allow = { 'ec2:DescribeInstances', 'route53:*' },\n"
+      "  ssm_documents = { 'Acme-HealthCheck' }, waves = { wave 'a' { servers = group 'g' } } }\n",
+      NULL);
+  const json_t *plan = orch_plan_report_plan(r);
+  cr_assert(plan, "problems: %zu", orch_plan_report_count(r));
+  cr_expect_eq(json_array_size(json_object_get(plan, "aws_allow")), 2);
+  cr_expect_str_eq(json_string_value(json_array_get(json_object_get(plan, "aws_allow"), 1)), "route53:*");
+  cr_expect_str_eq(json_string_value(json_array_get(json_object_get(plan, "ssm_documents"), 0)), "Acme-HealthCheck");
+  orch_plan_report_free(r);
+}
