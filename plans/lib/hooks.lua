@@ -31,25 +31,6 @@ function M.port_open(port, opts)
   end
 end
 
--- Point a Route 53 record at the first recovered instance of the wave (recoveries only: drills leave
--- DNS alone).
-function M.point_dns(zone_id, record, ttl)
-  return function(w)
-    if w.mode ~= "recovery" then
-      w:log("drill: leaving %s unchanged", record)
-      return
-    end
-    local ip = w.servers[1] and w.servers[1].private_ip
-    w:assert(ip ~= nil, "a recovered instance with a private IP for " .. record)
-    local ok, err = w:aws("route53", "ChangeResourceRecordSets", {
-      HostedZoneId = zone_id,
-      ChangeBatch = { Changes = { { Action = "UPSERT", ResourceRecordSet = {
-        Name = record, Type = "A", TTL = ttl or 60, ResourceRecords = { { Value = ip } } } } } },
-    })
-    w:assert(ok ~= nil, "DNS update of " .. record .. ": " .. tostring(err))
-  end
-end
-
 -- Several hooks in order, as one.
 function M.all(...)
   local list = table.pack(...)
