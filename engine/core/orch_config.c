@@ -23,6 +23,11 @@ static const struct orch_config_setting settings[] = {
   {"aws.region", ORCH_CFG_STRING, "", "default AWS region when a plan or profile names none (empty: AWS_REGION, then the profile)", NULL, 0, 0},
   {"aws.profile", ORCH_CFG_STRING, "", "shared-config profile for credentials (empty: AWS_PROFILE, then 'default')", NULL, 0, 0},
   {"aws.endpoint_url", ORCH_CFG_STRING, "", "send every AWS call to this endpoint instead of AWS's (the simulator, a proxy)", NULL, 0, 0},
+  {"aws.account", ORCH_CFG_STRING, "", "home AWS account id (12 digits) for plans and groups that name none; empty: learn it with sts:GetCallerIdentity", NULL, 0, 0},
+  {"aws.role_name", ORCH_CFG_STRING, "DRSOrchestratorCrossAccount", "IAM role assumed in every other account (arn:<partition>:iam::<account>:role/<name>)", NULL, 0, 0},
+  {"aws.external_id", ORCH_CFG_STRING, "", "ExternalId passed when assuming the cross-account role (empty: none)", NULL, 0, 0},
+  {"scheduler.poll_interval", ORCH_CFG_DURATION, "5s", "how often the scheduler polls DRS (one DescribeJobs per account and region) for launch progress", NULL, 0, 0},
+  {"exec.keep_for", ORCH_CFG_DURATION, "0s", "how long a drill keeps its recovery instances after it ends before clean-up terminates them", NULL, 0, 0},
   {NULL, ORCH_CFG_STRING, NULL, NULL, NULL, 0, 0},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0] - 1)
