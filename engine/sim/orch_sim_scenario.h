@@ -1,7 +1,8 @@
 /* orch_sim_scenario: scenario files: read and validate a scenario (accounts and access keys, regions,
- * subnets, source servers and server groups, timings, quotas, throttling, errors, latency, failure
- * rules) with path-precise errors, and build a world from it. The format is documented in
- * docs/simulator.md. Uses orch_sim_world, orch_sim_faults, orch_sim_rng, orch_json, orch_time. */
+ * subnets, SSM documents, source servers and server groups, timings, quotas, throttling, errors,
+ * latency, failure rules) with path-precise errors, and build a world from it. The format is
+ * documented in docs/simulator.md. Uses orch_sim_world, orch_sim_faults, orch_sim_rng, orch_json,
+ * orch_time. */
 #ifndef ORCH_SIM_SCENARIO_H
 #define ORCH_SIM_SCENARIO_H
 
@@ -13,6 +14,7 @@
 
 #define ORCH_SIM_SCENARIO_MAX_BYTES ((size_t)64 * 1024 * 1024)
 #define ORCH_SIM_MAX_SERVERS 100000
+#define ORCH_SIM_MAX_DOCUMENTS 1000 /* per region */
 
 /* Read and parse a scenario file (JSON). Errors name the file. Caller owns *out. */
 int orch_sim_scenario_read(const char *path, json_t **out, struct orch_error *err) ORCH_MUST_CHECK;

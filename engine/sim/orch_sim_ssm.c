@@ -1,11 +1,15 @@
-/* orch_sim_ssm: Systems Manager handlers: managed instances (they come online some time after boot),
- * SendCommand (refused for unmanaged instances, as AWS does), invocations moving Pending -> InProgress
- * -> Success | Failed | TimedOut per the scenario's rules (InvocationDoesNotExist right after sending),
- * ListCommandInvocations, automations. Uses orch_sim_ops, orch_sim_world, orch_sim_faults, jansson. */
+/* orch_sim_ssm: Systems Manager handlers: SSM documents (the AWS-owned ones the simulator runs plus those a
+ * scenario declares; DescribeDocument), managed instances (they come online some time after boot),
+ * SendCommand (refused for unknown documents and unmanaged instances, as AWS does), invocations moving
+ * Pending -> InProgress -> Success | Failed | TimedOut per the scenario's rules (InvocationDoesNotExist
+ * right after sending), ListCommandInvocations, automations. Uses orch_sim_ops, orch_sim_world,
+ * orch_sim_faults, orch_sigv4 (document hashes), jansson. */
 #include <stdio.h>
 #include <string.h>
 
+#include "aws/orch_sigv4.h"
 #include "core/orch_alloc.h"
+#include "core/orch_buf.h"
 #include "core/orch_time.h"
 #include "sim/orch_sim_ops.h"
 
@@ -24,6 +28,177 @@ static int page_bounds(const json_t *in, size_t limit, size_t *start, size_t *ma
 }
 
 static const char *platform_type(const struct orch_sim_instance *in) { return in->windows ? "Windows" : "Linux"; }
+
+/* ---- documents ---- */
+
+#define ALL_PLATFORMS (ORCH_SIM_PLATFORM_WINDOWS | ORCH_SIM_PLATFORM_LINUX | ORCH_SIM_PLATFORM_MACOS)
+#define AWS_DOCS_CREATED_MS 1504137600000LL /* 2017-08-31T00:00:00Z: when the AWS-owned ones are dated */
+#define ASSUME_ROLE_HELP "(Optional) The ARN of the role that allows Automation to perform the actions on your behalf."
+
+struct doc_param {
+  const char *name, *type, *description, *default_value; /* default_value NULL: none */
+};
+
+/* A document as DescribeDocument reports it: one of AWS's (the catalog below) or a scenario's. */
+struct ssm_doc {
+  const char *name, *type, *schema, *format, *status, *description, *target_type;
+  unsigned platforms;
+  bool aws_owned;
+  const struct doc_param *params; /* NULL-name terminated, or NULL */
+};
+
+static const struct doc_param run_shell_params[] = {
+    {"commands", "StringList", "(Required) Specify a shell script or a command to run.", NULL},
+    {"workingDirectory", "String", "(Optional) The path to the working directory on your instance.", ""},
+    {"executionTimeout", "String",
+     "(Optional) The time in seconds for a command to complete before it is considered to have failed. Default is "
+     "3600 (1 hour). Maximum is 172800 (48 hours).",
+     "3600"},
+    {NULL, NULL, NULL, NULL},
+};
+static const struct doc_param run_powershell_params[] = {
+    {"commands", "StringList",
+     "(Required) Specify the commands to run or the paths to existing scripts on the instance.", NULL},
+    {"workingDirectory", "String", "(Optional) The path to the working directory on your instance.", ""},
+    {"executionTimeout", "String",
+     "(Optional) The time in seconds for a command to be completed before it is considered to have failed. Default "
+     "is 3600 (1 hour). Maximum is 172800 (48 hours).",
+     "3600"},
+    {NULL, NULL, NULL, NULL},
+};
+static const struct doc_param restart_params[] = {
+    {"InstanceId", "StringList", "(Required) EC2 Instance(s) to restart", NULL},
+    {"AutomationAssumeRole", "String", ASSUME_ROLE_HELP, ""},
+    {NULL, NULL, NULL, NULL},
+};
+static const struct doc_param start_params[] = {
+    {"InstanceId", "StringList", "(Required) EC2 Instance(s) to start", NULL},
+    {"AutomationAssumeRole", "String", ASSUME_ROLE_HELP, ""},
+    {NULL, NULL, NULL, NULL},
+};
+static const struct doc_param stop_params[] = {
+    {"InstanceId", "StringList", "(Required) EC2 Instance(s) to stop", NULL},
+    {"AutomationAssumeRole", "String", ASSUME_ROLE_HELP, ""},
+    {NULL, NULL, NULL, NULL},
+};
+
+/* The AWS-owned documents the simulator runs: every account and region has them. */
+static const struct ssm_doc aws_docs[] = {
+    {.name = "AWS-RunShellScript", .type = "Command", .schema = "1.2", .format = "JSON", .status = "Active",
+     .description = "Run a shell script or specify the commands to run.",
+     .platforms = ORCH_SIM_PLATFORM_LINUX | ORCH_SIM_PLATFORM_MACOS, .aws_owned = true, .params = run_shell_params},
+    {.name = "AWS-RunPowerShellScript", .type = "Command", .schema = "1.2", .format = "JSON", .status = "Active",
+     .description = "Run a PowerShell script or specify the paths to scripts to run.",
+     .platforms = ORCH_SIM_PLATFORM_WINDOWS, .aws_owned = true, .params = run_powershell_params},
+    {.name = "AWS-RestartEC2Instance", .type = "Automation", .schema = "0.3", .format = "JSON", .status = "Active",
+     .description = "Restart EC2 instances", .target_type = "/AWS::EC2::Instance", .platforms = ALL_PLATFORMS,
+     .aws_owned = true, .params = restart_params},
+    {.name = "AWS-StartEC2Instance", .type = "Automation", .schema = "0.3", .format = "JSON", .status = "Active",
+     .description = "Start EC2 instances", .target_type = "/AWS::EC2::Instance", .platforms = ALL_PLATFORMS,
+     .aws_owned = true, .params = start_params},
+    {.name = "AWS-StopEC2Instance", .type = "Automation", .schema = "0.3", .format = "JSON", .status = "Active",
+     .description = "Stop EC2 instances", .target_type = "/AWS::EC2::Instance", .platforms = ALL_PLATFORMS,
+     .aws_owned = true, .params = stop_params},
+};
+
+/* Find a document by name or ARN (arn:aws:ssm:REGION:[ACCOUNT]:document/NAME) for the caller's region. */
+static bool find_document(const struct orch_sim_call *c, const char *name, struct ssm_doc *out) {
+  const char *at = name ? strstr(name, ":document/") : NULL;
+  if (!name) return false;
+  if (strncmp(name, "arn:", 4) == 0) {
+    if (!at) return false;
+    name = at + strlen(":document/");
+  }
+  for (size_t i = 0; i < sizeof aws_docs / sizeof aws_docs[0]; i++) {
+    if (strcmp(aws_docs[i].name, name) == 0) {
+      *out = aws_docs[i];
+      return true;
+    }
+  }
+  for (size_t i = 0; i < c->env->ndocs; i++) {
+    const struct orch_sim_document *d = &c->env->docs[i];
+    if (strcmp(d->name, name) != 0) continue;
+    bool automation = strcmp(d->type, "Automation") == 0;
+    *out = (struct ssm_doc){.name = d->name, .type = d->type, .schema = automation ? "0.3" : "2.2",
+                            .format = d->format, .status = d->status, .description = d->description,
+                            .platforms = d->platforms};
+    return true;
+  }
+  return false;
+}
+
+/* The plugin an invocation reports: PowerShell for a Windows-only document, else the shell. */
+static const char *doc_plugin(const struct ssm_doc *d) {
+  return d->platforms == ORCH_SIM_PLATFORM_WINDOWS ? "aws:runPowerShellScript" : "aws:runShellScript";
+}
+
+static json_t *platforms_json(unsigned platforms) {
+  static const struct {
+    unsigned bit;
+    const char *name;
+  } order[] = {{ORCH_SIM_PLATFORM_WINDOWS, "Windows"}, {ORCH_SIM_PLATFORM_LINUX, "Linux"},
+               {ORCH_SIM_PLATFORM_MACOS, "MacOS"}};
+  json_t *arr = json_array();
+  for (size_t i = 0; arr && i < sizeof order / sizeof order[0]; i++) {
+    if ((platforms & order[i].bit) && json_array_append_new(arr, json_string(order[i].name))) {
+      json_decref(arr);
+      return NULL;
+    }
+  }
+  return arr;
+}
+
+static json_t *params_json(const struct doc_param *params) {
+  json_t *arr = json_array();
+  for (const struct doc_param *p = params; arr && p && p->name; p++) {
+    json_t *e = json_pack("{s:s, s:s, s:s}", "Name", p->name, "Type", p->type, "Description", p->description);
+    if (e && p->default_value) json_object_set_new(e, "DefaultValue", json_string(p->default_value));
+    if (json_array_append_new(arr, e)) {
+      json_decref(arr);
+      return NULL;
+    }
+  }
+  return arr;
+}
+
+/* The document's content hash: SHA-256 over what the simulator knows of it (stable across runs). */
+static int doc_hash(const struct ssm_doc *d, const char *owner, char hex[ORCH_SIGV4_SIG_HEX + 1]) {
+  struct orch_buf b = ORCH_BUF_INIT(4096);
+  int rc = orch_buf_printf(&b, "%s\n%s\n%s\n%s\n%s\n%u\n%s", d->name, d->type, d->schema, d->format, owner,
+                           d->platforms, d->description);
+  if (!rc) orch_sigv4_sha256_hex(hex, b.data, b.len);
+  orch_buf_free(&b);
+  return rc;
+}
+
+static int ssm_describe_document(struct orch_sim_call *c, const json_t *in, json_t **out, struct orch_aws_error *aerr) {
+  const char *name = orch_sim_str(in, "Name"), *version = orch_sim_str(in, "DocumentVersion");
+  struct ssm_doc d;
+  char hash[ORCH_SIGV4_SIG_HEX + 1];
+  /* AWS's own words for an unknown name (and for a version name no version of it carries). */
+  if (!find_document(c, name, &d))
+    return orch_sim_fail(aerr, 400, "InvalidDocument", "No matching value was found for Name.");
+  if (version && strcmp(version, "$LATEST") != 0 && strcmp(version, "$DEFAULT") != 0 && strcmp(version, "1") != 0)
+    return orch_sim_fail(aerr, 400, "InvalidDocumentVersion", "The document version is not valid or does not exist.");
+  if (orch_sim_str(in, "VersionName"))
+    return orch_sim_fail(aerr, 400, "InvalidDocument", "No matching value was found for VersionName.");
+  const char *owner = d.aws_owned ? "Amazon" : c->w->accounts[c->env->account].id;
+  if (doc_hash(&d, owner, hash)) return internal(aerr);
+  json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:[]}",
+                          "Hash", hash, "HashType", "Sha256", "Name", d.name, "Owner", owner, "CreatedDate",
+                          orch_sim_time_json(d.aws_owned ? AWS_DOCS_CREATED_MS : c->w->start_ms - 30LL * 86400000),
+                          "Status", d.status, "DocumentVersion", "1", "Description", d.description, "Parameters",
+                          params_json(d.params), "PlatformTypes", platforms_json(d.platforms), "DocumentType", d.type,
+                          "SchemaVersion", d.schema, "LatestVersion", "1", "DefaultVersion", "1", "DocumentFormat",
+                          d.format, "Tags");
+  if (!doc) return internal(aerr);
+  if (d.target_type && json_object_set_new(doc, "TargetType", json_string(d.target_type))) {
+    json_decref(doc);
+    return internal(aerr);
+  }
+  *out = json_pack("{s:o}", "Document", doc);
+  return *out ? 0 : internal(aerr);
+}
 
 /* ---- DescribeInstanceInformation ---- */
 
@@ -217,12 +392,20 @@ static int ssm_send_command(struct orch_sim_call *c, const json_t *in, json_t **
   json_t *params = json_object_get(in, "Parameters"), *timeout = json_object_get(in, "TimeoutSeconds");
   int *idx = NULL, rc;
   size_t n = 0;
-  if (!doc || !*doc) return orch_sim_fail(aerr, 400, "InvalidDocument", "Document name is required");
+  struct ssm_doc d;
+  if (!find_document(c, doc, &d))
+    return orch_sim_fail(aerr, 400, "InvalidDocument", "Document %s does not exist", doc ? doc : "");
+  if (strcmp(d.type, "Command") != 0)
+    return orch_sim_fail(aerr, 400, "InvalidDocument", "Document %s is of type %s; SendCommand runs Command documents",
+                         d.name, d.type);
+  if (strcmp(d.status, "Active") != 0)
+    return orch_sim_fail(aerr, 400, "InvalidDocument", "Document %s is %s, not Active", d.name, d.status);
   if ((rc = command_targets(c, in, &idx, &n, aerr))) return rc;
   struct orch_sim_command *cmd = orch_calloc(1, sizeof *cmd);
   if (!cmd) goto fail;
   cmd->inv = orch_calloc(n ? n : 1, sizeof *cmd->inv);
-  cmd->document = orch_strdup(doc);
+  cmd->document = orch_strdup(d.name);
+  cmd->plugin = doc_plugin(&d);
   cmd->comment = orch_strdup(comment ? comment : "");
   cmd->params = params ? json_deep_copy(params) : json_object();
   if (!cmd->inv || !cmd->document || !cmd->comment || !cmd->params) goto fail;
@@ -232,7 +415,7 @@ static int ssm_send_command(struct orch_sim_call *c, const json_t *in, json_t **
   for (size_t i = 0; i < n; i++) {
     struct orch_sim_invocation *v = &cmd->inv[i];
     const struct orch_sim_instance *inst = ORCH_SIM_INSTANCE(c->env, idx[i]);
-    const struct orch_sim_ssm_rule *r = ssm_rule(c, doc, inst->tags);
+    const struct orch_sim_ssm_rule *r = ssm_rule(c, d.name, inst->tags);
     v->instance = idx[i];
     v->t_visible = c->now + VISIBLE_AFTER_MS;
     v->t_progress = v->t_visible + orch_sim_dist_sample(&c->w->timing.command_start, &c->w->rng);
@@ -267,11 +450,6 @@ fail:
   return internal(aerr);
 }
 
-static const char *plugin_name(const char *document) {
-  if (strcmp(document, "AWS-RunPowerShellScript") == 0) return "aws:runPowerShellScript";
-  return "aws:runShellScript";
-}
-
 static json_t *invocation_json(const struct orch_sim_call *c, const struct orch_sim_command *cmd,
                                const struct orch_sim_invocation *v, bool get) {
   const char *st = invocation_status(v, c->now);
@@ -290,7 +468,7 @@ static json_t *invocation_json(const struct orch_sim_call *c, const struct orch_
   if (get)
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:b}}",
                      "CommandId", cmd->id, "InstanceId", inst->id, "Comment", cmd->comment, "DocumentName",
-                     cmd->document, "DocumentVersion", "$DEFAULT", "PluginName", plugin_name(cmd->document),
+                     cmd->document, "DocumentVersion", "$DEFAULT", "PluginName", cmd->plugin,
                      "ResponseCode", code, "ExecutionStartDateTime", start, "ExecutionElapsedTime", elapsed,
                      "ExecutionEndDateTime", end, "Status", st, "StatusDetails", status_details(st),
                      "StandardOutputContent", output, "StandardOutputUrl", "", "StandardErrorContent", error,
@@ -350,7 +528,7 @@ static int ssm_list_command_invocations(struct orch_sim_call *c, const json_t *i
         json_t *g = invocation_json(c, cmd, v, true);
         const char *st = invocation_status(v, c->now);
         json_object_set_new(e, "CommandPlugins",
-                            json_pack("[{s:s, s:s, s:s, s:O, s:O}]", "Name", plugin_name(cmd->document), "Status", st,
+                            json_pack("[{s:s, s:s, s:s, s:O, s:O}]", "Name", cmd->plugin, "Status", st,
                                       "StatusDetails", status_details(st), "ResponseCode",
                                       json_object_get(g, "ResponseCode"), "Output",
                                       json_object_get(g, strcmp(v->status, "Success") == 0 ? "StandardOutputContent"
@@ -375,15 +553,18 @@ static int ssm_start_automation_execution(struct orch_sim_call *c, const json_t 
   const char *doc = orch_sim_str(in, "DocumentName");
   json_t *params = json_object_get(in, "Parameters");
   const json_t *tags = NULL;
-  if (!doc || !*doc) return orch_sim_fail(aerr, 400, "AutomationDefinitionNotFoundException", "Document not found");
+  struct ssm_doc d;
+  if (!find_document(c, doc, &d) || strcmp(d.type, "Automation") != 0 || strcmp(d.status, "Active") != 0)
+    return orch_sim_fail(aerr, 400, "AutomationDefinitionNotFoundException", "No automation document named %s",
+                         doc ? doc : "");
   /* An InstanceId parameter lends that instance's tags to the outcome rules. */
   json_t *iid = json_array_get(json_object_get(params, "InstanceId"), 0);
   int ii = json_is_string(iid) ? orch_sim_idx_get(c->env->instance_idx, json_string_value(iid)) : -1;
   if (ii >= 0) tags = ORCH_SIM_INSTANCE(c->env, ii)->tags;
-  const struct orch_sim_ssm_rule *r = ssm_rule(c, doc, tags);
+  const struct orch_sim_ssm_rule *r = ssm_rule(c, d.name, tags);
   struct orch_sim_automation *a = orch_calloc(1, sizeof *a);
   if (!a) return internal(aerr);
-  a->document = orch_strdup(doc);
+  a->document = orch_strdup(d.name);
   a->params = params ? json_deep_copy(params) : json_object();
   a->output = orch_strdup(r ? r->output : "");
   if (!a->document || !a->params || !a->output) goto fail;
@@ -440,5 +621,6 @@ const struct orch_sim_op orch_sim_ssm_ops[] = {
     {"ListCommandInvocations", ssm_list_command_invocations},
     {"StartAutomationExecution", ssm_start_automation_execution},
     {"GetAutomationExecution", ssm_get_automation_execution},
+    {"DescribeDocument", ssm_describe_document},
     {NULL, NULL},
 };

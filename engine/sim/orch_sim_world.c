@@ -157,6 +157,8 @@ static void env_free(struct orch_sim_env *e) {
   json_decref(e->sns);
   orch_free(e->subnets);
   orch_free(e->sgs);
+  for (size_t i = 0; i < e->ndocs; i++) orch_free(e->docs[i].description);
+  orch_free(e->docs);
   orch_free(e);
 }
 

@@ -1,11 +1,11 @@
 /* orch_sim_world: the simulated region's state: accounts and credentials, and per account+region the
  * DRS source servers, jobs, recovery instances (EC2 instances), subnets, security groups, launch
- * templates, SSM commands and automations, SNS messages; plus timings, quotas, faults and the call
- * record. Progress is a pure function of the sim clock: every time-driven transition is fixed when the
- * thing is created (from the seeded generator), and readers ask "what is its state at `now`", so a
- * frozen clock advanced by hand and a --seed give the same answers every run. Built from a scenario by
- * orch_sim_scenario. Uses orch_sim_rng, orch_sim_faults, jansson, orch_core. Not thread-safe: the
- * simulator's mutex guards it. */
+ * templates, SSM documents, commands and automations, SNS messages; plus timings, quotas, faults and
+ * the call record. Progress is a pure function of the sim clock: every time-driven transition is fixed
+ * when the thing is created (from the seeded generator), and readers ask "what is its state at `now`",
+ * so a frozen clock advanced by hand and a --seed give the same answers every run. Built from a
+ * scenario by orch_sim_scenario. Uses orch_sim_rng, orch_sim_faults, jansson, orch_core. Not
+ * thread-safe: the simulator's mutex guards it. */
 #ifndef ORCH_SIM_WORLD_H
 #define ORCH_SIM_WORLD_H
 
@@ -189,6 +189,7 @@ struct orch_sim_invocation {
 struct orch_sim_command {
   char id[40];
   char *document;
+  const char *plugin; /* static: "aws:runShellScript" | "aws:runPowerShellScript" */
   char *comment;
   json_t *params;
   int64_t sent_ms;
@@ -206,6 +207,19 @@ struct orch_sim_automation {
   char *output;
 };
 
+/* Platforms an SSM document runs on (its PlatformTypes). */
+enum { ORCH_SIM_PLATFORM_WINDOWS = 1, ORCH_SIM_PLATFORM_LINUX = 2, ORCH_SIM_PLATFORM_MACOS = 4 };
+
+/* An SSM document a scenario declares in a region (the AWS-owned ones are orch_sim_ssm's catalog). */
+struct orch_sim_document {
+  char name[132];
+  char type[16];   /* Command | Automation */
+  char format[8];  /* JSON | YAML */
+  char status[16]; /* Active | Creating | Updating | Deleting | Failed */
+  unsigned platforms; /* ORCH_SIM_PLATFORM_* bits */
+  char *description;
+};
+
 /* Everything in one account and region. Index maps go id -> position. */
 struct orch_sim_env {
   int account;
@@ -218,6 +232,8 @@ struct orch_sim_env {
   size_t nsubnets;
   struct orch_sim_sg *sgs;
   size_t nsgs;
+  struct orch_sim_document *docs; /* the scenario's SSM documents */
+  size_t ndocs;
   json_t *topics; /* array of topic ARNs; empty: any topic of this account and region */
   json_t *sns;    /* published messages */
 };

@@ -144,6 +144,66 @@ Test(sim_scenario, errors_name_the_path) {
                "regions[0].servers[0].subnet", "no subnet");
 }
 
+#define DOCS(list) "{\"regions\": [{\"region\": \"us-east-1\", \"documents\": " list "}]}"
+
+Test(sim_scenario, documents_defaults_and_errors) {
+  struct orch_error err = {0};
+  struct orch_sim_world *w =
+      build(DOCS("[{\"name\": \"Acme-HealthCheck\"},"
+                 " {\"name\": \"Acme.Restore_2\", \"type\": \"Automation\", \"format\": \"YAML\", \"status\": \"Creating\"},"
+                 " {\"name\": \"Acme-Win\", \"platforms\": [\"Windows\"], \"description\": \"d\"}]"),
+            &err);
+  cr_assert_not_null(w, "%s: %s", err.context, err.message);
+  struct orch_sim_env *e = w->envs.items[0];
+  cr_assert_eq(e->ndocs, 3);
+  cr_assert_str_eq(e->docs[0].name, "Acme-HealthCheck");
+  cr_assert_str_eq(e->docs[0].type, "Command");
+  cr_assert_str_eq(e->docs[0].format, "JSON");
+  cr_assert_str_eq(e->docs[0].status, "Active");
+  cr_assert_eq(e->docs[0].platforms, ORCH_SIM_PLATFORM_LINUX | ORCH_SIM_PLATFORM_MACOS,
+               "a command runs where AWS-RunShellScript does");
+  cr_assert_str_eq(e->docs[0].description, "");
+  cr_assert_str_eq(e->docs[1].type, "Automation");
+  cr_assert_str_eq(e->docs[1].format, "YAML");
+  cr_assert_str_eq(e->docs[1].status, "Creating");
+  cr_assert_eq(e->docs[1].platforms, ORCH_SIM_PLATFORM_WINDOWS | ORCH_SIM_PLATFORM_LINUX | ORCH_SIM_PLATFORM_MACOS);
+  cr_assert_eq(e->docs[2].platforms, ORCH_SIM_PLATFORM_WINDOWS);
+  cr_assert_str_eq(e->docs[2].description, "d");
+  orch_sim_world_free(w);
+
+  w = load_file("three-tier-demo.json");
+  e = w->envs.items[0];
+  cr_assert_eq(e->ndocs, 1);
+  cr_assert_str_eq(e->docs[0].name, "Acme-HealthCheck");
+  orch_sim_world_free(w);
+
+  expect_error(DOCS("{}"), "regions[0].documents", "expected array");
+  expect_error(DOCS("[\"Acme-HealthCheck\"]"), "regions[0].documents[0]", "expected object");
+  expect_error(DOCS("[{\"type\": \"Command\"}]"), "regions[0].documents[0].name", "missing");
+  expect_error(DOCS("[{\"name\": \"Acme HealthCheck\"}]"), "regions[0].documents[0].name", "3-128 letters");
+  expect_error(DOCS("[{\"name\": \"ab\"}]"), "regions[0].documents[0].name", "3-128 letters");
+  expect_error(DOCS("[{\"name\": \"aws-mine\"}]"), "regions[0].documents[0].name", "reserved for AWS");
+  expect_error(DOCS("[{\"name\": \"AmazonThing\"}]"), "regions[0].documents[0].name", "reserved for AWS");
+  expect_error(DOCS("[{\"name\": \"Acme-A\"}, {\"name\": \"Acme-B\"}, {\"name\": \"Acme-A\"}]"),
+               "regions[0].documents[2].name", "listed twice");
+  expect_error(DOCS("[{\"name\": \"Acme-A\", \"type\": \"Comand\"}]"), "regions[0].documents[0].type",
+               "did you mean 'Command'");
+  expect_error(DOCS("[{\"name\": \"Acme-A\", \"platform\": [\"Linux\"]}]"), "regions[0].documents[0].platform",
+               "did you mean 'platforms'");
+  expect_error(DOCS("[{\"name\": \"Acme-A\", \"platforms\": [\"Linux\", \"Linus\"]}]"),
+               "regions[0].documents[0].platforms[1]", "did you mean 'Linux'");
+  expect_error(DOCS("[{\"name\": \"Acme-A\", \"platforms\": [\"Linux\", \"Linux\"]}]"),
+               "regions[0].documents[0].platforms[1]", "listed twice");
+  expect_error(DOCS("[{\"name\": \"Acme-A\", \"platforms\": []}]"), "regions[0].documents[0].platforms",
+               "at least one platform");
+  expect_error(DOCS("[{\"name\": \"Acme-A\", \"platforms\": \"Linux\"}]"), "regions[0].documents[0].platforms",
+               "expected array");
+  expect_error(DOCS("[{\"name\": \"Acme-A\", \"format\": \"TEXT\"}]"), "regions[0].documents[0].format",
+               "unknown value 'TEXT'");
+  expect_error(DOCS("[{\"name\": \"Acme-A\", \"status\": \"Ready\"}]"), "regions[0].documents[0].status",
+               "unknown value 'Ready'");
+}
+
 Test(sim_scenario, missing_file_and_bad_json_name_the_file) {
   json_t *sc = NULL;
   struct orch_error err = {0};

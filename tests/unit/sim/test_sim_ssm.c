@@ -1,11 +1,17 @@
 /* SSM and EC2 around recovered instances: instances become managed after boot, SendCommand to an
  * unmanaged instance fails as AWS does, InvocationDoesNotExist right after sending, invocations move
- * Pending -> InProgress -> Success | Failed | TimedOut per the scenario, automations; EC2 status
- * checks, filters, tags, stop/terminate, launch templates, subnets and security groups. Uses orch_sim. */
+ * Pending -> InProgress -> Success | Failed | TimedOut per the scenario, automations; documents
+ * (DescribeDocument for AWS's and the scenario's, which SendCommand and automations accept by name);
+ * EC2 status checks, filters, tags, stop/terminate, launch templates, subnets and security groups.
+ * Uses orch_sim. */
 #include "sim_test.h"
 
 static const char *SCEN =
-    "{\"regions\": [{\"region\": \"us-east-1\", \"server_groups\": ["
+    "{\"regions\": [{\"region\": \"us-east-1\","
+    " \"documents\": [{\"name\": \"Custom-Slow\"},"
+    "  {\"name\": \"Acme-WinCheck\", \"platforms\": [\"Windows\"], \"format\": \"YAML\", \"description\": \"IIS is serving\"},"
+    "  {\"name\": \"Acme-Failover\", \"type\": \"Automation\"}, {\"name\": \"Acme-Draft\", \"status\": \"Creating\"}],"
+    " \"server_groups\": ["
     "{\"count\": 2, \"hostname\": \"web-{n}\", \"tags\": {\"Tier\": \"web\"}},"
     "{\"count\": 1, \"hostname\": \"noagent\", \"tags\": {\"Tier\": \"app\"}, \"ssm_agent\": false}]}],"
     " \"timing\": {\"job_start\": \"1s\", \"snapshot\": \"10s\", \"conversion\": \"10s\", \"launch\": \"10s\","
@@ -102,7 +108,20 @@ Test(sim_ssm, managed_after_boot_and_commands) {
   json_decref(sent);
   orch_sim_advance(sim, 120000);
   inv = sim_ok(sim, "ssm", "GetCommandInvocation", json_pack("{s:s, s:s}", "CommandId", cid, "InstanceId", web1));
-  cr_assert_str_eq(jstr(inv, "Status"), "TimedOut");
+  cr_assert_str_eq(jstr(inv, "Status"), "TimedOut", "the scenario's document follows its rules by name");
+  cr_assert_str_eq(jstr(inv, "DocumentName"), "Custom-Slow");
+  cr_assert_str_eq(jstr(inv, "PluginName"), "aws:runShellScript");
+  json_decref(inv);
+
+  /* a Windows-only document runs under the PowerShell plugin, with no rule: Success */
+  sent = sim_ok(sim, "ssm", "SendCommand",
+                json_pack("{s:s, s:[s]}", "DocumentName", "Acme-WinCheck", "InstanceIds", web1));
+  snprintf(cid, sizeof cid, "%s", jstr(sent, "Command.CommandId"));
+  json_decref(sent);
+  orch_sim_advance(sim, 60000);
+  inv = sim_ok(sim, "ssm", "GetCommandInvocation", json_pack("{s:s, s:s}", "CommandId", cid, "InstanceId", web1));
+  cr_assert_str_eq(jstr(inv, "Status"), "Success");
+  cr_assert_str_eq(jstr(inv, "PluginName"), "aws:runPowerShellScript");
   json_decref(inv);
   json_decref(ids);
   orch_sim_stop(sim);
@@ -125,6 +144,147 @@ Test(sim_ssm, automations) {
   json_decref(sim_err(sim, "ssm", "GetAutomationExecution",
                       json_pack("{s:s}", "AutomationExecutionId", "00000000-0000-4000-8000-000000000000"), 400,
                       "AutomationExecutionNotFoundException"));
+  orch_sim_stop(sim);
+}
+
+static json_t *describe_doc(struct orch_sim *sim, const char *name) {
+  json_t *out = sim_ok(sim, "ssm", "DescribeDocument", json_pack("{s:s}", "Name", name));
+  cr_assert_not_null(jget(out, "Document"), "%s", name);
+  return out;
+}
+
+Test(sim_ssm, describe_document) {
+  struct orch_sim *sim = sim_open(NULL, SCEN, 1);
+  json_t *d = describe_doc(sim, "AWS-RunShellScript");
+  cr_assert_str_eq(jstr(d, "Document.Name"), "AWS-RunShellScript");
+  cr_assert_str_eq(jstr(d, "Document.DocumentType"), "Command");
+  cr_assert_str_eq(jstr(d, "Document.DocumentFormat"), "JSON");
+  cr_assert_str_eq(jstr(d, "Document.Status"), "Active");
+  cr_assert_str_eq(jstr(d, "Document.Owner"), "Amazon");
+  cr_assert_str_eq(jstr(d, "Document.SchemaVersion"), "1.2");
+  cr_assert_str_eq(jstr(d, "Document.DocumentVersion"), "1");
+  cr_assert_str_eq(jstr(d, "Document.LatestVersion"), "1");
+  cr_assert_str_eq(jstr(d, "Document.DefaultVersion"), "1");
+  cr_assert_str_eq(jstr(d, "Document.HashType"), "Sha256");
+  cr_assert_eq(strlen(jstr(d, "Document.Hash")), 64);
+  cr_assert_not_null(jget(d, "Document.CreatedDate"));
+  cr_assert_eq(json_array_size(jget(d, "Document.PlatformTypes")), 2);
+  cr_assert_str_eq(jstr(d, "Document.PlatformTypes.0"), "Linux");
+  cr_assert_str_eq(jstr(d, "Document.PlatformTypes.1"), "MacOS");
+  cr_assert_str_eq(jstr(d, "Document.Parameters.0.Name"), "commands");
+  cr_assert_str_eq(jstr(d, "Document.Parameters.0.Type"), "StringList");
+  cr_assert_str_eq(jstr(d, "Document.Parameters.2.DefaultValue"), "3600");
+  cr_assert_null(jget(d, "Document.TargetType"));
+  char hash[65];
+  snprintf(hash, sizeof hash, "%s", jstr(d, "Document.Hash"));
+  json_decref(d);
+
+  d = sim_ok(sim, "ssm", "DescribeDocument",
+             json_pack("{s:s, s:s}", "Name", "AWS-RunShellScript", "DocumentVersion", "$LATEST"));
+  cr_assert_str_eq(jstr(d, "Document.Hash"), hash, "the same document, the same hash");
+  json_decref(d);
+  d = describe_doc(sim, "arn:aws:ssm:us-east-1::document/AWS-RunPowerShellScript");
+  cr_assert_str_eq(jstr(d, "Document.Name"), "AWS-RunPowerShellScript");
+  cr_assert_eq(json_array_size(jget(d, "Document.PlatformTypes")), 1);
+  cr_assert_str_eq(jstr(d, "Document.PlatformTypes.0"), "Windows");
+  cr_assert_str_neq(jstr(d, "Document.Hash"), hash);
+  json_decref(d);
+  d = describe_doc(sim, "AWS-RestartEC2Instance");
+  cr_assert_str_eq(jstr(d, "Document.DocumentType"), "Automation");
+  cr_assert_str_eq(jstr(d, "Document.SchemaVersion"), "0.3");
+  cr_assert_str_eq(jstr(d, "Document.TargetType"), "/AWS::EC2::Instance");
+  cr_assert_str_eq(jstr(d, "Document.Parameters.0.Name"), "InstanceId");
+  cr_assert_eq(json_array_size(jget(d, "Document.PlatformTypes")), 3);
+  json_decref(d);
+
+  /* the scenario's own, owned by the account */
+  d = describe_doc(sim, "Acme-WinCheck");
+  cr_assert_str_eq(jstr(d, "Document.Owner"), "111122223333");
+  cr_assert_str_eq(jstr(d, "Document.DocumentType"), "Command");
+  cr_assert_str_eq(jstr(d, "Document.SchemaVersion"), "2.2");
+  cr_assert_str_eq(jstr(d, "Document.DocumentFormat"), "YAML");
+  cr_assert_str_eq(jstr(d, "Document.Description"), "IIS is serving");
+  cr_assert_str_eq(jstr(d, "Document.PlatformTypes.0"), "Windows");
+  cr_assert_eq(json_array_size(jget(d, "Document.Parameters")), 0);
+  json_decref(d);
+  d = describe_doc(sim, "arn:aws:ssm:us-east-1:111122223333:document/Custom-Slow");
+  cr_assert_str_eq(jstr(d, "Document.Name"), "Custom-Slow");
+  cr_assert_eq(json_array_size(jget(d, "Document.PlatformTypes")), 2);
+  json_decref(d);
+  d = describe_doc(sim, "Acme-Draft");
+  cr_assert_str_eq(jstr(d, "Document.Status"), "Creating");
+  json_decref(d);
+  d = describe_doc(sim, "Acme-Failover");
+  cr_assert_str_eq(jstr(d, "Document.DocumentType"), "Automation");
+  cr_assert_str_eq(jstr(d, "Document.SchemaVersion"), "0.3");
+  json_decref(d);
+
+  /* unknown names, versions and version names, as AWS answers them */
+  json_t *e =
+      sim_err(sim, "ssm", "DescribeDocument", json_pack("{s:s}", "Name", "Acme-Missing"), 400, "InvalidDocument");
+  cr_assert_str_eq(jstr(e, "message"), "No matching value was found for Name.");
+  json_decref(e);
+  json_decref(sim_err(sim, "ssm", "DescribeDocument", json_pack("{s:s}", "Name", "aws-runshellscript"), 400,
+                      "InvalidDocument"));
+  json_decref(sim_err(sim, "ssm", "DescribeDocument", json_pack("{s:s, s:s}", "Name", "AWS-RunShellScript",
+                                                                "DocumentVersion", "2"),
+                      400, "InvalidDocumentVersion"));
+  json_decref(sim_err(sim, "ssm", "DescribeDocument", json_pack("{s:s, s:s}", "Name", "Custom-Slow", "VersionName",
+                                                                "v1"),
+                      400, "InvalidDocument"));
+
+  /* a region's documents are its own; AWS's are everywhere */
+  struct sim_creds west = DEFAULT_CREDS;
+  west.region = "us-west-2";
+  json_t *out = NULL, *custom = json_pack("{s:s}", "Name", "Custom-Slow");
+  json_t *shell = json_pack("{s:s}", "Name", "AWS-RunShellScript");
+  cr_assert_eq(sim_call_as(sim, &west, "ssm", "DescribeDocument", custom, &out, 0), 400);
+  cr_assert_str_eq(jstr(out, "code"), "InvalidDocument");
+  json_decref(out);
+  cr_assert_eq(sim_call_as(sim, &west, "ssm", "DescribeDocument", shell, &out, 0), 200);
+  json_decref(out);
+  json_decref(custom);
+  json_decref(shell);
+  orch_sim_stop(sim);
+}
+
+Test(sim_ssm, commands_and_automations_need_a_known_document) {
+  struct orch_sim *sim = sim_open(NULL, SCEN, 1);
+  json_t *ids = launch_all(sim);
+  orch_sim_advance(sim, 70000);
+  const char *web1 = json_string_value(json_array_get(ids, 0));
+  json_t *e = sim_err(sim, "ssm", "SendCommand",
+                      json_pack("{s:s, s:[s]}", "DocumentName", "Acme-Missing", "InstanceIds", web1), 400,
+                      "InvalidDocument");
+  cr_assert(strstr(jstr(e, "message"), "Acme-Missing") != NULL, "%s", jstr(e, "message"));
+  json_decref(e);
+  json_decref(sim_err(sim, "ssm", "SendCommand",
+                      json_pack("{s:s, s:[s]}", "DocumentName", "AWS-RestartEC2Instance", "InstanceIds", web1), 400,
+                      "InvalidDocument"));
+  json_decref(sim_err(sim, "ssm", "SendCommand",
+                      json_pack("{s:s, s:[s]}", "DocumentName", "Acme-Draft", "InstanceIds", web1), 400,
+                      "InvalidDocument"));
+  json_t *sent = sim_ok(sim, "ssm", "SendCommand", json_pack("{s:s, s:[s]}", "DocumentName",
+                                                             "arn:aws:ssm:us-east-1::document/AWS-RunShellScript",
+                                                             "InstanceIds", web1));
+  cr_assert_str_eq(jstr(sent, "Command.DocumentName"), "AWS-RunShellScript");
+  json_decref(sent);
+
+  json_t *a = sim_ok(sim, "ssm", "StartAutomationExecution", json_pack("{s:s}", "DocumentName", "Acme-Failover"));
+  char id[40];
+  snprintf(id, sizeof id, "%s", jstr(a, "AutomationExecutionId"));
+  json_decref(a);
+  orch_sim_advance(sim, 30000);
+  json_t *g = sim_ok(sim, "ssm", "GetAutomationExecution", json_pack("{s:s}", "AutomationExecutionId", id));
+  cr_assert_str_eq(jstr(g, "AutomationExecution.DocumentName"), "Acme-Failover");
+  cr_assert_str_eq(jstr(g, "AutomationExecution.AutomationExecutionStatus"), "Success");
+  json_decref(g);
+  json_decref(sim_err(sim, "ssm", "StartAutomationExecution", json_pack("{s:s}", "DocumentName", "Acme-Missing"), 400,
+                      "AutomationDefinitionNotFoundException"));
+  json_decref(sim_err(sim, "ssm", "StartAutomationExecution",
+                      json_pack("{s:s}", "DocumentName", "AWS-RunShellScript"), 400,
+                      "AutomationDefinitionNotFoundException"));
+  json_decref(ids);
   orch_sim_stop(sim);
 }
 
