@@ -47,7 +47,7 @@ cat >"$HOME/.aws/config" <<CFG
 role_arn = arn:aws:iam::444455556666:role/DRSOrchestratorRole
 source_profile = prod
 external_id = drsorch-sim
-region = eu-west-1
+region = us-west-2
 
 [profile wrong-external-id]
 role_arn = arn:aws:iam::444455556666:role/DRSOrchestratorRole
@@ -63,7 +63,7 @@ out=$("$DRSORCH" aws sts GetCallerIdentity --profile payments --endpoint-url "$U
 expect_eq "$rc" 0 "assume-role profile exit"
 expect_eq "$(json_get "$out" Account)" 444455556666 "assumed the role in the other account"
 out=$(AWS_PROFILE=payments "$DRSORCH" aws drs DescribeSourceServers '{"maxResults": 3}' --no-paginate --endpoint-url "$URL")
-expect_match "$(json_get "$out" items)" 'arn:aws:drs:eu-west-1:444455556666' "profile region and role via AWS_PROFILE"
+expect_match "$(json_get "$out" items)" 'arn:aws:drs:us-west-2:444455556666' "profile region and role via AWS_PROFILE"
 err=$("$DRSORCH" aws sts GetCallerIdentity --profile wrong-external-id --region us-east-1 --endpoint-url "$URL" 2>&1 >/dev/null); rc=$?
 expect_eq "$rc" 1 "wrong ExternalId exit"
 expect_match "$(json_get "$err" error.message)" 'AssumeRole' "the failing AssumeRole is named"
