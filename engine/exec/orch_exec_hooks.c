@@ -36,6 +36,7 @@ struct exec_hooks {
   struct orch_exec_engine *eng;
   struct exec_live *lv;
   struct orch_plan_runtime *rt;
+  struct orch_clock sandbox_clock; /* w:now on the engine's clock, run-time limits on the real one */
   char load_error[600];
   struct hook_slot *slots;
   size_t n, cap;
@@ -354,6 +355,15 @@ static json_t *hook_context(const struct exec_hooks *hs, long wave, int kind) {
                    servers, "phase", phase_name(kind), "error", w && w->reason[0] ? w->reason : NULL);
 }
 
+/* The sandbox's clock: the engine's wall time (the simulator's in `run --sim`) for w:now, but real
+ * monotonic time for the wall-clock limits, which bound real work however fast a sim clock runs. */
+static int64_t sandbox_now_ms(void *ctx) { return orch_clock_now_ms(((const struct orch_exec_engine *)ctx)->clock); }
+static int64_t sandbox_mono_ns(void *ctx) {
+  (void)ctx;
+  return orch_clock_mono_ns(orch_clock_real());
+}
+static const struct orch_clock_ops sandbox_clock_ops = {.now_ms = sandbox_now_ms, .mono_ns = sandbox_mono_ns};
+
 /* Load the plan's runtime for this execution once: the stored source of its version. */
 static int runtime_ensure(struct exec_hooks *hs) {
   if (hs->rt) return 0;
@@ -364,7 +374,8 @@ static int runtime_ensure(struct exec_hooks *hs) {
   int rc = orch_store_plan_version_get(hs->eng->cfg.store, hs->lv->st.plan_id, hs->lv->st.plan_version, &v, &err);
   if (!rc) {
     const char *file = json_string_value(json_object_get(hs->lv->st.plan, "file"));
-    struct orch_plan_runtime_config cfg = {.sandbox = {.clock = hs->eng->clock, .module_dir = hs->eng->cfg.module_dir},
+    hs->sandbox_clock = (struct orch_clock){.ops = &sandbox_clock_ops, .ctx = hs->eng};
+    struct orch_plan_runtime_config cfg = {.sandbox = {.clock = &hs->sandbox_clock, .module_dir = hs->eng->cfg.module_dir},
                                            .host = &host_ops, .host_ctx = hs};
     struct orch_plan_source src = {.file = file ? file : hs->lv->st.plan_name, .text = v.source, .len = strlen(v.source)};
     rc = orch_plan_runtime_new(&cfg, &src, &hs->rt, &report, &err);
