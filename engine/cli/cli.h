@@ -26,6 +26,11 @@ int cli_config(int argc, char **argv);
 int cli_aws(int argc, char **argv);
 int cli_validate(int argc, char **argv);
 int cli_sim(int argc, char **argv);
+int cli_run(int argc, char **argv);
+int cli_test(int argc, char **argv);
+int cli_resume(int argc, char **argv);
+int cli_executions(int argc, char **argv);
+int cli_groups(int argc, char **argv);
 
 /* The options every configurable command takes: --config FILE, --set KEY=VALUE (repeatable),
  * --log-level L, --log-format F. cli_common_option() consumes one getopt result if it is one of them
