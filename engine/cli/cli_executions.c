@@ -84,7 +84,8 @@ static int list_executions(struct orch_store *store, size_t limit, bool as_json,
     if (as_json) {
       char created[ORCH_TIME_ISO_MAX];
       orch_time_iso8601_s(created, x->created_ms);
-      json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s?, s:s, s:o, s:o, s:o, s:s?}", "id", x->id, "status", st,
+      json_t *o = json_pack("{s:s, s:s, s:b, s:s, s:s, s:I, s:s, s:s?, s:s, s:o, s:o, s:o, s:s?}", "id", x->id, "status", st,
+                            "finished", x->ended_ms != 0,
                             "plan_id", x->plan_id, "plan_name", name, "plan_version", (json_int_t)x->plan_version, "mode",
                             orch_store_mode_name(x->mode), "outcome", outcome[0] ? outcome : NULL, "created_at", created,
                             "started_at", x->started_ms ? json_string(started) : json_null(), "ended_at",
