@@ -135,7 +135,7 @@ static int connect_sim(struct cli_session *s, const struct cli_target *t, const 
                        struct orch_error *err) {
   s->speed = t->speed_set ? t->speed : DEFAULT_SPEED;
   struct orch_sim_options so = {.scenario_path = t->sim_scenario, .listen = "127.0.0.1:0", .speed = s->speed,
-                                .seed = t->seed_set ? t->seed : 1, .threads = 4};
+                                .seed = t->seed_set ? t->seed : 1};
   int rc = orch_sim_start(&so, &s->sim, err);
   if (rc) return rc;
   snprintf(s->region, sizeof s->region, "%s", t->region ? t->region : plan_region && *plan_region ? plan_region : "us-east-1");
