@@ -7,6 +7,7 @@
 
 #include "core/orch_alloc.h"
 #include "core/orch_log.h"
+#include "core/orch_str.h"
 #include "core/orch_time.h"
 #include "exec/orch_exec_int.h"
 
@@ -163,6 +164,7 @@ static void on_instances(struct orch_exec_engine *eng, struct exec_live *lv, str
     if (!json_array_size(ec2_ids)) {
       json_decref(ec2_ids);
       lv->rt.instances_inflight = false;
+      exec_ask_instances(eng, lv);
       return;
     }
     struct exec_io *next = exec_io_new(IO_INSTANCES, st->id, io->account, io->region, "ec2", "DescribeInstances",
@@ -189,20 +191,70 @@ static void on_instances(struct orch_exec_engine *eng, struct exec_live *lv, str
     }
   }
   lv->rt.instances_inflight = false;
+  exec_ask_instances(eng, lv); /* more than one request's worth of servers: the rest now */
+}
+
+static struct orch_exec_termination *term_of(struct exec_live *lv, const struct exec_io *io, size_t *chunk) {
+  long long c = -1;
+  if (orch_str_to_ll(io->key, 0, (long long)lv->st.nterms - 1, &c)) return NULL;
+  *chunk = (size_t)c;
+  return &lv->st.terms[c];
+}
+
+static void term_released(struct orch_exec_engine *eng, const struct orch_exec_termination *t) {
+  orch_exec_admission_job_ended(eng->admission, exec_account(eng, t->account), exec_region(eng, t->region),
+                                (int)json_array_size(t->ids));
 }
 
 static void on_terminate(struct orch_exec_engine *eng, struct exec_live *lv, struct exec_io *io) {
-  lv->rt.terminate_inflight = false;
+  size_t c = 0;
+  struct orch_exec_termination *t = term_of(lv, io, &c);
+  if (!t) return;
   if (io->rc) {
     char why[1200];
     aws_error_text(io, why, sizeof why);
-    orch_log_warn("exec %s: TerminateRecoveryInstances failed (%s); will retry", lv->st.id, why);
-    lv->rt.stalled = true; /* back off one second rather than hammer the API */
-    lv->rt.stalled_until_ms = orch_clock_now_ms(eng->clock) + 1000;
+    term_released(eng, t);
+    /* Refused, perhaps because a request before a restart already terminated them: look before retrying. */
+    orch_log_warn("exec %s: TerminateRecoveryInstances (chunk %zu) failed (%s); checking the instances", lv->st.id, c, why);
+    struct exec_io *check = exec_io_new(IO_TERMINATE_CHECK, lv->st.id, t->account, t->region, "drs",
+                                        "DescribeRecoveryInstances", json_pack("{s:{s:O}}", "filters", "recoveryInstanceIDs", t->ids));
+    if (!check) {
+      lv->rt.term_inflight[c] = 0;
+      return;
+    }
+    check->paginate = true;
+    snprintf(check->key, sizeof check->key, "%zu", c);
+    exec_io_submit(eng, check);
     return;
   }
+  lv->rt.term_inflight[c] = 0;
   const char *job_id = json_string_value(json_object_get(json_object_get(io->output, "job"), "jobID"));
-  exec_append(eng, lv, "TerminateStarted", json_pack("{s:s*}", "job_id", job_id));
+  if (!job_id) {
+    term_released(eng, t);
+    orch_log_warn("exec %s: TerminateRecoveryInstances answered without a job id; will retry", lv->st.id);
+    return;
+  }
+  exec_append(eng, lv, "TerminateStarted", json_pack("{s:I, s:s}", "chunk", (json_int_t)c, "job_id", job_id));
+}
+
+static void on_terminate_check(struct orch_exec_engine *eng, struct exec_live *lv, struct exec_io *io) {
+  size_t c = 0;
+  struct orch_exec_termination *t = term_of(lv, io, &c);
+  if (!t) return;
+  lv->rt.term_inflight[c] = 0;
+  size_t alive = 0, i;
+  json_t *item;
+  json_array_foreach(json_object_get(io->output, "items"), i, item) {
+    const char *state = json_string_value(json_object_get(item, "ec2InstanceState"));
+    if (!state || (strcmp(state, "TERMINATED") != 0 && strcmp(state, "SHUTTING-DOWN") != 0)) alive++;
+  }
+  if (!io->rc && !alive) {
+    exec_append(eng, lv, "TerminateEnded", json_pack("{s:I, s:s}", "chunk", (json_int_t)c, "status", "ALREADY_TERMINATED"));
+    return;
+  }
+  /* Still there: try again after a pause rather than hammer the API. */
+  lv->rt.stalled = true;
+  lv->rt.stalled_until_ms = orch_clock_now_ms(eng->clock) + 1000;
 }
 
 static void on_notify(struct orch_exec_engine *eng, struct exec_live *lv, struct exec_io *io) {
@@ -259,6 +311,7 @@ void exec_io_done(struct orch_exec_engine *eng, struct exec_live *lv, struct exe
     case IO_FIND: on_find(eng, lv, io); break;
     case IO_INSTANCES: on_instances(eng, lv, io); break;
     case IO_TERMINATE: on_terminate(eng, lv, io); break;
+    case IO_TERMINATE_CHECK: on_terminate_check(eng, lv, io); break;
     case IO_NOTIFY: on_notify(eng, lv, io); break;
     case IO_HOOK: exec_hooks_io_done(eng, lv, io); return; /* the hooks module owns io now */
     case IO_POLL:

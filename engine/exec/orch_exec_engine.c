@@ -54,6 +54,27 @@ void exec_io_free(struct exec_io *io) {
   orch_free(io);
 }
 
+#define PATIENT_TRIES 6
+
+int exec_call_patient(struct orch_exec_engine *eng, const char *account, const char *region, const char *service,
+                      const char *operation, const json_t *input, bool paginate, json_t **output,
+                      struct orch_aws_error *aerr, struct orch_error *err) {
+  int rc = 0;
+  long delay_ms = 250;
+  for (int attempt = 1;; attempt++) {
+    *aerr = (struct orch_aws_error){.retry_after_ms = -1};
+    rc = eng->cfg.aws->call(eng->cfg.aws_ctx, exec_account(eng, account), exec_region(eng, region), service, operation,
+                            input, paginate, output, aerr, err);
+    bool passing = rc == ORCH_ECONN || rc == ORCH_ETIMEDOUT || (rc == ORCH_EAWS && (aerr->retryable || aerr->throttling));
+    if (!rc || !passing || attempt == PATIENT_TRIES) return rc;
+    orch_log_info("exec: %s:%s failed for a passing reason (%s); trying again in %ld ms", service, operation,
+                  aerr->code[0] ? aerr->code : err->message, delay_ms);
+    struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+    delay_ms = delay_ms * 2 > 4000 ? 4000 : delay_ms * 2;
+  }
+}
+
 /* ---- the message queue ------------------------------------------------------------------------ */
 
 static void post(struct orch_exec_engine *eng, struct exec_msg *m) {
@@ -282,6 +303,7 @@ static void live_free(struct exec_live *lv) {
   exec_hooks_free(lv->rt.hooks);
   orch_free(lv->rt.job_inflight);
   orch_free(lv->rt.job_sends);
+  orch_free(lv->rt.term_inflight);
   orch_exec_state_release(&lv->st);
   orch_free(lv);
 }
@@ -519,6 +541,19 @@ int orch_exec_engine_start(struct orch_exec_engine *eng, struct orch_error *err)
   for (size_t i = 0; i < list.count && !rc; i++) rc = live_load(eng, list.items[i].id, err);
   orch_store_exec_list_release(&list);
   if (rc) return rc;
+  /* DRS still counts the jobs these executions started before the restart: so does admission. */
+  for (struct exec_live *lv = eng->lives; lv && !rc; lv = lv->next) {
+    const struct orch_exec_state *st = &lv->st;
+    for (size_t j = 0; j < st->njobs && !rc; j++)
+      if (st->jobs[j].status == ORCH_JOB_REQUESTED || st->jobs[j].status == ORCH_JOB_STARTED)
+        rc = orch_exec_admission_job_started(eng->admission, exec_account(eng, st->jobs[j].account),
+                                             exec_region(eng, st->jobs[j].region), (int)st->jobs[j].nservers);
+    for (size_t c = 0; c < st->nterms && !rc; c++)
+      if (st->terms[c].job_id[0] && !st->terms[c].ended)
+        rc = orch_exec_admission_job_started(eng->admission, exec_account(eng, st->terms[c].account),
+                                             exec_region(eng, st->terms[c].region), (int)json_array_size(st->terms[c].ids));
+  }
+  if (rc) return orch_error_set(err, rc, "out of memory counting the jobs in flight");
   eng->workers = orch_calloc((size_t)eng->cfg.io_threads, sizeof *eng->workers);
   if (!eng->workers) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
   for (int i = 0; i < eng->cfg.io_threads; i++) {

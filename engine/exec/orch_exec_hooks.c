@@ -596,7 +596,11 @@ static void ssm_answer(struct exec_hooks *hs, struct hook_slot *s, struct exec_i
   }
   /* poll */
   const char *iid = json_string_value(json_object_get(io->context, "instance"));
-  if (io->rc && strcmp(io->aerr.code, "InvocationDoesNotExist") != 0) {
+  /* Only a definite answer about the invocation ends it; a read that did not get through (throttled,
+   * a server error, a time-out) or InvocationDoesNotExist (too early) says nothing: poll again. */
+  bool definite = io->rc && io->aerr.http_status >= 400 && io->aerr.http_status < 500 && !io->aerr.throttling &&
+                  strcmp(io->aerr.code, "InvocationDoesNotExist") != 0;
+  if (definite) {
     json_object_set_new(json_object_get(s->ssm, "instances"), iid,
                         json_pack("{s:s, s:s, s:s}", "instance_id", iid, "status", "Failed", "stderr", io->aerr.code[0] ? io->aerr.code : io->err.message));
   } else if (!io->rc) {

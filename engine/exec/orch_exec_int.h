@@ -15,7 +15,8 @@ enum exec_io_kind {
   IO_FIND,        /* DescribeJobs looking for a job tag (reconcile after a crash or an unclear error) */
   IO_POLL,        /* one DescribeJobs for every active job of an account+region */
   IO_INSTANCES,   /* EC2 DescribeInstances for launched servers' private IPs */
-  IO_TERMINATE,   /* TerminateRecoveryInstances of a drill */
+  IO_TERMINATE,   /* TerminateRecoveryInstances of a drill (one chunk of at most 200 instances) */
+  IO_TERMINATE_CHECK, /* after a refused termination: are those instances gone already? */
   IO_NOTIFY,      /* SNS Publish */
   IO_QUOTAS,      /* Service Quotas for an account+region */
   IO_HOOK,        /* a hook's host call that needs AWS */
@@ -50,7 +51,8 @@ struct exec_rt {
   unsigned char *job_inflight; /* per job index: a START or FIND is out */
   int *job_sends;              /* per job index: StartRecovery attempts made by this process */
   size_t job_cap;
-  bool terminate_inflight;
+  unsigned char *term_inflight; /* per termination chunk: a TerminateRecoveryInstances (or its check) is out */
+  size_t term_cap;
   bool instances_inflight;
   bool prepare_inflight;
   bool store_finished;         /* the store record has ended_ms */
@@ -138,12 +140,23 @@ struct orch_exec_engine {
 /* orch_exec_engine.c */
 int exec_append(struct orch_exec_engine *eng, struct exec_live *lv, const char *type, json_t *data);
 void exec_io_submit(struct orch_exec_engine *eng, struct exec_io *io);
+/* An AWS call made on an I/O thread that must not fail for a passing reason (preflight, wave
+ * preparation): retryable errors are tried again with backoff, about 15 s in all, after the client's
+ * own retries. Same contract as orch_exec_aws_ops.call. */
+int exec_call_patient(struct orch_exec_engine *eng, const char *account, const char *region, const char *service,
+                      const char *operation, const json_t *input, bool paginate, json_t **output,
+                      struct orch_aws_error *aerr, struct orch_error *err);
 struct exec_io *exec_io_new(enum exec_io_kind kind, const char *exec_id, const char *account, const char *region,
                             const char *service, const char *operation, json_t *input);
 void exec_io_free(struct exec_io *io);
 void exec_count(struct orch_exec_engine *eng, const char *counter, json_int_t by);
 const char *exec_account(const struct orch_exec_engine *eng, const char *account);
 const char *exec_region(const struct orch_exec_engine *eng, const char *region);
+
+/* orch_exec_poll.c: DRS quotas of an account+region are known (or known unreadable), asking once. */
+bool exec_quotas_ready(struct orch_exec_engine *eng, const char *account, const char *region);
+/* Launched servers without EC2 details: look them up (at most 200 per request). */
+void exec_ask_instances(struct orch_exec_engine *eng, struct exec_live *lv);
 
 /* orch_exec_step.c: decide and act until nothing more can happen now; operator commands. */
 void exec_step(struct orch_exec_engine *eng, struct exec_live *lv);

@@ -3,6 +3,7 @@
  * their number; answers become ServerStatus / JobEnded / CleanupDone events. Launched servers missing
  * their EC2 details are looked up right away, and DRS quotas are read once per account+region.
  * Uses orch_exec_int, orch_log. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,25 +28,39 @@ static int group_add(json_t *groups, const char *account, const char *region, co
   return json_array_append_new(json_object_get(g, "ids"), json_string(job_id)) ? ORCH_ENOMEM : 0;
 }
 
+/* Ask Service Quotas once per account+region; "asked" until it answers, then "known". */
 static void ask_quotas(struct orch_exec_engine *eng, const char *account, const char *region) {
   char key[64];
   scope_key(key, sizeof key, account, region);
   if (json_object_get(eng->quotas_known, key)) return;
-  if (json_object_set_new(eng->quotas_known, key, json_true())) return;
+  if (json_object_set_new(eng->quotas_known, key, json_string("asked"))) return;
   struct exec_io *io = exec_io_new(IO_QUOTAS, "", account, region, "service-quotas", "ListServiceQuotas",
                                    json_pack("{s:s}", "ServiceCode", "drs"));
-  if (!io) return;
+  if (!io) {
+    json_object_del(eng->quotas_known, key);
+    return;
+  }
   io->paginate = true;
   exec_io_submit(eng, io);
 }
 
+bool exec_quotas_ready(struct orch_exec_engine *eng, const char *account, const char *region) {
+  char key[64];
+  scope_key(key, sizeof key, account, region);
+  const char *state = json_string_value(json_object_get(eng->quotas_known, key));
+  if (!state) ask_quotas(eng, account, region);
+  return state && strcmp(state, "known") == 0;
+}
+
+#define INSTANCE_IDS_MAX 200 /* recoveryInstanceIDs in one DescribeRecoveryInstances filter */
+
 /* Launched servers without an address: DescribeRecoveryInstances, then EC2 (orch_exec_answers.c). */
-static void ask_instances(struct orch_exec_engine *eng, struct exec_live *lv) {
+void exec_ask_instances(struct orch_exec_engine *eng, struct exec_live *lv) {
   const struct orch_exec_state *st = &lv->st;
   if (lv->rt.instances_inflight || st->ended_ms) return;
   json_t *ids = json_array();
   const char *account = "", *region = "";
-  for (size_t i = 0; ids && i < st->nservers; i++) {
+  for (size_t i = 0; ids && i < st->nservers && json_array_size(ids) < INSTANCE_IDS_MAX; i++) {
     const struct orch_exec_server *s = &st->servers[i];
     if (strcmp(s->launch_status, "LAUNCHED") != 0 || s->private_ip[0] || !s->recovery_instance_id[0]) continue;
     if (json_array_size(ids) && (strcmp(account, s->account) != 0 || strcmp(region, s->region) != 0)) continue;
@@ -74,17 +89,12 @@ void exec_poll(struct orch_exec_engine *eng) {
       if (job->status != ORCH_JOB_STARTED) continue;
       if (group_add(groups, exec_account(eng, job->account), exec_region(eng, job->region), job->job_id)) goto oom;
     }
-    if (st->status == ORCH_EXEC_CLEANING_UP && st->terminate_job_id[0]) {
-      const char *account = "", *region = "";
-      for (size_t i = 0; i < st->nservers; i++)
-        if (st->servers[i].recovery_instance_id[0]) {
-          account = st->servers[i].account;
-          region = st->servers[i].region;
-          break;
-        }
-      if (group_add(groups, exec_account(eng, account), exec_region(eng, region), st->terminate_job_id)) goto oom;
+    for (size_t c = 0; c < st->nterms; c++) {
+      const struct orch_exec_termination *t = &st->terms[c];
+      if (t->ended || !t->job_id[0]) continue;
+      if (group_add(groups, exec_account(eng, t->account), exec_region(eng, t->region), t->job_id)) goto oom;
     }
-    ask_instances(eng, lv);
+    exec_ask_instances(eng, lv);
   }
   const char *key;
   json_t *g;
@@ -147,9 +157,19 @@ static void job_update(struct orch_exec_engine *eng, const json_t *job) {
   bool completed = status && strcmp(status, "COMPLETED") == 0;
   for (struct exec_live *lv = eng->lives; lv; lv = lv->next) {
     struct orch_exec_state *st = &lv->st;
-    if (st->terminate_job_id[0] && strcmp(st->terminate_job_id, job_id) == 0) {
-      if (completed && st->status == ORCH_EXEC_CLEANING_UP)
-        exec_append(eng, lv, "CleanupDone", json_pack("{s:s}", "job_id", job_id));
+    long c = orch_exec_term_index_by_job(st, job_id);
+    if (c >= 0) {
+      const struct orch_exec_termination *t = &st->terms[c];
+      if (completed && !t->ended) {
+        int n = (int)json_array_size(t->ids);
+        char account[16], region[32];
+        snprintf(account, sizeof account, "%s", exec_account(eng, t->account));
+        snprintf(region, sizeof region, "%s", exec_region(eng, t->region));
+        if (exec_append(eng, lv, "TerminateEnded", json_pack("{s:I, s:s, s:s}", "chunk", (json_int_t)c, "job_id", job_id,
+                                                             "status", status)) == 0)
+          orch_exec_admission_job_ended(eng->admission, account, region, n);
+        exec_step(eng, lv);
+      }
       return;
     }
     long j = orch_exec_job_index_by_id(st, job_id);
@@ -173,13 +193,15 @@ static void job_update(struct orch_exec_engine *eng, const json_t *job) {
       if (exec_append(eng, lv, "JobEnded", json_pack("{s:s, s:s}", "job_id", job_id, "status", status)) == 0)
         orch_exec_admission_job_ended(eng->admission, account, region, n);
     }
-    ask_instances(eng, lv);
+    exec_ask_instances(eng, lv);
     exec_step(eng, lv);
     return;
   }
 }
 
-/* DRS quota names in Service Quotas, mapped to admission's three limits. */
+/* DRS quota names in Service Quotas ("Max number of source servers in a single Drill or Recovery Job",
+ * "Max number of concurrent Jobs", "Max number of source servers in all Jobs"), matched without regard
+ * to case, mapped to admission's three limits. */
 static void quotas_update(struct orch_exec_engine *eng, struct exec_io *io) {
   struct orch_exec_quotas q = orch_exec_admission_quotas(eng->admission, io->account, io->region);
   size_t i;
@@ -189,9 +211,13 @@ static void quotas_update(struct orch_exec_engine *eng, struct exec_io *io) {
     const char *name = json_string_value(json_object_get(item, "QuotaName"));
     double v = json_number_value(json_object_get(item, "Value"));
     if (!name || v < 1) continue;
-    if (strstr(name, "in a single") || strstr(name, "per job") || strstr(name, "single job")) q.servers_per_job = (int)v, found++;
-    else if (strstr(name, "concurrent") || strstr(name, "Concurrent")) q.concurrent_jobs = (int)v, found++;
-    else if (strstr(name, "all jobs") || strstr(name, "active jobs") || strstr(name, "all active")) q.servers_in_active_jobs = (int)v, found++;
+    char lower[256];
+    size_t n = 0;
+    for (; name[n] && n + 1 < sizeof lower; n++) lower[n] = (char)tolower((unsigned char)name[n]);
+    lower[n] = '\0';
+    if (strstr(lower, "single") || strstr(lower, "per job")) q.servers_per_job = (int)v, found++;
+    else if (strstr(lower, "concurrent")) q.concurrent_jobs = (int)v, found++;
+    else if (strstr(lower, "all jobs") || strstr(lower, "active jobs")) q.servers_in_active_jobs = (int)v, found++;
   }
   if (found && orch_exec_admission_set_quotas(eng->admission, io->account, io->region, &q) == 0)
     orch_log_info("exec: DRS quotas for %s/%s: %d servers per job, %d concurrent jobs, %d servers in active jobs",
@@ -200,12 +226,16 @@ static void quotas_update(struct orch_exec_engine *eng, struct exec_io *io) {
 
 void exec_poll_done(struct orch_exec_engine *eng, struct exec_io *io) {
   if (io->kind == IO_QUOTAS) {
+    char key[64];
+    scope_key(key, sizeof key, io->account, io->region);
     if (io->rc)
       orch_log_info("exec: Service Quotas unreadable for %s/%s (%s); using safe defaults", io->account, io->region,
                     io->aerr.code[0] ? io->aerr.code : io->err.message);
     else
       quotas_update(eng, io);
+    json_object_set_new(eng->quotas_known, key, json_string("known"));
     exec_io_free(io);
+    for (struct exec_live *lv = eng->lives; lv; lv = lv->next) exec_step(eng, lv); /* launches waited for this */
     return;
   }
   json_int_t left = json_integer_value(json_object_get(eng->polls_inflight, io->key)) - 1;

@@ -39,9 +39,7 @@ static int call(struct pf *pf, const char *account, const char *region, const ch
                 json_t *input, bool paginate, json_t **out, char *why, size_t whyn) {
   struct orch_aws_error aerr = {.retry_after_ms = -1};
   struct orch_error err = {0};
-  struct orch_exec_engine *eng = pf->eng;
-  int rc = eng->cfg.aws->call(eng->cfg.aws_ctx, exec_account(eng, account), exec_region(eng, region), service, op,
-                              input, paginate, out, &aerr, &err);
+  int rc = exec_call_patient(pf->eng, account, region, service, op, input, paginate, out, &aerr, &err);
   json_decref(input);
   if (rc) snprintf(why, whyn, "%s:%s: %s", service, op, aerr.code[0] ? aerr.message[0] ? aerr.message : aerr.code : err.message);
   return rc;

@@ -62,7 +62,7 @@ static int call(struct prep *p, const json_t *server, const char *service, const
   const char *account = exec_account(p->eng, json_string_value(json_object_get(server, "account")));
   const char *region = exec_region(p->eng, json_string_value(json_object_get(server, "region")));
   json_t *o = NULL;
-  int rc = p->eng->cfg.aws->call(p->eng->cfg.aws_ctx, account, region, service, op, input, false, &o, &aerr, &err);
+  int rc = exec_call_patient(p->eng, account, region, service, op, input, false, &o, &aerr, &err);
   json_decref(input);
   if (rc) {
     char msg[1400];

@@ -580,11 +580,53 @@ static int on_cleanup_started(struct orch_exec_state *st, struct rd *r) {
   return 0;
 }
 
-static int on_terminate_started(struct orch_exec_state *st, struct rd *r) {
-  const char *job = "";
-  int rc = get_str(r, "job_id", false, &job);
+static int on_terminate_requested(struct orch_exec_state *st, struct rd *r) {
+  json_t *chunks = NULL;
+  int rc = orch_json_get_array(r->ev->data, r->path, "chunks", true, &chunks, r->err);
   if (rc) return rc;
-  copy(st->terminate_job_id, sizeof st->terminate_job_id, job);
+  if (st->terminate_requested) return bad(r, "%s: termination already requested", "TerminateRequested");
+  size_t n = json_array_size(chunks);
+  st->terms = orch_calloc(n ? n : 1, sizeof *st->terms);
+  if (!st->terms) return ORCH_ENOMEM;
+  for (size_t i = 0; i < n; i++) {
+    json_t *c = json_array_get(chunks, i);
+    json_t *ids = json_object_get(c, "recovery_instance_ids");
+    if (!json_is_array(ids) || !json_array_size(ids)) return bad(r, "chunks[%zu] has no recovery instance ids", i);
+    struct orch_exec_termination *t = &st->terms[st->nterms++];
+    copy(t->account, sizeof t->account, json_string_value(json_object_get(c, "account")));
+    copy(t->region, sizeof t->region, json_string_value(json_object_get(c, "region")));
+    t->ids = json_incref(ids);
+  }
+  st->terminate_requested = true;
+  return 0;
+}
+
+static struct orch_exec_termination *term_chunk(struct orch_exec_state *st, struct rd *r, int *rc) {
+  long long chunk = -1;
+  *rc = get_int(r, "chunk", true, &chunk);
+  if (*rc) return NULL;
+  if (chunk < 0 || (size_t)chunk >= st->nterms) {
+    *rc = bad(r, "no termination chunk %lld", chunk);
+    return NULL;
+  }
+  return &st->terms[chunk];
+}
+
+static int on_terminate_started(struct orch_exec_state *st, struct rd *r) {
+  int rc = 0;
+  struct orch_exec_termination *t = term_chunk(st, r, &rc);
+  const char *job = NULL;
+  if (!rc) rc = get_str(r, "job_id", true, &job);
+  if (rc) return rc;
+  copy(t->job_id, sizeof t->job_id, job);
+  return 0;
+}
+
+static int on_terminate_ended(struct orch_exec_state *st, struct rd *r) {
+  int rc = 0;
+  struct orch_exec_termination *t = term_chunk(st, r, &rc);
+  if (rc) return rc;
+  t->ended = true;
   return 0;
 }
 
@@ -628,8 +670,9 @@ int orch_exec_apply(struct orch_exec_state *st, const struct orch_exec_event *ev
   } else if (strcmp(t, "CancelRequested") == 0) st->cancel_requested = true;
   else if (strcmp(t, "ExecutionEnded") == 0) rc = on_ended(st, &r);
   else if (strcmp(t, "CleanupStarted") == 0) rc = on_cleanup_started(st, &r);
-  else if (strcmp(t, "TerminateRequested") == 0) st->terminate_requested = true;
+  else if (strcmp(t, "TerminateRequested") == 0) rc = on_terminate_requested(st, &r);
   else if (strcmp(t, "TerminateStarted") == 0) rc = on_terminate_started(st, &r);
+  else if (strcmp(t, "TerminateEnded") == 0) rc = on_terminate_ended(st, &r);
   else if (strcmp(t, "CleanupDone") == 0) st->status = ORCH_EXEC_CLEANED;
   else if (strcmp(t, "NotificationSent") == 0 || strcmp(t, "HookLog") == 0) rc = 0; /* record only */
   else rc = orch_error_setc(err, ORCH_EVALIDATION, r.path, "unknown event type");

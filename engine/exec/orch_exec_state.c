@@ -60,6 +60,8 @@ void orch_exec_state_release(struct orch_exec_state *st) {
     json_decref(st->waves[i].hook_calls);
   }
   for (size_t i = 0; i < st->njobs; i++) orch_free(st->jobs[i].servers);
+  for (size_t i = 0; i < st->nterms; i++) json_decref(st->terms[i].ids);
+  orch_free(st->terms);
   orch_free(st->waves);
   orch_free(st->servers);
   orch_free(st->jobs);
@@ -90,6 +92,12 @@ long orch_exec_job_index_by_tag(const struct orch_exec_state *st, const char *ta
 long orch_exec_job_index_by_id(const struct orch_exec_state *st, const char *job_id) {
   for (size_t i = 0; job_id && *job_id && i < st->njobs; i++)
     if (strcmp(st->jobs[i].job_id, job_id) == 0) return (long)i;
+  return -1;
+}
+
+long orch_exec_term_index_by_job(const struct orch_exec_state *st, const char *job_id) {
+  for (size_t i = 0; job_id && *job_id && i < st->nterms; i++)
+    if (strcmp(st->terms[i].job_id, job_id) == 0) return (long)i;
   return -1;
 }
 

@@ -83,6 +83,15 @@ struct orch_exec_job {
   int64_t requested_ms;
 };
 
+/* One TerminateRecoveryInstances request of a drill's clean-up. */
+struct orch_exec_termination {
+  char account[16];
+  char region[32];
+  json_t *ids;                        /* recovery instance ids (owned) */
+  char job_id[ORCH_EXEC_AWS_ID_MAX];  /* "" until TerminateStarted */
+  bool ended;
+};
+
 struct orch_exec_wave {
   char name[ORCH_EXEC_NAME_MAX];
   size_t *deps;                       /* indices of waves this one depends on */
@@ -134,7 +143,8 @@ struct orch_exec_state {
   bool has_cleanup_hook;
   json_t *cleanup_calls;              /* the cleanup hook's journal, as hook_calls */
   bool terminate_requested;
-  char terminate_job_id[ORCH_EXEC_AWS_ID_MAX];
+  struct orch_exec_termination *terms; /* TerminateRecoveryInstances requests (at most 200 ids each) */
+  size_t nterms;
   size_t warnings;                    /* w:expect failures recorded in a recovery */
 };
 
@@ -174,6 +184,7 @@ long orch_exec_wave_index(const struct orch_exec_state *st, const char *name);
 long orch_exec_server_index(const struct orch_exec_state *st, const char *id);
 long orch_exec_job_index_by_tag(const struct orch_exec_state *st, const char *tag);
 long orch_exec_job_index_by_id(const struct orch_exec_state *st, const char *job_id);
+long orch_exec_term_index_by_job(const struct orch_exec_state *st, const char *job_id);
 
 /* The state as JSON for the API, reports and `executions show`. Caller owns the result. */
 json_t *orch_exec_state_json(const struct orch_exec_state *st);

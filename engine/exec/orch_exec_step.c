@@ -128,6 +128,7 @@ static bool launch_wave(struct orch_exec_engine *eng, struct exec_live *lv, size
           strcmp(exec_region(eng, st->servers[i].region), region) == 0)
         want++;
     int allowed = 0;
+    if (!exec_quotas_ready(eng, account, region)) return progressed; /* the account's real quotas first */
     if (orch_exec_admission_enqueue(eng->admission, account, region, waiter) ||
         !orch_exec_admission_try(eng->admission, account, region, waiter, want, &allowed))
       return progressed;
@@ -369,7 +370,53 @@ static bool step_running(struct orch_exec_engine *eng, struct exec_live *lv) {
   return end_execution(eng, lv, "COMPLETED", st->warnings ? "completed with warnings from hook checks" : "all waves completed");
 }
 
-/* Drill clean-up: the cleanup hook, then TerminateRecoveryInstances, then wait for that job. */
+#define TERMINATE_IDS_MAX 200 /* TerminateRecoveryInstances takes at most 200 ids */
+
+/* The clean-up's requests: instances grouped by account+region, in chunks that fit one request and the
+ * DRS servers-per-job quota. */
+static json_t *termination_chunks(struct orch_exec_engine *eng, const struct orch_exec_state *st) {
+  json_t *chunks = json_array();
+  for (size_t i = 0; chunks && i < st->nservers; i++) {
+    const struct orch_exec_server *sv = &st->servers[i];
+    if (!sv->recovery_instance_id[0] || strcmp(sv->launch_status, "TERMINATED") == 0) continue;
+    const char *account = exec_account(eng, sv->account), *region = exec_region(eng, sv->region);
+    struct orch_exec_quotas q = orch_exec_admission_quotas(eng->admission, account, region);
+    size_t cap = (size_t)q.servers_per_job < TERMINATE_IDS_MAX ? (size_t)q.servers_per_job : TERMINATE_IDS_MAX;
+    json_t *chunk = NULL;
+    size_t k;
+    json_t *c;
+    json_array_foreach(chunks, k, c) if (strcmp(json_string_value(json_object_get(c, "account")), account) == 0 &&
+                                         strcmp(json_string_value(json_object_get(c, "region")), region) == 0 &&
+                                         json_array_size(json_object_get(c, "recovery_instance_ids")) < cap) chunk = c;
+    if (!chunk) {
+      chunk = json_pack("{s:I, s:s, s:s, s:[]}", "chunk", (json_int_t)json_array_size(chunks), "account", account, "region",
+                        region, "recovery_instance_ids");
+      if (!chunk || json_array_append_new(chunks, chunk)) {
+        json_decref(chunks);
+        return NULL;
+      }
+    }
+    if (json_array_append_new(json_object_get(chunk, "recovery_instance_ids"), json_string(sv->recovery_instance_id))) {
+      json_decref(chunks);
+      return NULL;
+    }
+  }
+  return chunks;
+}
+
+static int rt_reserve_terms(struct exec_live *lv) {
+  size_t need = lv->st.nterms;
+  if (need <= lv->rt.term_cap) return 0;
+  unsigned char *p = orch_realloc(lv->rt.term_inflight, need);
+  if (!p) return ORCH_ENOMEM;
+  memset(p + lv->rt.term_cap, 0, need - lv->rt.term_cap);
+  lv->rt.term_inflight = p;
+  lv->rt.term_cap = need;
+  return 0;
+}
+
+/* Drill clean-up: the cleanup hook, then TerminateRecoveryInstances per chunk (admitted like launches:
+ * DRS counts a TERMINATE job against the same quotas), then wait for those jobs to end. */
 static bool step_cleanup(struct orch_exec_engine *eng, struct exec_live *lv) {
   struct orch_exec_state *st = &lv->st;
   if (st->status != ORCH_EXEC_CLEANING_UP)
@@ -381,40 +428,43 @@ static bool step_cleanup(struct orch_exec_engine *eng, struct exec_live *lv) {
   }
   if (any_job_unanswered(st)) return false;
   if (!st->terminate_requested) {
-    json_t *ids = json_array();
-    for (size_t i = 0; ids && i < st->nservers; i++)
-      if (st->servers[i].recovery_instance_id[0] && strcmp(st->servers[i].launch_status, "TERMINATED") != 0 &&
-          json_array_append_new(ids, json_string(st->servers[i].recovery_instance_id))) {
-        json_decref(ids);
-        ids = NULL;
-      }
-    if (!ids) return false;
-    if (!json_array_size(ids)) {
-      json_decref(ids);
+    json_t *chunks = termination_chunks(eng, st);
+    if (!chunks) return false;
+    if (!json_array_size(chunks)) {
+      json_decref(chunks);
       return exec_append(eng, lv, "CleanupDone", json_pack("{s:s}", "note", "no recovery instances to terminate")) == 0;
     }
-    return exec_append(eng, lv, "TerminateRequested", json_pack("{s:o}", "recovery_instance_ids", ids)) == 0;
+    return exec_append(eng, lv, "TerminateRequested", json_pack("{s:o}", "chunks", chunks)) == 0;
   }
-  if (!st->terminate_job_id[0] && !lv->rt.terminate_inflight) {
-    json_t *ids = json_array();
-    const char *account = "", *region = "";
-    for (size_t i = 0; ids && i < st->nservers; i++)
-      if (st->servers[i].recovery_instance_id[0] && strcmp(st->servers[i].launch_status, "TERMINATED") != 0) {
-        account = st->servers[i].account;
-        region = st->servers[i].region;
-        if (json_array_append_new(ids, json_string(st->servers[i].recovery_instance_id))) {
-          json_decref(ids);
-          ids = NULL;
-        }
-      }
-    struct exec_io *io = ids ? exec_io_new(IO_TERMINATE, st->id, account, region, "drs", "TerminateRecoveryInstances",
-                                           json_pack("{s:o}", "recoveryInstanceIDs", ids))
-                             : NULL;
-    if (!io) return false;
-    lv->rt.terminate_inflight = true;
+  if (rt_reserve_terms(lv)) return false;
+  bool all_ended = true;
+  char waiter[160];
+  snprintf(waiter, sizeof waiter, "%s/clean-up", st->id);
+  for (size_t c = 0; c < st->nterms; c++) {
+    struct orch_exec_termination *t = &st->terms[c];
+    if (!t->ended) all_ended = false;
+    if (t->ended || t->job_id[0] || lv->rt.term_inflight[c]) continue;
+    const char *account = exec_account(eng, t->account), *region = exec_region(eng, t->region);
+    int n = (int)json_array_size(t->ids), allowed = 0;
+    if (orch_exec_admission_enqueue(eng->admission, account, region, waiter) ||
+        !orch_exec_admission_try(eng->admission, account, region, waiter, n, &allowed) || allowed < n)
+      break; /* first come, first served: later chunks wait behind this one */
+    struct exec_io *io = exec_io_new(IO_TERMINATE, st->id, t->account, t->region, "drs", "TerminateRecoveryInstances",
+                                     json_pack("{s:O}", "recoveryInstanceIDs", t->ids));
+    if (!io || orch_exec_admission_job_started(eng->admission, account, region, n)) {
+      exec_io_free(io);
+      return false;
+    }
+    snprintf(io->key, sizeof io->key, "%zu", c);
+    lv->rt.term_inflight[c] = 1;
     exec_io_submit(eng, io);
   }
-  return false; /* the poll sees the TERMINATE job end */
+  bool queued = false;
+  for (size_t c = 0; c < st->nterms; c++)
+    if (!st->terms[c].ended && !st->terms[c].job_id[0]) queued = true;
+  if (!queued) orch_exec_admission_dequeue(eng->admission, waiter);
+  if (all_ended) return exec_append(eng, lv, "CleanupDone", json_pack("{s:I}", "terminations", (json_int_t)st->nterms)) == 0;
+  return false; /* the poll sees the TERMINATE jobs end */
 }
 
 static bool step_once(struct orch_exec_engine *eng, struct exec_live *lv) {

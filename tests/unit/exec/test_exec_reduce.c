@@ -159,9 +159,20 @@ Test(reduce, pause_resume_cancel_end_cleanup) {
   for (size_t i = 0; i < st.nwaves; i++) cr_assert_eq(st.waves[i].status, ORCH_WAVE_CANCELLED);
   apply("CleanupStarted", "{\"after_ms\":0}");
   cr_assert_eq(st.status, ORCH_EXEC_CLEANING_UP);
-  apply("TerminateRequested", "{}");
-  apply("TerminateStarted", "{\"job_id\":\"drsjob-t\"}");
-  cr_assert_str_eq(st.terminate_job_id, "drsjob-t");
+  struct orch_error err = {0};
+  cr_assert_eq(apply_e("TerminateRequested", "{\"chunks\":[{\"chunk\":0,\"recovery_instance_ids\":[]}]}", &err), ORCH_EVALIDATION);
+  apply("TerminateRequested", "{\"chunks\":[{\"chunk\":0,\"account\":\"111122223333\",\"region\":\"us-east-1\","
+                              "\"recovery_instance_ids\":[\"i-1\",\"i-2\"]},{\"chunk\":1,\"recovery_instance_ids\":[\"i-3\"]}]}");
+  cr_assert_eq(st.nterms, 2);
+  cr_assert_eq(json_array_size(st.terms[0].ids), 2);
+  apply("TerminateStarted", "{\"chunk\":1,\"job_id\":\"drsjob-t\"}");
+  cr_assert_str_eq(st.terms[1].job_id, "drsjob-t");
+  cr_assert_eq(orch_exec_term_index_by_job(&st, "drsjob-t"), 1);
+  cr_assert_eq(apply_e("TerminateStarted", "{\"chunk\":2,\"job_id\":\"x\"}", &err), ORCH_EVALIDATION);
+  cr_assert_str_eq(err.message, "no termination chunk 2");
+  apply("TerminateEnded", "{\"chunk\":1,\"job_id\":\"drsjob-t\",\"status\":\"COMPLETED\"}");
+  cr_assert(st.terms[1].ended);
+  cr_assert_not(st.terms[0].ended);
   apply("CleanupDone", "{}");
   cr_assert_eq(st.status, ORCH_EXEC_CLEANED);
 }
