@@ -73,7 +73,7 @@ static const char *gated =
     "  wave \"app\" { depends_on = { \"db\" }, servers = tags { Tier = \"app\" }, approval = \"Is the database consistent?\" },\n"
     "} }\n";
 
-Test(exec_control, approval_gate_waits_for_an_operator, .fini = teardown, .timeout = 90) {
+Test(exec_control, approval_gate_waits_for_an_operator, .fini = teardown, .timeout = 120) {
   start("", gated, false);
   char id[ORCH_ID_UUID_LEN + 1];
   struct orch_error err = {0};
@@ -95,7 +95,7 @@ Test(exec_control, approval_gate_waits_for_an_operator, .fini = teardown, .timeo
   json_decref(final);
 }
 
-Test(exec_control, pause_holds_new_launches_and_resume_continues, .fini = teardown, .timeout = 90) {
+Test(exec_control, pause_holds_new_launches_and_resume_continues, .fini = teardown, .timeout = 120) {
   start("", gated, false);
   char id[ORCH_ID_UUID_LEN + 1];
   struct orch_error err = {0};
@@ -114,7 +114,7 @@ Test(exec_control, pause_holds_new_launches_and_resume_continues, .fini = teardo
   json_decref(final);
 }
 
-Test(exec_control, cancelled_drill_cleans_up, .fini = teardown, .timeout = 90) {
+Test(exec_control, cancelled_drill_cleans_up, .fini = teardown, .timeout = 120) {
   start("", gated, false);
   char id[ORCH_ID_UUID_LEN + 1];
   struct orch_error err = {0};
@@ -152,7 +152,7 @@ static void run_policy(const char *plan, const char *fail_rule, json_t **final) 
   *final = finish(id);
 }
 
-Test(exec_control, failed_server_fails_the_wave_and_stops, .fini = teardown, .timeout = 90) {
+Test(exec_control, failed_server_fails_the_wave_and_stops, .fini = teardown, .timeout = 120) {
   json_t *final = NULL;
   run_policy(POLICIES("fail"), "{\"server\":\"s-000000000000000a2\",\"reason\":\"Insufficient capacity\"}", &final);
   cr_assert_str_eq(wave_status(final, 0), "FAILED");
@@ -164,7 +164,7 @@ Test(exec_control, failed_server_fails_the_wave_and_stops, .fini = teardown, .ti
   json_decref(final);
 }
 
-Test(exec_control, continue_policy_ends_partial, .fini = teardown, .timeout = 90) {
+Test(exec_control, continue_policy_ends_partial, .fini = teardown, .timeout = 120) {
   json_t *final = NULL;
   run_policy(POLICIES("continue"), "{\"server\":\"s-000000000000000a2\",\"reason\":\"Insufficient capacity\"}", &final);
   cr_assert_str_eq(wave_status(final, 0), "FAILED");
@@ -173,7 +173,7 @@ Test(exec_control, continue_policy_ends_partial, .fini = teardown, .timeout = 90
   json_decref(final);
 }
 
-Test(exec_control, retry_relaunches_only_failed_servers, .fini = teardown, .timeout = 90) {
+Test(exec_control, retry_relaunches_only_failed_servers, .fini = teardown, .timeout = 120) {
   json_t *final = NULL;
   run_policy(POLICIES("retry(2)"), "{\"server\":\"s-000000000000000a2\",\"reason\":\"Insufficient capacity\"}", &final);
   /* The server always fails: first launch plus two retries, each with that server alone. */
@@ -194,7 +194,7 @@ Test(exec_control, retry_relaunches_only_failed_servers, .fini = teardown, .time
   json_decref(final);
 }
 
-Test(exec_control, skip_wave_before_it_starts, .fini = teardown, .timeout = 90) {
+Test(exec_control, skip_wave_before_it_starts, .fini = teardown, .timeout = 120) {
   start("", gated, false);
   char id[ORCH_ID_UUID_LEN + 1];
   struct orch_error err = {0};
@@ -215,7 +215,7 @@ Test(exec_control, skip_wave_before_it_starts, .fini = teardown, .timeout = 90) 
   "    launch = { copy_private_ip = false, right_sizing = \"NONE\", instance_type = \"r5.large\" } },\n"      \
   "} }\n"
 
-Test(exec_control, launch_settings_and_point_in_time_snapshot, .fini = teardown, .timeout = 90) {
+Test(exec_control, launch_settings_and_point_in_time_snapshot, .fini = teardown, .timeout = 120) {
   start("", LAUNCH_PLAN("2099-01-01T00:00:00Z"), true);
   char id[ORCH_ID_UUID_LEN + 1];
   struct orch_error err = {0};
@@ -237,7 +237,7 @@ Test(exec_control, launch_settings_and_point_in_time_snapshot, .fini = teardown,
   json_decref(final);
 }
 
-Test(exec_control, snapshot_before_any_recovery_point_fails_the_wave, .fini = teardown, .timeout = 90) {
+Test(exec_control, snapshot_before_any_recovery_point_fails_the_wave, .fini = teardown, .timeout = 120) {
   start("", LAUNCH_PLAN("2001-01-01T00:00:00Z"), true);
   char id[ORCH_ID_UUID_LEN + 1];
   struct orch_error err = {0};
@@ -262,7 +262,7 @@ static const char *allow_plan =
     "  end },\n"
     "} }\n";
 
-Test(exec_control, hooks_call_aws_within_the_plan_allow_list, .fini = teardown, .timeout = 90) {
+Test(exec_control, hooks_call_aws_within_the_plan_allow_list, .fini = teardown, .timeout = 120) {
   start("", allow_plan, true);
   char id[ORCH_ID_UUID_LEN + 1];
   struct orch_error err = {0};

@@ -81,7 +81,7 @@ Test(exec_engine, three_tier_drill_runs_in_order_and_cleans_up, .fini = teardown
   orch_store_event_list_release(&events);
 }
 
-Test(exec_engine, dry_run_launches_nothing, .fini = teardown, .timeout = 60) {
+Test(exec_engine, dry_run_launches_nothing, .fini = teardown, .timeout = 120) {
   h_start_sim(&h, "three-tier-demo.json", NULL, 600, 7);
   h_plan(&h, three_tier);
   h_engine(&h, true, 5000);

@@ -193,12 +193,7 @@ Test(exec_faults, drill_completes_through_throttling_errors_and_latency, .fini =
   json_decref(calls);
 }
 
-/* Known engine bugs, found by the drill above (they make it fail for some seeds and interleavings). Each
- * test below fails on the engine as it is; they are skipped unless ORCH_TEST_KNOWN_BUGS is set, and the
- * skip goes when the engine is fixed. */
-static void skip_known_bug(const char *bug) {
-  if (!getenv("ORCH_TEST_KNOWN_BUGS")) cr_skip_test("engine bug: %s (set ORCH_TEST_KNOWN_BUGS=1 to run)", bug);
-}
+/* Regressions found by the drill above (they made it fail for some seeds and interleavings). */
 
 /* Wait (real time) until the simulator has received `n` requests of service:op. */
 static void wait_sim_requests(const char *service, const char *op, long n, int seconds) {
@@ -206,14 +201,13 @@ static void wait_sim_requests(const char *service, const char *op, long n, int s
   cr_assert_geq(h_calls(&h, service, op), n, "%s:%s was not called %ld times within %d s", service, op, n, seconds);
 }
 
-/* BUG (engine/exec/orch_exec_hooks.c, ssm_answer, "poll" stage): a GetCommandInvocation that fails after
+/* Regression (engine/exec/orch_exec_hooks.c, ssm_answer, "poll" stage): a GetCommandInvocation that failed after
  * the client's 3 attempts (throttled, or a 5xx) is recorded as the invocation's final status "Failed",
  * so w:ssm_run reports a command that succeeded on every instance as failed and the wave fails. A read
  * that did not get through says nothing about the command: it should be polled again until the call's
  * deadline. Here every GetCommandInvocation is throttled until each instance has been polled once
  * (3 attempts each), then the throttling stops; the command succeeded on all four instances. */
 Test(exec_faults, health_check_survives_a_throttled_poll, .fini = teardown, .timeout = TIMEOUT_S) {
-  skip_known_bug("a throttled GetCommandInvocation is taken for a failed command (orch_exec_hooks.c ssm_answer)");
   json_t *sc = scenario();
   h_start_sim(&h, NULL, sc, 60, 23);
   json_decref(sc);
@@ -237,13 +231,12 @@ Test(exec_faults, health_check_survives_a_throttled_poll, .fini = teardown, .tim
   cr_assert_str_eq(status, "CLEANED");
 }
 
-/* BUG (engine/exec/orch_exec_preflight.c, fleet / check_servers / check_active_jobs): a read that fails
+/* Regression (engine/exec/orch_exec_preflight.c, fleet / check_servers / check_active_jobs): a read that failed
  * after the client's 3 attempts (DescribeSourceServers, GetLaunchConfiguration, DescribeJobs throttled or
  * 5xx) becomes a failed check, and the execution ends FAILED "preflight failed" before launching
  * anything. The preflight only reads, so a retryable error should be retried (with backoff, within a
  * bound) rather than judged. Here DescribeSourceServers is throttled for its first 3 attempts only. */
 Test(exec_faults, preflight_survives_a_throttled_read, .fini = teardown, .timeout = TIMEOUT_S) {
-  skip_known_bug("a throttled preflight read fails the execution (orch_exec_preflight.c)");
   json_t *sc = scenario();
   h_start_sim(&h, NULL, sc, 60, 24);
   json_decref(sc);

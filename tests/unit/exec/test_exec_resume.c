@@ -85,7 +85,7 @@ static json_t *resume_and_finish(const char *id) {
   return final;
 }
 
-Test(exec_resume, adopts_the_job_a_crash_left_unanswered, .fini = teardown, .timeout = 90) {
+Test(exec_resume, adopts_the_job_a_crash_left_unanswered, .fini = teardown, .timeout = 120) {
   char id[ORCH_ID_UUID_LEN + 1], tag[96];
   crash_after_job_requested(id, tag);
   /* The request did leave before the crash: DRS has the job, carrying our tag. */
@@ -112,7 +112,7 @@ Test(exec_resume, adopts_the_job_a_crash_left_unanswered, .fini = teardown, .tim
   json_decref(out);
 }
 
-Test(exec_resume, sends_the_job_whose_request_never_left, .fini = teardown, .timeout = 90) {
+Test(exec_resume, sends_the_job_whose_request_never_left, .fini = teardown, .timeout = 120) {
   char id[ORCH_ID_UUID_LEN + 1], tag[96];
   crash_after_job_requested(id, tag);
   json_t *final = resume_and_finish(id);

@@ -3,9 +3,9 @@
  * complete, each launching only its own servers, each server once, and DRS's quotas are never exceeded:
  * reconstructed from the simulator's job record (every job's creation and end), no moment has more
  * concurrent jobs or servers in active jobs than the quotas, and no StartRecovery was refused.
- * ORCH_SCALE_APPS=N (1-10, default 10) runs N of the ten applications. Known engine bugs at scale (quotas
- * below the defaults, drill clean-up jobs, more than 200 instances) have their tests at the end, skipped
- * unless ORCH_TEST_KNOWN_BUGS is set. */
+ * ORCH_SCALE_APPS=N (1-10, default 10) runs N of the ten applications. Regression tests for bugs found at
+ * scale (quotas below the defaults, drill clean-up jobs, more than 200 instances; each comment describes
+ * the engine as it was) are at the end. */
 #include <stdlib.h>
 
 #include "core/orch_str.h"
@@ -238,13 +238,9 @@ Test(exec_scale, ten_recoveries_of_1000_servers_in_40_waves_keep_within_drs_quot
                   peak);
 }
 
-/* Known engine bugs in quota admission. Each test below fails on the engine as it is; they are skipped
- * unless ORCH_TEST_KNOWN_BUGS is set, and the skip goes when the engine is fixed. */
-static void skip_known_bug(const char *bug) {
-  if (!getenv("ORCH_TEST_KNOWN_BUGS")) cr_skip_test("engine bug: %s (set ORCH_TEST_KNOWN_BUGS=1 to run)", bug);
-}
+/* Regressions in quota admission at scale. */
 
-/* BUG (engine/exec/orch_exec_poll.c): admission uses the defaults (100 per job, 20 jobs, 500 servers)
+/* Regression (engine/exec/orch_exec_poll.c): admission uses the defaults (100 per job, 20 jobs, 500 servers)
  * until Service Quotas has answered, and ask_quotas is only called from exec_poll for an account+region
  * that already has an active job, so the first launches of a region are admitted against the defaults;
  * and quotas_update matches "all jobs" / "active jobs" case-sensitively, so DRS's "Max number of source
@@ -252,7 +248,6 @@ static void skip_known_bug(const char *bug) {
  * quota. Here the region's quotas are below the defaults: three recoveries of 100 servers launch at
  * once, and DRS refuses what exceeds them. */
 Test(exec_scale, quotas_below_the_defaults_are_respected, .fini = teardown, .timeout = TIMEOUT_S) {
-  skip_known_bug("quotas read only after the first launch, and 'in all Jobs' not recognised (orch_exec_poll.c)");
   start_patched("{\"quotas\": {\"servers_per_job\": 30, \"concurrent_jobs\": 4, \"servers_in_active_jobs\": 90}}", 200, 42);
   char plan_ids[3][ORCH_ID_UUID_LEN + 1], ids[3][ORCH_ID_UUID_LEN + 1];
   for (int a = 0; a < 3; a++) {
@@ -276,14 +271,13 @@ Test(exec_scale, quotas_below_the_defaults_are_respected, .fini = teardown, .tim
   assert_within_quotas(4, 90);
 }
 
-/* BUG (engine/exec/orch_exec_step.c step_cleanup, orch_exec_admission): a drill's clean-up runs a DRS
+/* Regression (engine/exec/orch_exec_step.c step_cleanup, orch_exec_admission): a drill's clean-up runs a DRS
  * TERMINATE job (TerminateRecoveryInstances) that admission never counts, while DRS (the simulator)
  * counts it against the concurrent-jobs and servers-in-active-jobs quotas until it ends. Launches
  * admitted during another drill's clean-up can then exceed the quotas. Here drill A recovers two
  * applications (200 servers) and cleans up (a 30-minute termination); four recoveries of 100 servers
  * each then launch: 200 instances terminating plus 400 launching is over the 500 servers DRS allows. */
 Test(exec_scale, drill_cleanup_counts_against_the_quotas, .fini = teardown, .timeout = TIMEOUT_S) {
-  skip_known_bug("drill clean-up TERMINATE jobs are not counted by admission (orch_exec_step.c step_cleanup)");
   start_patched("{\"timing\": {\"terminate\": \"30m\"}}", 200, 43);
   h_plan(&h, "return plan { name = \"two-apps\", region = \"us-east-1\", waves = {\n"
              "  wave \"app-01\" { servers = tags { App = \"app-01\" } },\n"
@@ -322,7 +316,7 @@ Test(exec_scale, drill_cleanup_counts_against_the_quotas, .fini = teardown, .tim
   assert_within_quotas(QUOTA_CONCURRENT_JOBS, QUOTA_SERVERS_IN_ACTIVE_JOBS);
 }
 
-/* BUG (engine/exec/orch_exec_poll.c ask_instances; engine/exec/orch_exec_step.c step_cleanup): both put
+/* Regression (engine/exec/orch_exec_poll.c ask_instances; engine/exec/orch_exec_step.c step_cleanup): both put
  * every id in one request, but DRS takes at most 200 recoveryInstanceIDs in DescribeRecoveryInstances'
  * filter and in TerminateRecoveryInstances (the service model's max; the client refuses the request with
  * a ValidationError before sending). With more than 200 servers launched and not yet addressed, the
@@ -330,7 +324,6 @@ Test(exec_scale, drill_cleanup_counts_against_the_quotas, .fini = teardown, .tim
  * drill with more than 200 recovery instances could not clean up either. Here one drill wave launches
  * the 400 database servers (four jobs of 100). */
 Test(exec_scale, wave_of_more_than_200_servers_completes_and_cleans_up, .fini = teardown, .timeout = TIMEOUT_S) {
-  skip_known_bug("more than 200 recovery instance ids in one request (orch_exec_poll.c ask_instances, step_cleanup)");
   h_start_sim(&h, "scale-1000x40.json", NULL, 200, 44);
   h_plan(&h, "return plan { name = \"all-db\", region = \"us-east-1\", waves = {\n"
              "  wave \"db\" { servers = tags { Tier = \"db\" } },\n"
