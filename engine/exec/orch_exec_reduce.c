@@ -616,7 +616,8 @@ static int on_terminate_started(struct orch_exec_state *st, struct rd *r) {
   int rc = 0;
   struct orch_exec_termination *t = term_chunk(st, r, &rc);
   const char *job = NULL;
-  if (!rc) rc = get_str(r, "job_id", true, &job);
+  if (!t) return rc;
+  rc = get_str(r, "job_id", true, &job);
   if (rc) return rc;
   copy(t->job_id, sizeof t->job_id, job);
   return 0;
@@ -625,7 +626,7 @@ static int on_terminate_started(struct orch_exec_state *st, struct rd *r) {
 static int on_terminate_ended(struct orch_exec_state *st, struct rd *r) {
   int rc = 0;
   struct orch_exec_termination *t = term_chunk(st, r, &rc);
-  if (rc) return rc;
+  if (!t) return rc;
   t->ended = true;
   return 0;
 }

@@ -843,20 +843,20 @@ static json_t *launch_config_json(const struct orch_sim_call *c, const struct or
 
 static int drs_get_launch_configuration(struct orch_sim_call *c, const json_t *in, json_t **out,
                                         struct orch_aws_error *aerr) {
-  struct orch_sim_server *s;
+  struct orch_sim_server *s = NULL;
   int rc = find_server(c, in, aerr, true, &s);
-  if (rc) return rc;
+  if (rc || !s) return rc ? rc : internal(aerr);
   *out = launch_config_json(c, s);
   return *out ? 0 : internal(aerr);
 }
 
 static int drs_update_launch_configuration(struct orch_sim_call *c, const json_t *in, json_t **out,
                                            struct orch_aws_error *aerr) {
-  struct orch_sim_server *s;
+  struct orch_sim_server *s = NULL;
   int rc = find_server(c, in, aerr, true, &s);
   const char *v;
   json_t *b;
-  if (rc) return rc;
+  if (rc || !s) return rc ? rc : internal(aerr);
   if (server_in_active_job(c, (int)orch_sim_idx_get(c->env->server_idx, s->id), NULL, NULL, false))
     return conflict(c, aerr, "SOURCE_SERVER", s->id, "Cannot update the launch configuration during an active job");
   if ((v = orch_sim_str(in, "name"))) snprintf(s->lc_name, sizeof s->lc_name, "%s", v);
@@ -874,7 +874,7 @@ static int drs_update_launch_configuration(struct orch_sim_call *c, const json_t
 
 static int drs_describe_recovery_snapshots(struct orch_sim_call *c, const json_t *in, json_t **out,
                                            struct orch_aws_error *aerr) {
-  struct orch_sim_server *s;
+  struct orch_sim_server *s = NULL;
   json_t *filters = json_object_get(in, "filters");
   const char *from = orch_sim_str(filters, "fromDateTime"), *to = orch_sim_str(filters, "toDateTime");
   const char *order = orch_sim_str(in, "order");
@@ -957,8 +957,8 @@ out:
 
 static int one_instance(struct orch_sim_call *c, const json_t *in, struct orch_aws_error *aerr,
                         struct orch_sim_instance **out) {
-  int ii, rc = find_instance(c, orch_sim_str(in, "recoveryInstanceID"), aerr, &ii);
-  if (rc) return rc;
+  int ii = -1, rc = find_instance(c, orch_sim_str(in, "recoveryInstanceID"), aerr, &ii);
+  if (rc || ii < 0) return rc ? rc : internal(aerr);
   if (instance_in_active_job(c, ii))
     return conflict(c, aerr, "RECOVERY_INSTANCE", ORCH_SIM_INSTANCE(c->env, ii)->id,
                     "Recovery instance is participating in an active job");
@@ -968,9 +968,9 @@ static int one_instance(struct orch_sim_call *c, const json_t *in, struct orch_a
 
 static int drs_reverse_replication(struct orch_sim_call *c, const json_t *in, json_t **out,
                                    struct orch_aws_error *aerr) {
-  struct orch_sim_instance *ri;
+  struct orch_sim_instance *ri = NULL;
   int rc = one_instance(c, in, aerr, &ri);
-  if (rc) return rc;
+  if (rc || !ri) return rc ? rc : internal(aerr);
   if (ri->drill) return validation(c, aerr, "recoveryInstanceID", "Cannot reverse replication of a drill instance");
   struct orch_sim_server *s = ORCH_SIM_SERVER(c->env, ri->server);
   if (strcmp(ri->failback_state, "FAILBACK_READY_FOR_LAUNCH") == 0)
@@ -983,8 +983,8 @@ static int drs_reverse_replication(struct orch_sim_call *c, const json_t *in, js
 }
 
 static int drs_stop_failback(struct orch_sim_call *c, const json_t *in, json_t **out, struct orch_aws_error *aerr) {
-  int ii, rc = find_instance(c, orch_sim_str(in, "recoveryInstanceID"), aerr, &ii);
-  if (rc) return rc;
+  int ii = -1, rc = find_instance(c, orch_sim_str(in, "recoveryInstanceID"), aerr, &ii);
+  if (rc || ii < 0) return rc ? rc : internal(aerr);
   struct orch_sim_instance *ri = ORCH_SIM_INSTANCE(c->env, ii);
   ri->failback_job[0] = '\0';
   snprintf(ri->failback_state, sizeof ri->failback_state, "FAILBACK_NOT_STARTED");
@@ -995,9 +995,9 @@ static int drs_stop_failback(struct orch_sim_call *c, const json_t *in, json_t *
 
 static int drs_disconnect_recovery_instance(struct orch_sim_call *c, const json_t *in, json_t **out,
                                             struct orch_aws_error *aerr) {
-  struct orch_sim_instance *ri;
+  struct orch_sim_instance *ri = NULL;
   int rc = one_instance(c, in, aerr, &ri);
-  if (rc) return rc;
+  if (rc || !ri) return rc ? rc : internal(aerr);
   ri->disconnected = true;
   *out = json_object();
   return *out ? 0 : internal(aerr);
