@@ -126,6 +126,8 @@ static int submit(struct exec_hooks *hs, struct hook_slot *s, const char *servic
     return ORCH_ENOMEM;
   }
   io->context = context;
+  /* Listings (the search for a command sent before a restart) are read to their end. */
+  io->paginate = strncmp(op, "List", 4) == 0;
   snprintf(io->key, sizeof io->key, "%s", s->id);
   s->ios++;
   s->wait = s->wait == WAIT_NONE ? WAIT_IO : s->wait;
