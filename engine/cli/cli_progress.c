@@ -19,7 +19,7 @@
 
 struct pwave {
   char name[ORCH_EXEC_NAME_MAX];
-  enum orch_wave_status status;
+  enum orch_wave_status status, prev_status; /* prev_status: before the event being looked at */
   size_t total, launched, failed;
   int64_t ready_ms, completed_ms;
 };
@@ -212,28 +212,33 @@ static void copy_exec(struct pexec *x, const struct orch_exec_state *st) {
   x->rto_target_ms = st->rto_target_ms;
 }
 
-static void count_wave(const struct orch_exec_state *st, size_t w, struct pwave *out) {
-  out->total = out->launched = out->failed = 0;
-  for (size_t i = 0; i < st->nservers; i++) {
-    if (st->servers[i].wave != w) continue;
-    out->total++;
-    if (strcmp(st->servers[i].launch_status, "LAUNCHED") == 0) out->launched++;
-    else if (strcmp(st->servers[i].launch_status, "FAILED") == 0) out->failed++;
+/* Every wave's status, times and server counts into `out` (st->nwaves entries): one pass over the
+ * servers, as this runs on the scheduler thread after every event. */
+static void count_waves(const struct orch_exec_state *st, struct pwave *out) {
+  for (size_t w = 0; w < st->nwaves; w++) {
+    snprintf(out[w].name, sizeof out[w].name, "%s", st->waves[w].name);
+    out[w].status = st->waves[w].status;
+    out[w].ready_ms = st->waves[w].ready_ms;
+    out[w].completed_ms = st->waves[w].completed_ms;
+    out[w].total = out[w].launched = out[w].failed = 0;
   }
-  snprintf(out->name, sizeof out->name, "%s", st->waves[w].name);
-  out->status = st->waves[w].status;
-  out->ready_ms = st->waves[w].ready_ms;
-  out->completed_ms = st->waves[w].completed_ms;
+  for (size_t i = 0; i < st->nservers; i++) {
+    const struct orch_exec_server *s = &st->servers[i];
+    if (s->wave >= st->nwaves) continue;
+    out[s->wave].total++;
+    if (strcmp(s->launch_status, "LAUNCHED") == 0) out[s->wave].launched++;
+    else if (strcmp(s->launch_status, "FAILED") == 0) out[s->wave].failed++;
+  }
 }
 
 /* Lines for what changed in the waves and servers since the view was last updated. Caller holds mu. */
 static void wave_lines(struct cli_progress *p, struct pexec *x, const struct orch_exec_state *st) {
+  for (size_t w = 0; w < st->nwaves; w++) x->waves[w].prev_status = x->waves[w].status;
+  count_waves(st, x->waves);
   for (size_t w = 0; w < st->nwaves; w++) {
-    struct pwave before = x->waves[w];
-    count_wave(st, w, &x->waves[w]);
     const struct pwave *now = &x->waves[w];
     const struct orch_exec_wave *wv = &st->waves[w];
-    if (now->status == before.status) continue;
+    if (now->status == now->prev_status) continue;
     char d[32];
     short_dur(d, sizeof d, now->completed_ms - now->ready_ms);
     switch (now->status) {
@@ -338,8 +343,8 @@ static void event_line(struct cli_progress *p, struct pexec *x, const struct orc
  * change, and queue the approvals it already waits for. Caller holds mu. */
 static void exec_seed(struct cli_progress *p, struct pexec *x, const struct orch_exec_state *st) {
   copy_exec(x, st);
+  count_waves(st, x->waves);
   for (size_t w = 0; w < st->nwaves; w++) {
-    count_wave(st, w, &x->waves[w]);
     const char *msg = NULL;
     if (st->waves[w].status == ORCH_WAVE_AWAITING_APPROVAL)
       approval_push(p, st->id, st->waves[w].name, st->waves[w].approval, false);
@@ -383,23 +388,53 @@ void cli_progress_seed(struct cli_progress *p, const struct orch_exec_state *st)
 
 /* ---- drawing ------------------------------------------------------------------------------------- */
 
-static int term_width(FILE *out) {
-  struct winsize ws;
-  if (ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return ws.ws_col;
-  return 100;
-}
-
 /* Append one line cut to the terminal's width (a wrapped line would break the redraw). */
 static int block_line(struct orch_buf *b, int width, const char *text) {
   size_t n = strlen(text), max = (size_t)width - 1;
   return orch_buf_append(b, text, n < max ? n : max) || orch_buf_putc(b, '\n');
 }
 
+/* The terminal's size; 100 x 40 when it cannot be asked. */
+static void term_size(FILE *out, int *width, int *height) {
+  struct winsize ws;
+  bool known = ioctl(fileno(out), TIOCGWINSZ, &ws) == 0;
+  *width = known && ws.ws_col >= 40 ? ws.ws_col : 100;
+  *height = known && ws.ws_row >= 10 ? ws.ws_row : 40;
+}
+
+/* Whether wave `w` gets a bar when not all fit: the ones in flight or failed; the rest are summed up. */
+static bool wave_shown(const struct pwave *wv) {
+  return wv->status != ORCH_WAVE_PENDING && wv->status != ORCH_WAVE_COMPLETED && wv->status != ORCH_WAVE_SKIPPED &&
+         wv->status != ORCH_WAVE_CANCELLED;
+}
+
+/* "  ... 31 more: 25 COMPLETED, 6 PENDING" for the waves without a bar. */
+static int wave_summary(struct orch_buf *b, int width, const struct pexec *x, const bool *shown) {
+  size_t counts[ORCH_WAVE_CANCELLED + 1] = {0}, hidden = 0;
+  for (size_t w = 0; w < x->nwaves; w++) {
+    if (shown[w] || (size_t)x->waves[w].status > ORCH_WAVE_CANCELLED) continue;
+    counts[x->waves[w].status]++;
+    hidden++;
+  }
+  if (!hidden) return 0;
+  char text[512];
+  int used = snprintf(text, sizeof text, "  ... %zu more:", hidden);
+  for (size_t st = 0; st <= ORCH_WAVE_CANCELLED && used > 0 && (size_t)used < sizeof text; st++)
+    if (counts[st])
+      used += snprintf(text + used, sizeof text - (size_t)used, " %zu %s,", counts[st], orch_wave_status_name((enum orch_wave_status)st));
+  if (used > 0 && (size_t)used < sizeof text && text[used - 1] == ',') text[used - 1] = '\0';
+  return block_line(b, width, text);
+}
+
 /* The bars of every execution. Caller holds mu. */
 static int draw_block(struct cli_progress *p, struct orch_buf *b) {
-  int width = term_width(p->o.out), rc = 0;
+  int width, height, rc = 0;
+  term_size(p->o.out, &width, &height);
   int64_t now = orch_clock_now_ms(p->o.clock);
   char text[512];
+  /* The block must fit on the screen, or moving the cursor up cannot reach its top. */
+  size_t budget = p->nexecs ? ((size_t)height - 3) / p->nexecs : 0;
+  budget = budget > 2 ? budget - 1 : 1; /* each execution's header line */
   for (size_t e = 0; !rc && e < p->nexecs; e++) {
     const struct pexec *x = &p->execs[e];
     char elapsed[32] = "-", target[32] = "";
@@ -417,8 +452,15 @@ static int draw_block(struct cli_progress *p, struct orch_buf *b) {
       if (n > namew) namew = n;
     }
     if (namew > NAME_WIDTH) namew = NAME_WIDTH;
+    bool *shown = orch_calloc(x->nwaves ? x->nwaves : 1, sizeof *shown);
+    if (!shown) return ORCH_ENOMEM;
+    for (size_t w = 0, nshown = 0; w < x->nwaves; w++) {
+      shown[w] = x->nwaves <= budget || (wave_shown(&x->waves[w]) && nshown < budget - 1);
+      nshown += shown[w];
+    }
     for (size_t w = 0; !rc && w < x->nwaves; w++) {
       const struct pwave *wv = &x->waves[w];
+      if (!shown[w]) continue;
       char bar[BAR_WIDTH + 1], dur[32] = "", failed[32] = "";
       /* '#' launched, 'x' failed (at least one mark when any failed), '.' still to come */
       size_t good = wv->total ? wv->launched * BAR_WIDTH / wv->total : wv->status == ORCH_WAVE_COMPLETED ? BAR_WIDTH : 0;
@@ -432,6 +474,8 @@ static int draw_block(struct cli_progress *p, struct orch_buf *b) {
                orch_wave_status_name(wv->status), wv->launched, wv->total, failed, dur);
       rc = block_line(b, width, text);
     }
+    if (!rc) rc = wave_summary(b, width, x, shown);
+    orch_free(shown);
   }
   if (!rc && p->o.footer && p->nexecs) rc = block_line(b, width, p->o.footer);
   return rc;

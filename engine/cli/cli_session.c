@@ -131,8 +131,8 @@ int cli_session_store(struct cli_session *s, const struct orch_config *cfg, cons
   return rc;
 }
 
-static int connect_sim(struct cli_session *s, const struct cli_target *t, const char *plan_region,
-                       struct orch_error *err) {
+static int connect_sim(struct cli_session *s, const struct orch_config *cfg, const struct cli_target *t,
+                       const char *plan_region, struct orch_error *err) {
   s->speed = t->speed_set ? t->speed : DEFAULT_SPEED;
   struct orch_sim_options so = {.scenario_path = t->sim_scenario, .listen = "127.0.0.1:0", .speed = s->speed,
                                 .seed = t->seed_set ? t->seed : 1};
@@ -142,8 +142,11 @@ static int connect_sim(struct cli_session *s, const struct cli_target *t, const 
   snprintf(s->account, sizeof s->account, "%s", t->account ? t->account : ORCH_SIM_ACCOUNT_ID);
   rc = orch_aws_creds_static(ORCH_SIM_ACCESS_KEY_ID, ORCH_SIM_SECRET_ACCESS_KEY, NULL, &s->creds);
   if (rc) return orch_error_set(err, rc, "out of memory");
-  /* Calls cross HTTP and SigV4 as with AWS; signing uses the real clock, as the simulator checks it. */
+  /* Calls cross HTTP and SigV4 as with AWS; signing uses the real clock, as the simulator checks it.
+   * Scenarios with several accounts are reached by assuming the configured role, as in AWS. */
+  const char *role = orch_config_str(cfg, "aws.role_name"), *external_id = orch_config_str(cfg, "aws.external_id");
   struct orch_exec_aws_config ac = {.base = s->creds, .home_account = s->account, .endpoint_url = orch_sim_url(s->sim),
+                                    .role_name = *role ? role : NULL, .external_id = *external_id ? external_id : NULL,
                                     .no_ratelimit = true};
   return orch_exec_aws_new(&ac, &s->aws, err);
 }
@@ -183,7 +186,7 @@ static int connect_aws(struct cli_session *s, const struct orch_config *cfg, con
 
 int cli_session_aws(struct cli_session *s, const struct orch_config *cfg, const struct cli_target *t,
                     const char *plan_region, struct orch_error *err) {
-  return t->sim_scenario ? connect_sim(s, t, plan_region, err) : connect_aws(s, cfg, t, plan_region, err);
+  return t->sim_scenario ? connect_sim(s, cfg, t, plan_region, err) : connect_aws(s, cfg, t, plan_region, err);
 }
 
 const struct orch_clock *cli_session_clock(const struct cli_session *s) {
