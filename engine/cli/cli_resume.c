@@ -162,8 +162,9 @@ int cli_resume(int argc, char **argv) {
     status = cli_fail(&err);
     goto out;
   }
-  fprintf(out, "resuming %zu unfinished execution(s) against %s%s\n", n, s.sim ? "the simulated region at " : "AWS",
-          s.sim ? orch_sim_url(s.sim) : "");
+  char where[700];
+  cli_session_describe(&s, where, sizeof where);
+  fprintf(out, "resuming %zu unfinished execution(s) against %s\n", n, where);
   fflush(out);
   for (size_t i = 0; i < n; i++) cli_progress_seed(progress, &execs[i].st);
   struct cli_engine_options eo = {.approve_all = approve_all,

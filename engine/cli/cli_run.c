@@ -258,10 +258,10 @@ static int execute(const struct run_args *a, const struct orch_config *cfg, stru
     status = cli_fail(&err);
     goto out;
   }
-  fprintf(out, "plan %s version %lld %s; %s against %s%s%s\n", plan_name, (long long)version,
-          added ? "stored" : "unchanged", orch_exec_mode_name((enum orch_exec_mode)a->mode),
-          s.sim ? "the simulated region at " : "AWS", s.sim ? orch_sim_url(s.sim) : s.region[0] ? ", default region " : "",
-          s.sim ? "" : s.region);
+  char where[700];
+  cli_session_describe(&s, where, sizeof where);
+  fprintf(out, "plan %s version %lld %s; %s against %s\n", plan_name, (long long)version, added ? "stored" : "unchanged",
+          orch_exec_mode_name((enum orch_exec_mode)a->mode), where);
   if (unfinished.count) fprintf(out, "also resuming %zu unfinished execution(s) from the store\n", unfinished.count);
   fflush(out);
   struct cli_engine_options eo = {.approve_all = a->approve_all,

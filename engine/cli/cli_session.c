@@ -158,6 +158,7 @@ static int connect_aws(struct cli_session *s, const struct orch_config *cfg, con
   const char *explicit_profile = t->profile ? t->profile : (*cfg_profile ? cfg_profile : NULL);
   const char *endpoint = t->endpoint_url ? t->endpoint_url : orch_config_str(cfg, "aws.endpoint_url");
   if (!*endpoint) endpoint = NULL;
+  snprintf(s->endpoint, sizeof s->endpoint, "%s", endpoint ? endpoint : "");
   int rc = orch_aws_profiles_load(NULL, NULL, &s->profiles, err);
   if (rc) return rc;
   const char *profile = orch_aws_profile_name(explicit_profile);
@@ -187,6 +188,15 @@ static int connect_aws(struct cli_session *s, const struct orch_config *cfg, con
 int cli_session_aws(struct cli_session *s, const struct orch_config *cfg, const struct cli_target *t,
                     const char *plan_region, struct orch_error *err) {
   return t->sim_scenario ? connect_sim(s, cfg, t, plan_region, err) : connect_aws(s, cfg, t, plan_region, err);
+}
+
+void cli_session_describe(const struct cli_session *s, char *out, size_t n) {
+  if (s->sim) {
+    snprintf(out, n, "the simulated region at %s", orch_sim_url(s->sim));
+    return;
+  }
+  snprintf(out, n, "%s%s%s%s%s", s->endpoint[0] ? "the AWS endpoint " : "AWS", s->endpoint, s->region[0] ? " (default region " : "",
+           s->region, s->region[0] ? ")" : "");
 }
 
 const struct orch_clock *cli_session_clock(const struct cli_session *s) {

@@ -74,6 +74,7 @@ struct cli_session {
   double speed;                         /* the engine clock's speed (1 without the simulator) */
   char region[ORCH_AWS_REGION_MAX];     /* the default region ("" when none could be found) */
   char account[16];                     /* the home account ("" = learnt on first use) */
+  char endpoint[512];                   /* every call goes here ("" = AWS's endpoints) */
   char db_spec[4200];
 };
 
@@ -97,6 +98,8 @@ struct cli_engine_options {
 /* Create and start the engine (which resumes every unfinished execution in the store). */
 int cli_session_engine(struct cli_session *s, const struct cli_engine_options *o, struct orch_error *err)
     ORCH_MUST_CHECK;
+/* "the simulated region at URL", "the AWS endpoint URL (default region R)", "AWS (default region R)". */
+void cli_session_describe(const struct cli_session *s, char *out, size_t n);
 /* The engine's clock: the simulator's, or the real one. */
 const struct orch_clock *cli_session_clock(const struct cli_session *s);
 /* Stop the engine and free everything, in reverse order. Accepts a zeroed session. */

@@ -30,6 +30,25 @@ start_serve() {
   echo "server did not start; log:" >&2; cat "$log" >&2
   return 1
 }
+# start_sim LOGFILE ARGS...: starts drsorch sim on 127.0.0.1:0 (ARGS: --scenario FILE ...), sets URL.
+start_sim() {
+  local log=$1; shift
+  "$DRSORCH" sim --listen 127.0.0.1:0 "$@" >"$log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do
+    URL=$(grep -oE 'http://[0-9.]+:[0-9]+' "$log" | head -1)
+    [ -n "$URL" ] && return 0
+    sleep 0.05
+  done
+  echo "simulator did not start; log:" >&2; cat "$log" >&2
+  return 1
+}
+# No real AWS: unset every AWS_* variable, a scratch HOME (no ~/.aws), no instance metadata.
+clean_aws_env() {
+  for v in $(env | grep -oE '^AWS_[A-Z_]+'); do unset "$v"; done
+  export HOME="$TMP/home" AWS_EC2_METADATA_DISABLED=true
+  mkdir -p "$HOME"
+}
 finish() {
   echo "$((checks - failures)) passed, $failures failed"
   [ "$failures" -eq 0 ]

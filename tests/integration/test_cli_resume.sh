@@ -8,19 +8,10 @@ source "$(dirname "$0")/lib.sh"
 SCEN="$ORCH_SOURCE_DIR/plans/scenarios/three-tier-demo.json"
 PLAN="$ORCH_SOURCE_DIR/plans/demo/three-tier.lua"
 DB="$TMP/resume.db"
-for v in $(env | grep -oE '^AWS_[A-Z_]+'); do unset "$v"; done
-export HOME="$TMP/home" AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1
-export AWS_ACCESS_KEY_ID=AKIASIMULATOREXAMPLE AWS_SECRET_ACCESS_KEY=simulator/secret/EXAMPLEKEY
-mkdir -p "$HOME"
+clean_aws_env
+export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIASIMULATOREXAMPLE AWS_SECRET_ACCESS_KEY=simulator/secret/EXAMPLEKEY
 
-"$DRSORCH" sim --scenario "$SCEN" --listen 127.0.0.1:0 --speed 120 >"$TMP/sim.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 100); do
-  URL=$(grep -oE 'http://[0-9.]+:[0-9]+' "$TMP/sim.log" | head -1)
-  [ -n "$URL" ] && break
-  sleep 0.05
-done
-[ -n "$URL" ] || { echo "simulator did not start:" >&2; cat "$TMP/sim.log" >&2; exit 1; }
+start_sim "$TMP/sim.log" --scenario "$SCEN" --speed 120 || exit 1
 
 # wait_for FILE REGEX: up to 30 s.
 wait_for() { for _ in $(seq 1 600); do grep -qE "$2" "$1" && return 0; sleep 0.05; done; return 1; }

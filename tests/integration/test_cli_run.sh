@@ -10,9 +10,7 @@ SCEN="$ORCH_SOURCE_DIR/plans/scenarios/three-tier-demo.json"
 DB="$TMP/run.db"
 FAST=(--speed 3600 --poll 5s)
 # No real AWS anywhere: a clean environment and no metadata service.
-for v in $(env | grep -oE '^AWS_[A-Z_]+'); do unset "$v"; done
-export HOME="$TMP/home" AWS_EC2_METADATA_DISABLED=true
-mkdir -p "$HOME"
+clean_aws_env
 
 cat >"$TMP/orders.lua" <<'EOF'
 return plan {

@@ -6,9 +6,8 @@ source "$(dirname "$0")/lib.sh"
 
 command -v script >/dev/null || { echo "skipped: no 'script' command (util-linux) for a pseudo-terminal"; exit 0; }
 SCEN="$ORCH_SOURCE_DIR/plans/scenarios/three-tier-demo.json"
-for v in $(env | grep -oE '^AWS_[A-Z_]+'); do unset "$v"; done
-export HOME="$TMP/home" AWS_EC2_METADATA_DISABLED=true TERM=xterm
-mkdir -p "$HOME"
+clean_aws_env
+export TERM=xterm
 cat >"$TMP/gated.lua" <<'LUA'
 return plan {
   name = "gated", region = "us-east-1", rto_target = "1h",
