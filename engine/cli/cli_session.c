@@ -179,6 +179,12 @@ static int connect_aws(struct cli_session *s, const struct orch_config *cfg, con
                                       .region = s->region[0] ? s->region : NULL, .endpoint_url = endpoint};
   rc = orch_aws_creds_chain(&co, &s->creds, err);
   if (rc) return rc;
+  /* Fail now with the chain's one line, rather than with an execution whose every preflight check
+   * says the same. The provider caches them for the engine. */
+  struct orch_aws_credentials probe;
+  rc = orch_aws_creds_get(s->creds, &probe, err);
+  orch_aws_credentials_clear(&probe);
+  if (rc) return rc;
   const char *role = orch_config_str(cfg, "aws.role_name"), *external_id = orch_config_str(cfg, "aws.external_id");
   struct orch_exec_aws_config ac = {.base = s->creds, .home_account = s->account, .endpoint_url = endpoint,
                                     .role_name = *role ? role : NULL, .external_id = *external_id ? external_id : NULL};

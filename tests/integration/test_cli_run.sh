@@ -133,6 +133,12 @@ out=$("$DRSORCH" run "$TMP/orders.lua" --mode recovery --db "$DB" </dev/null 2>&
 expect_eq "$rc" 2 "recovery without --yes exit"
 expect_match "$out" "a recovery against AWS must be confirmed: run it on a terminal, or pass --yes" "recovery message"
 
+# AWS without credentials: one line from the credentials chain, exit 1, no execution made.
+out=$("$DRSORCH" run "$TMP/orders.lua" --mode dry-run --region us-east-1 --db "$DB" </dev/null 2>&1); rc=$?
+expect_eq "$rc" 1 "no credentials exit"
+expect_match "$out" "^drsorch: no AWS credentials found; tried: environment" "no credentials message"
+expect_eq "$("$DRSORCH" executions list --db "$DB" --json | node -e 'process.stdout.write(String(JSON.parse(require("fs").readFileSync(0)).length))')" 4 "no execution made without credentials"
+
 # Usage errors exit 2 with a usage line.
 usage() { local what=$1; shift; out=$("$DRSORCH" "$@" 2>&1 </dev/null); rc=$?; expect_eq "$rc" 2 "$what exit"; expect_match "$out" "Try 'drsorch" "$what hint"; }
 usage "no plan" run --mode drill
