@@ -372,7 +372,8 @@ static int handle_create(struct orch_exec_engine *eng, struct exec_msg *m, struc
                                       .started_by = m->by};
   rc = orch_store_exec_create(eng->cfg.store, &spec, &rec, err);
   if (rc) goto out;
-  rc = exec_plan_created(version.compiled, rec.id, m->plan_id, version.version, plan.name, m->mode, m->by, &created, err);
+  rc = exec_plan_created(version.compiled, rec.id, m->plan_id, version.version, plan.name, m->mode, m->by,
+                         eng->cfg.module_dir, &created, err);
   if (rc) goto out;
   lv = orch_calloc(1, sizeof *lv);
   if (!lv) {

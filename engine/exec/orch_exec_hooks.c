@@ -16,7 +16,7 @@
 #include "exec/orch_exec_int.h"
 #include "plan/orch_plan_hook.h"
 
-#define SSM_POLL_MS 2000
+#define SSM_POLL_MS_MAX 2000 /* at most this between SSM reads; less when the engine polls DRS faster */
 #define SSM_DEFAULT_TIMEOUT_MS (10 * 60 * 1000)
 
 enum hook_wait { WAIT_NONE, WAIT_IO, WAIT_TIMER, WAIT_APPROVAL, WAIT_SSM };
@@ -173,6 +173,10 @@ static json_t *ssm_parameters(const json_t *params) {
 static void ssm_comment(char *out, size_t n, const struct exec_hooks *hs, const struct hook_slot *s, uint64_t seq) {
   /* SSM comments are at most 100 characters: the execution id, hook and call number identify it. */
   snprintf(out, n, "drsorch %s %s #%llu", hs->lv->st.id, s->id, (unsigned long long)seq);
+}
+
+static int64_t ssm_poll_ms(const struct exec_hooks *hs) {
+  return hs->eng->cfg.poll_ms < SSM_POLL_MS_MAX ? hs->eng->cfg.poll_ms : SSM_POLL_MS_MAX;
 }
 
 /* A freshly launched instance runs commands only once its SSM agent is Online: wait for every target
@@ -377,7 +381,10 @@ static int runtime_ensure(struct exec_hooks *hs) {
   if (!rc) {
     const char *file = json_string_value(json_object_get(hs->lv->st.plan, "file"));
     hs->sandbox_clock = (struct orch_clock){.ops = &sandbox_clock_ops, .ctx = hs->eng};
-    struct orch_plan_runtime_config cfg = {.sandbox = {.clock = &hs->sandbox_clock, .module_dir = hs->eng->cfg.module_dir},
+    struct orch_plan_runtime_config cfg = {.sandbox = {.clock = &hs->sandbox_clock,
+                                                       /* where the plan's modules were when it started */
+                                                       .module_dir = hs->lv->st.module_dir[0] ? hs->lv->st.module_dir
+                                                                                              : hs->eng->cfg.module_dir},
                                            .host = &host_ops, .host_ctx = hs};
     struct orch_plan_source src = {.file = file ? file : hs->lv->st.plan_name, .text = v.source, .len = strlen(v.source)};
     rc = orch_plan_runtime_new(&cfg, &src, &hs->rt, &report, &err);
@@ -552,7 +559,7 @@ static void ssm_answer(struct exec_hooks *hs, struct hook_slot *s, struct exec_i
       return;
     }
     s->wait = WAIT_SSM;
-    s->due_ms = now + SSM_POLL_MS;
+    s->due_ms = now + ssm_poll_ms(hs);
     json_object_set_new(s->ssm, "waiting_for_agents", json_true());
     return;
   }
@@ -593,7 +600,7 @@ static void ssm_answer(struct exec_hooks *hs, struct hook_slot *s, struct exec_i
     }
     json_object_set_new(s->ssm, "command_id", json_string(cmd));
     s->wait = WAIT_SSM;
-    s->due_ms = now + SSM_POLL_MS; /* GetCommandInvocation right after SendCommand says it does not exist yet */
+    s->due_ms = now + ssm_poll_ms(hs); /* GetCommandInvocation right after SendCommand says it does not exist yet */
     return;
   }
   /* poll */
@@ -632,7 +639,7 @@ static void ssm_answer(struct exec_hooks *hs, struct hook_slot *s, struct exec_i
     return;
   }
   s->wait = WAIT_SSM;
-  s->due_ms = now + SSM_POLL_MS;
+  s->due_ms = now + ssm_poll_ms(hs);
 }
 
 void exec_hooks_io_done(struct orch_exec_engine *eng, struct exec_live *lv, struct exec_io *io) {

@@ -171,8 +171,8 @@ int exec_command(struct orch_exec_engine *eng, struct exec_live *lv, enum orch_e
 
 /* orch_exec_plan.c: the ExecutionCreated data for a compiled plan. */
 int exec_plan_created(const json_t *compiled, const char *exec_id, const char *plan_id, int64_t version,
-                      const char *plan_name, enum orch_exec_mode mode, const char *by, json_t **out,
-                      struct orch_error *err);
+                      const char *plan_name, enum orch_exec_mode mode, const char *by, const char *module_dir,
+                      json_t **out, struct orch_error *err);
 
 /* orch_exec_preflight.c: runs on an I/O thread. */
 void exec_preflight_run(struct orch_exec_engine *eng, struct exec_io *io);

@@ -43,8 +43,8 @@ static json_t *wave_spec(const json_t *w, const json_t *plan, struct orch_error 
 }
 
 int exec_plan_created(const json_t *compiled, const char *exec_id, const char *plan_id, int64_t version,
-                      const char *plan_name, enum orch_exec_mode mode, const char *by, json_t **out,
-                      struct orch_error *err) {
+                      const char *plan_name, enum orch_exec_mode mode, const char *by, const char *module_dir,
+                      json_t **out, struct orch_error *err) {
   if (!json_is_object(compiled))
     return orch_error_set(err, ORCH_EVALIDATION, "plan %s version %lld has no compiled form", plan_id, (long long)version);
   json_t *waves = json_array();
@@ -63,11 +63,12 @@ int exec_plan_created(const json_t *compiled, const char *exec_id, const char *p
     return orch_error_set(err, ORCH_EVALIDATION, "plan %s has no waves", plan_name);
   }
   const char *topic = json_string_value(json_array_get(json_object_get(json_object_get(compiled, "notify"), "sns"), 0));
-  *out = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:I, s:I, s:s*, s:b, s:O, s:o}", "execution_id", exec_id, "plan_id",
+  *out = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:I, s:I, s:s*, s:b, s:s*, s:O, s:o}", "execution_id", exec_id, "plan_id",
                    plan_id, "plan_version", (json_int_t)version, "plan_name", plan_name, "mode", orch_exec_mode_name(mode),
                    "started_by", by ? by : "", "rto_target_ms", json_integer_value(json_object_get(compiled, "rto_target_ms")),
                    "rpo_target_ms", json_integer_value(json_object_get(compiled, "rpo_target_ms")), "notify_topic", topic,
-                   "cleanup_hook", json_object_get(compiled, "cleanup") != NULL, "plan", compiled, "waves", waves);
+                   "cleanup_hook", json_object_get(compiled, "cleanup") != NULL, "module_dir",
+                   module_dir && *module_dir ? module_dir : NULL, "plan", compiled, "waves", waves);
   if (!*out) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
   return 0;
 }

@@ -126,6 +126,8 @@ static int on_created(struct orch_exec_state *st, struct rd *r) {
   if (!rc) rc = get_str(r, "plan_name", false, &plan_name);
   if (!rc) rc = get_str(r, "mode", true, &mode);
   if (!rc) rc = get_str(r, "notify_topic", false, &topic);
+  const char *module_dir = "";
+  if (!rc) rc = get_str(r, "module_dir", false, &module_dir);
   if (!rc) rc = get_int(r, "plan_version", false, &version);
   if (!rc) rc = get_int(r, "rto_target_ms", false, &rto);
   if (!rc) rc = get_int(r, "rpo_target_ms", false, &rpo);
@@ -138,6 +140,7 @@ static int on_created(struct orch_exec_state *st, struct rd *r) {
   copy(st->plan_id, sizeof st->plan_id, plan_id);
   copy(st->plan_name, sizeof st->plan_name, plan_name);
   copy(st->notify_topic, sizeof st->notify_topic, topic);
+  copy(st->module_dir, sizeof st->module_dir, module_dir);
   st->plan_version = version;
   st->rto_target_ms = rto;
   st->rpo_target_ms = rpo;
@@ -561,10 +564,11 @@ static int on_ended(struct orch_exec_state *st, struct rd *r) {
   st->status = (enum orch_exec_status)s;
   st->ended_ms = r->ev->at_ms;
   if (why) copy(st->end_reason, sizeof st->end_reason, why);
-  /* Waves that never ran are CANCELLED: the record says what was not attempted. */
+  /* Waves that never ran are CANCELLED (a dry run's are SKIPPED: it launches nothing by design), so the
+   * record says what was not attempted. */
   for (size_t i = 0; i < st->nwaves; i++)
     if (!orch_wave_status_final(st->waves[i].status)) {
-      st->waves[i].status = ORCH_WAVE_CANCELLED;
+      st->waves[i].status = st->mode == ORCH_MODE_DRY_RUN ? ORCH_WAVE_SKIPPED : ORCH_WAVE_CANCELLED;
       st->waves[i].completed_ms = r->ev->at_ms;
     }
   return 0;
@@ -586,17 +590,20 @@ static int on_terminate_requested(struct orch_exec_state *st, struct rd *r) {
   if (rc) return rc;
   if (st->terminate_requested) return bad(r, "%s: termination already requested", "TerminateRequested");
   size_t n = json_array_size(chunks);
-  st->terms = orch_calloc(n ? n : 1, sizeof *st->terms);
-  if (!st->terms) return ORCH_ENOMEM;
+  for (size_t i = 0; i < n; i++) {
+    json_t *ids = json_object_get(json_array_get(chunks, i), "recovery_instance_ids");
+    if (!json_is_array(ids) || !json_array_size(ids)) return bad(r, "chunks[%zu] has no recovery instance ids", i);
+  }
+  struct orch_exec_termination *terms = orch_calloc(n ? n : 1, sizeof *terms);
+  if (!terms) return ORCH_ENOMEM;
   for (size_t i = 0; i < n; i++) {
     json_t *c = json_array_get(chunks, i);
-    json_t *ids = json_object_get(c, "recovery_instance_ids");
-    if (!json_is_array(ids) || !json_array_size(ids)) return bad(r, "chunks[%zu] has no recovery instance ids", i);
-    struct orch_exec_termination *t = &st->terms[st->nterms++];
-    copy(t->account, sizeof t->account, json_string_value(json_object_get(c, "account")));
-    copy(t->region, sizeof t->region, json_string_value(json_object_get(c, "region")));
-    t->ids = json_incref(ids);
+    copy(terms[i].account, sizeof terms[i].account, json_string_value(json_object_get(c, "account")));
+    copy(terms[i].region, sizeof terms[i].region, json_string_value(json_object_get(c, "region")));
+    terms[i].ids = json_incref(json_object_get(c, "recovery_instance_ids"));
   }
+  st->terms = terms;
+  st->nterms = n;
   st->terminate_requested = true;
   return 0;
 }
@@ -628,6 +635,14 @@ static int on_terminate_ended(struct orch_exec_state *st, struct rd *r) {
   struct orch_exec_termination *t = term_chunk(st, r, &rc);
   if (!t) return rc;
   t->ended = true;
+  /* Their instances are gone: the servers' records say so. */
+  size_t i;
+  json_t *id;
+  json_array_foreach(t->ids, i, id) {
+    for (size_t k = 0; k < st->nservers; k++)
+      if (json_is_string(id) && strcmp(st->servers[k].recovery_instance_id, json_string_value(id)) == 0)
+        copy(st->servers[k].launch_status, sizeof st->servers[k].launch_status, "TERMINATED");
+  }
   return 0;
 }
 

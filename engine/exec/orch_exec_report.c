@@ -17,7 +17,7 @@ static json_t *span(int64_t from, int64_t to) { return from && to && to >= from 
 
 /* When a server counts as recovered: its after hook passed, or (without one) it launched. */
 static int64_t recovered_at(const struct orch_exec_state *st, const struct orch_exec_server *s) {
-  if (strcmp(s->launch_status, "LAUNCHED") != 0) return 0;
+  if (!s->launched_ms) return 0; /* never launched (a drill's clean-up later marks launched ones TERMINATED) */
   if (st->waves[s->wave].hooks & ORCH_HOOK_AFTER) return s->hooks_passed_ms;
   return s->launched_ms;
 }
@@ -39,7 +39,7 @@ static json_t *wave_report(const struct orch_exec_state *st, size_t w, json_t *s
   for (size_t i = 0; i < st->nservers; i++) {
     if (st->servers[i].wave != w) continue;
     total++;
-    if (strcmp(st->servers[i].launch_status, "LAUNCHED") == 0) launched++;
+    if (st->servers[i].launched_ms) launched++;
     if (strcmp(st->servers[i].launch_status, "FAILED") == 0) failed++;
     json_array_append_new(servers_out, server_report(st, &st->servers[i]));
   }
@@ -96,7 +96,7 @@ json_t *orch_exec_report_json(const struct orch_exec_state *st, const struct orc
   }
   size_t launched = 0, failed = 0;
   for (size_t i = 0; i < st->nservers; i++) {
-    if (strcmp(st->servers[i].launch_status, "LAUNCHED") == 0) launched++;
+    if (st->servers[i].launched_ms) launched++;
     if (strcmp(st->servers[i].launch_status, "FAILED") == 0) failed++;
   }
   json_t *rto_json = all_recovered && st->started_ms ? json_integer(rto) : json_null();

@@ -126,6 +126,7 @@ struct orch_exec_state {
   bool preflight_ok;
   char end_reason[256];
   char notify_topic[256];
+  char module_dir[1024];              /* where the plan's own modules were when it started ("" = the engine's) */
   int64_t rto_target_ms;              /* 0 = none */
   int64_t created_ms, started_ms, ended_ms, cleanup_after_ms;
   int64_t seq;                        /* last event applied */

@@ -426,7 +426,9 @@ static bool step_cleanup(struct orch_exec_engine *eng, struct exec_live *lv) {
     if (st->cleanup_hook_running) return false;
     return exec_hooks_start(eng, lv, -1, 0) == 0;
   }
-  if (any_job_unanswered(st)) return false;
+  /* DRS will not terminate the instances of a job still running: wait for every launch job to end. */
+  for (size_t j = 0; j < st->njobs; j++)
+    if (st->jobs[j].status == ORCH_JOB_REQUESTED || st->jobs[j].status == ORCH_JOB_STARTED) return false;
   if (!st->terminate_requested) {
     json_t *chunks = termination_chunks(eng, st);
     if (!chunks) return false;

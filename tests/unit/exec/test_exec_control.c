@@ -127,13 +127,16 @@ Test(exec_control, cancelled_drill_cleans_up, .fini = teardown, .timeout = 120) 
   cr_assert_str_eq(wave_status(final, 1), "CANCELLED");
   cr_assert_eq(h_calls(&h, "drs", "TerminateRecoveryInstances"), 1, "the db tier's instances are terminated");
   json_t *state = orch_sim_state(h.sim);
-  size_t i;
-  json_t *inst;
-  json_array_foreach(json_object_get(state, "instances"), i, inst) {
-    const char *s = json_string_value(json_object_get(inst, "state"));
-    if (!s) s = json_string_value(json_object_get(json_object_get(inst, "State"), "Name"));
-    cr_assert(s && (strcmp(s, "terminated") == 0 || strcmp(s, "shutting-down") == 0), "instance left %s", s ? s : "?");
+  size_t r, i, seen = 0;
+  json_t *region, *inst;
+  json_array_foreach(json_object_get(state, "regions"), r, region) {
+    json_array_foreach(json_object_get(region, "instances"), i, inst) {
+      const char *s = json_string_value(json_object_get(inst, "state"));
+      cr_assert(s && (strcmp(s, "terminated") == 0 || strcmp(s, "shutting-down") == 0), "instance left %s", s ? s : "?");
+      seen++;
+    }
   }
+  cr_assert_eq(seen, 2, "the db tier's two recovery instances");
   json_decref(state);
   json_decref(final);
 }

@@ -59,11 +59,11 @@ Test(exec_engine, three_tier_drill_runs_in_order_and_cleans_up, .fini = teardown
     cr_assert_str_eq(json_string_value(json_object_get(json_object_get(rec, "tags"), "drsorch:execution")), id);
   }
   json_decref(calls);
-  /* Every server launched, has an address, and its instance is gone after clean-up. */
+  /* Every server launched (it has an address) and its instance is gone after clean-up. */
   json_t *servers = json_object_get(json_array_get(waves, 2), "servers");
   cr_assert_eq(json_array_size(servers), 12);
   json_array_foreach(servers, i, rec) {
-    cr_assert_str_eq(json_string_value(json_object_get(rec, "launch_status")), "LAUNCHED");
+    cr_assert_str_eq(json_string_value(json_object_get(rec, "launch_status")), "TERMINATED");
     cr_assert(json_is_string(json_object_get(rec, "private_ip")));
   }
   json_decref(final);
