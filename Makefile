@@ -1,5 +1,5 @@
 # Thin wrapper over CMake. The two commands a newcomer needs:
-#   make run    install what is missing, build, start the engine
+#   make run    install what is missing, build, drill the demo plan against the simulated region
 #   make test   install, build with ASan/UBSan, run every suite
 # Also: make build (release), make bench, make lint, make clean.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)

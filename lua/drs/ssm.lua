@@ -22,7 +22,7 @@ local function windows(opts)
 end
 
 -- Run `script` (a string or a list of lines) on the wave's instances (or opts.instance_ids).
--- opts: platform ("linux" | "windows"), timeout ("2m"), instance_ids.
+-- opts: platform ("linux" | "windows"), timeout ("10m": the engine first waits for the SSM agents to come online), instance_ids.
 function M.run(w, script, opts)
   opts = opts or {}
   local commands = type(script) == "table" and script or { script }
@@ -30,7 +30,7 @@ function M.run(w, script, opts)
     document = windows(opts) and "AWS-RunPowerShellScript" or "AWS-RunShellScript",
     commands = commands,
     instance_ids = opts.instance_ids,
-    timeout = opts.timeout or "2m",
+    timeout = opts.timeout or "10m", -- a freshly launched instance may need minutes to bring its SSM agent online
   })
 end
 
