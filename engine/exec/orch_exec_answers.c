@@ -49,34 +49,7 @@ static void resend_or_fail(struct orch_exec_engine *eng, struct exec_live *lv, s
     return;
   }
   /* Not found by its tag: it was never created, so sending it again cannot launch twice. */
-  struct exec_io *io = NULL;
-  const struct orch_exec_job *job = &lv->st.jobs[j];
-  json_t *servers = json_array();
-  for (size_t i = 0; servers && i < job->nservers; i++)
-    if (json_array_append_new(servers, json_pack("{s:s, s:s*}", "sourceServerID", lv->st.servers[job->servers[i]].id,
-                                                 "recoverySnapshotID", lv->st.servers[job->servers[i]].snapshot_id[0]
-                                                                           ? lv->st.servers[job->servers[i]].snapshot_id
-                                                                           : NULL))) {
-      json_decref(servers);
-      servers = NULL;
-    }
-  char attempt[16];
-  snprintf(attempt, sizeof attempt, "%d", job->attempt);
-  json_t *input = servers ? json_pack("{s:b, s:o, s:{s:s, s:s, s:s, s:s, s:s}}", "isDrill", lv->st.mode == ORCH_MODE_DRILL,
-                                      "sourceServers", servers, "tags", "drsorch:execution", lv->st.id, "drsorch:wave",
-                                      lv->st.waves[job->wave].name, "drsorch:attempt", attempt, "drsorch:launch",
-                                      job->tag, "drsorch:plan", lv->st.plan_name)
-                          : NULL;
-  if (input) io = exec_io_new(IO_START, lv->st.id, job->account, job->region, "drs", "StartRecovery", input);
-  if (!io) {
-    orch_log_error("exec %s: out of memory re-sending %s; will retry", lv->st.id, job->tag);
-    return;
-  }
-  snprintf(io->key, sizeof io->key, "%s", job->tag);
-  lv->rt.job_inflight[j] = 1;
-  lv->rt.job_sends[j]++;
-  exec_count(eng, "start_recovery_sent", 1);
-  exec_io_submit(eng, io);
+  exec_send_start(eng, lv, j);
 }
 
 static void on_start(struct orch_exec_engine *eng, struct exec_live *lv, struct exec_io *io) {
@@ -99,15 +72,7 @@ static void on_start(struct orch_exec_engine *eng, struct exec_live *lv, struct 
   }
   /* A time-out or a server error: the job may exist. Find it by its tag before anything else. */
   orch_log_warn("exec %s: StartRecovery for %s unclear (%s); looking it up by tag", lv->st.id, io->key, why);
-  char from[40];
-  orch_time_iso8601_s(from, lv->st.jobs[j].requested_ms - 10 * 60 * 1000);
-  struct exec_io *find = exec_io_new(IO_FIND, lv->st.id, lv->st.jobs[j].account, lv->st.jobs[j].region, "drs",
-                                     "DescribeJobs", json_pack("{s:{s:s}}", "filters", "fromDate", from));
-  if (!find) return;
-  find->paginate = true;
-  snprintf(find->key, sizeof find->key, "%s", io->key);
-  lv->rt.job_inflight[j] = 1;
-  exec_io_submit(eng, find);
+  exec_send_find(eng, lv, (size_t)j);
 }
 
 static void on_find(struct orch_exec_engine *eng, struct exec_live *lv, struct exec_io *io) {

@@ -160,6 +160,10 @@ void exec_ask_instances(struct orch_exec_engine *eng, struct exec_live *lv);
 
 /* orch_exec_step.c: decide and act until nothing more can happen now; operator commands. */
 void exec_step(struct orch_exec_engine *eng, struct exec_live *lv);
+/* Send job j's StartRecovery (tagged with the execution, wave, attempt and launch tag). */
+void exec_send_start(struct orch_exec_engine *eng, struct exec_live *lv, size_t j);
+/* Look for job j's DRS job by its tag (DescribeJobs since shortly before it was requested). */
+void exec_send_find(struct orch_exec_engine *eng, struct exec_live *lv, size_t j);
 /* orch_exec_answers.c: the answer to an I/O request that belongs to an execution. */
 void exec_io_done(struct orch_exec_engine *eng, struct exec_live *lv, struct exec_io *io);
 /* orch_exec_poll.c: engine-wide polling, one DescribeJobs per account+region for every active job. */

@@ -40,7 +40,8 @@ static void waiter_key(char *out, size_t n, const struct exec_live *lv, size_t w
 
 /* ---- sending ------------------------------------------------------------------------------------ */
 
-static void send_start(struct orch_exec_engine *eng, struct exec_live *lv, size_t j) {
+/* Send job j's StartRecovery, tagged so that it can be found again after a crash. */
+void exec_send_start(struct orch_exec_engine *eng, struct exec_live *lv, size_t j) {
   const struct orch_exec_state *st = &lv->st;
   const struct orch_exec_job *job = &st->jobs[j];
   json_t *servers = json_array(), *tags = NULL, *input = NULL;
@@ -74,7 +75,7 @@ oom:
 }
 
 /* Look for a job we asked for but never heard back about (a crash, a timeout): by its tag. */
-static void send_find(struct orch_exec_engine *eng, struct exec_live *lv, size_t j) {
+void exec_send_find(struct orch_exec_engine *eng, struct exec_live *lv, size_t j) {
   const struct orch_exec_job *job = &lv->st.jobs[j];
   char from[ORCH_TIME_ISO_MAX];
   orch_time_iso8601_s(from, job->requested_ms - 10 * 60 * 1000);
@@ -157,7 +158,7 @@ static bool launch_wave(struct orch_exec_engine *eng, struct exec_live *lv, size
     size_t j = st->njobs - 1;
     if (orch_exec_admission_job_started(eng->admission, account, region, (int)st->jobs[j].nservers))
       orch_log_warn("exec %s: admission could not count job %s (out of memory)", st->id, tag);
-    send_start(eng, lv, j);
+    exec_send_start(eng, lv, j);
     progressed = true;
   }
 }
@@ -287,7 +288,7 @@ static bool step_wave(struct orch_exec_engine *eng, struct exec_live *lv, size_t
       for (size_t j = 0; j < st->njobs; j++) {
         if (st->jobs[j].wave != w || st->jobs[j].status != ORCH_JOB_REQUESTED || job_inflight(lv, j)) continue;
         if (rt_reserve_jobs(lv)) return false;
-        send_find(eng, lv, j); /* requested before a restart: find it by tag before sending again */
+        exec_send_find(eng, lv, j); /* requested before a restart: find it by tag before sending again */
       }
       if (!paused && pending_count(st, w, wv->attempt)) progressed = launch_wave(eng, lv, w, wv->attempt);
       if (wv->status == ORCH_WAVE_RECOVERING && wv->recovered_ms && !pending_count(st, w, wv->attempt))
