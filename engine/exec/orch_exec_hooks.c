@@ -727,6 +727,18 @@ int64_t exec_hooks_next_timer(const struct exec_live *lv) {
   return next;
 }
 
+bool exec_hooks_cancel_wave(struct exec_live *lv, long wave, const char *reason) {
+  struct exec_hooks *hs = lv->rt.hooks;
+  struct hook_slot *s = hs ? slot_find(hs, wave) : NULL;
+  if (!s) return false;
+  orch_plan_hook_cancel(s->hook, reason);
+  s->wait = WAIT_NONE;
+  s->ios = 0;
+  s->due_ms = 0;
+  drive(hs, s); /* ends it: HookFinished with the reason */
+  return true;
+}
+
 bool exec_hooks_approve(struct orch_exec_engine *eng, struct exec_live *lv, long wave, const char *by) {
   struct exec_hooks *hs = lv->rt.hooks;
   struct hook_slot *s = hs ? slot_find(hs, wave) : NULL;

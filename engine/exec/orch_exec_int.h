@@ -194,6 +194,8 @@ void exec_hooks_io_done(struct orch_exec_engine *eng, struct exec_live *lv, stru
 void exec_hooks_tick(struct orch_exec_engine *eng, struct exec_live *lv);
 void exec_hooks_free(struct exec_hooks *h);
 int64_t exec_hooks_next_timer(const struct exec_live *lv);
+/* Stop the hook running on `wave` (its deadline passed); false when none runs. */
+bool exec_hooks_cancel_wave(struct exec_live *lv, long wave, const char *reason);
 /* An operator's approval for a hook waiting in w:approve on `wave`; false when none waits. */
 bool exec_hooks_approve(struct orch_exec_engine *eng, struct exec_live *lv, long wave, const char *by);
 

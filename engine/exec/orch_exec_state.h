@@ -99,6 +99,7 @@ struct orch_exec_wave {
   char *approval;                     /* gate prompt, NULL when none */
   enum orch_failure_policy on_failure;
   int retries;                        /* for ORCH_ON_FAILURE_RETRY */
+  int64_t timeout_ms;                 /* the longest the wave may take from ready to verdict; 0 = none */
   unsigned hooks;                     /* ORCH_HOOK_* the plan defines for this wave */
   enum orch_wave_status status;
   int attempt;                        /* 0 before the first launch */

@@ -248,10 +248,28 @@ static bool deps_done(const struct orch_exec_state *st, const struct orch_exec_w
   return true;
 }
 
+/* A wave past its timeout (counted from when it became ready) fails: its hook is stopped and it is given
+ * up on. Jobs already running go on in DRS; a drill's clean-up still terminates what they launch. */
+static bool wave_timed_out(struct orch_exec_engine *eng, struct exec_live *lv, size_t w) {
+  struct orch_exec_wave *wv = &lv->st.waves[w];
+  if (!wv->timeout_ms || !wv->ready_ms || orch_wave_status_final(wv->status) || wv->status == ORCH_WAVE_PENDING)
+    return false;
+  if (orch_clock_now_ms(eng->clock) < wv->ready_ms + wv->timeout_ms) return false;
+  char d[64], why[160];
+  orch_duration_format(d, sizeof d, wv->timeout_ms);
+  snprintf(why, sizeof why, "timed out: not done %s after it became ready", d);
+  if (wv->hook_running && exec_hooks_cancel_wave(lv, (long)w, why)) return true; /* HookFinished first */
+  char waiter[160];
+  waiter_key(waiter, sizeof waiter, lv, w);
+  orch_exec_admission_dequeue(eng->admission, waiter);
+  return complete_wave(eng, lv, w, "FAILED", why);
+}
+
 static bool step_wave(struct orch_exec_engine *eng, struct exec_live *lv, size_t w) {
   struct orch_exec_state *st = &lv->st;
   struct orch_exec_wave *wv = &st->waves[w];
   bool paused = st->status == ORCH_EXEC_PAUSED || st->cancel_requested;
+  if (wave_timed_out(eng, lv, w)) return true;
   switch (wv->status) {
     case ORCH_WAVE_PENDING:
       if (!deps_done(st, wv)) return false;

@@ -277,3 +277,23 @@ Test(exec_control, hooks_call_aws_within_the_plan_allow_list, .fini = teardown, 
   cr_assert_eq(h_calls(&h, "ec2", "TerminateInstances"), 0, "a refused call never reaches AWS");
   json_decref(final);
 }
+
+/* A wave's timeout stops its hook and fails it; the drill still cleans up. */
+static const char *slow_plan =
+    "return plan { name = \"slow\", region = \"us-east-1\", waves = {\n"
+    "  wave \"db\" { servers = tags { Tier = \"db\" }, timeout = \"20m\",\n"
+    "    after = function(w) w:sleep(\"2h\") end },\n"
+    "} }\n";
+
+Test(exec_control, wave_timeout_stops_its_hook_and_fails_it, .fini = teardown, .timeout = 120) {
+  start("", slow_plan, true);
+  char id[ORCH_ID_UUID_LEN + 1];
+  struct orch_error err = {0};
+  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_DRILL, "tester", id, &err), 0);
+  json_t *final = finish(id);
+  cr_assert_str_eq(wave_status(final, 0), "FAILED");
+  const char *reason = json_string_value(json_object_get(json_array_get(json_object_get(final, "waves"), 0), "reason"));
+  cr_assert(strstr(reason, "timed out: not done 20m after it became ready"), "reason: %s", reason);
+  cr_assert_str_eq(json_string_value(json_object_get(final, "status")), "CLEANED");
+  json_decref(final);
+}
