@@ -35,9 +35,11 @@ static json_t *wave_spec(const json_t *w, const json_t *plan, struct orch_error 
   const char *policy = json_string_value(json_object_get(of, "policy"));
   json_int_t retries = json_integer_value(json_object_get(of, "retries"));
   const char *approval = json_string_value(json_object_get(json_object_get(w, "approval"), "message"));
-  return json_pack("{s:O, s:O, s:s*, s:s, s:I, s:I, s:o, s:o, s:O*, s:O*, s:O*, s:O*}", "name", json_object_get(w, "name"),
+  return json_pack("{s:O, s:O, s:s*, s:I, s:s, s:I, s:I, s:o, s:o, s:O*, s:O*, s:O*, s:O*}", "name", json_object_get(w, "name"),
                    "depends_on", json_object_get(w, "depends_on") ? json_object_get(w, "depends_on") : json_array(),
-                   "approval", approval, "on_failure", policy ? policy : "fail", "retries", retries, "timeout_ms",
+                   "approval", approval, "approval_timeout_ms",
+                   json_integer_value(json_object_get(json_object_get(w, "approval"), "timeout_ms")), "on_failure",
+                   policy ? policy : "fail", "retries", retries, "timeout_ms",
                    json_integer_value(json_object_get(w, "timeout_ms")), "hooks", hooks,
                    "selector", sel, "account", json_object_get(plan, "account"), "region", json_object_get(plan, "region"),
                    "snapshot", json_object_get(w, "snapshot"), "launch", json_object_get(w, "launch"));

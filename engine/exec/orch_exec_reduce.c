@@ -66,7 +66,7 @@ static int parse_wave_spec(struct orch_exec_state *st, struct rd *r, const json_
   char path[ORCH_JSON_PATH_MAX];
   snprintf(path, sizeof path, "%s.waves[%zu]", r->path, i);
   const char *name = NULL, *approval = NULL, *policy = "fail";
-  long long retries = 0, timeout = 0;
+  long long retries = 0, timeout = 0, approval_timeout = 0;
   json_t *hooks = NULL;
   int rc = orch_json_get_str(spec, path, "name", true, &name, r->err);
   if (!rc) rc = orch_json_get_str(spec, path, "approval", false, &approval, r->err);
@@ -74,6 +74,7 @@ static int parse_wave_spec(struct orch_exec_state *st, struct rd *r, const json_
   if (!rc) rc = orch_json_get_int(spec, path, "retries", false, 0, 100, &retries, r->err);
   if (!rc) rc = orch_json_get_array(spec, path, "hooks", false, &hooks, r->err);
   if (!rc) rc = orch_json_get_int(spec, path, "timeout_ms", false, 0, INT64_MAX, &timeout, r->err);
+  if (!rc) rc = orch_json_get_int(spec, path, "approval_timeout_ms", false, 0, INT64_MAX, &approval_timeout, r->err);
   if (rc) return rc;
   if (strlen(name) >= sizeof w->name) return orch_error_setc(r->err, ORCH_EVALIDATION, path, "wave name too long");
   copy(w->name, sizeof w->name, name);
@@ -83,6 +84,7 @@ static int parse_wave_spec(struct orch_exec_state *st, struct rd *r, const json_
   else return orch_error_setc(r->err, ORCH_EVALIDATION, path, "on_failure '%s' is not fail, continue or retry", policy);
   w->retries = (int)retries;
   w->timeout_ms = timeout;
+  w->approval_timeout_ms = approval_timeout;
   if (approval && !(w->approval = orch_strdup(approval))) return ORCH_ENOMEM;
   size_t k;
   json_t *h;
@@ -400,6 +402,7 @@ static int on_approval_requested(struct orch_exec_state *st, struct rd *r) {
   if (rc) return rc;
   if (w->status != ORCH_WAVE_WAITING) return bad(r, "wave is %s, not WAITING", orch_wave_status_name(w->status));
   w->status = ORCH_WAVE_AWAITING_APPROVAL;
+  w->approval_asked_ms = r->ev->at_ms;
   return 0;
 }
 

@@ -100,6 +100,8 @@ struct orch_exec_wave {
   enum orch_failure_policy on_failure;
   int retries;                        /* for ORCH_ON_FAILURE_RETRY */
   int64_t timeout_ms;                 /* the longest the wave may take from ready to verdict; 0 = none */
+  int64_t approval_timeout_ms;        /* a gate not approved this long after it asked fails the wave; 0 = none */
+  int64_t approval_asked_ms;
   unsigned hooks;                     /* ORCH_HOOK_* the plan defines for this wave */
   enum orch_wave_status status;
   int attempt;                        /* 0 before the first launch */

@@ -270,6 +270,13 @@ static bool step_wave(struct orch_exec_engine *eng, struct exec_live *lv, size_t
   struct orch_exec_wave *wv = &st->waves[w];
   bool paused = st->status == ORCH_EXEC_PAUSED || st->cancel_requested;
   if (wave_timed_out(eng, lv, w)) return true;
+  if (wv->status == ORCH_WAVE_AWAITING_APPROVAL && wv->approval_timeout_ms &&
+      orch_clock_now_ms(eng->clock) >= wv->approval_asked_ms + wv->approval_timeout_ms) {
+    char d[64], why[160];
+    orch_duration_format(d, sizeof d, wv->approval_timeout_ms);
+    snprintf(why, sizeof why, "not approved within %s", d);
+    return complete_wave(eng, lv, w, "FAILED", why);
+  }
   switch (wv->status) {
     case ORCH_WAVE_PENDING:
       if (!deps_done(st, wv)) return false;

@@ -297,3 +297,22 @@ Test(exec_control, wave_timeout_stops_its_hook_and_fails_it, .fini = teardown, .
   cr_assert_str_eq(json_string_value(json_object_get(final, "status")), "CLEANED");
   json_decref(final);
 }
+
+/* A gate with a timeout that nobody opens fails its wave. */
+static const char *gate_timeout_plan =
+    "return plan { name = \"gate-timeout\", region = \"us-east-1\", waves = {\n"
+    "  wave \"db\" { servers = tags { Tier = \"db\" }, approval = { message = \"go?\", timeout = \"30m\" } },\n"
+    "} }\n";
+
+Test(exec_control, unanswered_gate_times_out, .fini = teardown, .timeout = 120) {
+  start("", gate_timeout_plan, false);
+  char id[ORCH_ID_UUID_LEN + 1];
+  struct orch_error err = {0};
+  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_RECOVERY, "tester", id, &err), 0);
+  json_t *final = finish(id);
+  cr_assert_str_eq(wave_status(final, 0), "FAILED");
+  const char *reason = json_string_value(json_object_get(json_array_get(json_object_get(final, "waves"), 0), "reason"));
+  cr_assert_str_eq(reason, "not approved within 30m");
+  cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 0);
+  json_decref(final);
+}
