@@ -11,14 +11,19 @@
 
 /* ---- helpers shared by the codecs ---- */
 
-int orch_aws_proto_reject(struct orch_aws_error *aerr, int status, const char *code, const char *fmt, ...) {
-  va_list ap;
+int orch_aws_proto_vreject(struct orch_aws_error *aerr, int status, const char *code, const char *fmt, va_list ap) {
   snprintf(aerr->code, sizeof aerr->code, "%s", code);
-  va_start(ap, fmt);
   vsnprintf(aerr->message, sizeof aerr->message, fmt, ap);
-  va_end(ap);
   aerr->http_status = status;
   return ORCH_EAWS;
+}
+
+int orch_aws_proto_reject(struct orch_aws_error *aerr, int status, const char *code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int rc = orch_aws_proto_vreject(aerr, status, code, fmt, ap);
+  va_end(ap);
+  return rc;
 }
 
 int orch_aws_proto_request_id(struct orch_http_response *resp, char *out, size_t outsz) {

@@ -8,6 +8,7 @@
 #define ORCH_AWS_PROTO_H
 
 #include <jansson.h>
+#include <stdarg.h>
 
 #include "aws/orch_aws_error.h"
 #include "aws/orch_aws_model.h"
@@ -42,6 +43,10 @@ int orch_aws_proto_build_response(const struct orch_aws_operation *op, const jso
                                   struct orch_http_response *resp, struct orch_error *err) ORCH_MUST_CHECK;
 int orch_aws_proto_build_error(const struct orch_aws_service *svc, const struct orch_aws_error *aerr,
                                struct orch_http_response *resp, struct orch_error *err) ORCH_MUST_CHECK;
+/* Server: fill `aerr` with an error to answer (code, printf-style message, HTTP status), leaving its
+ * other fields as they are; returns ORCH_EAWS. The codecs and the simulator's handlers use it. */
+int orch_aws_proto_vreject(struct orch_aws_error *aerr, int status, const char *code, const char *fmt, va_list ap)
+    ORCH_PRINTF(4, 0);
 
 /* Added after the first draft (backward compatible).
  * Client: the modeled members of an error response (DRS ConflictException's conflictingItems,

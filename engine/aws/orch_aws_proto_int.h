@@ -40,6 +40,10 @@ const char *orch_aws_walk_ec2_name(const struct orch_aws_member *m, char *buf, s
 const char *orch_aws_walk_xml_name(const struct orch_aws_member *m, const char *dflt);
 /* The timestamp format of member `m` where the protocol's default is `dflt`. */
 enum orch_aws_tsformat orch_aws_walk_tsformat(const struct orch_aws_member *m, enum orch_aws_tsformat dflt);
+/* Extend the member path `path` (ORCH_JSON_PATH_MAX bytes, as orch_json_path_* writes it) in place by a
+ * key or a list index; returns the old length: path[old] = '\0' pops it again. */
+size_t orch_aws_walk_push_key(char *path, const char *key);
+size_t orch_aws_walk_push_index(char *path, size_t i);
 /* The member of `obj` whose idempotency token is absent gets a fresh UUIDv4. Returns a new reference
  * to `input` itself when nothing was missing, else to a shallow copy (caller decrefs). */
 int orch_aws_walk_fill_tokens(const struct orch_aws_shape *s, const json_t *input, json_t **out,

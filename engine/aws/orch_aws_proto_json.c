@@ -10,46 +10,33 @@
 #include "core/orch_json.h"
 #include "core/orch_str.h"
 
-/* Walk state: the path of the value being converted, for error messages. */
+/* Walk state: the direction, and the path of the value being converted, for error messages. */
 struct jwalk {
   unsigned flags;
+  bool decoding; /* wire -> ours: a value of the wrong type is ORCH_EPARSE there, ORCH_ETYPE in our input */
   int depth;
   char path[ORCH_JSON_PATH_MAX];
   struct orch_error *err;
 };
 
-static size_t push_key(struct jwalk *w, const char *key) {
-  size_t old = strlen(w->path);
-  char tmp[ORCH_JSON_PATH_MAX];
-  memcpy(tmp, w->path, old + 1);
-  orch_json_path_key(w->path, tmp, key);
-  return old;
-}
-
-static size_t push_index(struct jwalk *w, size_t i) {
-  size_t old = strlen(w->path);
-  char tmp[ORCH_JSON_PATH_MAX];
-  memcpy(tmp, w->path, old + 1);
-  orch_json_path_index(w->path, tmp, i);
-  return old;
-}
-
 static void pop(struct jwalk *w, size_t old) { w->path[old] = '\0'; }
 
-static int wrong(struct jwalk *w, int code, const char *expected, const json_t *got) {
-  return orch_error_setc(w->err, code, w->path[0] ? w->path : "(top level)", "expected %s, got %s", expected,
-                         orch_json_type_name(got));
+static int wrong(struct jwalk *w, const char *expected, const json_t *got) {
+  return orch_error_setc(w->err, w->decoding ? ORCH_EPARSE : ORCH_ETYPE, w->path[0] ? w->path : "(top level)",
+                         "expected %s, got %s", expected, orch_json_type_name(got));
 }
 
 static int oom(struct jwalk *w) { return orch_error_set(w->err, ORCH_ENOMEM, "out of memory"); }
 
-/* ---- our JSON -> wire JSON ---- */
+/* Both directions walk the shape alike: convert() recurses through lists and maps the same way and
+ * differs only for structures (member names) and scalars (timestamps, numbers). */
+static int convert(struct jwalk *w, const struct orch_aws_member *m, const json_t *v, bool top, json_t **out);
 
-static int encode(struct jwalk *w, const struct orch_aws_member *m, const json_t *v, bool top, json_t **out);
+/* ---- our JSON -> wire JSON ---- */
 
 static int encode_ts(struct jwalk *w, const struct orch_aws_member *m, const json_t *v, json_t **out) {
   int64_t ms;
-  if (orch_aws_ts_from_json(v, &ms)) return wrong(w, ORCH_ETYPE, "a timestamp", v);
+  if (orch_aws_ts_from_json(v, &ms)) return wrong(w, "a timestamp", v);
   enum orch_aws_tsformat f = orch_aws_walk_tsformat(m, ORCH_AWS_TS_UNIX);
   if (f == ORCH_AWS_TS_UNIX) {
     *out = ms % 1000 == 0 ? json_integer(ms / 1000) : json_real((double)ms / 1000.0);
@@ -66,7 +53,7 @@ static int encode_ts(struct jwalk *w, const struct orch_aws_member *m, const jso
 }
 
 static int encode_struct(struct jwalk *w, const struct orch_aws_shape *s, const json_t *v, bool top, json_t **out) {
-  if (!json_is_object(v)) return wrong(w, ORCH_ETYPE, "an object", v);
+  if (!json_is_object(v)) return wrong(w, "an object", v);
   json_t *obj = json_object();
   if (!obj) return oom(w);
   size_t i = 0;
@@ -75,8 +62,8 @@ static int encode_struct(struct jwalk *w, const struct orch_aws_shape *s, const 
   while ((mm = orch_aws_walk_next(s, v, &i, &mv)) != NULL) {
     if (top && (w->flags & ORCH_AWS_JSON_BODY_ONLY) && mm->location != ORCH_AWS_LOC_BODY) continue;
     json_t *e = NULL;
-    size_t old = push_key(w, mm->name);
-    int rc = encode(w, mm, mv, false, &e);
+    size_t old = orch_aws_walk_push_key(w->path, mm->name);
+    int rc = convert(w, mm, mv, false, &e);
     pop(w, old);
     if (rc || json_object_set_new(obj, orch_aws_walk_json_name(mm), e)) {
       json_decref(obj);
@@ -87,102 +74,14 @@ static int encode_struct(struct jwalk *w, const struct orch_aws_shape *s, const 
   return 0;
 }
 
-static int encode(struct jwalk *w, const struct orch_aws_member *m, const json_t *v, bool top, json_t **out) {
-  const struct orch_aws_shape *s = m->shape;
-  if (++w->depth > ORCH_AWS_MAX_DEPTH) {
-    w->depth--;
-    return orch_error_setc(w->err, ORCH_ETOOBIG, w->path, "nested deeper than %d levels", ORCH_AWS_MAX_DEPTH);
-  }
-  int rc = 0;
-  switch (s->type) {
-    case ORCH_AWS_T_STRUCTURE:
-      rc = encode_struct(w, s, v, top, out);
-      break;
-    case ORCH_AWS_T_LIST: {
-      if (!json_is_array(v)) {
-        rc = wrong(w, ORCH_ETYPE, "an array", v);
-        break;
-      }
-      json_t *arr = json_array();
-      if (!arr) {
-        rc = oom(w);
-        break;
-      }
-      for (size_t i = 0; i < json_array_size(v) && !rc; i++) {
-        const json_t *item = json_array_get(v, i);
-        json_t *e = NULL;
-        size_t old = push_index(w, i);
-        rc = json_is_null(item) ? ((e = json_null()), 0) : encode(w, &s->member, item, false, &e);
-        pop(w, old);
-        if (!rc && json_array_append_new(arr, e)) rc = oom(w);
-      }
-      if (rc) json_decref(arr);
-      else *out = arr;
-      break;
-    }
-    case ORCH_AWS_T_MAP: {
-      if (!json_is_object(v)) {
-        rc = wrong(w, ORCH_ETYPE, "an object", v);
-        break;
-      }
-      json_t *obj = json_object();
-      if (!obj) {
-        rc = oom(w);
-        break;
-      }
-      const char *k;
-      json_t *item;
-      json_object_foreach(orch_aws_unconst(v), k, item) {
-        if (json_is_null(item)) continue;
-        json_t *e = NULL;
-        size_t old = push_key(w, k);
-        rc = encode(w, &s->value, item, false, &e);
-        pop(w, old);
-        if (!rc && json_object_set_new(obj, k, e)) rc = oom(w);
-        if (rc) break;
-      }
-      if (rc) json_decref(obj);
-      else *out = obj;
-      break;
-    }
-    case ORCH_AWS_T_TIMESTAMP:
-      rc = encode_ts(w, m, v, out);
-      break;
-    case ORCH_AWS_T_STRING:
-    case ORCH_AWS_T_BLOB:
-      if (!json_is_string(v)) rc = wrong(w, ORCH_ETYPE, "a string", v);
-      else *out = orch_aws_json_ref(v);
-      break;
-    case ORCH_AWS_T_INTEGER:
-      if (!json_is_integer(v)) rc = wrong(w, ORCH_ETYPE, "an integer", v);
-      else *out = orch_aws_json_ref(v);
-      break;
-    case ORCH_AWS_T_FLOAT:
-      if (!json_is_number(v) && !json_is_string(v)) rc = wrong(w, ORCH_ETYPE, "a number", v);
-      else *out = orch_aws_json_ref(v);
-      break;
-    case ORCH_AWS_T_BOOLEAN:
-      if (!json_is_boolean(v)) rc = wrong(w, ORCH_ETYPE, "a boolean", v);
-      else *out = orch_aws_json_ref(v);
-      break;
-    case ORCH_AWS_T_DOCUMENT:
-      *out = orch_aws_json_ref(v);
-      break;
-  }
-  w->depth--;
-  return rc;
-}
-
 int orch_aws_json_encode(const struct orch_aws_member *m, const json_t *v, unsigned flags, json_t **out,
                          struct orch_error *err) {
-  struct jwalk w = {.flags = flags, .err = err};
+  struct jwalk w = {.flags = flags, .decoding = false, .err = err};
   *out = NULL;
-  return encode(&w, m, v, true, out);
+  return convert(&w, m, v, true, out);
 }
 
 /* ---- wire JSON -> our JSON ---- */
-
-static int decode(struct jwalk *w, const struct orch_aws_member *m, const json_t *v, bool top, json_t **out);
 
 static const struct orch_aws_member *member_by_wire_name(const struct orch_aws_shape *s, const char *name) {
   for (size_t i = 0; i < s->nmembers; i++)
@@ -191,7 +90,7 @@ static const struct orch_aws_member *member_by_wire_name(const struct orch_aws_s
 }
 
 static int decode_struct(struct jwalk *w, const struct orch_aws_shape *s, const json_t *v, bool top, json_t **out) {
-  if (!json_is_object(v)) return wrong(w, ORCH_EPARSE, "an object", v);
+  if (!json_is_object(v)) return wrong(w, "an object", v);
   json_t *obj = json_object();
   if (!obj) return oom(w);
   const char *k;
@@ -203,8 +102,8 @@ static int decode_struct(struct jwalk *w, const struct orch_aws_shape *s, const 
     if (mm && top && (w->flags & ORCH_AWS_JSON_BODY_ONLY) && mm->location != ORCH_AWS_LOC_BODY) mm = NULL;
     json_t *e = NULL;
     if (mm) {
-      size_t old = push_key(w, mm->name);
-      rc = decode(w, mm, item, false, &e);
+      size_t old = orch_aws_walk_push_key(w->path, mm->name);
+      rc = convert(w, mm, item, false, &e);
       pop(w, old);
       if (!rc && json_object_set_new(obj, mm->name, e)) rc = oom(w);
     } else if ((w->flags & ORCH_AWS_JSON_KEEP_UNKNOWN) && strcmp(k, "__type") != 0 &&
@@ -218,110 +117,122 @@ static int decode_struct(struct jwalk *w, const struct orch_aws_shape *s, const 
   return rc;
 }
 
-static int decode(struct jwalk *w, const struct orch_aws_member *m, const json_t *v, bool top, json_t **out) {
+static int decode_ts(struct jwalk *w, const json_t *v, json_t **out) {
+  int64_t ms;
+  if (orch_aws_ts_from_json(v, &ms)) return wrong(w, "a timestamp", v);
+  *out = orch_aws_ts_to_json(ms);
+  return *out ? 0 : oom(w);
+}
+
+/* Wire integers may come as whole reals (1.0). */
+static int decode_integer(struct jwalk *w, const json_t *v, json_t **out) {
+  if (json_is_integer(v)) *out = orch_aws_json_ref(v);
+  else if (json_is_real(v) && json_real_value(v) == (double)(json_int_t)json_real_value(v))
+    *out = json_integer((json_int_t)json_real_value(v));
+  else return wrong(w, "an integer", v);
+  return *out ? 0 : oom(w);
+}
+
+/* Numbers, or the three non-finite values AWS writes as strings (our JSON takes any string). */
+static bool float_value(const struct jwalk *w, const json_t *v) {
+  if (json_is_number(v)) return true;
+  if (!json_is_string(v)) return false;
+  const char *s = json_string_value(v);
+  return !w->decoding || !strcmp(s, "NaN") || !strcmp(s, "Infinity") || !strcmp(s, "-Infinity");
+}
+
+int orch_aws_json_decode(const struct orch_aws_member *m, const json_t *wire, unsigned flags, json_t **out,
+                         struct orch_error *err) {
+  struct jwalk w = {.flags = flags, .decoding = true, .err = err};
+  *out = NULL;
+  return convert(&w, m, wire, true, out);
+}
+
+/* ---- both directions ---- */
+
+static int convert_list(struct jwalk *w, const struct orch_aws_shape *s, const json_t *v, json_t **out) {
+  if (!json_is_array(v)) return wrong(w, "an array", v);
+  json_t *arr = json_array();
+  if (!arr) return oom(w);
+  int rc = 0;
+  for (size_t i = 0; i < json_array_size(v) && !rc; i++) {
+    const json_t *item = json_array_get(v, i);
+    json_t *e = NULL;
+    size_t old = orch_aws_walk_push_index(w->path, i);
+    rc = json_is_null(item) ? ((e = json_null()), 0) : convert(w, &s->member, item, false, &e);
+    pop(w, old);
+    if (!rc && json_array_append_new(arr, e)) rc = oom(w);
+  }
+  if (rc) json_decref(arr);
+  else *out = arr;
+  return rc;
+}
+
+static int convert_map(struct jwalk *w, const struct orch_aws_shape *s, const json_t *v, json_t **out) {
+  if (!json_is_object(v)) return wrong(w, "an object", v);
+  json_t *obj = json_object();
+  if (!obj) return oom(w);
+  int rc = 0;
+  const char *k;
+  json_t *item;
+  json_object_foreach(orch_aws_unconst(v), k, item) {
+    if (json_is_null(item)) continue;
+    json_t *e = NULL;
+    size_t old = orch_aws_walk_push_key(w->path, k);
+    rc = convert(w, &s->value, item, false, &e);
+    pop(w, old);
+    if (!rc && json_object_set_new(obj, k, e)) rc = oom(w);
+    if (rc) break;
+  }
+  if (rc) json_decref(obj);
+  else *out = obj;
+  return rc;
+}
+
+/* The scalars both directions pass through as they are. */
+static int keep(const json_t *v, json_t **out) {
+  *out = orch_aws_json_ref(v);
+  return 0;
+}
+
+static int convert_scalar(struct jwalk *w, const struct orch_aws_member *m, const json_t *v, json_t **out) {
+  switch (m->shape->type) {
+    case ORCH_AWS_T_TIMESTAMP:
+      return w->decoding ? decode_ts(w, v, out) : encode_ts(w, m, v, out);
+    case ORCH_AWS_T_INTEGER:
+      if (w->decoding) return decode_integer(w, v, out);
+      return json_is_integer(v) ? keep(v, out) : wrong(w, "an integer", v);
+    case ORCH_AWS_T_STRING:
+    case ORCH_AWS_T_BLOB:
+      return json_is_string(v) ? keep(v, out) : wrong(w, "a string", v);
+    case ORCH_AWS_T_FLOAT:
+      return float_value(w, v) ? keep(v, out) : wrong(w, "a number", v);
+    case ORCH_AWS_T_BOOLEAN:
+      return json_is_boolean(v) ? keep(v, out) : wrong(w, "a boolean", v);
+    case ORCH_AWS_T_DOCUMENT:
+      return keep(v, out);
+    case ORCH_AWS_T_STRUCTURE:
+    case ORCH_AWS_T_LIST:
+    case ORCH_AWS_T_MAP:
+      break;
+  }
+  return orch_error_set(w->err, ORCH_EINTERNAL, "not a scalar shape");
+}
+
+static int convert(struct jwalk *w, const struct orch_aws_member *m, const json_t *v, bool top, json_t **out) {
   const struct orch_aws_shape *s = m->shape;
   if (++w->depth > ORCH_AWS_MAX_DEPTH) {
     w->depth--;
     return orch_error_setc(w->err, ORCH_ETOOBIG, w->path, "nested deeper than %d levels", ORCH_AWS_MAX_DEPTH);
   }
-  int rc = 0;
-  switch (s->type) {
-    case ORCH_AWS_T_STRUCTURE:
-      rc = decode_struct(w, s, v, top, out);
-      break;
-    case ORCH_AWS_T_LIST: {
-      if (!json_is_array(v)) {
-        rc = wrong(w, ORCH_EPARSE, "an array", v);
-        break;
-      }
-      json_t *arr = json_array();
-      if (!arr) {
-        rc = oom(w);
-        break;
-      }
-      for (size_t i = 0; i < json_array_size(v) && !rc; i++) {
-        const json_t *item = json_array_get(v, i);
-        json_t *e = NULL;
-        size_t old = push_index(w, i);
-        rc = json_is_null(item) ? ((e = json_null()), 0) : decode(w, &s->member, item, false, &e);
-        pop(w, old);
-        if (!rc && json_array_append_new(arr, e)) rc = oom(w);
-      }
-      if (rc) json_decref(arr);
-      else *out = arr;
-      break;
-    }
-    case ORCH_AWS_T_MAP: {
-      if (!json_is_object(v)) {
-        rc = wrong(w, ORCH_EPARSE, "an object", v);
-        break;
-      }
-      json_t *obj = json_object();
-      if (!obj) {
-        rc = oom(w);
-        break;
-      }
-      const char *k;
-      json_t *item;
-      json_object_foreach(orch_aws_unconst(v), k, item) {
-        if (json_is_null(item)) continue;
-        json_t *e = NULL;
-        size_t old = push_key(w, k);
-        rc = decode(w, &s->value, item, false, &e);
-        pop(w, old);
-        if (!rc && json_object_set_new(obj, k, e)) rc = oom(w);
-        if (rc) break;
-      }
-      if (rc) json_decref(obj);
-      else *out = obj;
-      break;
-    }
-    case ORCH_AWS_T_TIMESTAMP: {
-      int64_t ms;
-      if (orch_aws_ts_from_json(v, &ms)) {
-        rc = wrong(w, ORCH_EPARSE, "a timestamp", v);
-        break;
-      }
-      *out = orch_aws_ts_to_json(ms);
-      if (!*out) rc = oom(w);
-      break;
-    }
-    case ORCH_AWS_T_STRING:
-    case ORCH_AWS_T_BLOB:
-      if (!json_is_string(v)) rc = wrong(w, ORCH_EPARSE, "a string", v);
-      else *out = orch_aws_json_ref(v);
-      break;
-    case ORCH_AWS_T_INTEGER:
-      if (json_is_integer(v)) *out = orch_aws_json_ref(v);
-      else if (json_is_real(v) && json_real_value(v) == (double)(json_int_t)json_real_value(v))
-        *out = json_integer((json_int_t)json_real_value(v));
-      else rc = wrong(w, ORCH_EPARSE, "an integer", v);
-      if (!rc && !*out) rc = oom(w);
-      break;
-    case ORCH_AWS_T_FLOAT:
-      if (json_is_number(v)) *out = orch_aws_json_ref(v);
-      else if (json_is_string(v) && (!strcmp(json_string_value(v), "NaN") || !strcmp(json_string_value(v), "Infinity") ||
-                                     !strcmp(json_string_value(v), "-Infinity")))
-        *out = orch_aws_json_ref(v);
-      else rc = wrong(w, ORCH_EPARSE, "a number", v);
-      break;
-    case ORCH_AWS_T_BOOLEAN:
-      if (!json_is_boolean(v)) rc = wrong(w, ORCH_EPARSE, "a boolean", v);
-      else *out = orch_aws_json_ref(v);
-      break;
-    case ORCH_AWS_T_DOCUMENT:
-      *out = orch_aws_json_ref(v);
-      break;
-  }
+  int rc;
+  if (s->type == ORCH_AWS_T_STRUCTURE)
+    rc = w->decoding ? decode_struct(w, s, v, top, out) : encode_struct(w, s, v, top, out);
+  else if (s->type == ORCH_AWS_T_LIST) rc = convert_list(w, s, v, out);
+  else if (s->type == ORCH_AWS_T_MAP) rc = convert_map(w, s, v, out);
+  else rc = convert_scalar(w, m, v, out);
   w->depth--;
   return rc;
-}
-
-int orch_aws_json_decode(const struct orch_aws_member *m, const json_t *wire, unsigned flags, json_t **out,
-                         struct orch_error *err) {
-  struct jwalk w = {.flags = flags, .err = err};
-  *out = NULL;
-  return decode(&w, m, wire, true, out);
 }
 
 /* ---- bodies and errors ---- */
@@ -339,8 +250,10 @@ bool orch_aws_proto_is_html(const struct orch_buf *body, const char *content_typ
   return false;
 }
 
-int orch_aws_json_parse_body(const struct orch_buf *body, const char *content_type, const char *what,
-                             json_t **out, struct orch_error *err) {
+/* What every JSON body goes through before it is parsed: an empty one reads as {} (set in *out), an
+ * oversized one or an HTML page is an error. Parse only when this returns 0 and leaves *out NULL. */
+static int check_body(const struct orch_buf *body, const char *content_type, const char *what, json_t **out,
+                      struct orch_error *err) {
   *out = NULL;
   struct orch_strview t = orch_str_trim((struct orch_strview){orch_buf_cstr(body), body->len});
   if (t.n == 0) {
@@ -355,6 +268,13 @@ int orch_aws_json_parse_body(const struct orch_buf *body, const char *content_ty
                           "%s is an HTML page, not JSON: a proxy, load balancer or captive portal answered "
                           "instead of the AWS service",
                           what);
+  return 0;
+}
+
+int orch_aws_json_parse_body(const struct orch_buf *body, const char *content_type, const char *what,
+                             json_t **out, struct orch_error *err) {
+  int rc = check_body(body, content_type, what, out, err);
+  if (rc || *out) return rc;
   struct orch_error perr = {0};
   json_t *j = orch_json_parse(body->data, body->len, 0, &perr);
   if (!j)
@@ -560,19 +480,7 @@ int orch_aws_jsonrpc_build_response(const struct orch_aws_operation *op, const j
 
 int orch_aws_json_read_body(const struct orch_aws_member *m, const struct orch_buf *body, const char *content_type,
                             unsigned flags, const char *what, json_t **out, struct orch_error *err) {
-  *out = NULL;
-  struct orch_strview t = orch_str_trim((struct orch_strview){orch_buf_cstr(body), body->len});
-  if (t.n == 0) {
-    *out = json_object();
-    return *out ? 0 : orch_error_set(err, ORCH_ENOMEM, "out of memory");
-  }
-  if (body->len > ORCH_AWS_MAX_BODY)
-    return orch_error_set(err, ORCH_ETOOBIG, "%s of %zu bytes is over the %zu-byte limit", what, body->len,
-                          ORCH_AWS_MAX_BODY);
-  if (orch_aws_proto_is_html(body, content_type))
-    return orch_error_set(err, ORCH_EPARSE,
-                          "%s is an HTML page, not JSON: a proxy, load balancer or captive portal answered "
-                          "instead of the AWS service",
-                          what);
+  int rc = check_body(body, content_type, what, out, err);
+  if (rc || *out) return rc;
   return orch_aws_json_read(m, body->data, body->len, flags, what, out, err);
 }

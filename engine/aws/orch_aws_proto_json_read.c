@@ -59,21 +59,11 @@ static int wrong(struct jr *r, const char *expected) {
                          token_type(r));
 }
 
+/* Keys come unterminated from the input; a path names at most their first 127 bytes. */
 static size_t push_key(struct jr *r, const char *key, size_t n) {
-  size_t old = strlen(r->path);
-  char tmp[ORCH_JSON_PATH_MAX], k[128];
-  memcpy(tmp, r->path, old + 1);
+  char k[128];
   snprintf(k, sizeof k, "%.*s", (int)(n < 127 ? n : 127), key);
-  orch_json_path_key(r->path, tmp, k);
-  return old;
-}
-
-static size_t push_index(struct jr *r, size_t i) {
-  size_t old = strlen(r->path);
-  char tmp[ORCH_JSON_PATH_MAX];
-  memcpy(tmp, r->path, old + 1);
-  orch_json_path_index(r->path, tmp, i);
-  return old;
+  return orch_aws_walk_push_key(r->path, k);
 }
 
 /* ---- strings ---- */
@@ -255,7 +245,7 @@ static int enter(struct jr *r) {
 /* Iterate an object: calls `member(r, key, n, ctx)` with r->p at each value. */
 typedef int (*member_fn)(struct jr *r, const char *key, size_t n, void *ctx);
 
-static int read_object(struct jr *r, member_fn fn, void *ctx) {
+static int read_members(struct jr *r, member_fn fn, void *ctx) {
   r->p++; /* '{' */
   skip_ws(r);
   if (r->p < r->end && *r->p == '}') {
@@ -296,11 +286,70 @@ static int read_object(struct jr *r, member_fn fn, void *ctx) {
   }
 }
 
+/* An object value at r->p, one level deeper: a new object in *obj (which ctx points at or holds, for
+ * `fn` to fill), given to *out when all went well. */
+static int read_object(struct jr *r, member_fn fn, void *ctx, json_t **obj, json_t **out) {
+  int rc = enter(r);
+  if (rc) return rc;
+  if (!(*obj = json_object())) return oom(r);
+  rc = read_members(r, fn, ctx);
+  r->depth--;
+  if (rc) json_decref(*obj);
+  else *out = *obj;
+  return rc;
+}
+
+/* An array value at r->p, one level deeper: calls `elem(r, i, ctx, &v)` with r->p at each element. */
+typedef int (*elem_fn)(struct jr *r, size_t i, const void *ctx, json_t **v);
+
+static int read_array(struct jr *r, elem_fn fn, const void *ctx, json_t **out) {
+  int rc = enter(r);
+  if (rc) return rc;
+  json_t *arr = json_array();
+  if (!arr) return oom(r);
+  r->p++; /* '[' */
+  skip_ws(r);
+  if (r->p < r->end && *r->p == ']') {
+    r->p++;
+  } else {
+    for (size_t i = 0;; i++) {
+      json_t *v = NULL;
+      skip_ws(r);
+      if ((rc = fn(r, i, ctx, &v))) break;
+      if (json_array_append_new(arr, v)) {
+        rc = oom(r);
+        break;
+      }
+      skip_ws(r);
+      if (r->p < r->end && *r->p == ',') {
+        r->p++;
+        continue;
+      }
+      if (r->p < r->end && *r->p == ']') {
+        r->p++;
+        break;
+      }
+      rc = syntax(r, "']' or ',' expected");
+      break;
+    }
+  }
+  r->depth--;
+  if (rc) json_decref(arr);
+  else *out = arr;
+  return rc;
+}
+
 static int any_member(struct jr *r, const char *key, size_t n, void *ctx) {
   json_t *v = NULL;
   int rc = read_any(r, &v);
   if (rc) return rc;
-  return json_object_setn_new_nocheck(ctx, key, n, v) ? oom(r) : 0;
+  return json_object_setn_new_nocheck(*(json_t **)ctx, key, n, v) ? oom(r) : 0;
+}
+
+static int any_elem(struct jr *r, size_t i, const void *ctx, json_t **v) {
+  (void)i;
+  (void)ctx;
+  return read_any(r, v);
 }
 
 static int read_any(struct jr *r, json_t **out) {
@@ -308,48 +357,11 @@ static int read_any(struct jr *r, json_t **out) {
   if (r->p >= r->end) return syntax(r, "premature end of input");
   switch (*r->p) {
     case '{': {
-      if ((rc = enter(r))) return rc;
-      json_t *obj = json_object();
-      if (!obj) return oom(r);
-      rc = read_object(r, any_member, obj);
-      r->depth--;
-      if (rc) json_decref(obj);
-      else *out = obj;
-      return rc;
+      json_t *obj = NULL;
+      return read_object(r, any_member, &obj, &obj, out);
     }
-    case '[': {
-      if ((rc = enter(r))) return rc;
-      json_t *arr = json_array();
-      if (!arr) return oom(r);
-      r->p++;
-      skip_ws(r);
-      if (r->p < r->end && *r->p == ']') r->p++;
-      else
-        for (;;) {
-          json_t *v = NULL;
-          skip_ws(r);
-          if ((rc = read_any(r, &v))) break;
-          if (json_array_append_new(arr, v)) {
-            rc = oom(r);
-            break;
-          }
-          skip_ws(r);
-          if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            continue;
-          }
-          if (r->p < r->end && *r->p == ']') {
-            r->p++;
-            break;
-          }
-          rc = syntax(r, "']' or ',' expected");
-          break;
-        }
-      r->depth--;
-      if (rc) json_decref(arr);
-      else *out = arr;
-      return rc;
-    }
+    case '[':
+      return read_array(r, any_elem, NULL, out);
     case '"': {
       const char *s;
       size_t n;
@@ -437,45 +449,16 @@ static int map_member(struct jr *r, const char *key, size_t n, void *vctx) {
   return rc;
 }
 
-static int read_list(struct jr *r, const struct orch_aws_shape *s, json_t **out) {
-  json_t *arr = json_array();
-  if (!arr) return oom(r);
-  int rc = 0;
-  r->p++;
-  skip_ws(r);
-  if (r->p < r->end && *r->p == ']') {
-    r->p++;
-  } else {
-    for (size_t i = 0;; i++) {
-      json_t *v = NULL;
-      skip_ws(r);
-      if (r->p < r->end && *r->p == 'n') {
-        if (!(rc = literal(r, "null"))) v = json_null();
-      } else {
-        size_t old = push_index(r, i);
-        rc = read_shaped(r, &s->member, false, &v);
-        r->path[old] = '\0';
-      }
-      if (rc) break;
-      if (json_array_append_new(arr, v)) {
-        rc = oom(r);
-        break;
-      }
-      skip_ws(r);
-      if (r->p < r->end && *r->p == ',') {
-        r->p++;
-        continue;
-      }
-      if (r->p < r->end && *r->p == ']') {
-        r->p++;
-        break;
-      }
-      rc = syntax(r, "']' or ',' expected");
-      break;
-    }
+/* A list element (ctx: the list's member); nulls are kept. */
+static int list_elem(struct jr *r, size_t i, const void *ctx, json_t **v) {
+  if (r->p < r->end && *r->p == 'n') {
+    int rc = literal(r, "null");
+    if (!rc) *v = json_null();
+    return rc;
   }
-  if (rc) json_decref(arr);
-  else *out = arr;
+  size_t old = orch_aws_walk_push_index(r->path, i);
+  int rc = read_shaped(r, ctx, false, v);
+  r->path[old] = '\0';
   return rc;
 }
 
@@ -554,37 +537,21 @@ static int read_scalar(struct jr *r, const struct orch_aws_member *m, json_t **o
 
 static int read_shaped(struct jr *r, const struct orch_aws_member *m, bool top, json_t **out) {
   const struct orch_aws_shape *s = m->shape;
-  int rc;
   if (r->p >= r->end) return syntax(r, "premature end of input");
   switch (s->type) {
     case ORCH_AWS_T_STRUCTURE: {
       if (*r->p != '{') return wrong(r, "an object");
-      if ((rc = enter(r))) return rc;
-      struct struct_ctx c = {s, top, json_object()};
-      if (!c.obj) return oom(r);
-      rc = read_object(r, struct_member, &c);
-      r->depth--;
-      if (rc) json_decref(c.obj);
-      else *out = c.obj;
-      return rc;
+      struct struct_ctx c = {s, top, NULL};
+      return read_object(r, struct_member, &c, &c.obj, out);
     }
     case ORCH_AWS_T_MAP: {
       if (*r->p != '{') return wrong(r, "an object");
-      if ((rc = enter(r))) return rc;
-      struct map_ctx c = {&s->value, json_object()};
-      if (!c.obj) return oom(r);
-      rc = read_object(r, map_member, &c);
-      r->depth--;
-      if (rc) json_decref(c.obj);
-      else *out = c.obj;
-      return rc;
+      struct map_ctx c = {&s->value, NULL};
+      return read_object(r, map_member, &c, &c.obj, out);
     }
     case ORCH_AWS_T_LIST:
       if (*r->p != '[') return wrong(r, "an array");
-      if ((rc = enter(r))) return rc;
-      rc = read_list(r, s, out);
-      r->depth--;
-      return rc;
+      return read_array(r, list_elem, &s->member, out);
     case ORCH_AWS_T_DOCUMENT:
       return read_any(r, out);
     default:

@@ -1,7 +1,7 @@
 /* orch_aws_proto_walk: the pieces every protocol shares when it walks shapes: set members in model
  * order, wire names, timestamp formats, idempotency tokens; and the scalar codec between our JSON
  * (ISO-8601 timestamps, base64 blobs) and wire text. Uses orch_aws_model_shape, orch_time, orch_id,
- * orch_str, jansson. */
+ * orch_json (paths), orch_str, jansson. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -12,6 +12,7 @@
 
 #include "aws/orch_aws_proto_int.h"
 #include "core/orch_id.h"
+#include "core/orch_json.h"
 #include "core/orch_str.h"
 #include "core/orch_time.h"
 
@@ -47,6 +48,22 @@ const char *orch_aws_walk_xml_name(const struct orch_aws_member *m, const char *
 
 enum orch_aws_tsformat orch_aws_walk_tsformat(const struct orch_aws_member *m, enum orch_aws_tsformat dflt) {
   return m && m->ts_format != ORCH_AWS_TS_DEFAULT ? m->ts_format : dflt;
+}
+
+size_t orch_aws_walk_push_key(char *path, const char *key) {
+  size_t old = strlen(path);
+  char tmp[ORCH_JSON_PATH_MAX];
+  memcpy(tmp, path, old + 1);
+  orch_json_path_key(path, tmp, key);
+  return old;
+}
+
+size_t orch_aws_walk_push_index(char *path, size_t i) {
+  size_t old = strlen(path);
+  char tmp[ORCH_JSON_PATH_MAX];
+  memcpy(tmp, path, old + 1);
+  orch_json_path_index(path, tmp, i);
+  return old;
 }
 
 int orch_aws_proto_uuid4(char *out) {

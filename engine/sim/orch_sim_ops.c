@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aws/orch_aws_proto.h"
 #include "core/orch_str.h"
 #include "core/orch_time.h"
 
@@ -28,13 +29,11 @@ orch_sim_handler orch_sim_ops_find(const char *service, const char *operation) {
 
 int orch_sim_fail(struct orch_aws_error *aerr, int status, const char *code, const char *fmt, ...) {
   va_list ap;
-  snprintf(aerr->code, sizeof aerr->code, "%s", code);
   va_start(ap, fmt);
-  vsnprintf(aerr->message, sizeof aerr->message, fmt, ap);
+  int rc = orch_aws_proto_vreject(aerr, status, code, fmt, ap);
   va_end(ap);
-  aerr->http_status = status;
   aerr->retry_after_ms = -1;
-  return ORCH_EAWS;
+  return rc;
 }
 
 #define TOKEN_PREFIX "sim1."

@@ -7,6 +7,7 @@
 
 #include "aws/orch_aws_model.h"
 #include "aws/orch_aws_proto.h"
+#include "fuzz_aws_response.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -15,24 +16,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                        {"sns", "Publish"},           {"ec2", "DescribeSecurityGroups"},
                                        {"sts", "GetCallerIdentity"}, {"ec2", "DescribeLaunchTemplateVersions"}};
   if (size < 1) return 0;
-  const char *const *pick = ops[data[0] % 6];
-  const struct orch_aws_operation *op = orch_aws_model_operation(orch_aws_model_service(pick[0]), pick[1]);
-  if (!op) abort();
+  const struct orch_aws_operation *op = fuzz_aws_pick(ops, data[0]);
   struct orch_http_response resp = {.status = (data[0] & 0x80) ? 400 : 200};
   if (orch_buf_append(&resp.body, data + 1, size - 1) || orch_http_headers_set(&resp.headers, "Content-Type", "text/xml"))
     abort();
-  json_t *out = NULL;
-  struct orch_aws_error aerr;
-  struct orch_error err = {0};
-  int rc = orch_aws_proto_parse_response(op, &resp, &out, &aerr, &err);
-  if (rc != 0 && rc != ORCH_EAWS && rc != ORCH_EPARSE && rc != ORCH_ETOOBIG) abort();
-  if ((rc == 0) != (out != NULL)) abort();
-  json_decref(out);
-  if (rc == ORCH_EAWS) {
-    json_t *details = NULL;
-    if (orch_aws_proto_parse_error_details(op, &resp, &details, &err) == 0 && !details) abort();
-    json_decref(details);
-  }
-  orch_http_response_free(&resp);
+  fuzz_aws_parse_response(op, &resp);
   return 0;
 }

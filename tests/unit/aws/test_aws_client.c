@@ -143,6 +143,33 @@ static int call(const char *service, const char *op, const char *input_json, jso
   return rc;
 }
 
+/* The success most tests end on: an empty page of jobs. */
+static const struct scripted ok_empty = {.status = 200, .headers = {JSON_CT}, .body = "{\"items\":[]}"};
+
+/* DescribeJobs without input, which must succeed (its output is dropped). */
+static void describe_jobs_ok(void) {
+  json_t *out = NULL;
+  struct orch_error err = {0};
+  cr_assert_eq(call("drs", "DescribeJobs", NULL, &out, NULL, &err), 0, "%s", err.message);
+  json_decref(out);
+}
+
+/* DescribeJobs without input, which must fail: returns its status, with no output left behind. */
+static int describe_jobs_fails(struct orch_aws_error *aerr, struct orch_error *err) {
+  json_t *out = NULL;
+  int rc = call("drs", "DescribeJobs", NULL, &out, aerr, err);
+  cr_expect_null(out);
+  json_decref(out);
+  return rc;
+}
+
+/* Virtual milliseconds a DescribeJobs that succeeds after waiting (Retry-After) takes. */
+static int64_t describe_jobs_waited_ms(void) {
+  int64_t before = orch_clock_mono_ns(orch_vclock_clock(vc));
+  describe_jobs_ok();
+  return (orch_clock_mono_ns(orch_vclock_clock(vc)) - before) / 1000000;
+}
+
 /* ---- tests ---- */
 
 Test(aws_client, unknown_service_or_operation_suggests_the_nearest) {
@@ -218,11 +245,8 @@ Test(aws_client, successful_call_is_built_signed_and_parsed) {
 Test(aws_client, explicit_endpoint_sets_target_and_host) {
   orch_aws_client_free(client);
   make_client("http://127.0.0.1:4566/");
-  script((struct scripted){.status = 200, .headers = {JSON_CT}, .body = "{\"items\":[]}"});
-  json_t *out = NULL;
-  struct orch_error err = {0};
-  cr_assert_eq(call("drs", "DescribeJobs", NULL, &out, NULL, &err), 0, "%s", err.message);
-  json_decref(out);
+  script(ok_empty);
+  describe_jobs_ok();
   cr_expect_str_eq(fk.req[0].endpoint, "http://127.0.0.1:4566");
   cr_expect_str_eq(orch_http_headers_get(&fk.req[0].headers, "Host"), "127.0.0.1:4566");
 }
@@ -231,11 +255,8 @@ Test(aws_client, server_errors_are_retried_with_backoff) {
   script((struct scripted){.status = 503, .headers = {JSON_CT, "x-amzn-ErrorType: ServiceUnavailableException"},
                            .body = "{\"message\":\"busy\"}"});
   script((struct scripted){.status = 500, .headers = {JSON_CT}, .body = "{\"message\":\"oops\"}"});
-  script((struct scripted){.status = 200, .headers = {JSON_CT}, .body = "{\"items\":[]}"});
-  json_t *out = NULL;
-  struct orch_error err = {0};
-  cr_assert_eq(call("drs", "DescribeJobs", NULL, &out, NULL, &err), 0, "%s", err.message);
-  json_decref(out);
+  script(ok_empty);
+  describe_jobs_ok();
   cr_expect_eq(fk.nreq, 3);
   cr_assert_eq(nslept, 2);
   cr_expect_eq(slept_ms[0], 500, "0.5 * 2^0 s");
@@ -256,11 +277,9 @@ Test(aws_client, throttling_exhausts_attempts_and_slows_the_limiter) {
   for (int i = 0; i < 3; i++)
     script((struct scripted){.status = 400, .headers = {JSON_CT, "x-amzn-ErrorType: ThrottlingException", "x-amzn-RequestId: rid-t"},
                              .body = "{\"message\":\"Rate exceeded\"}"});
-  json_t *out = NULL;
   struct orch_aws_error aerr;
   struct orch_error err = {0};
-  cr_expect_eq(call("drs", "DescribeJobs", NULL, &out, &aerr, &err), ORCH_EAWS);
-  cr_expect_null(out);
+  cr_expect_eq(describe_jobs_fails(&aerr, &err), ORCH_EAWS);
   cr_expect_eq(fk.nreq, 3, "the standard mode makes 3 attempts");
   cr_expect_str_eq(aerr.code, "ThrottlingException");
   cr_expect_str_eq(aerr.message, "Rate exceeded");
@@ -280,13 +299,8 @@ Test(aws_client, throttling_exhausts_attempts_and_slows_the_limiter) {
 Test(aws_client, retry_after_is_honoured) {
   script((struct scripted){.status = 429, .headers = {JSON_CT, "x-amzn-ErrorType: ThrottlingException", "Retry-After: 7"},
                            .body = "{\"message\":\"slow down\"}"});
-  script((struct scripted){.status = 200, .headers = {JSON_CT}, .body = "{\"items\":[]}"});
-  json_t *out = NULL;
-  struct orch_error err = {0};
-  int64_t before = orch_clock_mono_ns(orch_vclock_clock(vc));
-  cr_assert_eq(call("drs", "DescribeJobs", NULL, &out, NULL, &err), 0, "%s", err.message);
-  json_decref(out);
-  int64_t waited_ms = (orch_clock_mono_ns(orch_vclock_clock(vc)) - before) / 1000000;
+  script(ok_empty);
+  int64_t waited_ms = describe_jobs_waited_ms();
   cr_expect_geq(waited_ms, 7000, "held until Retry-After passed (waited %lld ms)", (long long)waited_ms);
   cr_expect_lt(waited_ms, 8000);
 }
@@ -294,10 +308,9 @@ Test(aws_client, retry_after_is_honoured) {
 Test(aws_client, client_errors_are_not_retried) {
   script((struct scripted){.status = 409, .headers = {JSON_CT, "x-amzn-ErrorType: ConflictException:http://internal.amazon.com/"},
                            .body = "{\"message\":\"server in another job\",\"code\":\"ConflictException\"}"});
-  json_t *out = NULL;
   struct orch_aws_error aerr;
   struct orch_error err = {0};
-  cr_expect_eq(call("drs", "DescribeJobs", NULL, &out, &aerr, &err), ORCH_EAWS);
+  cr_expect_eq(describe_jobs_fails(&aerr, &err), ORCH_EAWS);
   cr_expect_eq(fk.nreq, 1);
   cr_expect_str_eq(aerr.code, "ConflictException");
   cr_expect_not(aerr.retryable);
@@ -313,10 +326,9 @@ Test(aws_client, html_page_from_a_proxy_is_a_non_aws_response) {
   for (int i = 0; i < 3; i++)
     script((struct scripted){.status = 502, .headers = {"Content-Type: text/html"},
                              .body = "<html><body><h1>502 Bad Gateway</h1></body></html>"});
-  json_t *out = NULL;
   struct orch_aws_error aerr;
   struct orch_error err = {0};
-  cr_expect_eq(call("drs", "DescribeJobs", NULL, &out, &aerr, &err), ORCH_EPARSE);
+  cr_expect_eq(describe_jobs_fails(&aerr, &err), ORCH_EPARSE);
   cr_expect_str_eq(aerr.code, "NonAwsResponse");
   cr_expect_eq(aerr.http_status, 502);
   cr_expect(aerr.retryable, "a 502 is retried");
@@ -326,10 +338,9 @@ Test(aws_client, html_page_from_a_proxy_is_a_non_aws_response) {
 
 Test(aws_client, truncated_json_is_malformed_and_not_retried) {
   script((struct scripted){.status = 200, .headers = {JSON_CT}, .body = "{\"items\":[{\"jobID\":\"drs"});
-  json_t *out = NULL;
   struct orch_aws_error aerr;
   struct orch_error err = {0};
-  cr_expect_eq(call("drs", "DescribeJobs", NULL, &out, &aerr, &err), ORCH_EPARSE);
+  cr_expect_eq(describe_jobs_fails(&aerr, &err), ORCH_EPARSE);
   cr_expect_str_eq(aerr.code, "MalformedResponse");
   cr_expect_eq(aerr.http_status, 200);
   cr_expect_not(aerr.retryable);
@@ -403,10 +414,8 @@ Test(aws_client, expired_token_refreshes_credentials_once) {
   cr_assert_eq(orch_aws_client_new(&cfg, &client, &err), 0);
   script((struct scripted){.status = 400, .headers = {JSON_CT, "x-amzn-ErrorType: ExpiredTokenException"},
                            .body = "{\"message\":\"The security token included in the request is expired\"}"});
-  script((struct scripted){.status = 200, .headers = {JSON_CT}, .body = "{\"items\":[]}"});
-  json_t *out = NULL;
-  cr_assert_eq(call("drs", "DescribeJobs", NULL, &out, NULL, &err), 0, "%s", err.message);
-  json_decref(out);
+  script(ok_empty);
+  describe_jobs_ok();
   cr_expect_eq(cnt.fetches, 2, "credentials fetched again after ExpiredToken");
   cr_expect(strstr(orch_http_headers_get(&fk.req[1].headers, "Authorization"), "AKID2/"));
   cr_expect_eq(nslept, 0, "no backoff for a credentials refresh");
@@ -420,20 +429,18 @@ Test(aws_client, clock_skew_is_named) {
                            .headers = {JSON_CT, "x-amzn-ErrorType: InvalidSignatureException", "Date: Sun, 30 Nov 2025 00:20:00 GMT"},
                            .body = "{\"message\":\"Signature expired: 20251130T000000Z is now earlier than 20251130T000500Z "
                                    "(20251130T002000Z - 15 min.)\"}"});
-  json_t *out = NULL;
   struct orch_aws_error aerr;
   struct orch_error err = {0};
-  cr_expect_eq(call("drs", "DescribeJobs", NULL, &out, &aerr, &err), ORCH_EAWS);
+  cr_expect_eq(describe_jobs_fails(&aerr, &err), ORCH_EAWS);
   cr_expect(strstr(aerr.message, "clock skew") && strstr(aerr.message, "1200 s behind"), "%s", aerr.message);
   cr_expect(strstr(err.message, "clock skew"), "%s", err.message);
 }
 
 Test(aws_client, transport_failures_are_structured) {
   for (int i = 0; i < 3; i++) script((struct scripted){.transport_rc = ORCH_ECONN});
-  json_t *out = NULL;
   struct orch_aws_error aerr;
   struct orch_error err = {0};
-  cr_expect_eq(call("drs", "DescribeJobs", NULL, &out, &aerr, &err), ORCH_ECONN);
+  cr_expect_eq(describe_jobs_fails(&aerr, &err), ORCH_ECONN);
   cr_expect_str_eq(aerr.code, "ConnectionError");
   cr_expect_eq(aerr.http_status, 0);
   cr_expect(aerr.retryable);
@@ -441,7 +448,7 @@ Test(aws_client, transport_failures_are_structured) {
   cr_expect(strstr(aerr.message, "reset"), "%s", aerr.message);
 
   script((struct scripted){.transport_rc = ORCH_ETOOBIG});
-  cr_expect_eq(call("drs", "DescribeJobs", NULL, &out, &aerr, &err), ORCH_ETOOBIG);
+  cr_expect_eq(describe_jobs_fails(&aerr, &err), ORCH_ETOOBIG);
   cr_expect_str_eq(aerr.code, "ResponseTooLarge");
   cr_expect_not(aerr.retryable);
   cr_expect(strstr(aerr.message, "1024-byte"), "%s", aerr.message);
@@ -449,8 +456,7 @@ Test(aws_client, transport_failures_are_structured) {
 
   script((struct scripted){.transport_rc = ORCH_ETIMEDOUT});
   script((struct scripted){.status = 200, .headers = {JSON_CT}, .body = "{}"});
-  cr_expect_eq(call("drs", "DescribeJobs", NULL, &out, &aerr, &err), 0, "%s", err.message);
-  json_decref(out);
+  describe_jobs_ok();
 }
 
 Test(aws_client, paginate_merges_pages) {
@@ -520,13 +526,8 @@ Test(aws_client, retry_after_as_an_http_date) {
                            .headers = {JSON_CT, "x-amzn-ErrorType: ServiceUnavailableException",
                                        "Retry-After: Sun, 30 Nov 2025 00:00:03 GMT"},
                            .body = "{\"message\":\"later\"}"});
-  script((struct scripted){.status = 200, .headers = {JSON_CT}, .body = "{\"items\":[]}"});
-  json_t *out = NULL;
-  struct orch_error err = {0};
-  int64_t before = orch_clock_mono_ns(orch_vclock_clock(vc));
-  cr_assert_eq(call("drs", "DescribeJobs", NULL, &out, NULL, &err), 0, "%s", err.message);
-  json_decref(out);
-  int64_t waited_ms = (orch_clock_mono_ns(orch_vclock_clock(vc)) - before) / 1000000;
+  script(ok_empty);
+  int64_t waited_ms = describe_jobs_waited_ms();
   cr_expect_geq(waited_ms, 3000, "waited until the date (%lld ms)", (long long)waited_ms);
   cr_expect_lt(waited_ms, 4000);
 }
