@@ -1,9 +1,9 @@
-/* bench_exec_env: what the engine's benchmarks share: a simulated region on a loopback port (so every call
- * crosses HTTP with SigV4, as with AWS) built from a generated scenario of server groups with fixed
- * timings, a SQLite store in a scratch directory, the production AWS access (orch_exec_aws) and the engine
- * on the sim clock; plans from Lua text; the simulator's job record read back by execution and wave; and
- * percentiles. Header-only, included by bench/exec/bench_exec_*.c. Uses orch_sim, orch_exec, orch_store,
- * orch_plan, orch_core. */
+/* bench_exec_env: what the engine's benchmarks share: the rig of the engine's tests (exec_rig.h: a
+ * simulated region on a loopback port, so every call crosses HTTP with SigV4 as with AWS, a SQLite store in
+ * a scratch directory, the production AWS access and the engine on the sim clock) with its region built
+ * from a generated scenario of server groups with fixed timings; plans from Lua text; the simulator's job
+ * record read back by execution and wave; and percentiles. Header-only, included by
+ * bench/exec/bench_exec_*.c. Uses exec_rig, orch_sim, orch_exec, orch_store, orch_plan, orch_core. */
 #ifndef BENCH_EXEC_ENV_H
 #define BENCH_EXEC_ENV_H
 
@@ -16,27 +16,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "aws/orch_aws_creds.h"
+#include "../../tests/unit/exec/exec_rig.h"
 #include "core/orch_buf.h"
 #include "core/orch_json.h"
 #include "core/orch_log.h"
 #include "core/orch_str.h"
 #include "core/orch_time.h"
-#include "exec/orch_exec_aws.h"
-#include "exec/orch_exec_engine.h"
 #include "plan/orch_plan_compile.h"
-#include "sim/orch_sim.h"
-#include "store/orch_store.h"
 
 struct bench_env {
   const char *name; /* the benchmark, for messages */
-  char dir[256];
-  struct orch_sim *sim;
-  struct orch_store *store;
-  struct orch_aws_creds *creds;
-  struct orch_exec_aws *aws;
-  struct orch_exec_engine *eng;
-  double speed;
+  struct harness rig;
 };
 
 static inline void be_fail(const struct bench_env *b, const char *what, const struct orch_error *err) {
@@ -99,21 +89,13 @@ static inline void be_start(struct bench_env *b, json_t *scenario, double speed,
   orch_json_init();
   orch_log_configure(ORCH_LOG_WARN, ORCH_LOG_TEXT, NULL);
   const char *tmp = getenv("TMPDIR");
-  snprintf(b->dir, sizeof b->dir, "%s/orch-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(b->dir)) be_fail(b, "mkdtemp", NULL);
+  snprintf(b->rig.dir, sizeof b->rig.dir, "%s/orch-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(b->rig.dir)) be_fail(b, "mkdtemp", NULL);
   struct orch_error err = {0};
   struct orch_sim_options so = {.scenario = scenario, .listen = "127.0.0.1:0", .speed = speed, .seed = seed};
-  if (orch_sim_start(&so, &b->sim, &err)) be_fail(b, "simulator", &err);
+  const char *what = exec_rig_start(&b->rig, &so, &err);
+  if (what) be_fail(b, what, strcmp(what, "credentials") ? &err : NULL);
   json_decref(scenario);
-  b->speed = speed;
-  char spec[512];
-  snprintf(spec, sizeof spec, "sqlite:%s/drsorch.db", b->dir);
-  if (orch_store_open(spec, NULL, &b->store, &err)) be_fail(b, "store", &err);
-  if (orch_aws_creds_static(ORCH_SIM_ACCESS_KEY_ID, ORCH_SIM_SECRET_ACCESS_KEY, NULL, &b->creds))
-    be_fail(b, "credentials", NULL);
-  struct orch_exec_aws_config ac = {.base = b->creds, .home_account = ORCH_SIM_ACCOUNT_ID,
-                                    .endpoint_url = orch_sim_url(b->sim), .no_ratelimit = true};
-  if (orch_exec_aws_new(&ac, &b->aws, &err)) be_fail(b, "AWS access", &err);
 }
 
 /* Compile `lua`, store it as a plan and write its id to plan_id. */
@@ -131,25 +113,27 @@ static inline void be_plan(struct bench_env *b, const char *lua, char plan_id[OR
   const json_t *compiled = orch_plan_report_plan(rep);
   struct orch_store_version_spec v = {.source = lua, .compiled = compiled, .author = "bench"};
   struct orch_store_plan plan = {0};
-  if (orch_store_plan_create(b->store, json_string_value(json_object_get(compiled, "name")), &v, &plan, NULL, &err))
+  if (orch_store_plan_create(b->rig.store, json_string_value(json_object_get(compiled, "name")), &v, &plan, NULL, &err))
     be_fail(b, "store plan", &err);
   snprintf(plan_id, ORCH_ID_UUID_LEN + 1, "%s", plan.id);
   orch_plan_report_free(rep);
 }
 
-static inline void be_engine(struct bench_env *b, int64_t poll_ms) {
-  struct orch_error err = {0};
-  struct orch_exec_engine_config ec = {.store = b->store, .aws = orch_exec_aws_ops(), .aws_ctx = b->aws,
-                                       .clock = orch_sim_clock(b->sim), .clock_speed = b->speed, .poll_ms = poll_ms,
-                                       .default_account = ORCH_SIM_ACCOUNT_ID, .default_region = "us-east-1",
-                                       .approve_all = true};
-  if (orch_exec_engine_new(&ec, &b->eng, &err) || orch_exec_engine_start(b->eng, &err)) be_fail(b, "engine", &err);
+/* Close the plan text in `lua` (`rc`: the first error building it, or 0), store it as a plan (be_plan) and
+ * free the buffer. */
+static inline void be_plan_text(struct bench_env *b, struct orch_buf *lua, int rc, char plan_id[ORCH_ID_UUID_LEN + 1]) {
+  if (!rc) rc = orch_buf_puts(lua, "} }\n");
+  if (rc) be_fail(b, "plan text", NULL);
+  be_plan(b, orch_buf_cstr(lua), plan_id);
+  orch_buf_free(lua);
 }
 
-static inline void be_stop_engine(struct bench_env *b) {
-  orch_exec_engine_free(b->eng);
-  b->eng = NULL;
+static inline void be_engine(struct bench_env *b, int64_t poll_ms) {
+  struct orch_error err = {0};
+  if (exec_rig_engine(&b->rig, true, poll_ms, &err)) be_fail(b, "engine", &err);
 }
+
+static inline void be_stop_engine(struct bench_env *b) { exec_rig_stop_engine(&b->rig); }
 
 static inline int be_rm(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
   (void)sb;
@@ -159,26 +143,22 @@ static inline int be_rm(const char *p, const struct stat *sb, int flag, struct F
 }
 
 static inline void be_stop(struct bench_env *b) {
-  orch_exec_engine_free(b->eng);
-  orch_exec_aws_free(b->aws);
-  orch_aws_creds_free(b->creds);
-  orch_store_close(b->store);
-  orch_sim_stop(b->sim);
-  nftw(b->dir, be_rm, 16, FTW_DEPTH | FTW_PHYS);
+  exec_rig_stop(&b->rig);
+  nftw(b->rig.dir, be_rm, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Start an execution; its id goes to id. */
 static inline void be_create(struct bench_env *b, const char *plan_id, enum orch_exec_mode mode,
                              char id[ORCH_ID_UUID_LEN + 1]) {
   struct orch_error err = {0};
-  if (orch_exec_engine_create(b->eng, plan_id, 0, mode, "bench", id, &err)) be_fail(b, "create", &err);
+  if (orch_exec_engine_create(b->rig.eng, plan_id, 0, mode, "bench", id, &err)) be_fail(b, "create", &err);
 }
 
 /* Wait for an execution and insist it ended `want`; returns its final state (caller owns). */
 static inline json_t *be_wait(struct bench_env *b, const char *id, int64_t timeout_ms, const char *want) {
   json_t *final = NULL;
   struct orch_error err = {0};
-  if (orch_exec_engine_wait(b->eng, id, timeout_ms, &final, &err)) be_fail(b, "wait", &err);
+  if (orch_exec_engine_wait(b->rig.eng, id, timeout_ms, &final, &err)) be_fail(b, "wait", &err);
   const char *status = json_string_value(json_object_get(final, "status"));
   if (!status || strcmp(status, want) != 0) {
     fprintf(stderr, "%s: execution %s ended %s (%s), not %s\n", b->name, id, status ? status : "?",

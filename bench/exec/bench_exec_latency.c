@@ -21,10 +21,7 @@ static void chain_plan(struct bench_env *b, int e, int waves, char plan_id[ORCH_
     if (!rc && w > 1) rc = orch_buf_printf(&lua, "depends_on = { \"w%02d\" }, ", w - 1);
     if (!rc) rc = orch_buf_printf(&lua, "servers = tags { Group = \"g%03d\" } },\n", e * waves + w);
   }
-  if (!rc) rc = orch_buf_puts(&lua, "} }\n");
-  if (rc) be_fail(b, "plan text", NULL);
-  be_plan(b, orch_buf_cstr(&lua), plan_id);
-  orch_buf_free(&lua);
+  be_plan_text(b, &lua, rc, plan_id);
 }
 
 int main(int argc, char **argv) {
@@ -55,7 +52,7 @@ int main(int argc, char **argv) {
   double wall = be_now_s() - t0;
   be_stop_engine(&b);
 
-  json_t *state = orch_sim_state(b.sim);
+  json_t *state = orch_sim_state(b.rig.sim);
   size_t njobs = 0, k = 0;
   struct be_job *jobs = be_jobs(state, &njobs);
   if (!jobs) be_fail(&b, "out of memory", NULL);

@@ -37,10 +37,7 @@ static void dag_plan(struct bench_env *b, int e, char plan_id[ORCH_ID_UUID_LEN +
                            d == 2 || !dag[w].deps[d + 1] ? " }, " : "");
     if (!rc) rc = orch_buf_printf(&lua, "servers = tags { Group = \"g%03d\" } },\n", e * NWAVES + w + 1);
   }
-  if (!rc) rc = orch_buf_puts(&lua, "} }\n");
-  if (rc) be_fail(b, "plan text", NULL);
-  be_plan(b, orch_buf_cstr(&lua), plan_id);
-  orch_buf_free(&lua);
+  be_plan_text(b, &lua, rc, plan_id);
 }
 
 int main(int argc, char **argv) {
@@ -65,7 +62,7 @@ int main(int argc, char **argv) {
   double wall = be_now_s() - t0;
   be_stop_engine(&b);
 
-  json_t *state = orch_sim_state(b.sim);
+  json_t *state = orch_sim_state(b.rig.sim);
   size_t njobs = 0;
   struct be_job *jobs = be_jobs(state, &njobs);
   if (!jobs) be_fail(&b, "out of memory", NULL);

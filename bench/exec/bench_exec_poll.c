@@ -55,10 +55,7 @@ int main(int argc, char **argv) {
     for (int w = 1; !rc && w <= WAVES_PER_EXEC; w++)
       rc = orch_buf_printf(&lua, "  wave \"w%02d\" { servers = tags { Group = \"g%03d\" } },\n", w,
                            e * WAVES_PER_EXEC + w);
-    if (!rc) rc = orch_buf_puts(&lua, "} }\n");
-    if (rc) be_fail(&b, "plan text", NULL);
-    be_plan(&b, orch_buf_cstr(&lua), plans[e]);
-    orch_buf_free(&lua);
+    be_plan_text(&b, &lua, rc, plans[e]);
   }
   be_engine(&b, POLL_MS);
   for (int e = 0; e < execs; e++) be_create(&b, plans[e], ORCH_MODE_RECOVERY, ids[e]);
@@ -67,7 +64,7 @@ int main(int argc, char **argv) {
   int active = 0, launched = 0;
   double t0 = be_now_s();
   for (;;) {
-    sim_jobs(b.sim, &active, &launched);
+    sim_jobs(b.rig.sim, &active, &launched);
     if (active == njobs) break;
     if (be_now_s() - t0 > 120) {
       fprintf(stderr, "bench_exec_poll: only %d of %d jobs active after 120 s\n", active, njobs);
@@ -77,17 +74,17 @@ int main(int argc, char **argv) {
   }
   be_sleep_ms((long)(2.0 * POLL_MS / speed) + 1);
 
-  json_t *s0 = orch_exec_engine_stats(b.eng);
-  long long dj0 = sim_describe_jobs(b.sim);
-  int64_t sim0 = orch_clock_now_ms(orch_sim_clock(b.sim));
+  json_t *s0 = orch_exec_engine_stats(b.rig.eng);
+  long long dj0 = sim_describe_jobs(b.rig.sim);
+  int64_t sim0 = orch_clock_now_ms(orch_sim_clock(b.rig.sim));
   double w0 = be_now_s();
   be_sleep_ms((long)((double)polls * POLL_MS / speed));
-  json_t *s1 = orch_exec_engine_stats(b.eng);
-  long long dj1 = sim_describe_jobs(b.sim);
-  int64_t sim1 = orch_clock_now_ms(orch_sim_clock(b.sim));
+  json_t *s1 = orch_exec_engine_stats(b.rig.eng);
+  long long dj1 = sim_describe_jobs(b.rig.sim);
+  int64_t sim1 = orch_clock_now_ms(orch_sim_clock(b.rig.sim));
   double wall = be_now_s() - w0;
   int active_after = 0, launched_after = 0;
-  sim_jobs(b.sim, &active_after, &launched_after);
+  sim_jobs(b.rig.sim, &active_after, &launched_after);
 
   long long ticks = counter(s1, "poll_ticks") - counter(s0, "poll_ticks");
   long long engine_polls = counter(s1, "describe_jobs_polls") - counter(s0, "describe_jobs_polls");

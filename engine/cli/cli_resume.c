@@ -150,20 +150,12 @@ int cli_resume(int argc, char **argv) {
   }
   struct cli_progress_options po = {.out = out, .tty = isatty(fileno(out)) != 0, .show_ids = n > 1,
                                     .footer = "  (Ctrl-C cancels; drills clean up first)"};
-  cli_watch_signals_block();
   const char *region = json_string_value(json_object_get(execs[0].st.plan, "region"));
-  if (cli_session_aws(&s, cfg, &target, target.sim_scenario ? region : NULL, &err)) {
-    status = cli_fail(&err);
-    goto out;
-  }
-  po.clock = cli_session_clock(&s);
-  if (cli_progress_new(&po, &progress)) {
-    orch_error_set(&err, ORCH_ENOMEM, "out of memory");
-    status = cli_fail(&err);
-    goto out;
-  }
   char where[700];
-  cli_session_describe(&s, where, sizeof where);
+  if ((status = cli_watch_prepare(&s, cfg, &target, target.sim_scenario ? region : NULL, &po, &progress, where,
+                                  sizeof where)) != CLI_EXIT_OK)
+    goto out;
+  status = CLI_EXIT_FAIL;
   fprintf(out, "resuming %zu unfinished execution(s) against %s\n", n, where);
   fflush(out);
   for (size_t i = 0; i < n; i++) cli_progress_seed(progress, &execs[i].st);

@@ -247,19 +247,11 @@ static int execute(const struct run_args *a, const struct orch_config *cfg, stru
   struct cli_progress_options po = {.out = out, .tty = isatty(fileno(out)) != 0, .clock = NULL,
                                     .show_ids = unfinished.count > 0,
                                     .footer = "  (Ctrl-C cancels; a drill cleans up first)"};
-  cli_watch_signals_block();
-  if (cli_session_aws(&s, cfg, &a->target, json_string_value(json_object_get(compiled, "region")), &err)) {
-    status = cli_fail(&err);
-    goto out;
-  }
-  po.clock = cli_session_clock(&s);
-  if (cli_progress_new(&po, &progress)) {
-    orch_error_set(&err, ORCH_ENOMEM, "out of memory");
-    status = cli_fail(&err);
-    goto out;
-  }
   char where[700];
-  cli_session_describe(&s, where, sizeof where);
+  if ((status = cli_watch_prepare(&s, cfg, &a->target, json_string_value(json_object_get(compiled, "region")), &po,
+                                  &progress, where, sizeof where)) != CLI_EXIT_OK)
+    goto out;
+  status = CLI_EXIT_FAIL;
   fprintf(out, "plan %s version %lld %s; %s against %s\n", plan_name, (long long)version, added ? "stored" : "unchanged",
           orch_exec_mode_name((enum orch_exec_mode)a->mode), where);
   if (unfinished.count) fprintf(out, "also resuming %zu unfinished execution(s) from the store\n", unfinished.count);

@@ -1,5 +1,5 @@
 /* cli_watch: the loop that draws progress, answers approvals and handles Ctrl-C while executions run.
- * Uses orch_exec_engine (wait, command), cli_progress, POSIX signals. */
+ * Uses orch_exec_engine (wait, command), cli_progress, cli_session (reaching AWS), POSIX signals. */
 #include "cli/cli_watch.h"
 
 #include <errno.h>
@@ -13,6 +13,21 @@
 #define TICK_MS 100
 
 static volatile sig_atomic_t interrupts;
+
+int cli_watch_prepare(struct cli_session *s, const struct orch_config *cfg, const struct cli_target *t,
+                      const char *plan_region, struct cli_progress_options *po, struct cli_progress **progress,
+                      char *where, size_t n) {
+  struct orch_error err = {0};
+  cli_watch_signals_block();
+  if (cli_session_aws(s, cfg, t, plan_region, &err)) return cli_fail(&err);
+  po->clock = cli_session_clock(s);
+  if (cli_progress_new(po, progress)) {
+    orch_error_set(&err, ORCH_ENOMEM, "out of memory");
+    return cli_fail(&err);
+  }
+  cli_session_describe(s, where, n);
+  return CLI_EXIT_OK;
+}
 
 static void on_sigint(int sig) {
   (void)sig;

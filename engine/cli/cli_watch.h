@@ -1,7 +1,8 @@
 /* cli_watch: following executions to their end from the command line: progress drawn every ~100 ms,
  * approvals answered (a y/N prompt on a terminal; without one and without --approve-all the execution is
  * cancelled, since nobody can open the gate), and Ctrl-C: the first cancels (a drill then cleans up),
- * the second exits at once (the journal lets `drsorch resume` carry on). Uses orch_exec_engine, cli_progress. */
+ * the second exits at once (the journal lets `drsorch resume` carry on). Uses orch_exec_engine, cli_progress,
+ * cli_session. */
 #ifndef ORCH_CLI_WATCH_H
 #define ORCH_CLI_WATCH_H
 
@@ -9,6 +10,7 @@
 #include <stdio.h>
 
 #include "cli/cli_progress.h"
+#include "cli/cli_session.h"
 #include "exec/orch_exec_engine.h"
 
 /* Exit status when a second Ctrl-C stops the process at once (128 + SIGINT). */
@@ -18,6 +20,14 @@
 void cli_watch_signals_block(void);
 /* Let the main thread receive SIGINT again: call once the engine's threads are started. */
 void cli_watch_signals_ready(void);
+
+/* The start that run and resume share: block SIGINT, reach AWS (cli_session_aws with `plan_region`),
+ * open the live progress `po` (its clock set to the session's) into *progress (caller frees) and write
+ * into `where` what the calls go to (cli_session_describe). CLI_EXIT_OK, or CLI_EXIT_FAIL with the error
+ * printed. */
+int cli_watch_prepare(struct cli_session *s, const struct orch_config *cfg, const struct cli_target *t,
+                      const char *plan_region, struct cli_progress_options *po, struct cli_progress **progress,
+                      char *where, size_t n) ORCH_MUST_CHECK;
 
 /* Who the commands are sent as: "cli:<login>". */
 const char *cli_watch_actor(void);

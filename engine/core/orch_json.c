@@ -61,8 +61,8 @@ void orch_json_path_index(char out[ORCH_JSON_PATH_MAX], const char *base, size_t
   snprintf(out, ORCH_JSON_PATH_MAX, "%s[%zu]", base ? base : "", index);
 }
 
-/* Nesting depth of a JSON text, counted outside strings, so jansson never recurses past our limit. */
-static size_t json_depth_scan(const char *p, size_t len, size_t limit) {
+/* Counted outside strings, so jansson never recurses past our limit. */
+size_t orch_json_depth(const char *p, size_t len, size_t limit) {
   size_t depth = 0, max = 0;
   bool in_str = false;
   for (size_t i = 0; i < len; i++) {
@@ -85,7 +85,7 @@ static size_t json_depth_scan(const char *p, size_t len, size_t limit) {
 
 json_t *orch_json_parse(const char *data, size_t len, size_t max_depth, struct orch_error *err) {
   if (!max_depth) max_depth = ORCH_JSON_DEFAULT_MAX_DEPTH;
-  if (json_depth_scan(data, len, max_depth) > max_depth) {
+  if (orch_json_depth(data, len, max_depth) > max_depth) {
     orch_error_set(err, ORCH_ETOOBIG, "JSON nested deeper than %zu levels", max_depth);
     return NULL;
   }

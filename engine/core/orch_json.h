@@ -25,6 +25,10 @@ const char *orch_json_type_name(const json_t *j);
 void orch_json_path_key(char out[ORCH_JSON_PATH_MAX], const char *base, const char *key);
 void orch_json_path_index(char out[ORCH_JSON_PATH_MAX], const char *base, size_t index);
 
+/* Deepest nesting of objects and arrays in `len` bytes of JSON text (valid or not), stopping once past
+ * `limit`: a result above `limit` means "too deep". */
+size_t orch_json_depth(const char *p, size_t len, size_t limit);
+
 /* Parse `len` bytes; rejects nesting deeper than `max_depth` (0 = default) before jansson recurses.
  * On failure returns NULL and sets ORCH_EPARSE with "line L, column C: reason" (ORCH_ETOOBIG for depth).
  * Caller owns the result (json_decref). */

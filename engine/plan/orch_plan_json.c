@@ -1,5 +1,5 @@
 /* orch_plan_json: size, depth and memory guards in front of lua-cjson, and the integer repair of its
- * output (cjson decodes every number as a float). Uses lua-cjson, orch_plan_sandbox. */
+ * output (cjson decodes every number as a float). Uses lua-cjson, orch_plan_sandbox, orch_json (depth). */
 #include "plan/orch_plan_json.h"
 
 #include <lauxlib.h>
@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "core/orch_json.h"
 #include "plan/orch_plan_sandbox.h"
 
 /* Upper bound of Lua heap bytes per byte of JSON text that cjson.decode can build (measured worst case
@@ -17,26 +18,6 @@
 #define DECODE_HEAP_FACTOR 40
 /* cjson formats numbers with 14 significant digits: integers beyond this are not encoded exactly. */
 #define EXACT_INT_LIMIT 100000000000000LL
-
-/* Deepest nesting of `len` bytes of JSON text, stopping once past `limit`. */
-static int json_text_depth(const char *p, size_t len, int limit) {
-  int depth = 0, max = 0;
-  bool in_str = false;
-  for (size_t i = 0; i < len; i++) {
-    char c = p[i];
-    if (in_str) {
-      if (c == '\\') i++;
-      else if (c == '"') in_str = false;
-    } else if (c == '"') {
-      in_str = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > max && (max = depth) > limit) return max;
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      depth--;
-    }
-  }
-  return max;
-}
 
 static int decode_fail(lua_State *L, const char *code, const char *msg) {
   lua_pushnil(L);
@@ -77,8 +58,7 @@ static int l_decode(lua_State *L) {
              lim->json_bytes);
     return decode_fail(L, "ELIMIT", msg);
   }
-  int depth = json_text_depth(text, len, lim->json_depth);
-  if (depth > lim->json_depth) {
+  if (lim->json_depth < 0 || orch_json_depth(text, len, (size_t)lim->json_depth) > (size_t)lim->json_depth) {
     snprintf(msg, sizeof msg, "json.decode: nesting deeper than the JSON depth limit of %d", lim->json_depth);
     return decode_fail(L, "ELIMIT", msg);
   }

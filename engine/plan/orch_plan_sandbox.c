@@ -396,6 +396,18 @@ static int readonly_lib(lua_State *L) {
                     lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
 }
 
+/* Replace the value on top of the stack with a locked metatable (__metatable = false) whose __index is
+ * that value and whose __newindex is `newindex`. */
+static void push_locked_mt(lua_State *L, lua_CFunction newindex) {
+  lua_newtable(L);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, newindex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+}
+
 /* Copy the named fields of the table at `src` into a new table; push a read-only proxy of it and return
  * the index-free real copy left below it. Stack: ... -> ..., real, proxy. */
 static void push_lib(lua_State *L, int src, const char *name, const char *const *keep) {
@@ -410,13 +422,8 @@ static void push_lib(lua_State *L, int src, const char *name, const char *const 
   lua_setfield(L, -2, "__index");
   lua_setmetatable(L, -2);
   lua_newtable(L); /* proxy */
-  lua_newtable(L);
-  lua_pushvalue(L, -3);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, readonly_lib);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
+  lua_pushvalue(L, -2);
+  push_locked_mt(L, readonly_lib);
   lua_setmetatable(L, -2);
 }
 
@@ -478,13 +485,8 @@ void orch_plan_load_chunk(lua_State *L, const char *text, size_t len, const char
 }
 
 static void set_env_mt(lua_State *L, const void *key, int index_table) {
-  lua_newtable(L);
   lua_pushvalue(L, index_table);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, assign_global);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
+  push_locked_mt(L, assign_global);
   lua_rawsetp(L, LUA_REGISTRYINDEX, key);
 }
 
@@ -567,13 +569,8 @@ static int open_sandbox(lua_State *L) {
   orch_plan_compile_open(L);
 
   /* strict globals: the base's own misses raise, with a suggestion */
-  lua_newtable(L);
   lua_pushcfunction(L, undefined_global);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, assign_global);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
+  push_locked_mt(L, assign_global);
   lua_setmetatable(L, base);
   lua_pushvalue(L, base);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &BASE_KEY);

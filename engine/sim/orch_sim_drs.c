@@ -196,22 +196,13 @@ static int drs_describe_source_servers(struct orch_sim_call *c, const json_t *in
   json_t *items = json_array();
   json_t *res = json_pack("{s:o}", "items", items);
   if (!res) return internal(aerr);
-  size_t matched = 0;
-  for (i = 0; i < c->env->servers.n; i++) {
+  struct orch_sim_page pg = {.res = res, .items = items, .token_key = "nextToken", .start = start, .max = max};
+  for (i = 0; i < c->env->servers.n && !pg.done; i++) {
     const struct orch_sim_server *s = ORCH_SIM_SERVER(c->env, i);
     if (ids && !orch_sim_in_list(ids, s->id)) continue;
-    if (matched++ < start) continue;
-    if (json_array_size(items) == max) {
-      if (orch_sim_page_token(res, "nextToken", start + max)) goto fail;
-      break;
-    }
-    if (json_array_append_new(items, server_json(c, s))) goto fail;
+    if (orch_sim_page_take(&pg)) orch_sim_page_add(&pg, server_json(c, s));
   }
-  *out = res;
-  return 0;
-fail:
-  json_decref(res);
-  return internal(aerr);
+  return orch_sim_page_end(&pg, out) ? internal(aerr) : 0;
 }
 
 /* ---- StartRecovery ---- */
@@ -277,25 +268,26 @@ fail:
   return ORCH_ENOMEM;
 }
 
-static int add_job(struct orch_sim_call *c, struct orch_sim_job *j) {
-  int64_t end = j->started_ms;
-  for (size_t i = 0; i < j->nps; i++)
-    if (j->ps[i].t_done > end) end = j->ps[i].t_done;
-  j->end_ms = end + 1000;
-  if (orch_sim_vec_push(&c->env->jobs, j)) return ORCH_ENOMEM;
-  if (orch_sim_idx_put(c->env->job_idx, j->id, c->env->jobs.n - 1)) {
-    c->env->jobs.n--;
-    return ORCH_ENOMEM;
-  }
-  return 0;
-}
-
 static void free_unadded_job(struct orch_sim_job *j) {
   if (!j) return;
   for (size_t i = 0; i < j->nps; i++) orch_free(j->ps[i].fail_reason);
   orch_free(j->ps);
   json_decref(j->tags);
   orch_free(j);
+}
+
+/* Fix the job's end and add it to the env, which takes ownership; on failure `j` is freed (an internal
+ * error in aerr). */
+static int add_job(struct orch_sim_call *c, struct orch_sim_job *j, struct orch_aws_error *aerr) {
+  int64_t end = j->started_ms;
+  for (size_t i = 0; i < j->nps; i++)
+    if (j->ps[i].t_done > end) end = j->ps[i].t_done;
+  j->end_ms = end + 1000;
+  if (orch_sim_vec_push_indexed(&c->env->jobs, c->env->job_idx, j->id, j)) {
+    free_unadded_job(j);
+    return internal(aerr);
+  }
+  return 0;
 }
 
 /* The recovery instance a successful launch creates, with its EC2 life fixed in advance. */
@@ -352,11 +344,7 @@ static int launch_instance(struct orch_sim_call *c, struct orch_sim_job *j, stru
   if (!json_object_get(in->tags, "Name")) json_object_set_new(in->tags, "Name", json_string(s->hostname));
   json_object_set_new(in->tags, TAG_MANAGED, json_string("drs.amazonaws.com"));
   json_object_set_new(in->tags, TAG_SOURCE, json_string(s->id));
-  if (orch_sim_vec_push(&env->instances, in)) goto fail;
-  if (orch_sim_idx_put(env->instance_idx, in->id, env->instances.n - 1)) {
-    env->instances.n--;
-    goto fail;
-  }
+  if (orch_sim_vec_push_indexed(&env->instances, env->instance_idx, in->id, in)) goto fail;
   /* A new launch replaces the server's previous recovery instance, which is terminated. */
   if (s->last_instance >= 0) {
     struct orch_sim_instance *old = ORCH_SIM_INSTANCE(env, s->last_instance);
@@ -496,10 +484,8 @@ static int drs_start_recovery(struct orch_sim_call *c, const json_t *in, json_t 
       goto out;
     }
   }
-  if (add_job(c, j)) {
-    free_unadded_job(j);
+  if ((rc = add_job(c, j, aerr))) {
     j = NULL;
-    rc = internal(aerr);
     goto out;
   }
   for (i = 0; i < n; i++) {
@@ -533,18 +519,21 @@ static int drs_describe_jobs(struct orch_sim_call *c, const json_t *in, json_t *
   json_t *ids = json_object_get(filters, "jobIDs");
   const char *from = orch_sim_str(filters, "fromDate"), *to = orch_sim_str(filters, "toDate");
   int64_t from_ms = INT64_MIN, to_ms = INT64_MAX;
-  size_t start, max, matched = 0;
+  size_t start, max;
   int rc = page_bounds(in, &start, &max, aerr);
   if (rc) return rc;
   if (from && orch_time_parse_iso8601(from, &from_ms)) return validation(c, aerr, "filters.fromDate", "Invalid fromDate");
   if (to && orch_time_parse_iso8601(to, &to_ms)) return validation(c, aerr, "filters.toDate", "Invalid toDate");
   json_t *items = json_array();
   json_t *res = json_pack("{s:o}", "items", items);
+  int *found = NULL;
   if (!res) return internal(aerr);
+  /* The jobs to list, newest first: those of the ids asked for (`found`), else all of them. */
+  size_t nfound = c->env->jobs.n;
   if (ids && json_array_size(ids) > 0) {
-    /* By id: look each up, then order newest first. */
-    size_t nids = json_array_size(ids), nfound = 0;
-    int *found = orch_malloc(nids * sizeof *found);
+    size_t nids = json_array_size(ids);
+    nfound = 0;
+    found = orch_malloc(nids * sizeof *found);
     if (!found) goto fail;
     for (size_t k = 0; k < nids; k++) {
       const char *id = json_string_value(json_array_get(ids, k));
@@ -560,37 +549,15 @@ static int drs_describe_jobs(struct orch_sim_call *c, const json_t *in, json_t *
         found[b] = found[b - 1];
         found[b - 1] = t;
       }
-    for (size_t k = 0; k < nfound; k++) {
-      const struct orch_sim_job *j = ORCH_SIM_JOB(c->env, found[k]);
-      if (j->created_ms < from_ms || j->created_ms > to_ms || j->created_ms > c->now) continue;
-      if (matched++ < start) continue;
-      if (json_array_size(items) == max) {
-        if (orch_sim_page_token(res, "nextToken", start + max)) {
-          orch_free(found);
-          goto fail;
-        }
-        break;
-      }
-      if (json_array_append_new(items, job_json(c, j))) {
-        orch_free(found);
-        goto fail;
-      }
-    }
-    orch_free(found);
-  } else {
-    for (size_t k = c->env->jobs.n; k-- > 0;) {
-      const struct orch_sim_job *j = ORCH_SIM_JOB(c->env, k);
-      if (j->created_ms < from_ms || j->created_ms > to_ms || j->created_ms > c->now) continue;
-      if (matched++ < start) continue;
-      if (json_array_size(items) == max) {
-        if (orch_sim_page_token(res, "nextToken", start + max)) goto fail;
-        break;
-      }
-      if (json_array_append_new(items, job_json(c, j))) goto fail;
-    }
   }
-  *out = res;
-  return 0;
+  struct orch_sim_page pg = {.res = res, .items = items, .token_key = "nextToken", .start = start, .max = max};
+  for (size_t k = 0; k < nfound && !pg.done; k++) {
+    const struct orch_sim_job *j = ORCH_SIM_JOB(c->env, found ? (size_t)found[k] : nfound - 1 - k);
+    if (j->created_ms < from_ms || j->created_ms > to_ms || j->created_ms > c->now) continue;
+    if (orch_sim_page_take(&pg)) orch_sim_page_add(&pg, job_json(c, j));
+  }
+  orch_free(found);
+  return orch_sim_page_end(&pg, out) ? internal(aerr) : 0;
 fail:
   json_decref(res);
   return internal(aerr);
@@ -718,28 +685,20 @@ static int drs_describe_recovery_instances(struct orch_sim_call *c, const json_t
                                            struct orch_aws_error *aerr) {
   json_t *filters = json_object_get(in, "filters");
   json_t *rids = json_object_get(filters, "recoveryInstanceIDs"), *sids = json_object_get(filters, "sourceServerIDs");
-  size_t start, max, matched = 0;
+  size_t start, max;
   int rc = page_bounds(in, &start, &max, aerr);
   if (rc) return rc;
   json_t *items = json_array(), *res = json_pack("{s:o}", "items", items);
   if (!res) return internal(aerr);
-  for (size_t i = 0; i < c->env->instances.n; i++) {
+  struct orch_sim_page pg = {.res = res, .items = items, .token_key = "nextToken", .start = start, .max = max};
+  for (size_t i = 0; i < c->env->instances.n && !pg.done; i++) {
     const struct orch_sim_instance *ri = ORCH_SIM_INSTANCE(c->env, i);
     if (!orch_sim_instance_recovery_visible(ri, c->now)) continue;
     if (rids && !orch_sim_in_list(rids, ri->id)) continue;
     if (sids && !orch_sim_in_list(sids, ORCH_SIM_SERVER(c->env, ri->server)->id)) continue;
-    if (matched++ < start) continue;
-    if (json_array_size(items) == max) {
-      if (orch_sim_page_token(res, "nextToken", start + max)) goto fail;
-      break;
-    }
-    if (json_array_append_new(items, recovery_instance_json(c, ri))) goto fail;
+    if (orch_sim_page_take(&pg)) orch_sim_page_add(&pg, recovery_instance_json(c, ri));
   }
-  *out = res;
-  return 0;
-fail:
-  json_decref(res);
-  return internal(aerr);
+  return orch_sim_page_end(&pg, out) ? internal(aerr) : 0;
 }
 
 /* Active jobs and their servers, for the quota checks of jobs other than StartRecovery. */
@@ -803,11 +762,7 @@ static int drs_terminate_recovery_instances(struct orch_sim_call *c, const json_
     p->t_done = j->started_ms + orch_sim_dist_sample(&c->w->timing.terminate, &c->w->rng);
     j->drill = j->drill || ri->drill;
   }
-  if (add_job(c, j)) {
-    free_unadded_job(j);
-    rc = internal(aerr);
-    goto out;
-  }
+  if ((rc = add_job(c, j, aerr))) goto out;
   for (size_t i = 0; i < n; i++) {
     struct orch_sim_instance *ri = ORCH_SIM_INSTANCE(c->env, idx[i]);
     if (ri->t_shutting_down > j->started_ms) ri->t_shutting_down = j->started_ms;
@@ -880,33 +835,25 @@ static int drs_describe_recovery_snapshots(struct orch_sim_call *c, const json_t
   const char *order = orch_sim_str(in, "order");
   bool desc = order && strcmp(order, "DESC") == 0;
   int64_t from_ms = INT64_MIN, to_ms = INT64_MAX;
-  size_t start, max, matched = 0;
+  size_t start, max;
   int rc = find_server(c, in, aerr, false, &s);
   if (rc || (rc = page_bounds(in, &start, &max, aerr))) return rc;
   if (from && orch_time_parse_iso8601(from, &from_ms)) return validation(c, aerr, "filters.fromDateTime", "Invalid date");
   if (to && orch_time_parse_iso8601(to, &to_ms)) return validation(c, aerr, "filters.toDateTime", "Invalid date");
   json_t *items = json_array(), *res = json_pack("{s:o}", "items", items);
   if (!res) return internal(aerr);
-  for (size_t k = 0; k < s->nsnaps; k++) {
+  struct orch_sim_page pg = {.res = res, .items = items, .token_key = "nextToken", .start = start, .max = max};
+  for (size_t k = 0; k < s->nsnaps && !pg.done; k++) {
     const struct orch_sim_snapshot *sn = &s->snaps[desc ? s->nsnaps - 1 - k : k];
     if (sn->at_ms > c->now || sn->at_ms < from_ms || sn->at_ms > to_ms) continue;
-    if (matched++ < start) continue;
-    if (json_array_size(items) == max) {
-      if (orch_sim_page_token(res, "nextToken", start + max)) goto fail;
-      break;
-    }
+    if (!orch_sim_page_take(&pg)) continue;
     char ebs[32];
     snprintf(ebs, sizeof ebs, "snap-%s", sn->id + 4);
-    if (json_array_append_new(items, json_pack("{s:s, s:s, s:o, s:o, s:[s]}", "snapshotID", sn->id, "sourceServerID",
-                                               s->id, "expectedTimestamp", orch_sim_time_json(sn->at_ms), "timestamp",
-                                               orch_sim_time_json(sn->at_ms), "ebsSnapshots", ebs)))
-      goto fail;
+    orch_sim_page_add(&pg, json_pack("{s:s, s:s, s:o, s:o, s:[s]}", "snapshotID", sn->id, "sourceServerID", s->id,
+                                     "expectedTimestamp", orch_sim_time_json(sn->at_ms), "timestamp",
+                                     orch_sim_time_json(sn->at_ms), "ebsSnapshots", ebs));
   }
-  *out = res;
-  return 0;
-fail:
-  json_decref(res);
-  return internal(aerr);
+  return orch_sim_page_end(&pg, out) ? internal(aerr) : 0;
 }
 
 /* ---- failback ---- */
@@ -938,11 +885,7 @@ static int drs_start_failback_launch(struct orch_sim_call *c, const json_t *in, 
     p->t_conv_end = p->t_launch_start = j->started_ms + orch_sim_dist_sample(&t->conversion, &c->w->rng);
     p->t_done = p->t_launch_start + orch_sim_dist_sample(&t->launch, &c->w->rng);
   }
-  if (add_job(c, j)) {
-    free_unadded_job(j);
-    rc = internal(aerr);
-    goto out;
-  }
+  if ((rc = add_job(c, j, aerr))) goto out;
   for (size_t i = 0; i < n; i++) {
     struct orch_sim_instance *ri = ORCH_SIM_INSTANCE(c->env, idx[i]);
     snprintf(ri->failback_job, sizeof ri->failback_job, "%s", j->id);

@@ -136,12 +136,13 @@ static int check_ids(const struct orch_sim_call *c, const json_t *ids, struct or
 static int ec2_describe_instances(struct orch_sim_call *c, const json_t *in, json_t **out,
                                   struct orch_aws_error *aerr) {
   json_t *ids = json_object_get(in, "InstanceIds"), *filters = json_object_get(in, "Filters");
-  size_t start, max, matched = 0;
+  size_t start, max;
   int rc;
   if ((rc = page_bounds(in, &start, &max, aerr)) || (ids && (rc = check_ids(c, ids, aerr)))) return rc;
   json_t *res_list = json_array(), *res = json_pack("{s:o}", "Reservations", res_list);
   if (!res) return internal(aerr);
-  for (size_t i = 0; i < c->env->instances.n; i++) {
+  struct orch_sim_page pg = {.res = res, .items = res_list, .token_key = "NextToken", .start = start, .max = max};
+  for (size_t i = 0; i < c->env->instances.n && !pg.done; i++) {
     const struct orch_sim_instance *inst = ORCH_SIM_INSTANCE(c->env, i);
     bool match;
     if (orch_sim_instance_state(inst, c->now) == ORCH_SIM_EC2_NONE) continue;
@@ -150,23 +151,13 @@ static int ec2_describe_instances(struct orch_sim_call *c, const json_t *in, jso
       json_decref(res);
       return rc;
     }
-    if (!match || matched++ < start) continue;
-    if (json_array_size(res_list) == max) {
-      if (orch_sim_page_token(res, "NextToken", start + max)) goto fail;
-      break;
-    }
+    if (!match || !orch_sim_page_take(&pg)) continue;
     char rid[24];
     snprintf(rid, sizeof rid, "r-%s", inst->id + 2);
-    if (json_array_append_new(res_list, json_pack("{s:s, s:s, s:[], s:[o]}", "ReservationId", rid, "OwnerId",
-                                                  c->w->accounts[c->env->account].id, "Groups", "Instances",
-                                                  instance_json(c, inst))))
-      goto fail;
+    orch_sim_page_add(&pg, json_pack("{s:s, s:s, s:[], s:[o]}", "ReservationId", rid, "OwnerId",
+                                     c->w->accounts[c->env->account].id, "Groups", "Instances", instance_json(c, inst)));
   }
-  *out = res;
-  return 0;
-fail:
-  json_decref(res);
-  return internal(aerr);
+  return orch_sim_page_end(&pg, out) ? internal(aerr) : 0;
 }
 
 static const char *check_status(const struct orch_sim_instance *in, int64_t now, bool system) {
@@ -195,12 +186,13 @@ static int ec2_describe_instance_status(struct orch_sim_call *c, const json_t *i
                                         struct orch_aws_error *aerr) {
   json_t *ids = json_object_get(in, "InstanceIds"), *filters = json_object_get(in, "Filters");
   bool all = json_is_true(json_object_get(in, "IncludeAllInstances"));
-  size_t start, max, matched = 0;
+  size_t start, max;
   int rc;
   if ((rc = page_bounds(in, &start, &max, aerr)) || (ids && (rc = check_ids(c, ids, aerr)))) return rc;
   json_t *list = json_array(), *res = json_pack("{s:o}", "InstanceStatuses", list);
   if (!res) return internal(aerr);
-  for (size_t i = 0; i < c->env->instances.n; i++) {
+  struct orch_sim_page pg = {.res = res, .items = list, .token_key = "NextToken", .start = start, .max = max};
+  for (size_t i = 0; i < c->env->instances.n && !pg.done; i++) {
     const struct orch_sim_instance *inst = ORCH_SIM_INSTANCE(c->env, i);
     enum orch_sim_ec2_state st = orch_sim_instance_state(inst, c->now);
     bool match;
@@ -210,23 +202,13 @@ static int ec2_describe_instance_status(struct orch_sim_call *c, const json_t *i
       json_decref(res);
       return rc;
     }
-    if (!match || matched++ < start) continue;
-    if (json_array_size(list) == max) {
-      if (orch_sim_page_token(res, "NextToken", start + max)) goto fail;
-      break;
-    }
-    if (json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:o, s:o}", "InstanceId", inst->id,
-                                              "AvailabilityZone", c->env->subnets[inst->subnet].az, "InstanceState",
-                                              state_json(st), "InstanceStatus",
-                                              status_summary(check_status(inst, c->now, false)), "SystemStatus",
-                                              status_summary(check_status(inst, c->now, true)))))
-      goto fail;
+    if (!match || !orch_sim_page_take(&pg)) continue;
+    orch_sim_page_add(&pg, json_pack("{s:s, s:s, s:o, s:o, s:o}", "InstanceId", inst->id, "AvailabilityZone",
+                                     c->env->subnets[inst->subnet].az, "InstanceState", state_json(st),
+                                     "InstanceStatus", status_summary(check_status(inst, c->now, false)),
+                                     "SystemStatus", status_summary(check_status(inst, c->now, true))));
   }
-  *out = res;
-  return 0;
-fail:
-  json_decref(res);
-  return internal(aerr);
+  return orch_sim_page_end(&pg, out) ? internal(aerr) : 0;
 }
 
 static int state_change(struct orch_sim_call *c, const json_t *in, bool terminate, json_t **out,
@@ -455,7 +437,7 @@ static const struct orch_sim_lt_version *lt_version(const struct orch_sim_lt *lt
 static int ec2_describe_launch_template_versions(struct orch_sim_call *c, const json_t *in, json_t **out,
                                                  struct orch_aws_error *aerr) {
   json_t *versions = json_object_get(in, "Versions"), *v;
-  size_t i, start, max, matched = 0;
+  size_t i, start, max;
   struct orch_sim_lt *only = NULL;
   int rc = page_bounds(in, &start, &max, aerr);
   if (rc) return rc;
@@ -478,21 +460,14 @@ static int ec2_describe_launch_template_versions(struct orch_sim_call *c, const 
     *out = res;
     return 0;
   }
-  for (size_t t = 0; t < c->env->lts.n; t++) {
+  struct orch_sim_page pg = {.res = res, .items = list, .token_key = "NextToken", .start = start, .max = max};
+  for (size_t t = 0; t < c->env->lts.n && !pg.done; t++) {
     const struct orch_sim_lt *lt = ORCH_SIM_LT(c->env, t);
     if (only && lt != only) continue;
-    for (size_t k = 0; k < lt->nversions; k++) {
-      if (matched++ < start) continue;
-      if (json_array_size(list) == max) {
-        if (orch_sim_page_token(res, "NextToken", start + max)) goto fail;
-        *out = res;
-        return 0;
-      }
-      if (json_array_append_new(list, version_json(c, lt, &lt->versions[k]))) goto fail;
-    }
+    for (size_t k = 0; k < lt->nversions && !pg.done; k++)
+      if (orch_sim_page_take(&pg)) orch_sim_page_add(&pg, version_json(c, lt, &lt->versions[k]));
   }
-  *out = res;
-  return 0;
+  return orch_sim_page_end(&pg, out) ? internal(aerr) : 0;
 fail:
   json_decref(res);
   return internal(aerr);

@@ -54,6 +54,30 @@ int orch_sim_page_token(json_t *out, const char *key, size_t next) {
   return json_object_set_new(out, key, json_string(t)) ? ORCH_ENOMEM : 0;
 }
 
+bool orch_sim_page_take(struct orch_sim_page *p) {
+  if (p->matched++ < p->start) return false;
+  if (json_array_size(p->items) < p->max) return true;
+  p->err = orch_sim_page_token(p->res, p->token_key, p->start + p->max);
+  p->done = true;
+  return false;
+}
+
+void orch_sim_page_add(struct orch_sim_page *p, json_t *item) {
+  if (json_array_append_new(p->items, item)) {
+    p->err = ORCH_ENOMEM;
+    p->done = true;
+  }
+}
+
+int orch_sim_page_end(struct orch_sim_page *p, json_t **out) {
+  if (p->err) {
+    json_decref(p->res);
+    return p->err;
+  }
+  *out = p->res;
+  return 0;
+}
+
 bool orch_sim_in_list(const json_t *arr, const char *s) {
   size_t i;
   json_t *v;

@@ -59,6 +59,23 @@ int orch_sim_page_start(const char *token, size_t *start, const char *bad_code, 
 /* Set `key` of `out` to the token for resuming at `next` (a string). */
 int orch_sim_page_token(json_t *out, const char *key, size_t next) ORCH_MUST_CHECK;
 
+/* One page of a listing whose matches are counted in order: `start` and `max` from the request, `items`
+ * the page's array (a member of `res`), `token_key` the member of `res` that carries the next token. */
+struct orch_sim_page {
+  json_t *res, *items;
+  const char *token_key;
+  size_t start, max, matched;
+  bool done; /* stop listing: past the page (the next token is set), or failed */
+  int err;   /* ORCH_ENOMEM once anything failed */
+};
+/* Count one more match: true when it is on the page (append it: orch_sim_page_add); false before the
+ * page, and past it, where it sets the next token and `done`. */
+bool orch_sim_page_take(struct orch_sim_page *p);
+/* Append `item` (taken; NULL counts as out of memory) to the page's items. */
+void orch_sim_page_add(struct orch_sim_page *p, json_t *item);
+/* The listing's end: 0 with *out = res, or `err` with res freed. */
+int orch_sim_page_end(struct orch_sim_page *p, json_t **out) ORCH_MUST_CHECK;
+
 /* Is `s` one of the strings of JSON array `arr`? (NULL arr: yes) */
 bool orch_sim_in_list(const json_t *arr, const char *s);
 /* The string member `key` of `in`, or NULL. */

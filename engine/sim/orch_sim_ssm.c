@@ -235,7 +235,7 @@ static int ssm_describe_instance_information(struct orch_sim_call *c, const json
   static const char *const keys[] = {"InstanceIds", "AgentVersion", "PingStatus", "PlatformTypes", "ResourceType",
                                      "IamRole", "AssociationStatus", NULL};
   json_t *old = json_object_get(in, "InstanceInformationFilterList"), *filters = json_object_get(in, "Filters"), *f;
-  size_t start, max, matched = 0, i;
+  size_t start, max, i;
   int rc = page_bounds(in, 50, &start, &max, aerr);
   if (rc) return rc;
   json_array_foreach(old, i, f) {
@@ -252,34 +252,25 @@ static int ssm_describe_instance_information(struct orch_sim_call *c, const json
   }
   json_t *list = json_array(), *res = json_pack("{s:o}", "InstanceInformationList", list);
   if (!res) return internal(aerr);
-  for (size_t k = 0; k < c->env->instances.n; k++) {
+  struct orch_sim_page pg = {.res = res, .items = list, .token_key = "NextToken", .start = start, .max = max};
+  for (size_t k = 0; k < c->env->instances.n && !pg.done; k++) {
     const struct orch_sim_instance *inst = ORCH_SIM_INSTANCE(c->env, k);
     const char *ping = NULL;
     bool match = true;
     if (!info_listed(c, inst, &ping)) continue;
     json_array_foreach(old, i, f) match = match && info_matches(inst, ping, orch_sim_str(f, "key"), json_object_get(f, "valueSet"));
     json_array_foreach(filters, i, f) match = match && info_matches(inst, ping, orch_sim_str(f, "Key"), json_object_get(f, "Values"));
-    if (!match || matched++ < start) continue;
-    if (json_array_size(list) == max) {
-      if (orch_sim_page_token(res, "NextToken", start + max)) goto fail;
-      break;
-    }
+    if (!match || !orch_sim_page_take(&pg)) continue;
     const struct orch_sim_server *s = inst->server >= 0 ? ORCH_SIM_SERVER(c->env, inst->server) : NULL;
     int64_t last_ping = strcmp(ping, "Online") == 0 ? c->now - (c->now - inst->t_ssm_online) % 300000 : inst->t_stopping;
-    if (json_array_append_new(
-            list, json_pack("{s:s, s:s, s:o, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s}", "InstanceId", inst->id,
-                            "PingStatus", ping, "LastPingDateTime", orch_sim_time_json(last_ping), "AgentVersion",
-                            "3.3.40.0", "IsLatestVersion", true, "PlatformType", platform_type(inst), "PlatformName",
-                            s ? s->os : "Amazon Linux", "PlatformVersion", inst->windows ? "10.0.17763" : "22.04",
-                            "ResourceType", "EC2Instance", "IPAddress", inst->ip, "ComputerName",
-                            s ? s->fqdn : inst->id)))
-      goto fail;
+    orch_sim_page_add(&pg, json_pack("{s:s, s:s, s:o, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s}", "InstanceId",
+                                     inst->id, "PingStatus", ping, "LastPingDateTime", orch_sim_time_json(last_ping),
+                                     "AgentVersion", "3.3.40.0", "IsLatestVersion", true, "PlatformType",
+                                     platform_type(inst), "PlatformName", s ? s->os : "Amazon Linux",
+                                     "PlatformVersion", inst->windows ? "10.0.17763" : "22.04", "ResourceType",
+                                     "EC2Instance", "IPAddress", inst->ip, "ComputerName", s ? s->fqdn : inst->id));
   }
-  *out = res;
-  return 0;
-fail:
-  json_decref(res);
-  return internal(aerr);
+  return orch_sim_page_end(&pg, out) ? internal(aerr) : 0;
 }
 
 /* ---- commands ---- */
@@ -429,11 +420,7 @@ static int ssm_send_command(struct orch_sim_call *c, const json_t *in, json_t **
     cmd->ninv++;
     if (!v->output) goto fail;
   }
-  if (orch_sim_vec_push(&c->env->commands, cmd)) goto fail;
-  if (orch_sim_idx_put(c->env->command_idx, cmd->id, c->env->commands.n - 1)) {
-    c->env->commands.n--;
-    goto fail;
-  }
+  if (orch_sim_vec_push_indexed(&c->env->commands, c->env->command_idx, cmd->id, cmd)) goto fail;
   orch_free(idx);
   *out = json_pack("{s:o}", "Command", command_json(c, cmd));
   return *out ? 0 : internal(aerr);
@@ -503,25 +490,22 @@ static int ssm_list_command_invocations(struct orch_sim_call *c, const json_t *i
                                         struct orch_aws_error *aerr) {
   const char *id = orch_sim_str(in, "CommandId"), *iid = orch_sim_str(in, "InstanceId");
   bool details = json_is_true(json_object_get(in, "Details"));
-  size_t start, max, matched = 0;
+  size_t start, max;
   int rc = page_bounds(in, 50, &start, &max, aerr);
   if (rc) return rc;
   if (id && orch_sim_idx_get(c->env->command_idx, id) < 0)
     return orch_sim_fail(aerr, 400, "InvalidCommandId", "Command %s does not exist", id);
   json_t *list = json_array(), *res = json_pack("{s:o}", "CommandInvocations", list);
   if (!res) return internal(aerr);
-  for (size_t k = c->env->commands.n; k-- > 0;) {
+  struct orch_sim_page pg = {.res = res, .items = list, .token_key = "NextToken", .start = start, .max = max};
+  for (size_t k = c->env->commands.n; !pg.done && k-- > 0;) {
     const struct orch_sim_command *cmd = ORCH_SIM_COMMAND(c->env, k);
     if (id && strcmp(cmd->id, id) != 0) continue;
-    for (size_t i = 0; i < cmd->ninv; i++) {
+    for (size_t i = 0; i < cmd->ninv && !pg.done; i++) {
       const struct orch_sim_invocation *v = &cmd->inv[i];
       if (c->now < v->t_visible) continue;
       if (iid && strcmp(ORCH_SIM_INSTANCE(c->env, v->instance)->id, iid) != 0) continue;
-      if (matched++ < start) continue;
-      if (json_array_size(list) == max) {
-        if (orch_sim_page_token(res, "NextToken", start + max)) goto fail;
-        goto done;
-      }
+      if (!orch_sim_page_take(&pg)) continue;
       json_t *e = invocation_json(c, cmd, v, false);
       if (!e) goto fail;
       if (details) {
@@ -535,12 +519,10 @@ static int ssm_list_command_invocations(struct orch_sim_call *c, const json_t *i
                                                                                            : "StandardErrorContent")));
         json_decref(g);
       }
-      if (json_array_append_new(list, e)) goto fail;
+      orch_sim_page_add(&pg, e);
     }
   }
-done:
-  *out = res;
-  return 0;
+  return orch_sim_page_end(&pg, out) ? internal(aerr) : 0;
 fail:
   json_decref(res);
   return internal(aerr);
@@ -574,11 +556,7 @@ static int ssm_start_automation_execution(struct orch_sim_call *c, const json_t 
   a->t_done = a->t_progress + (r && r->has_duration ? orch_sim_dist_sample(&r->duration, &c->w->rng)
                                                     : orch_sim_dist_sample(&c->w->timing.automation, &c->w->rng));
   snprintf(a->status, sizeof a->status, "%s", r ? r->status : "Success");
-  if (orch_sim_vec_push(&c->env->automations, a)) goto fail;
-  if (orch_sim_idx_put(c->env->automation_idx, a->id, c->env->automations.n - 1)) {
-    c->env->automations.n--;
-    goto fail;
-  }
+  if (orch_sim_vec_push_indexed(&c->env->automations, c->env->automation_idx, a->id, a)) goto fail;
   *out = json_pack("{s:s}", "AutomationExecutionId", a->id);
   return *out ? 0 : internal(aerr);
 fail:

@@ -20,6 +20,15 @@ int orch_sim_vec_push(struct orch_sim_vec *v, void *item) {
   return 0;
 }
 
+int orch_sim_vec_push_indexed(struct orch_sim_vec *v, json_t *idx, const char *id, void *item) {
+  if (orch_sim_vec_push(v, item)) return ORCH_ENOMEM;
+  if (orch_sim_idx_put(idx, id, v->n - 1)) {
+    v->n--;
+    return ORCH_ENOMEM;
+  }
+  return 0;
+}
+
 int orch_sim_idx_get(const json_t *idx, const char *id) {
   json_t *v = json_object_get(idx, id);
   return v ? (int)json_integer_value(v) : -1;
@@ -349,11 +358,7 @@ int orch_sim_env_add_server(struct orch_sim_world *w, struct orch_sim_env *env, 
   if (!s->id[0]) orch_sim_rng_hex_id(&w->rng, s->id, sizeof s->id, "s-", 17);
   snprintf(res, sizeof res, "source-server/%s", s->id);
   orch_sim_arn(s->arn, sizeof s->arn, w, env, "drs", res);
-  if (orch_sim_vec_push(&env->servers, s)) return ORCH_ENOMEM;
-  if (orch_sim_idx_put(env->server_idx, s->id, env->servers.n - 1)) {
-    env->servers.n--;
-    return ORCH_ENOMEM;
-  }
+  if (orch_sim_vec_push_indexed(&env->servers, env->server_idx, s->id, s)) return ORCH_ENOMEM;
   return 0;
 }
 
@@ -371,11 +376,7 @@ int orch_sim_env_new_lt(struct orch_sim_world *w, struct orch_sim_env *env, cons
   lt->versions[0].created_ms = now;
   lt->versions[0].data = json_incref(data);
   lt->nversions = 1;
-  if (orch_sim_vec_push(&env->lts, lt)) goto fail;
-  if (orch_sim_idx_put(env->lt_idx, lt->id, env->lts.n - 1)) {
-    env->lts.n--;
-    goto fail;
-  }
+  if (orch_sim_vec_push_indexed(&env->lts, env->lt_idx, lt->id, lt)) goto fail;
   *pos = (int)env->lts.n - 1;
   return 0;
 fail:

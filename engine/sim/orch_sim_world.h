@@ -290,6 +290,9 @@ struct orch_sim_env *orch_sim_world_find_env(const struct orch_sim_world *w, int
 /* Id maps: position of `id` in the env's list, or -1. */
 int orch_sim_idx_get(const json_t *idx, const char *id);
 int orch_sim_idx_put(json_t *idx, const char *id, size_t pos) ORCH_MUST_CHECK;
+/* Push `item` onto `v` and index it under `id` in `idx`; on failure (ORCH_ENOMEM) `v` is as it was and the
+ * caller still owns `item`. */
+int orch_sim_vec_push_indexed(struct orch_sim_vec *v, json_t *idx, const char *id, void *item) ORCH_MUST_CHECK;
 
 #define ORCH_SIM_SERVER(env, i) ((struct orch_sim_server *)(env)->servers.items[(i)])
 #define ORCH_SIM_JOB(env, i) ((struct orch_sim_job *)(env)->jobs.items[(i)])

@@ -13,19 +13,31 @@ local function check_opts(opts, fname)
   return opts or {}
 end
 
+local function check_name(name, fname, what)
+  if type(name) ~= "string" or name == "" then
+    error(("bad argument #2 to 'checks.%s' (%s expected)"):format(fname, what), 3)
+  end
+end
+
+-- Run `script` through SSM: true, or false and "<failed>: <why>" (just why without `failed`).
+local function verdict(w, script, opts, failed)
+  local ok, why = ssm.check(w, script, opts)
+  if ok then return true end
+  if failed then return false, ("%s: %s"):format(failed, why) end
+  return false, why
+end
+
 -- The service `name` is running (systemd unit on Linux, Windows service with platform = "windows").
 function M.service_active(w, name, opts)
   opts = check_opts(opts, "service_active")
-  if type(name) ~= "string" or name == "" then error("bad argument #2 to 'checks.service_active' (service name expected)", 2) end
+  check_name(name, "service_active", "service name")
   local script
   if ssm.windows(opts) then
     script = ("if ((Get-Service -Name %s -ErrorAction Stop).Status -ne 'Running') { exit 1 }"):format(ssm.pwsh_quote(name))
   else
     script = ("systemctl is-active --quiet %s"):format(ssm.quote(name))
   end
-  local ok, why = ssm.check(w, script, opts)
-  if not ok then return false, ("service %s is not active: %s"):format(name, why) end
-  return true
+  return verdict(w, script, opts, ("service %s is not active"):format(name))
 end
 
 -- A TCP connection to host:port succeeds from the instance (host defaults to 127.0.0.1).
@@ -42,9 +54,7 @@ function M.port_open(w, port, opts)
   else
     script = ("timeout 5 bash -c %s"):format(ssm.quote(("exec 3<>/dev/tcp/%s/%d"):format(host, port)))
   end
-  local ok, why = ssm.check(w, script, opts)
-  if not ok then return false, ("port %s:%d is not open: %s"):format(host, port, why) end
-  return true
+  return verdict(w, script, opts, ("port %s:%d is not open"):format(host, port))
 end
 
 -- An HTTP(S) GET answers with the expected status (200). opts: port, path ("/"), host ("localhost"),
@@ -64,15 +74,13 @@ function M.http_ok(w, opts)
     script = ('code=$(curl -s %s-o /dev/null -m %d -w "%%{http_code}" %s); test "$code" = %d'):format(
       opts.insecure == false and "" or "-k ", t, ssm.quote(url), want)
   end
-  local ok, why = ssm.check(w, script, opts)
-  if not ok then return false, ("%s did not answer %d: %s"):format(url, want, why) end
-  return true
+  return verdict(w, script, opts, ("%s did not answer %d"):format(url, want))
 end
 
 -- `name` resolves on the instance (to opts.expect when given).
 function M.dns_resolves(w, name, opts)
   opts = check_opts(opts, "dns_resolves")
-  if type(name) ~= "string" or name == "" then error("bad argument #2 to 'checks.dns_resolves' (host name expected)", 2) end
+  check_name(name, "dns_resolves", "host name")
   local script
   if ssm.windows(opts) then
     script = ("$a = (Resolve-DnsName -Name %s -ErrorAction Stop).IPAddress"):format(ssm.pwsh_quote(name))
@@ -81,9 +89,7 @@ function M.dns_resolves(w, name, opts)
     script = ("getent hosts %s"):format(ssm.quote(name))
     if opts.expect then script = script .. (" | grep -qw %s"):format(ssm.quote(opts.expect)) end
   end
-  local ok, why = ssm.check(w, script, opts)
-  if not ok then return false, ("%s does not resolve%s: %s"):format(name, opts.expect and (" to " .. opts.expect) or "", why) end
-  return true
+  return verdict(w, script, opts, ("%s does not resolve%s"):format(name, opts.expect and (" to " .. opts.expect) or ""))
 end
 
 -- At least opts.min_free_percent (10) of the file system at opts.path ("/", or "C" on Windows) is free.
@@ -98,17 +104,13 @@ function M.disk_free(w, opts)
     script = ("used=$(df --output=pcent %s | tail -1 | tr -dc 0-9); test $((100 - used)) -ge %d"):format(
       ssm.quote(opts.path or "/"), min)
   end
-  local ok, why = ssm.check(w, script, opts)
-  if not ok then return false, ("less than %d%% free on %s: %s"):format(min, opts.path or "/", why) end
-  return true
+  return verdict(w, script, opts, ("less than %d%% free on %s"):format(min, opts.path or "/"))
 end
 
 -- Any command: true when it exits 0 everywhere.
 function M.command_ok(w, script, opts)
   opts = check_opts(opts, "command_ok")
-  local ok, why = ssm.check(w, script, opts)
-  if not ok then return false, why end
-  return true
+  return verdict(w, script, opts)
 end
 
 return M

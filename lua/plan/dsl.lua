@@ -38,18 +38,19 @@ local function wave(name)
   return body
 end
 
-local function group(name)
+-- Remember `sel` as a server selector made at the plan's current line.
+local function selector(sel)
   local file, line = here()
-  local sel = { kind = "group", group = name }
   meta[sel] = { kind = "selector", file = file, line = line }
   return sel
 end
 
+local function group(name)
+  return selector({ kind = "group", group = name })
+end
+
 local function tags(t)
-  local file, line = here()
-  local sel = { kind = "tags", tags = t }
-  meta[sel] = { kind = "selector", file = file, line = line }
-  return sel
+  return selector({ kind = "tags", tags = t })
 end
 
 M.globals = { plan = plan, wave = wave, group = group, tags = tags }

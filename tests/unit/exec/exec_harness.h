@@ -1,7 +1,7 @@
-/* exec_harness: the real engine against the real simulated region, for the engine's tests: a simulator
- * on a loopback port (so every call crosses HTTP with SigV4, as with AWS), a SQLite store in a scratch
- * directory, the production AWS access (orch_exec_aws) and a plan compiled from Lua text. Header-only,
- * included by tests/unit/exec/test_*.c. */
+/* exec_harness: the real engine against the real simulated region, for the engine's tests: the rig of
+ * exec_rig.h (simulator on a loopback port, SQLite store in a scratch directory, production AWS access,
+ * engine) with criterion assertions, and a plan compiled from Lua text. Header-only, included by
+ * tests/unit/exec/test_*.c. */
 #ifndef EXEC_HARNESS_H
 #define EXEC_HARNESS_H
 
@@ -11,25 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "aws/orch_aws_creds.h"
 #include "core/orch_json.h"
-#include "exec/orch_exec_aws.h"
-#include "exec/orch_exec_engine.h"
 #include "exec/orch_exec_report.h"
+#include "exec_rig.h"
 #include "plan/orch_plan_compile.h"
-#include "sim/orch_sim.h"
-#include "store/orch_store.h"
-
-struct harness {
-  char dir[256];
-  struct orch_sim *sim;
-  struct orch_store *store;
-  struct orch_aws_creds *creds;
-  struct orch_exec_aws *aws;
-  struct orch_exec_engine *eng;
-  char plan_id[ORCH_ID_UUID_LEN + 1];
-  double speed;
-};
 
 static inline void h_scenario_path(char *out, size_t n, const char *name) {
   const char *src = getenv("ORCH_SOURCE_DIR");
@@ -49,15 +34,8 @@ static inline void h_start_sim(struct harness *h, const char *scenario_file, con
   if (scenario_file) h_scenario_path(path, sizeof path, scenario_file);
   struct orch_sim_options so = {.scenario_path = scenario_file ? path : NULL, .scenario = scenario,
                                 .listen = "127.0.0.1:0", .speed = speed, .seed = seed};
-  cr_assert_eq(orch_sim_start(&so, &h->sim, &err), 0, "sim: %s: %s", err.context, err.message);
-  h->speed = speed;
-  char spec[512];
-  snprintf(spec, sizeof spec, "sqlite:%s/drsorch.db", h->dir);
-  cr_assert_eq(orch_store_open(spec, NULL, &h->store, &err), 0, "store: %s", err.message);
-  cr_assert_eq(orch_aws_creds_static(ORCH_SIM_ACCESS_KEY_ID, ORCH_SIM_SECRET_ACCESS_KEY, NULL, &h->creds), 0);
-  struct orch_exec_aws_config ac = {.base = h->creds, .home_account = ORCH_SIM_ACCOUNT_ID,
-                                    .endpoint_url = orch_sim_url(h->sim), .no_ratelimit = true};
-  cr_assert_eq(orch_exec_aws_new(&ac, &h->aws, &err), 0, "%s", err.message);
+  const char *what = exec_rig_start(h, &so, &err);
+  cr_assert_null(what, "%s: %s: %s", what, err.context, err.message);
 }
 
 /* Compile `lua` and store it as a plan (or a new version of it). */
@@ -85,25 +63,13 @@ static inline void h_plan(struct harness *h, const char *lua) {
 
 static inline void h_engine(struct harness *h, bool approve_all, int64_t poll_ms) {
   struct orch_error err = {0};
-  struct orch_exec_engine_config ec = {.store = h->store, .aws = orch_exec_aws_ops(), .aws_ctx = h->aws,
-                                       .clock = orch_sim_clock(h->sim), .clock_speed = h->speed,
-                                       .poll_ms = poll_ms, .default_account = ORCH_SIM_ACCOUNT_ID,
-                                       .default_region = "us-east-1", .approve_all = approve_all};
-  cr_assert_eq(orch_exec_engine_new(&ec, &h->eng, &err), 0, "%s", err.message);
-  cr_assert_eq(orch_exec_engine_start(h->eng, &err), 0, "%s", err.message);
+  cr_assert_null(exec_rig_engine(h, approve_all, poll_ms, &err), "engine: %s", err.message);
 }
 
-static inline void h_stop_engine(struct harness *h) {
-  orch_exec_engine_free(h->eng);
-  h->eng = NULL;
-}
+static inline void h_stop_engine(struct harness *h) { exec_rig_stop_engine(h); }
 
 static inline void h_stop(struct harness *h) {
-  orch_exec_engine_free(h->eng);
-  orch_exec_aws_free(h->aws);
-  orch_aws_creds_free(h->creds);
-  orch_store_close(h->store);
-  orch_sim_stop(h->sim);
+  exec_rig_stop(h);
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf %s", h->dir);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", h->dir);

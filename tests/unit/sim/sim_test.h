@@ -142,4 +142,9 @@ static inline const json_t *jget(const json_t *j, const char *path) {
 
 static inline const char *jstr(const json_t *j, const char *path) { return json_string_value(jget(j, path)); }
 
+/* Assert the strings of `j`: `want` is path, value, path, value, ..., NULL. */
+static inline void jexpect(const json_t *j, const char *const *want) {
+  for (; want[0]; want += 2) cr_assert_str_eq(jstr(j, want[0]), want[1], "%s", want[0]);
+}
+
 #endif

@@ -33,6 +33,13 @@ static json_t *recover(json_t *ids, size_t from, size_t n, bool drill) {
                    "exec-1", "drsorch:wave", "db");
 }
 
+/* Recover the first two servers (a drill or not), let ten minutes pass; the DescribeRecoveryInstances answer. */
+static json_t *recover_two(struct orch_sim *sim, json_t *ids, bool drill) {
+  json_decref(sim_ok(sim, "drs", "StartRecovery", recover(ids, 0, 2, drill)));
+  orch_sim_advance(sim, 600000);
+  return sim_ok(sim, "drs", "DescribeRecoveryInstances", NULL);
+}
+
 static json_t *describe_job(struct orch_sim *sim, const char *job_id) {
   json_t *out = sim_ok(sim, "drs", "DescribeJobs", json_pack("{s:{s:[s]}}", "filters", "jobIDs", job_id));
   json_t *job = json_incref(json_array_get(json_object_get(out, "items"), 0));
@@ -51,10 +58,12 @@ Test(sim_drs, describe_source_servers_paginates_and_filters) {
   cr_assert_eq(json_array_size(json_object_get(p2, "items")), 7);
   cr_assert_null(json_object_get(p2, "nextToken"));
   const json_t *s = jget(p1, "items.0");
-  cr_assert_str_eq(jstr(s, "sourceProperties.identificationHints.hostname"), "db-1");
-  cr_assert_str_eq(jstr(s, "dataReplicationInfo.dataReplicationState"), "CONTINUOUS");
-  cr_assert_str_eq(jstr(s, "lastLaunchResult"), "NOT_STARTED");
-  cr_assert_str_eq(jstr(s, "tags.Tier"), "db");
+  jexpect(s, (const char *const[]){
+      "sourceProperties.identificationHints.hostname", "db-1",
+      "dataReplicationInfo.dataReplicationState", "CONTINUOUS",
+      "lastLaunchResult", "NOT_STARTED",
+      "tags.Tier", "db",
+      NULL});
   cr_assert(strncmp(jstr(s, "arn"), "arn:aws:drs:us-east-1:111122223333:source-server/s-", 51) == 0);
   const char *id = jstr(s, "sourceServerID");
   json_t *one = sim_ok(sim, "drs", "DescribeSourceServers", json_pack("{s:{s:[s]}}", "filters", "sourceServerIDs", id));
@@ -75,11 +84,13 @@ Test(sim_drs, drill_runs_its_timeline) {
   const char *job_id = jstr(r, "job.jobID");
   cr_assert_eq(strlen(job_id), 24);
   cr_assert(strncmp(job_id, "drsjob-", 7) == 0);
-  cr_assert_str_eq(jstr(r, "job.status"), "PENDING");
-  cr_assert_str_eq(jstr(r, "job.type"), "LAUNCH");
-  cr_assert_str_eq(jstr(r, "job.initiatedBy"), "START_DRILL");
-  cr_assert_str_eq(jstr(r, "job.tags.drsorch:execution"), "exec-1");
-  cr_assert_str_eq(jstr(r, "job.participatingServers.0.launchStatus"), "PENDING");
+  jexpect(r, (const char *const[]){
+      "job.status", "PENDING",
+      "job.type", "LAUNCH",
+      "job.initiatedBy", "START_DRILL",
+      "job.tags.drsorch:execution", "exec-1",
+      "job.participatingServers.0.launchStatus", "PENDING",
+      NULL});
   char id[32];
   snprintf(id, sizeof id, "%s", job_id);
   json_decref(r);
@@ -220,9 +231,7 @@ Test(sim_drs, describe_jobs_newest_first_with_dates_and_pages) {
 Test(sim_drs, terminate_recovery_instances) {
   struct orch_sim *sim = sim_open(NULL, SMALL, 1);
   json_t *ids = server_ids(sim);
-  json_decref(sim_ok(sim, "drs", "StartRecovery", recover(ids, 0, 2, true)));
-  orch_sim_advance(sim, 600000);
-  json_t *ri = sim_ok(sim, "drs", "DescribeRecoveryInstances", NULL);
+  json_t *ri = recover_two(sim, ids, true);
   cr_assert_eq(json_array_size(json_object_get(ri, "items")), 2);
   json_t *list = json_array();
   json_array_append_new(list, json_string(jstr(ri, "items.0.recoveryInstanceID")));
@@ -291,9 +300,7 @@ Test(sim_drs, launch_configuration_snapshots_tags) {
 Test(sim_drs, failback_and_disconnect) {
   struct orch_sim *sim = sim_open(NULL, SMALL, 1);
   json_t *ids = server_ids(sim);
-  json_decref(sim_ok(sim, "drs", "StartRecovery", recover(ids, 0, 2, false)));
-  orch_sim_advance(sim, 600000);
-  json_t *ri = sim_ok(sim, "drs", "DescribeRecoveryInstances", NULL);
+  json_t *ri = recover_two(sim, ids, false);
   char a[32], b[32];
   snprintf(a, sizeof a, "%s", jstr(ri, "items.0.recoveryInstanceID"));
   snprintf(b, sizeof b, "%s", jstr(ri, "items.1.recoveryInstanceID"));
@@ -335,11 +342,13 @@ Test(sim_drs, failure_scenario_fails_launches_as_described) {
   json_decref(r);
   orch_sim_advance(sim, 3600000);
   json_t *j = describe_job(sim, id);
-  cr_assert_str_eq(jstr(j, "status"), "COMPLETED");
-  cr_assert_str_eq(jstr(j, "participatingServers.0.launchStatus"), "LAUNCHED");
-  cr_assert_str_eq(jstr(j, "participatingServers.1.launchStatus"), "FAILED");
-  cr_assert_str_eq(jstr(j, "participatingServers.2.launchStatus"), "FAILED");
-  cr_assert_str_eq(jstr(j, "participatingServers.3.launchStatus"), "FAILED");
+  jexpect(j, (const char *const[]){
+      "status", "COMPLETED",
+      "participatingServers.0.launchStatus", "LAUNCHED",
+      "participatingServers.1.launchStatus", "FAILED",
+      "participatingServers.2.launchStatus", "FAILED",
+      "participatingServers.3.launchStatus", "FAILED",
+      NULL});
   json_decref(j);
   json_t *logs = sim_ok(sim, "drs", "DescribeJobLogItems", json_pack("{s:s}", "jobID", id));
   size_t failed = 0, snapfail = 0, i;

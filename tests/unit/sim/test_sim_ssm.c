@@ -156,24 +156,28 @@ static json_t *describe_doc(struct orch_sim *sim, const char *name) {
 Test(sim_ssm, describe_document) {
   struct orch_sim *sim = sim_open(NULL, SCEN, 1);
   json_t *d = describe_doc(sim, "AWS-RunShellScript");
-  cr_assert_str_eq(jstr(d, "Document.Name"), "AWS-RunShellScript");
-  cr_assert_str_eq(jstr(d, "Document.DocumentType"), "Command");
-  cr_assert_str_eq(jstr(d, "Document.DocumentFormat"), "JSON");
-  cr_assert_str_eq(jstr(d, "Document.Status"), "Active");
-  cr_assert_str_eq(jstr(d, "Document.Owner"), "Amazon");
-  cr_assert_str_eq(jstr(d, "Document.SchemaVersion"), "1.2");
-  cr_assert_str_eq(jstr(d, "Document.DocumentVersion"), "1");
-  cr_assert_str_eq(jstr(d, "Document.LatestVersion"), "1");
-  cr_assert_str_eq(jstr(d, "Document.DefaultVersion"), "1");
-  cr_assert_str_eq(jstr(d, "Document.HashType"), "Sha256");
+  jexpect(d, (const char *const[]){
+      "Document.Name", "AWS-RunShellScript",
+      "Document.DocumentType", "Command",
+      "Document.DocumentFormat", "JSON",
+      "Document.Status", "Active",
+      "Document.Owner", "Amazon",
+      "Document.SchemaVersion", "1.2",
+      "Document.DocumentVersion", "1",
+      "Document.LatestVersion", "1",
+      "Document.DefaultVersion", "1",
+      "Document.HashType", "Sha256",
+      NULL});
   cr_assert_eq(strlen(jstr(d, "Document.Hash")), 64);
   cr_assert_not_null(jget(d, "Document.CreatedDate"));
   cr_assert_eq(json_array_size(jget(d, "Document.PlatformTypes")), 2);
-  cr_assert_str_eq(jstr(d, "Document.PlatformTypes.0"), "Linux");
-  cr_assert_str_eq(jstr(d, "Document.PlatformTypes.1"), "MacOS");
-  cr_assert_str_eq(jstr(d, "Document.Parameters.0.Name"), "commands");
-  cr_assert_str_eq(jstr(d, "Document.Parameters.0.Type"), "StringList");
-  cr_assert_str_eq(jstr(d, "Document.Parameters.2.DefaultValue"), "3600");
+  jexpect(d, (const char *const[]){
+      "Document.PlatformTypes.0", "Linux",
+      "Document.PlatformTypes.1", "MacOS",
+      "Document.Parameters.0.Name", "commands",
+      "Document.Parameters.0.Type", "StringList",
+      "Document.Parameters.2.DefaultValue", "3600",
+      NULL});
   cr_assert_null(jget(d, "Document.TargetType"));
   char hash[65];
   snprintf(hash, sizeof hash, "%s", jstr(d, "Document.Hash"));
@@ -190,21 +194,25 @@ Test(sim_ssm, describe_document) {
   cr_assert_str_neq(jstr(d, "Document.Hash"), hash);
   json_decref(d);
   d = describe_doc(sim, "AWS-RestartEC2Instance");
-  cr_assert_str_eq(jstr(d, "Document.DocumentType"), "Automation");
-  cr_assert_str_eq(jstr(d, "Document.SchemaVersion"), "0.3");
-  cr_assert_str_eq(jstr(d, "Document.TargetType"), "/AWS::EC2::Instance");
-  cr_assert_str_eq(jstr(d, "Document.Parameters.0.Name"), "InstanceId");
+  jexpect(d, (const char *const[]){
+      "Document.DocumentType", "Automation",
+      "Document.SchemaVersion", "0.3",
+      "Document.TargetType", "/AWS::EC2::Instance",
+      "Document.Parameters.0.Name", "InstanceId",
+      NULL});
   cr_assert_eq(json_array_size(jget(d, "Document.PlatformTypes")), 3);
   json_decref(d);
 
   /* the scenario's own, owned by the account */
   d = describe_doc(sim, "Acme-WinCheck");
-  cr_assert_str_eq(jstr(d, "Document.Owner"), "111122223333");
-  cr_assert_str_eq(jstr(d, "Document.DocumentType"), "Command");
-  cr_assert_str_eq(jstr(d, "Document.SchemaVersion"), "2.2");
-  cr_assert_str_eq(jstr(d, "Document.DocumentFormat"), "YAML");
-  cr_assert_str_eq(jstr(d, "Document.Description"), "IIS is serving");
-  cr_assert_str_eq(jstr(d, "Document.PlatformTypes.0"), "Windows");
+  jexpect(d, (const char *const[]){
+      "Document.Owner", "111122223333",
+      "Document.DocumentType", "Command",
+      "Document.SchemaVersion", "2.2",
+      "Document.DocumentFormat", "YAML",
+      "Document.Description", "IIS is serving",
+      "Document.PlatformTypes.0", "Windows",
+      NULL});
   cr_assert_eq(json_array_size(jget(d, "Document.Parameters")), 0);
   json_decref(d);
   d = describe_doc(sim, "arn:aws:ssm:us-east-1:111122223333:document/Custom-Slow");
