@@ -39,6 +39,7 @@ static void parse_limits(const char *s, struct orch_plan_limits *l) {
     else if (strcmp(tok, "json_bytes") == 0) l->json_bytes = (size_t)v;
     else if (strcmp(tok, "json_depth") == 0) l->json_depth = (int)v;
     else if (strcmp(tok, "pattern_steps") == 0) l->pattern_steps = (uint64_t)v;
+    else if (strcmp(tok, "calls") == 0) l->calls = (size_t)v;
   }
 }
 
