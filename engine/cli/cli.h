@@ -68,6 +68,11 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg, const char
 struct orch_config *cli_common_load(struct cli_common *c, const char *cmd);
 
 /* Print "drsorch CMD: message" and "Try 'drsorch CMD --help'." to stderr; returns CLI_EXIT_USAGE. */
+/* Import protection groups from a JSON file into `store` (drsorch groups import; drsorch test --groups).
+ * The whole file is validated before anything is written. */
+struct orch_store;
+int cli_groups_import(struct orch_store *store, const char *file, struct orch_error *err) ORCH_MUST_CHECK;
+
 int cli_usage_error(const char *cmd, const char *fmt, ...) ORCH_PRINTF(2, 3);
 /* Print "drsorch: context: message" for an orch_error to stderr; returns CLI_EXIT_FAIL. */
 int cli_fail(const struct orch_error *err);

@@ -84,7 +84,7 @@ static int check_item(const json_t *item, size_t i, const char *file, struct orc
   return rc;
 }
 
-static int import_groups(struct orch_store *store, const char *file, struct orch_error *err) {
+int cli_groups_import(struct orch_store *store, const char *file, struct orch_error *err) {
   struct orch_buf text = ORCH_BUF_INIT(GROUPS_FILE_MAX);
   json_t *doc = NULL, **sels = NULL;
   struct orch_store_group_spec *specs = NULL;
@@ -268,7 +268,7 @@ int cli_groups(int argc, char **argv) {
   struct orch_error err = {0};
   int status = CLI_EXIT_OK;
   if (cli_session_store(&s, cfg, &target, &err) ||
-      (import ? import_groups(s.store, argv[optind + 1], &err) : list_groups(s.store, as_json, &err)))
+      (import ? cli_groups_import(s.store, argv[optind + 1], &err) : list_groups(s.store, as_json, &err)))
     status = cli_fail(&err);
   cli_session_close(&s);
   orch_config_free(cfg);

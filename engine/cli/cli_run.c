@@ -47,7 +47,7 @@ static const char run_help[] =
     "'drsorch resume' carries on from the journal.\n"
     "\nExit status: 0 completed (a drill: completed and cleaned up); 1 failed, partial, cancelled, or an\n"
     "error; 2 usage (including a recovery or gates that nobody could confirm); 130 second Ctrl-C.\n"
-    "Example: drsorch run plans/orders.lua --mode drill --sim plans/scenarios/three-tier-demo.json --approve-all\n";
+    "Example: drsorch run plans/demo/three-tier.lua --mode drill --sim plans/scenarios/three-tier-demo.json --approve-all\n";
 
 static const char test_help[] =
     "Usage: drsorch test PLAN --scenario FILE [OPTIONS]\n"
@@ -59,9 +59,10 @@ static const char test_help[] =
     "  --scenario FILE       the simulated region (JSON; examples in plans/scenarios/); required\n"
     "  --seed S              seed for the simulated timings and outcomes (default 1)\n"
     "  --json                print the report as JSON, with \"test\": {\"passed\", \"failures\"}\n"
-    "  --db PATH             keep the execution in this store (default: a scratch store, removed)\n" CLI_COMMON_HELP
+    "  --db PATH             keep the execution in this store (default: a scratch store, removed)\n"
+    "  --groups FILE         protection groups the plan uses (JSON, as 'drsorch groups import' takes)\n" CLI_COMMON_HELP
     "\nExit status: 0 PASS; 1 FAIL (or an error); 2 usage.\n"
-    "Example: drsorch test plans/orders.lua --scenario plans/scenarios/three-tier-demo.json\n";
+    "Example: drsorch test plans/demo/three-tier.lua --scenario plans/scenarios/three-tier-demo.json\n";
 
 struct run_args {
   const char *cmd;
@@ -286,7 +287,7 @@ out:
   return status;
 }
 
-enum { OPT_MODE = 0x400, OPT_APPROVE_ALL, OPT_YES, OPT_JSON, OPT_POLL, OPT_KEEP_FOR, OPT_SCENARIO };
+enum { OPT_MODE = 0x400, OPT_APPROVE_ALL, OPT_YES, OPT_JSON, OPT_POLL, OPT_KEEP_FOR, OPT_SCENARIO, OPT_GROUPS };
 
 int cli_run(int argc, char **argv) {
   static const struct option longopts[] = {CLI_COMMON_LONGOPTS,
@@ -388,8 +389,10 @@ int cli_test(int argc, char **argv) {
                                            {"seed", required_argument, NULL, CLI_OPT_SEED},
                                            {"db", required_argument, NULL, CLI_OPT_DB},
                                            {"json", no_argument, NULL, OPT_JSON},
+                                           {"groups", required_argument, NULL, OPT_GROUPS},
                                            {0, 0, 0, 0}};
   struct cli_common common = {0};
+  const char *groups = NULL;
   struct run_args a = {.cmd = "test", .mode = ORCH_MODE_DRILL, .approve_all = true, .poll_set = true,
                        .poll_ms = TEST_POLL_MS, .target = {.speed = TEST_SPEED, .speed_set = true}};
   int opt, used;
@@ -405,6 +408,7 @@ int cli_test(int argc, char **argv) {
     switch (opt) {
       case OPT_SCENARIO: a.target.sim_scenario = optarg; break;
       case OPT_JSON: a.json = true; break;
+      case OPT_GROUPS: groups = optarg; break;
       case 'h': return fputs(test_help, stdout), CLI_EXIT_OK;
       case ':': return cli_usage_error("test", "option '%s' needs a value", argv[optind - 1]);
       default: return cli_usage_error("test", "unknown option '%s'", argv[optind - 1]);
@@ -433,6 +437,19 @@ int cli_test(int argc, char **argv) {
     }
     snprintf(db, sizeof db, "%s/drsorch.db", scratch);
     a.target.db = db;
+  }
+  if (groups) { /* before the plan is compiled: its group names are checked against the store */
+    char spec[4300];
+    struct orch_store *store = NULL;
+    struct orch_error gerr = {0};
+    snprintf(spec, sizeof spec, "sqlite:%s", a.target.db);
+    int grc = orch_store_open(spec, NULL, &store, &gerr);
+    if (!grc) grc = cli_groups_import(store, groups, &gerr);
+    orch_store_close(store);
+    if (grc) {
+      cli_fail(&gerr);
+      goto out;
+    }
   }
   if ((status = execute(&a, cfg, &x)) != CLI_EXIT_OK) goto out;
   status = CLI_EXIT_FAIL;

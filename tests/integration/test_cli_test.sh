@@ -43,4 +43,20 @@ expect_match "$out" "nope.json" "missing scenario named"
 "$DRSORCH" test --scenario "$SCEN" </dev/null >/dev/null 2>&1; expect_eq $? 2 "no plan"
 "$DRSORCH" test "$PLAN" --scenario "$SCEN" --mode recovery </dev/null >/dev/null 2>&1; expect_eq $? 2 "test takes no --mode"
 
+# The tutorial plan selects its database tier by protection group: --groups loads them into the scratch
+# store; without them the plan's unknown group is a problem and nothing runs.
+TUT="$ORCH_SOURCE_DIR/plans/three-tier.lua"
+GROUPS_FILE="$ORCH_SOURCE_DIR/plans/groups/orders.json"
+out=$("$DRSORCH" test "$TUT" --scenario "$SCEN" --groups "$GROUPS_FILE" </dev/null 2>&1); rc=$?
+expect_eq "$rc" 0 "tutorial plan with its groups"
+expect_eq "$(printf '%s\n' "$out" | tail -1)" "PASS: orders" "tutorial plan passes"
+out=$("$DRSORCH" test "$TUT" --scenario "$SCEN" </dev/null 2>&1); rc=$?
+expect_eq "$rc" 1 "tutorial plan without its groups"
+expect_match "$out" "unknown protection group 'orders-db'" "the missing group is named"
+printf '[{"name": "orders-db", "account": "1111", "region": "us-east-1", "tags": {}}]' >"$TMP/bad-groups.json"
+out=$("$DRSORCH" test "$TUT" --scenario "$SCEN" --groups "$TMP/bad-groups.json" </dev/null 2>&1); rc=$?
+expect_eq "$rc" 1 "bad groups file"
+expect_match "$out" "bad-groups.json" "the groups file is named in the error"
+expect_eq "$(ls -A "$TMPDIR")" "" "the scratch store is removed after a bad groups file"
+
 finish
