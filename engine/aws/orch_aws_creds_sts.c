@@ -16,7 +16,7 @@ struct sts_ctx {
   struct creds_transport tr;
   struct orch_aws_creds *base; /* AssumeRole: whose credentials sign the call */
   bool own_base;
-  struct orch_aws_creds *anon; /* web identity: placeholder credentials, the call is unsigned */
+  struct orch_aws_creds *anon; /* web identity: the STS call is unsigned, so these credentials are never used to sign */
   struct orch_aws_client *sts;
   char *role_arn, *external_id, *session_name, *token_file;
   int duration_s;

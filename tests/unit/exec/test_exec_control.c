@@ -63,6 +63,15 @@ static json_t *finish(const char *id) {
   return final;
 }
 
+/* Start the simulator with `fail_rule`, store `plan`, run it in `mode` to its end; the final state. */
+static json_t *run_plan(const char *fail_rule, const char *plan, bool approve_all, enum orch_exec_mode mode) {
+  start(fail_rule, plan, approve_all);
+  char id[ORCH_ID_UUID_LEN + 1];
+  struct orch_error err = {0};
+  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, mode, "tester", id, &err), 0, "%s", err.message);
+  return finish(id);
+}
+
 static const char *wave_status(const json_t *st, size_t i) {
   return json_string_value(json_object_get(json_array_get(json_object_get(st, "waves"), i), "status"));
 }
@@ -148,11 +157,7 @@ Test(exec_control, cancelled_drill_cleans_up, .fini = teardown, .timeout = 120) 
   "} }\n"
 
 static void run_policy(const char *plan, const char *fail_rule, json_t **final) {
-  start(fail_rule, plan, true);
-  char id[ORCH_ID_UUID_LEN + 1];
-  struct orch_error err = {0};
-  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_DRILL, "tester", id, &err), 0);
-  *final = finish(id);
+  *final = run_plan(fail_rule, plan, true, ORCH_MODE_DRILL);
 }
 
 Test(exec_control, failed_server_fails_the_wave_and_stops, .fini = teardown, .timeout = 120) {
@@ -219,11 +224,7 @@ Test(exec_control, skip_wave_before_it_starts, .fini = teardown, .timeout = 120)
   "} }\n"
 
 Test(exec_control, launch_settings_and_point_in_time_snapshot, .fini = teardown, .timeout = 120) {
-  start("", LAUNCH_PLAN("2099-01-01T00:00:00Z"), true);
-  char id[ORCH_ID_UUID_LEN + 1];
-  struct orch_error err = {0};
-  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_RECOVERY, "tester", id, &err), 0);
-  json_t *final = finish(id);
+  json_t *final = run_plan("", LAUNCH_PLAN("2099-01-01T00:00:00Z"), true, ORCH_MODE_RECOVERY);
   cr_assert_str_eq(json_string_value(json_object_get(final, "status")), "COMPLETED");
   cr_assert_eq(h_calls(&h, "drs", "UpdateLaunchConfiguration"), 2, "one per server of the wave");
   cr_assert_eq(h_calls(&h, "ec2", "CreateLaunchTemplateVersion"), 2);
@@ -231,6 +232,7 @@ Test(exec_control, launch_settings_and_point_in_time_snapshot, .fini = teardown,
   cr_assert_eq(h_calls(&h, "drs", "DescribeRecoverySnapshots"), 2);
   json_t *out = NULL;
   struct orch_aws_error aerr = {.retry_after_ms = -1};
+  struct orch_error err = {0};
   json_t *in = json_pack("{s:s}", "sourceServerID", "s-000000000000000a1");
   cr_assert_eq(orch_exec_aws_ops()->call(h.aws, "", "us-east-1", "drs", "GetLaunchConfiguration", in, false, &out, &aerr, &err), 0);
   cr_assert(json_is_false(json_object_get(out, "copyPrivateIp")), "the plan's copy_private_ip = false was applied");
@@ -241,11 +243,7 @@ Test(exec_control, launch_settings_and_point_in_time_snapshot, .fini = teardown,
 }
 
 Test(exec_control, snapshot_before_any_recovery_point_fails_the_wave, .fini = teardown, .timeout = 120) {
-  start("", LAUNCH_PLAN("2001-01-01T00:00:00Z"), true);
-  char id[ORCH_ID_UUID_LEN + 1];
-  struct orch_error err = {0};
-  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_DRILL, "tester", id, &err), 0);
-  json_t *final = finish(id);
+  json_t *final = run_plan("", LAUNCH_PLAN("2001-01-01T00:00:00Z"), true, ORCH_MODE_DRILL);
   cr_assert_str_eq(wave_status(final, 0), "FAILED");
   const char *reason = json_string_value(json_object_get(json_array_get(json_object_get(final, "waves"), 0), "reason"));
   cr_assert(strstr(reason, "no recovery snapshot at or before 2001-01-01"), "reason: %s", reason);
@@ -266,11 +264,7 @@ static const char *allow_plan =
     "} }\n";
 
 Test(exec_control, hooks_call_aws_within_the_plan_allow_list, .fini = teardown, .timeout = 120) {
-  start("", allow_plan, true);
-  char id[ORCH_ID_UUID_LEN + 1];
-  struct orch_error err = {0};
-  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_RECOVERY, "tester", id, &err), 0);
-  json_t *final = finish(id);
+  json_t *final = run_plan("", allow_plan, true, ORCH_MODE_RECOVERY);
   char *txt = json_dumps(json_array_get(json_object_get(final, "waves"), 0), JSON_COMPACT);
   cr_assert_str_eq(wave_status(final, 0), "COMPLETED", "%s", txt);
   free(txt);
@@ -286,11 +280,7 @@ static const char *slow_plan =
     "} }\n";
 
 Test(exec_control, wave_timeout_stops_its_hook_and_fails_it, .fini = teardown, .timeout = 120) {
-  start("", slow_plan, true);
-  char id[ORCH_ID_UUID_LEN + 1];
-  struct orch_error err = {0};
-  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_DRILL, "tester", id, &err), 0);
-  json_t *final = finish(id);
+  json_t *final = run_plan("", slow_plan, true, ORCH_MODE_DRILL);
   cr_assert_str_eq(wave_status(final, 0), "FAILED");
   const char *reason = json_string_value(json_object_get(json_array_get(json_object_get(final, "waves"), 0), "reason"));
   cr_assert(strstr(reason, "timed out: not done 20m after it became ready"), "reason: %s", reason);
@@ -305,11 +295,7 @@ static const char *gate_timeout_plan =
     "} }\n";
 
 Test(exec_control, unanswered_gate_times_out, .fini = teardown, .timeout = 120) {
-  start("", gate_timeout_plan, false);
-  char id[ORCH_ID_UUID_LEN + 1];
-  struct orch_error err = {0};
-  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_RECOVERY, "tester", id, &err), 0);
-  json_t *final = finish(id);
+  json_t *final = run_plan("", gate_timeout_plan, false, ORCH_MODE_RECOVERY);
   cr_assert_str_eq(wave_status(final, 0), "FAILED");
   const char *reason = json_string_value(json_object_get(json_array_get(json_object_get(final, "waves"), 0), "reason"));
   cr_assert_str_eq(reason, "not approved within 30m");
