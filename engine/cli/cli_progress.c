@@ -226,7 +226,8 @@ static void count_waves(const struct orch_exec_state *st, struct pwave *out) {
     const struct orch_exec_server *s = &st->servers[i];
     if (s->wave >= st->nwaves) continue;
     out[s->wave].total++;
-    if (strcmp(s->launch_status, "LAUNCHED") == 0) out[s->wave].launched++;
+    /* launched_ms, not the status: a drill's clean-up later marks launched servers TERMINATED */
+    if (s->launched_ms) out[s->wave].launched++;
     else if (strcmp(s->launch_status, "FAILED") == 0) out[s->wave].failed++;
   }
 }
