@@ -20,7 +20,7 @@
 #include "core/orch_str.h"
 #include "core/orch_time.h"
 
-#define TOKEN_PLACEHOLDER "00000000-0000-4000-8000-000000000000"
+#define TOKEN_OF_THE_CASES "00000000-0000-4000-8000-000000000000"
 
 /* ---- skip list ---- */
 
@@ -186,20 +186,20 @@ static bool is_uuid4(const char *s) {
   return true;
 }
 
-/* Replace generated idempotency tokens with the placeholder the cases use. */
+/* Replace generated idempotency tokens with the fixed token the cases expect. */
 static void mask_tokens(json_t *j) {
   if (json_is_object(j)) {
     const char *k;
     json_t *v;
     json_object_foreach(j, k, v) {
-      if (json_is_string(v) && is_uuid4(json_string_value(v))) json_string_set(v, TOKEN_PLACEHOLDER);
+      if (json_is_string(v) && is_uuid4(json_string_value(v))) json_string_set(v, TOKEN_OF_THE_CASES);
       else mask_tokens(v);
     }
   } else if (json_is_array(j)) {
     size_t i;
     json_t *v;
     json_array_foreach(j, i, v) {
-      if (json_is_string(v) && is_uuid4(json_string_value(v))) json_string_set(v, TOKEN_PLACEHOLDER);
+      if (json_is_string(v) && is_uuid4(json_string_value(v))) json_string_set(v, TOKEN_OF_THE_CASES);
       else mask_tokens(v);
     }
   }
@@ -220,7 +220,7 @@ static json_t *param_list(const char *s, size_t n) {
       if (eq < end) cr_assert_eq(orch_str_uri_decode(&v, s + eq + 1, end - eq - 1, true), 0);
       cr_assert_eq(orch_buf_append(&k, "", 0), 0); /* terminate even when empty */
       cr_assert_eq(orch_buf_append(&v, "", 0), 0);
-      const char *val = is_uuid4(orch_buf_cstr(&v)) ? TOKEN_PLACEHOLDER : orch_buf_cstr(&v);
+      const char *val = is_uuid4(orch_buf_cstr(&v)) ? TOKEN_OF_THE_CASES : orch_buf_cstr(&v);
       json_array_append_new(pairs, json_pack("[ss]", orch_buf_cstr(&k), val));
       orch_buf_free(&k);
       orch_buf_free(&v);
@@ -323,7 +323,7 @@ static void run_input(const json_t *suite, const json_t *c, struct result *r) {
   json_object_foreach(json_object_get(ser, "headers"), k, v) {
     const char *have = orch_http_headers_get(&req.headers, k);
     if (!have) failed(r, "header %s missing", k);
-    else if (strcmp(have, json_string_value(v)) && !(is_uuid4(have) && !strcmp(json_string_value(v), TOKEN_PLACEHOLDER)))
+    else if (strcmp(have, json_string_value(v)) && !(is_uuid4(have) && !strcmp(json_string_value(v), TOKEN_OF_THE_CASES)))
       failed(r, "header %s: '%s', expected '%s'", k, have, json_string_value(v));
   }
   size_t i;
