@@ -66,6 +66,15 @@ static json_t *ctx_for(const char *mode) {
                    "10.0.0.5");
 }
 
+/* A web/after hook of `rt` for a wave context in `mode` (the runtime frees it). */
+static struct orch_plan_hook *hook_for(struct orch_plan_runtime *rt, const char *mode) {
+  json_t *ctx = ctx_for(mode);
+  struct orch_plan_hook *hk = NULL;
+  cr_assert_eq(orch_plan_hook_new(rt, "web/after", ctx, NULL, &hk, NULL), 0);
+  json_decref(ctx);
+  return hk;
+}
+
 /* Run a hook to the end, completing pending calls with `pending_result`. */
 static enum orch_plan_status run_hook(struct orch_plan_hook *hk, struct orch_error *err) {
   enum orch_plan_status st;
@@ -229,12 +238,9 @@ Test(hook, assert_fails_both_modes_even_when_caught) {
   struct host h = {0};
   struct orch_plan_runtime *rt = runtime(WAVE_PLAN("pcall(w.assert, w, false, 'db reachable')\nw:log('went on')"), &h, NULL);
   struct orch_error err = {0};
-  json_t *rec = ctx_for("recovery");
-  struct orch_plan_hook *hk = NULL;
-  cr_assert_eq(orch_plan_hook_new(rt, "web/after", rec, NULL, &hk, NULL), 0);
+  struct orch_plan_hook *hk = hook_for(rt, "recovery");
   cr_expect_eq(orch_plan_hook_resume(hk, &err), ORCH_PLAN_ERROR);
   cr_expect_str_eq(err.message, "assertion failed: db reachable");
-  json_decref(rec);
   orch_plan_runtime_free(rt);
 }
 
@@ -242,15 +248,12 @@ Test(hook, misuse_raises_at_the_plan_line) {
   struct host h = {0};
   struct orch_plan_runtime *rt = runtime(WAVE_PLAN("local x = 1\nw:sleep('soon')"), &h, NULL);
   struct orch_error err = {0};
-  json_t *ctx = ctx_for("drill");
-  struct orch_plan_hook *hk = NULL;
-  cr_assert_eq(orch_plan_hook_new(rt, "web/after", ctx, NULL, &hk, NULL), 0);
+  struct orch_plan_hook *hk = hook_for(rt, "drill");
   cr_expect_eq(orch_plan_hook_resume(hk, &err), ORCH_PLAN_ERROR);
   cr_expect_eq(err.code, ORCH_ELUA);
   cr_expect_str_eq(err.context, "hooks.lua:3");
   cr_expect(strstr(err.message, "bad argument #1 to 'sleep'"), "%s", err.message);
   cr_expect(orch_plan_hook_traceback(hk) != NULL);
-  json_decref(ctx);
   orch_plan_runtime_free(rt);
 }
 
@@ -278,16 +281,13 @@ Test(hook, cancel_while_pending) {
   struct host h = {0};
   struct orch_plan_runtime *rt = runtime(WAVE_PLAN("w:approve('go?')\nw:log('never')"), &h, NULL);
   struct orch_error err = {0};
-  json_t *ctx = ctx_for("drill");
-  struct orch_plan_hook *hk = NULL;
-  cr_assert_eq(orch_plan_hook_new(rt, "web/after", ctx, NULL, &hk, NULL), 0);
+  struct orch_plan_hook *hk = hook_for(rt, "drill");
   cr_assert_eq(orch_plan_hook_resume(hk, &err), ORCH_PLAN_YIELDED);
   cr_expect_str_eq(orch_plan_hook_pending(hk)->op, "approve");
   orch_plan_hook_cancel(hk, "the execution was cancelled");
   cr_expect_eq(orch_plan_hook_status(hk), ORCH_PLAN_KILLED);
   cr_expect(orch_plan_hook_finished(hk));
   cr_expect_eq(h.logs, 0);
-  json_decref(ctx);
   orch_plan_runtime_free(rt);
   cr_expect_eq(orch_plan_sandbox_live_bytes(), 0);
 }
@@ -315,12 +315,9 @@ Test(hook, random_and_now_are_journaled) {
                                                    "assert(math.type(w:now()) == 'integer')"),
                                          &h, NULL);
   struct orch_error err = {0};
-  json_t *ctx = ctx_for("drill");
-  struct orch_plan_hook *hk = NULL;
-  cr_assert_eq(orch_plan_hook_new(rt, "web/after", ctx, NULL, &hk, NULL), 0);
+  struct orch_plan_hook *hk = hook_for(rt, "drill");
   cr_expect_eq(orch_plan_hook_resume(hk, &err), ORCH_PLAN_DONE, "%s", err.message);
   cr_expect_eq(json_array_size(orch_plan_hook_journal(hk)), 3);
   cr_expect_eq(h.calls, 0, "answered in the engine");
-  json_decref(ctx);
   orch_plan_runtime_free(rt);
 }
