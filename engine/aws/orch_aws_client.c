@@ -48,13 +48,8 @@ struct orch_aws_client {
   size_t nstats, capstats;
 };
 
-static void real_sleep(void *ctx, int64_t ms) {
-  (void)ctx;
-  if (ms <= 0) return;
-  struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) != 0) {
-  }
-}
+/* Backoff and pacing sleep through the client's clock: a simulated clock stands still or jumps. */
+static void clock_sleep(void *ctx, int64_t ms) { orch_clock_sleep_ms(ctx, ms); }
 
 int orch_aws_client_new(const struct orch_aws_client_config *cfg, struct orch_aws_client **out,
                         struct orch_error *err) {
@@ -74,8 +69,8 @@ int orch_aws_client_new(const struct orch_aws_client_config *cfg, struct orch_aw
   c->profiles = cfg->profiles;
   c->creds = cfg->creds;
   c->clock = cfg->clock ? cfg->clock : orch_clock_real();
-  c->sleep_ms = cfg->sleep_ms ? cfg->sleep_ms : real_sleep;
-  c->sleep_ctx = cfg->sleep_ctx;
+  c->sleep_ms = cfg->sleep_ms ? cfg->sleep_ms : clock_sleep;
+  c->sleep_ctx = cfg->sleep_ms ? cfg->sleep_ctx : (void *)(uintptr_t)c->clock;
   c->no_ratelimit = cfg->no_ratelimit;
   c->max_pages = cfg->max_pages ? cfg->max_pages : ORCH_AWS_CLIENT_MAX_PAGES;
   if (!c->region || (cfg->endpoint_url && *cfg->endpoint_url && !c->endpoint_url) || (cfg->profile && !c->profile)) {

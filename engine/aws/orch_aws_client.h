@@ -32,7 +32,7 @@ struct orch_aws_client_config {
   const char *profile;               /* the profile name those come from */
   struct orch_http_transport *transport; /* borrowed; NULL = a libcurl transport owned by the client */
   const struct orch_clock *clock;    /* NULL = real; signing time, latency, rate limiting */
-  void (*sleep_ms)(void *ctx, int64_t ms); /* backoff and pacing; NULL = nanosleep */
+  void (*sleep_ms)(void *ctx, int64_t ms); /* backoff and pacing; NULL = orch_clock_sleep_ms on `clock` */
   void *sleep_ctx;
   struct orch_aws_retry_config retry;
   struct orch_aws_ratelimit_config ratelimit;

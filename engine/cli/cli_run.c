@@ -21,7 +21,6 @@
 #include "core/orch_time.h"
 #include "plan/orch_plan_compile.h"
 
-#define TEST_SPEED 3600.0
 #define TEST_POLL_MS 5000
 #define RUN_MAX_GROUPS 4096
 
@@ -52,8 +51,9 @@ static const char run_help[] =
 static const char test_help[] =
     "Usage: drsorch test PLAN --scenario FILE [OPTIONS]\n"
     "\n"
-    "Test a recovery plan against a simulated region: a drill at full speed (3600 sim seconds per second,\n"
-    "polling every 5 s of sim time) with every approval gate opened. It passes when every wave completes,\n"
+    "Test a recovery plan against a simulated region: a drill in simulated time (a discrete-event clock that\n"
+    "jumps to the next due moment, polling every 5 s of sim time) with every approval gate opened. The same\n"
+    "plan, scenario and seed give the same report, idle or busy. It passes when every wave completes,\n"
     "the drill cleans up, and the plan's RTO target (if any) is met. Prints the report, then PASS or FAIL.\n"
     "\nOptions:\n"
     "  --scenario FILE       the simulated region (JSON; examples in plans/scenarios/); required\n"
@@ -394,7 +394,7 @@ int cli_test(int argc, char **argv) {
   struct cli_common common = {0};
   const char *groups = NULL;
   struct run_args a = {.cmd = "test", .mode = ORCH_MODE_DRILL, .approve_all = true, .poll_set = true,
-                       .poll_ms = TEST_POLL_MS, .target = {.speed = TEST_SPEED, .speed_set = true}};
+                       .poll_ms = TEST_POLL_MS};
   int opt, used;
   optind = 1;
   opterr = 0;

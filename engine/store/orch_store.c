@@ -375,7 +375,7 @@ void orch_store_version_list_release(struct orch_store_version_list *l) {
 static const char *const mode_names[ORCH_STORE_MODE_COUNT + 1] = {"drill", "recovery", "dry-run", NULL};
 static const char *const status_names[ORCH_STORE_STATUS_COUNT + 1] = {
   "PENDING", "PREFLIGHT", "RUNNING", "PAUSED", "COMPLETED", "PARTIAL", "FAILED", "CANCELLED", "CLEANING_UP",
-  "CLEANED", NULL};
+  "CLEANED", "CLEANUP_FAILED", NULL};
 
 const char *orch_store_mode_name(enum orch_store_mode m) {
   return (unsigned)m < ORCH_STORE_MODE_COUNT ? mode_names[m] : NULL;
