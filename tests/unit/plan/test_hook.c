@@ -50,8 +50,12 @@ static void host_log(void *ctx, struct orch_plan_hook *hook, const char *level, 
 
 static const struct orch_plan_host_ops ops = {.call = host_call, .journal = host_journal, .log = host_log};
 
+/* The operator's ceiling these tests run under: everything, so that the plan's aws_allow decides. */
+static const char *ceiling = "*";
+
 static struct orch_plan_runtime *runtime(const char *text, struct host *h, const struct orch_plan_limits *lim) {
   struct orch_plan_runtime_config cfg = {.host = &ops, .host_ctx = h};
+  cfg.sandbox.aws_allow_ceiling = ceiling;
   if (lim) cfg.sandbox.limits = *lim;
   struct orch_plan_source src = {.file = "hooks.lua", .text = text, .len = strlen(text)};
   struct orch_plan_runtime *rt = NULL;
@@ -86,8 +90,9 @@ static enum orch_plan_status run_hook(struct orch_plan_hook *hk, struct orch_err
   return st;
 }
 
-#define WAVE_PLAN(body) \
-  "return plan { name = 'h', waves = { wave 'web' { servers = group 'g', after = function(w)\n" body "\nend } } }\n"
+#define WAVE_PLAN(body)                                                                                        \
+  "return plan { name = 'h', aws_allow = { 'ec2:*', 'iam:Fail' }, waves = { wave 'web' { servers = group 'g', " \
+  "after = function(w)\n" body "\nend } } }\n"
 
 static void setup(void) { orch_json_init(); }
 TestSuite(hook, .init = setup);
