@@ -439,7 +439,10 @@ static json_t *call_args(lua_State *L, struct orch_plan_hook *h, const char *op,
     return orch_plan_abort(L, ORCH_ELIMIT, "instruction limit of %llu exceeded (converting the arguments of w:%s)",
                            (unsigned long long)lim->instructions, op),
            NULL;
-  if (rc) return luaL_error(L, "w:%s: %s%s%s", op, verr.context, verr.context[0] ? ": " : "", verr.message), NULL;
+  if (rc) { /* no engine position in the message: the report names the plan line */
+    lua_pushfstring(L, "w:%s: %s%s%s", op, verr.context, verr.context[0] ? ": " : "", verr.message);
+    return lua_error(L), NULL;
+  }
   struct orch_buf canon = ORCH_BUF_INIT(lim->call_bytes);
   rc = orch_plan_value_canonical(args, &canon);
   if (!rc) rc = orch_plan_value_sha256(canon.data, canon.len, hash);

@@ -136,7 +136,11 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     struct orch_plan_entry *e = sb->current;
     if (e && e->running) {
       e->instructions += nsize / ALLOC_BYTES;
-      if (e->instructions > sb->limits.instructions && e->co) lua_sethook(e->co, count_hook, LUA_MASKCOUNT, 1);
+      if (e->instructions > sb->limits.instructions && e->co && !e->abort_code) {
+        /* blame the line allocating (reading the stack allocates nothing) */
+        if (!e->where[0]) orch_plan_where(e->co, 0, e->where, sizeof e->where);
+        lua_sethook(e->co, count_hook, LUA_MASKCOUNT, 1);
+      }
     }
     if (nsize > sb->largest && nsize > BIG_ALLOC) note_largest(sb, nsize);
   }
@@ -216,7 +220,7 @@ int orch_plan_abort(lua_State *L, int code, const char *fmt, ...) {
   if (!e || e == &e->sb->main_entry) return luaL_error(L, "%s", msg);
   if (!e->abort_code) {
     entry_mark(e, code, msg);
-    orch_plan_where(L, 0, e->where, sizeof e->where);
+    if (!e->where[0]) orch_plan_where(L, 0, e->where, sizeof e->where);
   }
   return reraise(L, e);
 }
@@ -275,7 +279,7 @@ int orch_plan_charge_soft(lua_State *L, uint64_t cost) {
   char msg[64];
   snprintf(msg, sizeof msg, "instruction limit of %llu exceeded", (unsigned long long)e->sb->limits.instructions);
   entry_mark(e, ORCH_ELIMIT, msg);
-  orch_plan_where(L, 0, e->where, sizeof e->where);
+  if (!e->where[0]) orch_plan_where(L, 0, e->where, sizeof e->where);
   return ORCH_ELIMIT;
 }
 

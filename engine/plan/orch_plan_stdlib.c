@@ -50,13 +50,14 @@ static int set_get(lua_State *L, const void *key, int idx) {
   return t;
 }
 
-static void set_put(lua_State *L, const void *key, int idx, bool value) {
+/* set[value at idx] = the value on top of the stack (popped). */
+static void set_put(lua_State *L, const void *key, int idx) {
   idx = lua_absindex(L, idx);
   lua_rawgetp(L, LUA_REGISTRYINDEX, key);
   lua_pushvalue(L, idx);
-  lua_pushboolean(L, value);
+  lua_pushvalue(L, -3);
   lua_rawset(L, -3);
-  lua_pop(L, 1);
+  lua_pop(L, 2);
 }
 
 void orch_plan_push_readonly(lua_State *L, int idx, const char *name) {
@@ -71,7 +72,8 @@ void orch_plan_push_readonly(lua_State *L, int idx, const char *name) {
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
-  set_put(L, &READONLY_KEY, -1, true);
+  lua_pushstring(L, name);
+  set_put(L, &READONLY_KEY, -2);
 }
 
 /* rawset(t, k, v), except on read-only views (Redis 7 makes its globals read-only the same way). */
@@ -79,11 +81,10 @@ static int l_rawset(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checkany(L, 2);
   luaL_checkany(L, 3);
-  int t = set_get(L, &READONLY_KEY, 1);
+  if (set_get(L, &READONLY_KEY, 1) != LUA_TNIL)
+    return luaL_error(L, "library table '%s' is read-only in plans (rawset cannot set field '%s' either)",
+                      lua_tostring(L, -1), lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
   lua_pop(L, 1);
-  if (t != LUA_TNIL)
-    return luaL_error(L, "library tables are read-only in plans (rawset cannot set field '%s' either)",
-                      lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
   lua_settop(L, 3);
   lua_rawset(L, 1);
   return 1;
@@ -145,7 +146,8 @@ static void push_owned_copy(lua_State *L, int mt) {
     lua_pushvalue(L, mt);
     lua_rawset(L, copy);
   }
-  set_put(L, &OWNED_MT_KEY, copy, !plan_guard); /* true: the engine's guard, so setmetatable may replace it */
+  lua_pushboolean(L, !plan_guard); /* true: the engine's guard, so setmetatable may replace the copy */
+  set_put(L, &OWNED_MT_KEY, copy);
   lua_pushvalue(L, mt);
   lua_pushvalue(L, copy);
   lua_rawset(L, cache);

@@ -139,9 +139,12 @@ static int to_json(struct walk *w, int idx, int depth, const char *path, json_t 
     case LUA_TNIL: j = json_null(); break;
     case LUA_TBOOLEAN: j = lua_toboolean(L, idx) ? json_true() : json_false(); break;
     case LUA_TNUMBER:
-      bytes = 20;
+      bytes = 24; /* a real with 17 significant digits and an exponent */
       if (lua_isinteger(L, idx)) {
-        j = json_integer((json_int_t)lua_tointeger(L, idx));
+        lua_Integer v = lua_tointeger(L, idx);
+        bytes = v < 0 ? 2 : 1;
+        for (lua_Integer x = v / 10; x; x /= 10) bytes++;
+        j = json_integer((json_int_t)v);
       } else {
         double d = (double)lua_tonumber(L, idx);
         if (!isfinite(d)) return orch_error_setc(err, ORCH_ETYPE, where, "NaN and infinity have no JSON form");
