@@ -428,7 +428,8 @@ static int hostcall_k(lua_State *L, int status, lua_KContext ctx) {
  * contains itself twice per level is 2^depth values). Raises, owning nothing, on a bad or oversized value. */
 static json_t *call_args(lua_State *L, struct orch_plan_hook *h, const char *op, char hash[ORCH_PLAN_HASH_HEX]) {
   const struct orch_plan_limits *lim = orch_plan_sandbox_limits(h->rt->sb);
-  struct orch_plan_value_budget budget = {.max_bytes = lim->call_bytes, .max_nodes = orch_plan_budget_left(L)};
+  uint64_t left = orch_plan_budget_left(L);
+  struct orch_plan_value_budget budget = {.max_bytes = lim->call_bytes, .max_nodes = left ? left : 1};
   struct orch_error verr = {0};
   json_t *args = NULL;
   int rc = orch_plan_value_to_json(L, 2, lim->json_depth, &budget, &args, &verr);

@@ -456,7 +456,8 @@ int orch_plan_sandbox_new(const struct orch_plan_sandbox_config *cfg, struct orc
                                                                                 : ORCH_OPSET_DEFAULT_CEILING;
   rc = orch_opset_parse(ceiling, true, &sb->ceiling, err);
   if (rc) {
-    if (err) err->code = rc = rc == ORCH_ENOMEM ? rc : ORCH_ECONFIG;
+    if (rc != ORCH_ENOMEM) rc = ORCH_ECONFIG;
+    if (err) err->code = rc;
     orch_error_prefix(err, "plans.aws_allow_ceiling");
     goto fail;
   }

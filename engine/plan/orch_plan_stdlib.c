@@ -104,11 +104,14 @@ static bool copy_matches(lua_State *L, int mt, int copy, bool own_guard) {
     same = lua_rawequal(L, -1, -2);
     lua_pop(L, 2);
   }
-  if (!same) lua_pop(L, 1); /* the key lua_next left */
-  lua_pushnil(L);
-  while (same && lua_next(L, copy)) {
-    m++;
-    lua_pop(L, 1);
+  if (!same) {
+    lua_pop(L, 1); /* the key lua_next left */
+  } else {
+    lua_pushnil(L);
+    while (lua_next(L, copy)) {
+      m++;
+      lua_pop(L, 1);
+    }
   }
   orch_plan_charge(L, n + m);
   return same && m == n + (own_guard ? 1 : 0);

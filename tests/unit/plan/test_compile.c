@@ -130,6 +130,13 @@ Test(compile, modules_from_the_plan_directory) {
   cr_expect(strstr(pt_field(p, "file"), "lib/util.lua"), "%s", pt_field(p, "file"));
   cr_expect_eq(pt_int(p, "line"), 2);
   orch_plan_report_free(r);
+  /* leave nothing behind */
+  cr_expect_eq(remove(path), 0);
+  snprintf(path, sizeof path, "%s/lib/util.lua", dir);
+  cr_expect_eq(remove(path), 0);
+  snprintf(path, sizeof path, "%s/lib", dir);
+  cr_expect_eq(remove(path), 0);
+  cr_expect_eq(remove(dir), 0);
 }
 
 /* The plan-level lists the engine enforces: w:aws is limited to aws_allow within the operator's ceiling,
