@@ -93,6 +93,7 @@ struct cli_engine_options {
   int64_t poll_ms;        /* sim time with --sim */
   int64_t keep_for_ms;
   const char *module_dir; /* the plan's own modules (require "lib.x" -> <module_dir>/lib/x.lua) */
+  const char *aws_allow_ceiling; /* plans.aws_allow_ceiling */
   orch_exec_listener listener;
   void *listener_ctx;
 };

@@ -48,7 +48,11 @@ void exec_count(struct orch_exec_engine *eng, const char *counter, json_int_t by
 /* ---- the message queue ------------------------------------------------------------------------ */
 
 void exec_post(struct orch_exec_engine *eng, struct exec_msg *m) {
-  orch_clock_hold(eng->clock); /* the work is in hand until the scheduler handled it */
+  /* An AWS answer is work in hand: a discrete-event clock must not move before it is handled. A caller's
+   * request (a command, a snapshot) is not: it is handled at whatever time it arrives, and holding the
+   * clock for it could wait for ever on a scheduler sleeping through the clock in an inline effect. */
+  m->held = m->kind == MSG_IO_DONE;
+  if (m->held) orch_clock_hold(eng->clock);
   pthread_mutex_lock(&eng->mu);
   m->next = NULL;
   if (eng->tail) eng->tail->next = m;
@@ -228,9 +232,10 @@ static void *scheduler_main(void *arg) {
     pthread_mutex_unlock(&eng->mu);
     while (m) {
       struct exec_msg *next = m->next;
+      bool held = m->held;
       handle(eng, m);
       orch_free(m);
-      orch_clock_release(eng->clock); /* the message's hold */
+      if (held) orch_clock_release(eng->clock);
       m = next;
     }
     if (stop) break;
@@ -411,6 +416,8 @@ int orch_exec_engine_new(const struct orch_exec_engine_config *cfg, struct orch_
   eng->cfg.default_account = eng->default_account;
   eng->cfg.default_region = eng->default_region;
   eng->cfg.module_dir = eng->module_dir[0] ? eng->module_dir : NULL;
+  eng->ceiling = cfg->aws_allow_ceiling ? orch_strdup(cfg->aws_allow_ceiling) : NULL;
+  eng->cfg.aws_allow_ceiling = eng->ceiling;
   pthread_mutex_init(&eng->mu, NULL);
   pthread_cond_init(&eng->done_cv, NULL);
   pthread_mutex_init(&eng->io_mu, NULL);
@@ -494,6 +501,7 @@ void orch_exec_engine_free(struct orch_exec_engine *eng) {
   json_decref(eng->poll_parts);
   orch_free(eng->states);
   orch_free(eng->workers);
+  orch_free(eng->ceiling);
   orch_clock_event_destroy(&eng->wake_ev);
   pthread_mutex_destroy(&eng->mu);
   pthread_cond_destroy(&eng->done_cv);

@@ -85,7 +85,8 @@ static int runtime_ensure(struct exec_hookrt *h) {
     struct orch_plan_runtime_config cfg = {
         .sandbox = {.clock = &h->sandbox_clock,
                     /* where the plan's modules were when it started */
-                    .module_dir = st->module_dir[0] ? st->module_dir : eng->cfg.module_dir},
+                    .module_dir = st->module_dir[0] ? st->module_dir : eng->cfg.module_dir,
+                    .aws_allow_ceiling = eng->cfg.aws_allow_ceiling},
         .host = &host_ops,
         .host_ctx = h};
     struct orch_plan_source src = {.file = file ? file : st->plan_name, .text = v.source, .len = strlen(v.source)};

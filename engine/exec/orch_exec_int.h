@@ -67,6 +67,7 @@ struct exec_msg {
   char role[64];
   char reason[256];
   struct exec_io *io;
+  bool held;               /* it holds the clock until handled */
   struct exec_msg *next;
 };
 
@@ -90,6 +91,7 @@ struct orch_exec_engine {
   char default_account[16];
   char default_region[32];
   char module_dir[1024];
+  char *ceiling;                     /* aws_allow_ceiling (owned copy) */
   const struct orch_clock *clock;
   struct orch_exec_admission *admission;
   struct exec_lease_table *leases;
