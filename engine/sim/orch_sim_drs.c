@@ -207,21 +207,30 @@ static int drs_describe_source_servers(struct orch_sim_call *c, const json_t *in
 
 /* ---- StartRecovery ---- */
 
-static bool server_in_active_job(const struct orch_sim_call *c, int server, size_t *active_jobs, size_t *active_servers,
-                                 bool count) {
-  bool found = false;
-  for (size_t i = c->env->jobs.n; i-- > 0;) {
+/* How many active jobs `server` takes part in. */
+static size_t server_active_jobs(const struct orch_sim_call *c, int server) {
+  size_t n = 0;
+  for (size_t i = 0; i < c->env->jobs.n; i++) {
     const struct orch_sim_job *j = ORCH_SIM_JOB(c->env, i);
     if (!orch_sim_job_active(j, c->now)) continue;
-    if (count) {
-      (*active_jobs)++;
-      *active_servers += j->nps;
-    }
-    for (size_t k = 0; k < j->nps && !found; k++)
-      if (j->ps[k].server == server) found = true;
-    if (found && !count) return true;
+    for (size_t k = 0; k < j->nps; k++)
+      if (j->ps[k].server == server) {
+        n++;
+        break;
+      }
   }
-  return found;
+  return n;
+}
+
+/* The active jobs, and the servers taking part in them, of the caller's account and region. */
+static void active_totals(const struct orch_sim_call *c, size_t *jobs, size_t *servers) {
+  *jobs = *servers = 0;
+  for (size_t i = 0; i < c->env->jobs.n; i++) {
+    const struct orch_sim_job *j = ORCH_SIM_JOB(c->env, i);
+    if (!orch_sim_job_active(j, c->now)) continue;
+    (*jobs)++;
+    *servers += j->nps;
+  }
 }
 
 static const struct orch_sim_launch_rule *launch_rule(const struct orch_sim_call *c, const struct orch_sim_server *s) {
@@ -259,6 +268,9 @@ static int new_job(struct orch_sim_call *c, enum orch_sim_job_type type, const c
   j->nps = nps;
   j->created_ms = c->now;
   j->started_ms = c->now + orch_sim_dist_sample(&c->w->timing.job_start, &c->w->rng);
+  /* Eventual consistency: the fault generator decides, so turning it on shifts no id or timing. */
+  j->listed_ms = c->now;
+  if (c->w->faults.has_new_jobs) j->listed_ms += orch_sim_dist_sample(&c->w->faults.new_jobs, &c->w->fault_rng);
   *out = j;
   return 0;
 fail:
@@ -425,9 +437,10 @@ static int drs_start_recovery(struct orch_sim_call *c, const json_t *in, json_t 
     rc = quota_exceeded(c, aerr, ORCH_SIM_Q_SERVERS_PER_JOB, msg);
     goto out;
   }
-  server_in_active_job(c, -1, &active_jobs, &active_servers, true);
+  active_totals(c, &active_jobs, &active_servers);
   for (i = 0; i < n; i++) {
-    if (server_in_active_job(c, idx[i], NULL, NULL, false)) {
+    /* L-DD6D028C, concurrent jobs per source server (1): DRS answers a conflict naming the server. */
+    if ((double)server_active_jobs(c, idx[i]) >= w->quotas[ORCH_SIM_Q_JOBS_PER_SERVER].value) {
       const struct orch_sim_server *s = ORCH_SIM_SERVER(env, idx[i]);
       snprintf(msg, sizeof msg, "Source server %s is already participating in an active job", s->id);
       rc = conflict(c, aerr, "SOURCE_SERVER", s->id, msg);
@@ -553,7 +566,7 @@ static int drs_describe_jobs(struct orch_sim_call *c, const json_t *in, json_t *
   struct orch_sim_page pg = {.res = res, .items = items, .token_key = "nextToken", .start = start, .max = max};
   for (size_t k = 0; k < nfound && !pg.done; k++) {
     const struct orch_sim_job *j = ORCH_SIM_JOB(c->env, found ? (size_t)found[k] : nfound - 1 - k);
-    if (j->created_ms < from_ms || j->created_ms > to_ms || j->created_ms > c->now) continue;
+    if (j->created_ms < from_ms || j->created_ms > to_ms || j->listed_ms > c->now) continue;
     if (orch_sim_page_take(&pg)) orch_sim_page_add(&pg, job_json(c, j));
   }
   orch_free(found);
@@ -705,7 +718,7 @@ static int drs_describe_recovery_instances(struct orch_sim_call *c, const json_t
 static int check_job_quotas(struct orch_sim_call *c, size_t n, struct orch_aws_error *aerr) {
   size_t jobs = 0, servers = 0;
   char msg[256];
-  server_in_active_job(c, -1, &jobs, &servers, true);
+  active_totals(c, &jobs, &servers);
   if ((double)(jobs + 1) > c->w->quotas[ORCH_SIM_Q_CONCURRENT_JOBS].value) {
     snprintf(msg, sizeof msg, "Cannot start another job: %zu jobs are active", jobs);
     return quota_exceeded(c, aerr, ORCH_SIM_Q_CONCURRENT_JOBS, msg);
@@ -812,7 +825,7 @@ static int drs_update_launch_configuration(struct orch_sim_call *c, const json_t
   const char *v;
   json_t *b;
   if (rc || !s) return rc ? rc : internal(aerr);
-  if (server_in_active_job(c, (int)orch_sim_idx_get(c->env->server_idx, s->id), NULL, NULL, false))
+  if (server_active_jobs(c, orch_sim_idx_get(c->env->server_idx, s->id)) > 0)
     return conflict(c, aerr, "SOURCE_SERVER", s->id, "Cannot update the launch configuration during an active job");
   if ((v = orch_sim_str(in, "name"))) snprintf(s->lc_name, sizeof s->lc_name, "%s", v);
   if ((v = orch_sim_str(in, "launchDisposition"))) snprintf(s->launch_disposition, sizeof s->launch_disposition, "%s", v);

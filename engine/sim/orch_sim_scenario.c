@@ -774,7 +774,7 @@ static int build_quotas(struct orch_sim_world *w, const json_t *sc, struct orch_
 int orch_sim_scenario_build(const json_t *sc, uint64_t seed, int64_t default_start_ms, struct orch_sim_world **out,
                             struct orch_error *err) {
   static const char *const keys[] = {"name", "description", "start_time", "accounts", "regions", "timing", "quotas",
-                                     "throttling", "errors", "latency", "failures", NULL};
+                                     "throttling", "errors", "latency", "failures", "consistency", NULL};
   struct orch_sim_world *w = NULL;
   const char *name = NULL, *start = NULL, *desc = NULL;
   json_t *regions = NULL, *r;

@@ -123,15 +123,13 @@ static json_t *quota_json(const struct orch_sim_call *c, const struct orch_sim_q
 
 static int sq_get_service_quota(struct orch_sim_call *c, const json_t *in, json_t **out, struct orch_aws_error *aerr) {
   const char *svc = orch_sim_str(in, "ServiceCode"), *code = orch_sim_str(in, "QuotaCode");
-  if (svc && strcmp(svc, "drs") == 0 && code) {
-    for (int i = 0; i < ORCH_SIM_NQUOTAS; i++) {
-      if (strcmp(c->w->quotas[i].code, code) != 0) continue;
-      *out = json_pack("{s:o}", "Quota", quota_json(c, &c->w->quotas[i]));
-      return *out ? 0 : orch_sim_fail(aerr, 500, "ServiceException", "Internal error");
-    }
-  }
-  return orch_sim_fail(aerr, 400, "NoSuchResourceException", "The request failed because the specified service quota %s/%s does not exist.",
-                       svc ? svc : "", code ? code : "");
+  const struct orch_sim_quota *q = svc && strcmp(svc, "drs") == 0 ? orch_sim_world_quota(c->w, code) : NULL;
+  if (!q)
+    return orch_sim_fail(aerr, 400, "NoSuchResourceException",
+                         "The request failed because the specified service quota %s/%s does not exist.", svc ? svc : "",
+                         code ? code : "");
+  *out = json_pack("{s:o}", "Quota", quota_json(c, q));
+  return *out ? 0 : orch_sim_fail(aerr, 500, "ServiceException", "Internal error");
 }
 
 static int sq_list_service_quotas(struct orch_sim_call *c, const json_t *in, json_t **out, struct orch_aws_error *aerr) {

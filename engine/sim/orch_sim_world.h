@@ -145,6 +145,7 @@ struct orch_sim_job {
   bool drill;
   json_t *tags;
   int64_t created_ms, started_ms, end_ms;
+  int64_t listed_ms; /* from when DescribeJobs lists it (eventual consistency; created_ms when off) */
   struct orch_sim_pserver *ps;
   size_t nps;
 };
@@ -251,8 +252,12 @@ struct orch_sim_quota {
   bool adjustable;
 };
 
-enum { ORCH_SIM_Q_SERVERS_PER_JOB, ORCH_SIM_Q_CONCURRENT_JOBS, ORCH_SIM_Q_SERVERS_IN_ACTIVE_JOBS,
-       ORCH_SIM_Q_REPLICATING_SERVERS, ORCH_SIM_Q_SOURCE_SERVERS, ORCH_SIM_NQUOTAS };
+/* In the order ListServiceQuotas lists them: AWS's order (concurrent jobs, replicating servers, servers in all
+ * jobs, source servers, servers per job, jobs per server), except that jobs per server comes first while the
+ * engine still matches quotas by name, where "Max concurrent Jobs per source server" listed after "Concurrent
+ * jobs in progress" would be taken for the concurrent jobs quota (see docs/simulator.md). */
+enum { ORCH_SIM_Q_JOBS_PER_SERVER, ORCH_SIM_Q_CONCURRENT_JOBS, ORCH_SIM_Q_REPLICATING_SERVERS,
+       ORCH_SIM_Q_SERVERS_IN_ACTIVE_JOBS, ORCH_SIM_Q_SOURCE_SERVERS, ORCH_SIM_Q_SERVERS_PER_JOB, ORCH_SIM_NQUOTAS };
 
 struct orch_sim_world {
   struct orch_sim_rng rng;       /* ids, timings, outcomes */
@@ -277,6 +282,8 @@ void orch_sim_world_free(struct orch_sim_world *w);
 
 /* Lookups. */
 int orch_sim_world_account(const struct orch_sim_world *w, const char *account_id); /* index or -1 */
+/* The quota with Service Quotas code `code` ("L-D88FAC3A"), or NULL. */
+const struct orch_sim_quota *orch_sim_world_quota(const struct orch_sim_world *w, const char *code);
 const struct orch_sim_credential *orch_sim_world_credential(const struct orch_sim_world *w, const char *akid);
 /* Add a credential (copies the strings). */
 int orch_sim_world_add_credential(struct orch_sim_world *w, int account, const char *akid, const char *secret,
