@@ -141,11 +141,14 @@ json_t *orch_aws_error_to_json(const struct orch_aws_error *e) {
   return j;
 }
 
-static bool is_expired_credentials(const char *code) {
+/* Did the service refuse the credentials as expired? EC2 says RequestExpired both for a request signed
+ * too long ago and for an expired session token, so with temporary credentials that code is taken as
+ * expired credentials first (one refresh); if the fresh ones fail too, it is reported as clock skew. */
+static bool is_expired_credentials(const char *code, bool temporary, bool refreshed) {
   static const char *const codes[] = {"ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired", NULL};
   for (size_t i = 0; codes[i]; i++)
     if (strcmp(code, codes[i]) == 0) return true;
-  return false;
+  return temporary && !refreshed && strcmp(code, "RequestExpired") == 0;
 }
 
 /* A complaint about the request's time rather than its keys. */
@@ -407,7 +410,7 @@ int orch_aws_call(struct orch_aws_client *c, const char *service, const char *op
         orch_aws_error_classify(aerr);
         if (aerr->throttling) throttles++;
         orch_aws_ratelimit_feedback(c->rl, signing_name, c->region, aerr->throttling, aerr->retry_after_ms);
-        if (is_expired_credentials(aerr->code) && sign) {
+        if (sign && is_expired_credentials(aerr->code, cr.session_token[0] != '\0', refreshed)) {
           orch_aws_creds_invalidate(c->creds);
           if (!refreshed) { /* new credentials, one more try, outside the retry budget */
             refreshed = true;

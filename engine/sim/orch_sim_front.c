@@ -107,6 +107,16 @@ static void auth_error(int svc, int code, bool missing, const char *detail, stru
   }
 }
 
+/* Expired temporary credentials, as each service says it: the query services (STS, SNS) ExpiredToken, the
+ * JSON ones (DRS, SSM, Service Quotas) ExpiredTokenException, EC2 RequestExpired. */
+static void expired_error(int svc, struct orch_aws_error *aerr) {
+  static const char msg[] = "The security token included in the request is expired";
+  const char *s = services[svc].signing;
+  if (strcmp(s, "ec2") == 0) orch_sim_fail(aerr, 400, "RequestExpired", "Request has expired.");
+  else if (strcmp(s, "sns") == 0 || strcmp(s, "sts") == 0) orch_sim_fail(aerr, 403, "ExpiredToken", msg);
+  else orch_sim_fail(aerr, 403, "ExpiredTokenException", msg);
+}
+
 /* The error in the service's protocol, with the handler's modeled extra members (quotaCode,
  * resourceId...) when it set any. */
 static int write_error(const struct orch_aws_service *model, struct orch_aws_error *aerr, const json_t *fields,
@@ -161,10 +171,16 @@ int orch_sim_front_handle(struct orch_sim *sim, const struct orch_http_request *
   struct orch_sim_world *w = sim->world;
   const struct orch_sim_credential *cred = orch_sim_world_credential(w, who.access_key_id);
   struct orch_sim_op_fault f = orch_sim_faults_lookup(&w->faults, services[svc].signing, opname);
+  int64_t now = orch_clock_now_ms(orch_vclock_clock(sim->vclock));
   orch_sim_calls_count(&w->calls, services[svc].signing, opname, "calls");
-  bool throttled = orch_sim_rng_chance(&w->fault_rng, f.throttle);
-  bool failed = !throttled && orch_sim_rng_chance(&w->fault_rng, f.error);
-  if (throttled) {
+  /* Temporary credentials past their Expiration (sim time) are refused before anything else. */
+  bool expired = cred && cred->expires_ms != ORCH_SIM_NEVER && now >= cred->expires_ms;
+  bool throttled = !expired && orch_sim_rng_chance(&w->fault_rng, f.throttle);
+  bool failed = !expired && !throttled && orch_sim_rng_chance(&w->fault_rng, f.error);
+  if (expired) {
+    expired_error(svc, &aerr);
+    rc = ORCH_EAWS;
+  } else if (throttled) {
     orch_sim_calls_count(&w->calls, services[svc].signing, opname, "throttled");
     orch_sim_fail(&aerr, services[svc].throttle_status, services[svc].throttle_code, "Rate exceeded");
     aerr.throttling = true;
@@ -183,7 +199,7 @@ int orch_sim_front_handle(struct orch_sim *sim, const struct orch_http_request *
     rc = ORCH_EAWS;
   } else {
     struct orch_sim_env *env = orch_sim_world_env(w, cred->account, who.region);
-    struct orch_sim_call call = {.w = w, .env = env, .cred = cred, .now = orch_clock_now_ms(orch_vclock_clock(sim->vclock))};
+    struct orch_sim_call call = {.w = w, .env = env, .cred = cred, .now = now};
     if (!env) {
       rc = orch_sim_fail(&aerr, 500, services[svc].internal_code, "out of memory");
     } else {

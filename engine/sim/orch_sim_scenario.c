@@ -158,7 +158,7 @@ static int enum_field(const json_t *obj, const char *path, const char *key, cons
 static int build_accounts(struct orch_sim_world *w, const json_t *sc, struct orch_error *err) {
   static const char *const keys[] = {"id", "name", "access_keys", "roles", NULL};
   static const char *const kkeys[] = {"id", "secret", "user", NULL};
-  static const char *const rkeys[] = {"name", "external_id", NULL};
+  static const char *const rkeys[] = {"name", "external_id", "max_session_duration", NULL};
   json_t *accounts = NULL;
   int rc = orch_json_get_array(sc, "", "accounts", false, &accounts, err);
   char p[ORCH_JSON_PATH_MAX], kp[ORCH_JSON_PATH_MAX], ip[ORCH_JSON_PATH_MAX];
@@ -202,7 +202,19 @@ static int build_accounts(struct orch_sim_world *w, const json_t *sc, struct orc
           return rc;
         acc->roles[k].name = orch_strdup(rn);
         acc->roles[k].external_id = ext ? orch_strdup(ext) : NULL;
+        acc->roles[k].max_session_s = 3600;
         acc->nroles++;
+        json_t *msd = json_object_get(r, "max_session_duration");
+        if (msd) {
+          /* IAM's MaxSessionDuration: 1 to 12 hours. */
+          struct orch_sim_dist d;
+          char mp[ORCH_JSON_PATH_MAX];
+          orch_json_path_key(mp, ip, "max_session_duration");
+          if ((rc = orch_sim_dist_parse(msd, mp, &d, err))) return rc;
+          if (d.kind != ORCH_SIM_DIST_FIXED || d.a < 3600000 || d.a > 43200000 || d.a % 1000)
+            return orch_error_setc(err, ORCH_ERANGE, mp, "must be a duration from 1h to 12h, in whole seconds");
+          acc->roles[k].max_session_s = d.a / 1000;
+        }
         if (!acc->roles[k].name || (ext && !acc->roles[k].external_id))
           return orch_error_set(err, ORCH_ENOMEM, "out of memory");
       }

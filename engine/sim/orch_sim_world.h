@@ -36,6 +36,7 @@ int orch_sim_vec_push(struct orch_sim_vec *v, void *item) ORCH_MUST_CHECK;
 struct orch_sim_role {
   char *name;
   char *external_id; /* NULL: none required */
+  int64_t max_session_s; /* IAM MaxSessionDuration: the longest DurationSeconds AssumeRole grants (1h-12h) */
 };
 
 struct orch_sim_account {
