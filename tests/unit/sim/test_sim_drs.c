@@ -253,6 +253,46 @@ Test(sim_drs, new_jobs_are_listed_after_the_consistency_delay) {
   cr_assert_eq(seen[0], seen[1]);
 }
 
+/* A recovery's instances are listed as isDrill=false with their source server, on the instance and on the
+ * source server. A later launch of the same server (a drill here) replaces the server's recovery instance, as
+ * DRS keeps one per source server: the recovery instance's EC2 instance is terminated and it leaves
+ * DescribeRecoveryInstances. This is what the engine's preflight must refuse for a drill. */
+Test(sim_drs, a_drill_replaces_a_live_recovery_instance) {
+  struct orch_sim *sim = sim_open(NULL, SMALL, 1);
+  json_t *ids = server_ids(sim);
+  const char *s0 = json_string_value(json_array_get(ids, 0));
+  json_t *list = recover_two(sim, ids, false);
+  cr_assert_eq(json_array_size(json_object_get(list, "items")), 2);
+  const json_t *ri = jget(list, "items.0");
+  cr_assert(json_is_false(json_object_get(ri, "isDrill")));
+  cr_assert_str_eq(jstr(ri, "sourceServerID"), s0);
+  cr_assert_str_eq(jstr(ri, "ec2InstanceState"), "RUNNING");
+  char rec_id[24];
+  snprintf(rec_id, sizeof rec_id, "%s", jstr(ri, "recoveryInstanceID"));
+  json_decref(list);
+  json_t *srv = sim_ok(sim, "drs", "DescribeSourceServers", json_pack("{s:{s:[s]}}", "filters", "sourceServerIDs", s0));
+  cr_assert_str_eq(jstr(srv, "items.0.recoveryInstanceId"), rec_id);
+  cr_assert_str_eq(jstr(srv, "items.0.lifeCycle.lastLaunch.initiated.type"), "RECOVERY");
+  json_decref(srv);
+  /* Only the recovery's: a filter by isDrill is the caller's, on the listed field. */
+  list = sim_ok(sim, "drs", "DescribeRecoveryInstances", json_pack("{s:{s:[s]}}", "filters", "sourceServerIDs", s0));
+  cr_assert_eq(json_array_size(json_object_get(list, "items")), 1);
+  json_decref(list);
+
+  json_decref(sim_ok(sim, "drs", "StartRecovery", recover(ids, 0, 1, true)));
+  orch_sim_advance(sim, 600000);
+  list = sim_ok(sim, "drs", "DescribeRecoveryInstances", json_pack("{s:{s:[s]}}", "filters", "sourceServerIDs", s0));
+  cr_assert_eq(json_array_size(json_object_get(list, "items")), 1);
+  cr_assert(json_is_true(jget(list, "items.0.isDrill")), "the drill's instance replaced the recovery's");
+  cr_assert_str_neq(jstr(list, "items.0.recoveryInstanceID"), rec_id);
+  json_decref(list);
+  json_t *ec2 = sim_ok(sim, "ec2", "DescribeInstances", json_pack("{s:[s]}", "InstanceIds", rec_id));
+  cr_assert_str_eq(jstr(ec2, "Reservations.0.Instances.0.State.Name"), "terminated");
+  json_decref(ec2);
+  json_decref(ids);
+  orch_sim_stop(sim);
+}
+
 Test(sim_drs, quotas_and_conflicts) {
   struct orch_sim *sim = sim_open(NULL, SMALL, 1);
   json_t *ids = server_ids(sim);
