@@ -301,6 +301,8 @@ static int load_operation(struct orch_aws_service *svc, struct orch_aws_operatio
   op->auth_type = jstr(j, "authtype");
   op->host_prefix = jstr(json_object_get(j, "endpoint"), "hostPrefix");
   op->idempotent = jbool(j, "idempotent");
+  op->checksum_required = jbool(j, "httpChecksumRequired") ||
+                          jbool(json_object_get(j, "httpChecksum"), "requestChecksumRequired");
   char where[ORCH_ERROR_CONTEXT_MAX];
   int rc;
   if (json_object_get(j, "input")) {
@@ -342,6 +344,7 @@ static int parse_protocol(const json_t *meta, enum orch_aws_protocol *out, struc
   else if (!strcmp(p, "json")) *out = ORCH_AWS_PROTO_JSON;
   else if (!strcmp(p, "query")) *out = ORCH_AWS_PROTO_QUERY;
   else if (!strcmp(p, "ec2")) *out = ORCH_AWS_PROTO_EC2;
+  else if (!strcmp(p, "rest-xml")) *out = ORCH_AWS_PROTO_REST_XML;
   else return orch_error_setc(err, ORCH_EUNSUPPORTED, "metadata.protocol", "protocol '%s' is not supported", p);
   return 0;
 }

@@ -113,6 +113,7 @@ struct orch_aws_operation {
   const char *auth_type;   /* "none", "v4-unsigned-body", ... or NULL */
   const char *host_prefix; /* endpoint.hostPrefix or NULL */
   bool idempotent;
+  bool checksum_required; /* httpChecksumRequired / httpChecksum.requestChecksumRequired: send Content-MD5 */
   /* parsed requestUri */
   struct orch_aws_uri_part *path;
   size_t npath;
