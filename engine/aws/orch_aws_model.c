@@ -108,6 +108,7 @@ static int shape_own_traits(struct orch_aws_shape *s, const json_t *j, struct or
   s->streaming = jbool(j, "streaming");
   s->eventstream = jbool(j, "eventstream");
   s->location_name = jstr(j, "locationName");
+  s->location = jstr(j, "location");
   read_xml_namespace(j, &s->xml_namespace, &s->xml_ns_prefix);
   const json_t *e = json_object_get(j, "error");
   if (json_is_object(e)) {
@@ -158,6 +159,7 @@ static int resolve_ref(const struct orch_aws_service *svc, const json_t *ref, co
   m->jsonvalue = jbool(ref, "jsonvalue");
   m->host_label = jbool(ref, "hostLabel");
   const char *loc = jstr(ref, "location");
+  if (!loc) loc = s->location;
   if (!loc) m->location = ORCH_AWS_LOC_BODY;
   else if (!strcmp(loc, "header")) m->location = ORCH_AWS_LOC_HEADER;
   else if (!strcmp(loc, "headers")) m->location = ORCH_AWS_LOC_HEADERS;

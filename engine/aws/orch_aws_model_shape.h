@@ -89,6 +89,7 @@ struct orch_aws_shape {
   enum orch_aws_tsformat ts_format;
   const char *xml_namespace, *xml_ns_prefix; /* shape-level xmlNamespace */
   const char *location_name;                 /* shape-level locationName (rare) */
+  const char *location;                      /* shape-level location (older models): refs without one inherit it */
   bool streaming;
 };
 

@@ -469,6 +469,11 @@ static int xencode(struct xwrite *x, const struct orch_aws_member *m, const char
   switch (s->type) {
     case ORCH_AWS_T_STRUCTURE:
       xstart(x, name);
+      if (s->xml_namespace) { /* a structure with its own namespace declares it (S3's xsi:type grantees) */
+        char attr[160];
+        snprintf(attr, sizeof attr, "xmlns%s%s", s->xml_ns_prefix ? ":" : "", s->xml_ns_prefix ? s->xml_ns_prefix : "");
+        xattr(x, attr, s->xml_namespace);
+      }
       rc = xencode_members(x, s, v);
       xend(x);
       break;
