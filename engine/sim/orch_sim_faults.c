@@ -39,7 +39,7 @@ void orch_sim_faults_free(struct orch_sim_faults *f) {
 
 /* An operation key: "*", "svc:*" or "svc:Operation" with a known service name. */
 static int check_op_key(const char *key, const char *path, struct orch_error *err) {
-  static const char *const services[] = {"drs", "ec2", "ssm", "sns", "sts", "servicequotas", NULL};
+  static const char *const services[] = {"drs", "ec2", "ssm", "sns", "sts", "servicequotas", "s3", "cloudfront", NULL};
   if (strcmp(key, "*") == 0) return 0;
   const char *colon = strchr(key, ':');
   if (!colon || !colon[1] || strlen(key) >= sizeof((struct orch_sim_op_fault *)0)->key)
@@ -49,7 +49,7 @@ static int check_op_key(const char *key, const char *path, struct orch_error *er
     if (strlen(services[i]) == (size_t)(colon - key) && strncmp(services[i], key, (size_t)(colon - key)) == 0)
       return 0;
   return orch_error_setc(err, ORCH_EVALIDATION, path,
-                         "unknown service in '%s' (drs, ec2, ssm, sns, sts, servicequotas)", key);
+                         "unknown service in '%s' (drs, ec2, ssm, sns, sts, servicequotas, s3, cloudfront)", key);
 }
 
 static struct orch_sim_op_fault *op_slot(struct orch_sim_faults *f, const char *key) {

@@ -16,6 +16,7 @@ static const struct {
 } tables[] = {
     {"drs", orch_sim_drs_ops},   {"ec2", orch_sim_ec2_ops}, {"ssm", orch_sim_ssm_ops},
     {"sns", orch_sim_sns_ops},   {"sts", orch_sim_sts_ops}, {"servicequotas", orch_sim_quotas_ops},
+    {"s3", orch_sim_s3_ops},     {"cloudfront", orch_sim_cloudfront_ops},
 };
 
 orch_sim_handler orch_sim_ops_find(const char *service, const char *operation) {

@@ -11,6 +11,7 @@
 #include "core/orch_json.h"
 #include "core/orch_str.h"
 #include "core/orch_time.h"
+#include "sim/orch_sim_ops.h"
 
 int orch_sim_scenario_read(const char *path, json_t **out, struct orch_error *err) {
   int rc = 0;
@@ -156,7 +157,7 @@ static int enum_field(const json_t *obj, const char *path, const char *key, cons
 /* ---- accounts ---- */
 
 static int build_accounts(struct orch_sim_world *w, const json_t *sc, struct orch_error *err) {
-  static const char *const keys[] = {"id", "name", "access_keys", "roles", NULL};
+  static const char *const keys[] = {"id", "name", "access_keys", "roles", "distributions", NULL};
   static const char *const kkeys[] = {"id", "secret", "user", NULL};
   static const char *const rkeys[] = {"name", "external_id", "max_session_duration", NULL};
   json_t *accounts = NULL;
@@ -188,6 +189,7 @@ static int build_accounts(struct orch_sim_world *w, const json_t *sc, struct orc
     acc->name = orch_strdup(name ? name : id);
     w->naccounts++;
     if (!acc->name) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
+    if ((rc = orch_sim_cloudfront_scenario(acc, a, p, err))) return rc;
     if (roles && json_array_size(roles)) {
       acc->roles = orch_calloc(json_array_size(roles), sizeof *acc->roles);
       if (!acc->roles) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
@@ -668,7 +670,7 @@ static const char *const group_keys[] = {"count", "hostname", "fqdn", "os", "os_
 static int build_region(struct orch_sim_world *w, const json_t *r, const char *path, size_t *total,
                         struct orch_error *err) {
   static const char *const keys[] = {"account", "region", "vpc", "subnets", "security_groups", "topics", "documents",
-                                     "servers", "server_groups", NULL};
+                                     "servers", "server_groups", "buckets", NULL};
   const char *account = NULL, *region = NULL, *vpc = NULL;
   json_t *servers = NULL, *groups = NULL, *topics = NULL, *s;
   char p[ORCH_JSON_PATH_MAX], sp[ORCH_JSON_PATH_MAX];
@@ -705,7 +707,7 @@ static int build_region(struct orch_sim_world *w, const json_t *r, const char *p
     for (size_t k = 0; k < env->nsgs; k++) snprintf(env->sgs[k].vpc, sizeof env->sgs[k].vpc, "%s", vpc);
   }
   if ((rc = build_subnets(w, env, r, path, err)) || (rc = build_sgs(w, env, r, path, err)) ||
-      (rc = build_documents(env, r, path, err)))
+      (rc = build_documents(env, r, path, err)) || (rc = orch_sim_s3_scenario(w, env, r, path, err)))
     return rc;
   orch_json_path_key(sp, path, "topics");
   json_array_foreach(topics, i, s) {
@@ -744,11 +746,13 @@ static int build_region(struct orch_sim_world *w, const json_t *r, const char *p
 
 static int build_timing(struct orch_sim_world *w, const json_t *sc, struct orch_error *err) {
   static const char *const keys[] = {"job_start", "snapshot", "conversion", "launch", "boot", "ssm_ready",
-                                     "terminate", "stop", "command_start", "command_run", "automation", NULL};
+                                     "terminate", "stop", "command_start", "command_run", "automation",
+                                     "invalidation", NULL};
   struct orch_sim_dist *slots[] = {&w->timing.job_start, &w->timing.snapshot, &w->timing.conversion,
                                    &w->timing.launch, &w->timing.boot, &w->timing.ssm_ready,
                                    &w->timing.terminate, &w->timing.stop, &w->timing.command_start,
-                                   &w->timing.command_run, &w->timing.automation};
+                                   &w->timing.command_run, &w->timing.automation,
+                                   &w->timing.invalidation};
   json_t *t = NULL;
   char p[ORCH_JSON_PATH_MAX];
   int rc = orch_json_get_object(sc, "", "timing", false, &t, err);

@@ -76,6 +76,7 @@ int orch_sim_world_alloc(uint64_t seed, int64_t start_ms, struct orch_sim_world 
   t->command_start = orch_sim_dist_uniform(1000, 3000);
   t->command_run = orch_sim_dist_uniform(5000, 20000);
   t->automation = orch_sim_dist_uniform(30000, 90000);
+  t->invalidation = orch_sim_dist_uniform(30000, 120000); /* CloudFront: InProgress until Completed */
   for (int i = 0; i < ORCH_SIM_NQUOTAS; i++) {
     w->quotas[i].key = quota_defaults[i].key;
     snprintf(w->quotas[i].code, sizeof w->quotas[i].code, "%s", quota_defaults[i].code);
@@ -170,7 +171,20 @@ static void env_free(struct orch_sim_env *e) {
   orch_free(e->sgs);
   for (size_t i = 0; i < e->ndocs; i++) orch_free(e->docs[i].description);
   orch_free(e->docs);
+  for (size_t i = 0; i < e->buckets.n; i++) orch_sim_bucket_free(e->buckets.items[i]);
+  orch_free(e->buckets.items);
   orch_free(e);
+}
+
+void orch_sim_bucket_free(struct orch_sim_bucket *b) {
+  if (!b) return;
+  for (size_t i = 0; i < b->versions.n; i++) {
+    struct orch_sim_s3_version *v = b->versions.items[i];
+    orch_free(v->key);
+    orch_free(v);
+  }
+  orch_free(b->versions.items);
+  orch_free(b);
 }
 
 void orch_sim_world_free(struct orch_sim_world *w) {
@@ -182,7 +196,15 @@ void orch_sim_world_free(struct orch_sim_world *w) {
       orch_free(w->accounts[i].roles[r].external_id);
     }
     orch_free(w->accounts[i].roles);
+    json_decref(w->accounts[i].distributions);
   }
+  for (size_t i = 0; i < w->invalidations.n; i++) {
+    struct orch_sim_invalidation *inv = w->invalidations.items[i];
+    orch_free(inv->caller_reference);
+    json_decref(inv->paths);
+    orch_free(inv);
+  }
+  orch_free(w->invalidations.items);
   orch_free(w->accounts);
   for (size_t i = 0; i < w->creds.n; i++) {
     struct orch_sim_credential *c = w->creds.items[i];
