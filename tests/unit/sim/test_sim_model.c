@@ -15,7 +15,10 @@ static const char *REGION =
     "               {\"hostname\": \"app-1\", \"launch_configuration\": {\"launchDisposition\": \"STOPPED\"}},"
     "               {\"hostname\": \"web-1\", \"os_type\": \"windows\"},"
     "               {\"hostname\": \"web-2\", \"replication_state\": \"INITIAL_SYNC\"},"
-    "               {\"hostname\": \"web-3\"}]}],"
+    "               {\"hostname\": \"web-3\"}],"
+    "  \"buckets\": [{\"name\": \"walker-assets\", \"versioning\": \"Enabled\","
+    "    \"objects\": [{\"key\": \"a/{n}\", \"count\": 3, \"versions\": 2, \"deleted\": true}]},"
+    "   {\"name\": \"walker-plain\", \"objects\": [{\"key\": \"x y\"}]}]}],"
     " \"timing\": {\"job_start\": \"10s\", \"snapshot\": \"30s\", \"conversion\": \"1m\", \"launch\": \"30s\","
     "  \"boot\": \"40s\", \"ssm_ready\": \"20s\", \"terminate\": \"30s\", \"stop\": \"30s\"}}";
 
@@ -52,6 +55,21 @@ static const struct step START[] = {
     {"service-quotas", "ListServiceQuotas", "{\"ServiceCode\": \"drs\"}", ""},
     {"service-quotas", "GetServiceQuota", "{\"ServiceCode\": \"drs\", \"QuotaCode\": \"L-D88FAC3A\"}", ""},
     {"sns", "Publish", "{\"TopicArn\": \"arn:aws:sns:us-east-1:111122223333:dr\", \"Message\": \"m\", \"Subject\": \"s\"}", ""},
+    {"s3", "PutObject", "{\"Bucket\": \"walker-assets\", \"Key\": \"k.txt\", \"Body\": \"aGVsbG8=\"}", ""},
+    {"s3", "PutObject", "{\"Bucket\": \"walker-plain\", \"Key\": \"k.txt\", \"Body\": \"\"}", ""},
+    {"s3", "ListObjectVersions", "{\"Bucket\": \"walker-assets\"}", ""},
+    {"s3", "ListObjectVersions", "{\"Bucket\": \"walker-assets\", \"MaxKeys\": 2, \"Prefix\": \"a/\"}",
+     "km=NextKeyMarker vm=NextVersionIdMarker"},
+    {"s3", "ListObjectVersions", "{\"Bucket\": \"walker-assets\", \"KeyMarker\": \"${km}\", \"VersionIdMarker\": \"${vm}\"}", ""},
+    {"s3", "ListObjectVersions", "{\"Bucket\": \"walker-plain\", \"EncodingType\": \"url\"}", ""},
+    {"s3", "DeleteObjects", "{\"Bucket\": \"walker-assets\", \"Delete\": {\"Objects\": [{\"Key\": \"k.txt\"}, {\"Key\": \"a/1\"}]}}", ""},
+    {"s3", "DeleteObjects", "{\"Bucket\": \"walker-plain\", \"Delete\": {\"Objects\": [{\"Key\": \"x y\"}], \"Quiet\": true}}", ""},
+    {"s3", "HeadBucket", "{\"Bucket\": \"walker-assets\"}", ""},
+    {"s3", "GetBucketLocation", "{\"Bucket\": \"walker-assets\"}", ""},
+    {"cloudfront", "CreateInvalidation",
+     "{\"DistributionId\": \"E2QWRUHEXAMPLE\", \"InvalidationBatch\": {\"Paths\": {\"Quantity\": 1, \"Items\": [\"/*\"]},"
+     " \"CallerReference\": \"walker\"}}", "inv=Invalidation.Id"},
+    {"cloudfront", "GetInvalidation", "{\"DistributionId\": \"E2QWRUHEXAMPLE\", \"Id\": \"${inv}\"}", ""},
     {"drs", "TagResource", "{\"resourceArn\": \"${s0arn}\", \"tags\": {\"k\": \"v\"}}", ""},
     {"drs", "UpdateLaunchConfiguration", "{\"sourceServerID\": \"${s2}\", \"copyTags\": true}", ""},
     {"ec2", "CreateLaunchTemplateVersion",
@@ -107,7 +125,10 @@ static const struct step STOPPED[] = {
 
 /* ri2 (stopped) and ri4 (running, managed) shutting down, ri1's termination job running, ri0's failback
  * running. */
-static const struct step ENDING[] = {READS};
+static const struct step ENDING[] = {
+    READS,
+    {"cloudfront", "GetInvalidation", "{\"DistributionId\": \"E2QWRUHEXAMPLE\", \"Id\": \"${inv}\"}", ""},
+};
 
 static const struct step AFTER[] = {
     READS,
@@ -162,9 +183,11 @@ static void run_step(struct orch_sim *sim, const struct step *st, json_t *vars, 
   struct orch_aws_error aerr = {0};
   cr_assert_eq(orch_aws_proto_build_request(o, in, &req, &err), 0, "%s: %s %s", st->op, err.context, err.message);
   cr_assert_eq(orch_http_headers_set(&req.headers, "Host", "127.0.0.1:4566"), 0);
+  bool s3 = strcmp(st->service, "s3") == 0;
   struct orch_sigv4_params p = {.mode = ORCH_SIGV4_HEADER, .access_key_id = ORCH_SIM_ACCESS_KEY_ID,
                                 .secret_access_key = ORCH_SIM_SECRET_ACCESS_KEY, .region = "us-east-1",
-                                .service = signing_name(st->service), .time_ms = orch_clock_now_ms(orch_clock_real())};
+                                .service = signing_name(st->service), .time_ms = orch_clock_now_ms(orch_clock_real()),
+                                .sign_body = s3, .no_normalize = s3, .single_encode = s3};
   cr_assert_eq(orch_sigv4_sign(&req, &p, NULL, &err), 0);
   cr_assert_eq(orch_sim_handle(sim, &req, &resp), 0);
   cr_assert(resp.status >= 200 && resp.status < 300, "%s:%s %s -> HTTP %d %s", st->service, st->op, text, resp.status,
@@ -219,7 +242,8 @@ Test(sim_model, every_simulated_answer_fits_the_model_in_every_state) {
     const char *service;
     const struct orch_sim_op *ops;
   } tables[] = {{"drs", orch_sim_drs_ops}, {"ec2", orch_sim_ec2_ops}, {"ssm", orch_sim_ssm_ops},
-                {"sns", orch_sim_sns_ops}, {"sts", orch_sim_sts_ops}, {"servicequotas", orch_sim_quotas_ops}};
+                {"sns", orch_sim_sns_ops}, {"sts", orch_sim_sts_ops}, {"servicequotas", orch_sim_quotas_ops},
+                {"s3", orch_sim_s3_ops},   {"cloudfront", orch_sim_cloudfront_ops}};
   for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
     for (const struct orch_sim_op *op = tables[t].ops; op->name; op++) {
       char key[128];
