@@ -347,7 +347,7 @@ static int build_body(const struct orch_aws_operation *op, bool response, const 
         if (xml) {
           if (!pv) return 0;
           if ((rc = orch_aws_xml_write_doc(pm, NULL, NULL, pv, body, err))) return rc;
-          ct = response ? "application/xml" : NULL;
+          ct = "application/xml";
           break;
         }
         if (!pv && (pm->shape->is_union || pm->shape->type == ORCH_AWS_T_DOCUMENT)) return 0;
@@ -364,7 +364,7 @@ static int build_body(const struct orch_aws_operation *op, bool response, const 
     }
     if (!any && !response) return 0;
     if ((rc = xml_body(op, io, response, value, body, err))) return rc;
-    ct = response ? "application/xml" : NULL;
+    ct = "application/xml";
   } else if (s->has_body_members) {
     if ((rc = orch_aws_json_encode(io, value, ORCH_AWS_JSON_BODY_ONLY, &j, err))) return rc;
     rc = orch_json_dump(body, j, JSON_COMPACT);

@@ -56,8 +56,8 @@ int orch_sim_cloudfront_scenario(struct orch_sim_account *acc, const json_t *a, 
 struct orch_sim_bucket *orch_sim_s3_find_bucket(const struct orch_sim_world *w, const char *name,
                                                 struct orch_sim_env **env);
 /* S3 virtual-hosted requests (Host "<bucket>.s3.<region>.amazonaws.com", "<bucket>.s3.amazonaws.com" or
- * "<bucket>.localhost[:port]"): the path-style path ("/<bucket>" + the path) into `out`. 1 when rewritten,
- * 0 for a path-style request, ORCH_ETOOBIG when it does not fit. */
+ * "<bucket>.localhost[:port]"): the path-style path ("/<bucket>" + the path) into `out`; a path-style
+ * "/<bucket>/" becomes "/<bucket>". 1 when rewritten, 0 when the path stands, ORCH_ETOOBIG when it does not fit. */
 int orch_sim_s3_route(const struct orch_http_request *req, char *out, size_t outsz);
 /* S3's integrity checks of a request body: Content-MD5 and x-amz-checksum-{crc32,crc32c,sha1,sha256} are
  * verified when present; `required` (DeleteObjects) demands one. 0, or ORCH_EAWS with aerr filled. */

@@ -99,6 +99,13 @@ int orch_sim_s3_check_checksum(const struct orch_http_request *req, bool require
 int orch_sim_s3_route(const struct orch_http_request *req, char *out, size_t outsz) {
   static const char *const suffixes[] = {".s3.", ".s3-", ".localhost", NULL};
   const char *host = orch_http_headers_get(&req->headers, "Host");
+  const char *p = req->path ? req->path : "";
+  size_t plen = strlen(p);
+  /* Path style "/<bucket>/" (the SDKs add the slash) is the bucket itself: "/<bucket>". */
+  if (plen > 2 && p[plen - 1] == '/' && !memchr(p + 1, '/', plen - 2)) {
+    int n = snprintf(out, outsz, "%.*s", (int)(plen - 1), p);
+    return n < 0 || (size_t)n >= outsz ? ORCH_ETOOBIG : 1;
+  }
   if (!host) return 0;
   size_t hlen = strcspn(host, ":");
   for (size_t i = 0; suffixes[i]; i++) {

@@ -278,6 +278,46 @@ Test(roundtrip, ec2) {
                   "The instance ID 'i-9' does not exist", -400, NULL);
 }
 
+Test(roundtrip, rest_xml) {
+  request_roundtrip("s3-DeleteObjects-request", "s3", "DeleteObjects",
+                    "{\"Bucket\":\"console-assets\",\"Delete\":{\"Objects\":[{\"Key\":\"index.html\",\"VersionId\":"
+                    "\"3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY\"},{\"Key\":\"a b&c.js\"}],\"Quiet\":true}}",
+                    NULL);
+  request_roundtrip("s3-ListObjectVersions-request", "s3", "ListObjectVersions",
+                    "{\"Bucket\":\"console-assets\",\"KeyMarker\":\"assets/1.js\",\"VersionIdMarker\":\"v1\","
+                    "\"MaxKeys\":1000,\"Prefix\":\"assets/\"}",
+                    NULL);
+  request_roundtrip("s3-PutObject-request", "s3", "PutObject",
+                    "{\"Bucket\":\"console-assets\",\"Key\":\"config/runtime.json\",\"Body\":\"e30=\","
+                    "\"ContentType\":\"application/json\",\"CacheControl\":\"no-cache\"}",
+                    NULL);
+  request_roundtrip("cloudfront-CreateInvalidation-request", "cloudfront", "CreateInvalidation",
+                    "{\"DistributionId\":\"E2QWRUHEXAMPLE\",\"InvalidationBatch\":{\"Paths\":{\"Quantity\":2,"
+                    "\"Items\":[\"/index.html\",\"/config/*\"]},\"CallerReference\":\"deploy-1\"}}",
+                    NULL);
+  response_roundtrip("s3-ListObjectVersions-response", "s3", "ListObjectVersions",
+                     "{\"IsTruncated\":true,\"KeyMarker\":\"\",\"NextKeyMarker\":\"b.js\",\"NextVersionIdMarker\":\"v2\","
+                     "\"Versions\":[{\"ETag\":\"\\\"d41d8cd98f00b204e9800998ecf8427e\\\"\",\"Size\":0,\"StorageClass\":\"STANDARD\","
+                     "\"Key\":\"a.js\",\"VersionId\":\"v1\",\"IsLatest\":true,\"LastModified\":\"2024-03-01T10:00:00.000Z\","
+                     "\"Owner\":{\"DisplayName\":\"o\",\"ID\":\"abc\"}}],\"DeleteMarkers\":[{\"Key\":\"b.js\",\"VersionId\":"
+                     "\"v2\",\"IsLatest\":true,\"LastModified\":\"2024-03-01T10:00:00.000Z\"}],\"Name\":\"console-assets\","
+                     "\"MaxKeys\":2}");
+  response_roundtrip("s3-DeleteObjects-response", "s3", "DeleteObjects",
+                     "{\"Deleted\":[{\"Key\":\"a.js\",\"VersionId\":\"v1\"},{\"Key\":\"b.js\",\"DeleteMarker\":true,"
+                     "\"DeleteMarkerVersionId\":\"v9\"}],\"Errors\":[{\"Key\":\"c.js\",\"Code\":\"AccessDenied\","
+                     "\"Message\":\"Access Denied\"}]}");
+  response_roundtrip("s3-GetBucketLocation-response", "s3", "GetBucketLocation", "{\"LocationConstraint\":\"us-west-2\"}");
+  response_roundtrip("cloudfront-CreateInvalidation-response", "cloudfront", "CreateInvalidation",
+                     "{\"Location\":\"https://cloudfront.amazonaws.com/2020-05-31/distribution/E2QWRUHEXAMPLE/invalidation/"
+                     "I2J0I21PCUYOIK\",\"Invalidation\":{\"Id\":\"I2J0I21PCUYOIK\",\"Status\":\"InProgress\","
+                     "\"CreateTime\":\"2024-03-01T10:00:00.000Z\",\"InvalidationBatch\":{\"Paths\":{\"Quantity\":1,\"Items\":"
+                     "[\"/*\"]},\"CallerReference\":\"deploy-1\"}}}");
+  error_roundtrip("s3-NoSuchBucket", "s3", "ListObjectVersions", "NoSuchBucket", "The specified bucket does not exist",
+                  -404, NULL);
+  error_roundtrip("cloudfront-NoSuchDistribution", "cloudfront", "GetInvalidation", "NoSuchDistribution",
+                  "The specified distribution does not exist.", 404, NULL);
+}
+
 /* ---- recorded expectations (DRS) ----
  * What @aws-sdk/client-drs 3.523 sends and AWS answers for the same input, compared as JSON documents (the
  * order of object members is the serializer's choice: the SDK follows its Smithy model, we botocore's; AWS
