@@ -5,7 +5,7 @@
  * types and enum values. The script must cover every handler the simulator has, so a new operation
  * without a case here fails. Uses orch_sim, orch_sim_ops (the handler tables), model_check. */
 #include "model_check.h"
-#include "sim/orch_sim_ops.h"
+#include "sim/orch_sim_drs_int.h"
 #include "sim_test.h"
 
 static const char *REGION =
@@ -241,7 +241,7 @@ Test(sim_model, every_simulated_answer_fits_the_model_in_every_state) {
   static const struct {
     const char *service;
     const struct orch_sim_op *ops;
-  } tables[] = {{"drs", orch_sim_drs_ops}, {"ec2", orch_sim_ec2_ops}, {"ssm", orch_sim_ssm_ops},
+  } tables[] = {{"drs", orch_sim_drs_ops}, {"drs", orch_sim_drs_instance_ops}, {"ec2", orch_sim_ec2_ops}, {"ssm", orch_sim_ssm_ops},
                 {"sns", orch_sim_sns_ops}, {"sts", orch_sim_sts_ops}, {"servicequotas", orch_sim_quotas_ops},
                 {"s3", orch_sim_s3_ops},   {"cloudfront", orch_sim_cloudfront_ops}};
   for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
