@@ -21,18 +21,6 @@ static const char *REGION =
     "  {\"account\": \"444455556666\", \"region\": \"us-east-1\", \"buckets\": [{\"name\": \"not-yours\"}]}],"
     " \"timing\": {\"invalidation\": \"90s\"}}";
 
-static int sim_send(void *ctx, const char *endpoint, const struct orch_http_request *req,
-                    struct orch_http_response *resp, struct orch_error *err) {
-  (void)endpoint;
-  int rc = orch_sim_handle(ctx, req, resp);
-  return rc ? orch_error_set(err, rc, "orch_sim_handle failed") : 0;
-}
-static const struct orch_http_transport_ops SIM_TRANSPORT = {.send = sim_send};
-static void no_sleep(void *ctx, int64_t ms) {
-  (void)ctx;
-  (void)ms;
-}
-
 struct rig {
   struct orch_sim *sim;
   struct orch_http_transport tr;
@@ -48,7 +36,7 @@ static void rig_up(struct rig *r, const char *endpoint, const char *region, bool
   r->tr = (struct orch_http_transport){.ops = &SIM_TRANSPORT, .ctx = r->sim};
   cr_assert_eq(orch_aws_creds_static(ORCH_SIM_ACCESS_KEY_ID, ORCH_SIM_SECRET_ACCESS_KEY, NULL, &r->creds), 0);
   struct orch_aws_client_config cc = {.region = region, .creds = r->creds, .endpoint_url = endpoint, .transport = &r->tr,
-                                      .sleep_ms = no_sleep, .no_ratelimit = true, .s3_path_style = path_style};
+                                      .sleep_ms = sim_no_sleep, .no_ratelimit = true, .s3_path_style = path_style};
   cr_assert_eq(orch_aws_client_new(&cc, &r->client, &err), 0, "%s", err.message);
 }
 

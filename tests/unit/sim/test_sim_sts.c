@@ -117,20 +117,6 @@ Test(sim_sts, duration_seconds_within_aws_limits) {
 
 /* ---- the AWS layer over an in-process transport ---- */
 
-static int sim_send(void *ctx, const char *endpoint, const struct orch_http_request *req,
-                    struct orch_http_response *resp, struct orch_error *err) {
-  (void)endpoint;
-  int rc = orch_sim_handle(ctx, req, resp);
-  return rc ? orch_error_set(err, rc, "orch_sim_handle failed") : 0;
-}
-
-static const struct orch_http_transport_ops SIM_TRANSPORT = {.send = sim_send};
-
-static void no_sleep(void *ctx, int64_t ms) {
-  (void)ctx;
-  (void)ms;
-}
-
 static long long calls_of(struct orch_sim *sim, const char *key) {
   json_t *c = orch_sim_calls(sim);
   long long n = json_integer_value(json_object_get(json_object_get(json_object_get(c, "operations"), key), "calls"));
@@ -156,10 +142,10 @@ static void rig_up(struct rig *r, bool cache_on_sim_clock) {
   struct orch_aws_assume_role role = {.role_arn = ROLE, .external_id = "xyz", .session_name = "drsorch"};
   struct orch_aws_creds_options o = {.region = "us-east-1", .endpoint_url = "http://127.0.0.1:4566",
                                      .expiry_clock = cache_on_sim_clock ? orch_sim_clock(r->sim) : NULL,
-                                     .transport = &r->tr, .sleep_ms = no_sleep};
+                                     .transport = &r->tr, .sleep_ms = sim_no_sleep};
   cr_assert_eq(orch_aws_creds_assume_role(r->base, true, &role, &o, &r->role, &err), 0, "%s", err.message);
   struct orch_aws_client_config cc = {.region = "us-east-1", .creds = r->role, .endpoint_url = "http://127.0.0.1:4566",
-                                      .transport = &r->tr, .sleep_ms = no_sleep, .no_ratelimit = true};
+                                      .transport = &r->tr, .sleep_ms = sim_no_sleep, .no_ratelimit = true};
   cr_assert_eq(orch_aws_client_new(&cc, &r->client, &err), 0, "%s", err.message);
 }
 
