@@ -13,3 +13,8 @@ for b in "$build"/bench/bench_*; do
   "$b"
 done
 [ "$found" = 1 ] || { echo "bench: no benchmarks built under $build/bench" >&2; exit 1; }
+# The Lambda package's cold start and memory (needs node and the deployment suite's npm tools).
+if command -v node >/dev/null 2>&1 && [ -d tests/deploy/node_modules ]; then
+  echo "== lambda/cold_start"
+  node bench/lambda/cold_start.mjs
+fi

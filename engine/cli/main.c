@@ -19,6 +19,7 @@ static const struct cli_command commands[] = {
   {"resume", cli_resume, "carry on every unfinished execution in the store to its end"},
   {"executions", cli_executions, "list executions, show one's state, print its report"},
   {"groups", cli_groups, "import protection groups from JSON, list them"},
+  {"lambda", cli_lambda, "the engine as an AWS Lambda function: invoke one event locally, or run the runtime loop"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -191,6 +191,9 @@ static const struct orch_store_ops sqlite_ops = {
   .event_append = orch_store_sq_event_append,
   .event_read = orch_store_sq_event_read,
   .event_last_seq = orch_store_sq_event_last_seq,
+  .lease_acquire = orch_store_sq_lease_acquire,
+  .lease_release = orch_store_sq_lease_release,
+  .lease_get = orch_store_sq_lease_get,
   .audit_append = orch_store_sq_audit_append,
   .audit_list = orch_store_sq_audit_list,
 };

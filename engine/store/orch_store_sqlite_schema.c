@@ -76,6 +76,17 @@ static const struct orch_store_sq_migration migrations[] = {
       "CREATE INDEX audit_actor ON audit(actor, id);"
       "CREATE INDEX audit_target ON audit(target, id);",
   },
+  {
+    .version = 2,
+    .description = "execution leases: which process drives an execution",
+    .sql =
+      "CREATE TABLE leases ("
+      "  execution_id TEXT PRIMARY KEY REFERENCES executions(id) ON DELETE CASCADE,"
+      "  owner TEXT NOT NULL,"
+      "  host TEXT NOT NULL,"
+      "  pid INTEGER NOT NULL,"
+      "  expires_ms INTEGER NOT NULL) WITHOUT ROWID;",
+  },
 };
 
 const struct orch_store_sq_migration *orch_store_sq_migrations(size_t *count) {

@@ -119,8 +119,9 @@ function Run:string_field(t, key, at, what, opts)
   return v
 end
 
--- A list of strings each matching `pattern` (the plan's aws_allow and ssm_documents).
-function Run:string_list(t, key, at, pattern, what, hint)
+-- A list of strings each matching `check`: a pattern, or a function(s) returning nil when `s` is fine and
+-- otherwise a problem code, message and hint (the plan's aws_allow and ssm_documents).
+function Run:string_list(t, key, at, check, what, hint)
   local v = t[key]
   if v == nil then return array({}) end
   if type(v) ~= "table" then
@@ -135,11 +136,21 @@ function Run:string_list(t, key, at, pattern, what, hint)
     end
   end
   for i, s in ipairs(v) do
-    if type(s) ~= "string" or not s:match(pattern) then
-      self:add({ file = lat.file, line = lat.line, key = key, value_of = true }, "bad_value",
-        ("%s[%d] is not a %s: %s"):format(key, i, what, type(s) == "string" and ("%q"):format(s) or type(s)), hint)
-    else
+    local code, msg, why_hint
+    if type(s) ~= "string" then
+      code = "bad_value"
+    elseif type(check) == "function" then
+      code, msg, why_hint = check(s)
+    elseif not s:match(check) then
+      code = "bad_value"
+    end
+    if code == nil then
       out[#out + 1] = s
+    elseif code == "bad_value" then
+      self:add({ file = lat.file, line = lat.line, key = key, value_of = true }, "bad_value",
+        ("%s[%d] is not a %s: %s"):format(key, i, what, type(s) == "string" and ("%q"):format(s) or type(s)), msg or hint)
+    else
+      self:add({ file = lat.file, line = lat.line, key = key, text = s }, code, ("%s[%d] %s"):format(key, i, msg), why_hint)
     end
   end
   return out
@@ -685,7 +696,7 @@ function Run:plan(value, plan_file)
       out.notify = { sns = arns, events = events }
     end
   end
-  out.aws_allow = self:string_list(value, "aws_allow", at, "^[%w%-]+:[%w%*]+$", "\"service:Operation\" or \"service:*\"",
+  out.aws_allow = self:string_list(value, "aws_allow", at, orch.aws_allow_entry, "\"service:Operation\", \"service:*\" or \"*\"",
     'aws_allow = { "ec2:DescribeInstances", "route53:ChangeResourceRecordSets" }')
   out.ssm_documents = self:string_list(value, "ssm_documents", at, "^[%w_%-%.:/]+$", "SSM document name",
     'ssm_documents = { "AWS-RunShellScript", "Acme-HealthCheck" }')

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `drsorch run` on a terminal (a pseudo-terminal from util-linux `script`): bars redrawn in place with ANSI
 # escapes, the approval prompt answered y (the gate opens, exit 0) or n (the drill is cancelled, exit 1),
-# and a recovery against AWS refused when the typed plan name does not match. Skipped without `script`.
+# and a recovery against AWS refused when the typed plan name does not match. Needs `script` (bsdutils,
+# installed by scripts/install-deps.sh); without it the test reports as skipped.
 source "$(dirname "$0")/lib.sh"
 
-command -v script >/dev/null || { echo "skipped: no 'script' command (util-linux) for a pseudo-terminal"; exit 0; }
+command -v script >/dev/null || skip_test "no 'script' command (Debian package bsdutils) for a pseudo-terminal"
 SCEN="$ORCH_SOURCE_DIR/plans/scenarios/three-tier-demo.json"
 clean_aws_env
 export TERM=xterm

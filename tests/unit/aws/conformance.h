@@ -451,6 +451,9 @@ static void run_file(const char *dir, const char *name) {
   char path[1024], file[64];
   snprintf(path, sizeof path, "%s/aws-protocol-tests/%s/%s.json", data ? data : "", dir, name);
   snprintf(file, sizeof file, "%s/%s.json", dir, name);
+  FILE *probe = data ? fopen(path, "r") : NULL;
+  if (!probe) cr_skip_test("protocol test cases not found at %s (set ORCH_TESTDATA_DIR to shared/testdata)", path);
+  fclose(probe);
   load_skips();
   json_error_t jerr;
   json_t *suites = json_load_file(path, 0, &jerr);

@@ -6,7 +6,6 @@
  * Skips live in tests/unit/aws/protocol-skips.txt, one line each; a listed case that passes, or an
  * unlisted case that fails, fails the test. Prints passed/skipped per file. */
 #include "conformance.h"
-#include "testdata_main.h"
 
 Test(conformance, input_rest_json) { run_file("input", "rest-json"); }
 Test(conformance, input_json_1_1) { run_file("input", "json"); }
@@ -18,9 +17,3 @@ Test(conformance, output_json_1_1) { run_file("output", "json"); }
 Test(conformance, output_json_1_0) { run_file("output", "json_1_0"); }
 Test(conformance, output_query) { run_file("output", "query"); }
 Test(conformance, output_ec2) { run_file("output", "ec2"); }
-
-ORCH_TESTDATA_MAIN("aws-protocol-tests/input/rest-json.json", "aws-protocol-tests/input/json.json",
-                   "aws-protocol-tests/input/json_1_0.json", "aws-protocol-tests/input/query.json",
-                   "aws-protocol-tests/input/ec2.json", "aws-protocol-tests/output/rest-json.json",
-                   "aws-protocol-tests/output/json.json", "aws-protocol-tests/output/json_1_0.json",
-                   "aws-protocol-tests/output/query.json", "aws-protocol-tests/output/ec2.json", NULL)

@@ -12,7 +12,6 @@
 #include "aws/orch_sigv4.h"
 #include "core/orch_alloc.h"
 #include "core/orch_time.h"
-#include "testdata_main.h"
 
 #define SUITE_CASES 38
 
@@ -39,10 +38,11 @@ static const char *suite_dir(void) {
   return path;
 }
 
-/* main (testdata_main.h) has made sure the suite is there. */
-#define REQUIRE_SUITE(dir)      \
-  const char *dir = suite_dir(); \
-  cr_assert_not_null(dir, "SigV4 suite not found")
+/* Without the suite a test is skipped (criterion_main.c makes the executable exit 77: ctest shows it
+ * skipped), naming what is missing. */
+#define REQUIRE_SUITE(dir)                                                                              \
+  const char *dir = suite_dir();                                                                        \
+  if (!dir) cr_skip_test("SigV4 suite not found: set ORCH_TESTDATA_DIR to shared/testdata (needs sigv4/)")
 
 /* request.txt: "METHOD TARGET HTTP/1.1", "Name:value" lines (indented lines continue the previous
  * value), a blank line, the body. */
@@ -590,5 +590,3 @@ Test(sigv4_oom, sign_and_verify_fail_cleanly) {
   }
   cr_expect_eq(successes, 2, "with enough allocations both modes succeed");
 }
-
-ORCH_TESTDATA_MAIN("sigv4/get-vanilla/request.txt", "sigv4/post-vanilla/context.json", NULL)
