@@ -37,6 +37,7 @@ struct orch_aws_client_config {
   struct orch_aws_retry_config retry;
   struct orch_aws_ratelimit_config ratelimit;
   bool no_ratelimit;                 /* disable client-side pacing (feedback is still recorded) */
+  bool s3_path_style;                /* S3: always /bucket/key (else virtual-hosted where the bucket allows) */
   size_t max_pages;                  /* orch_aws_paginate guard; 0 = ORCH_AWS_CLIENT_MAX_PAGES */
 };
 
