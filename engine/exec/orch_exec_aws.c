@@ -141,8 +141,9 @@ static int scope_build(struct orch_exec_aws *a, const char *account, const char 
     snprintf(arn, sizeof arn, "arn:%s:iam::%s:role/%s", part ? part->name : "aws", account, a->role);
     struct orch_aws_assume_role role = {.role_arn = arn, .external_id = a->external_id[0] ? a->external_id : NULL,
                                         .session_name = "drsorch"};
+    /* STS requests are signed on the real clock; the credentials expire on the engine's (the simulator's). */
     struct orch_aws_creds_options o = {.region = region, .endpoint_url = a->endpoint[0] ? a->endpoint : NULL,
-                                       .clock = a->clock};
+                                       .clock = a->sign_clock, .expiry_clock = a->clock};
     rc = orch_aws_creds_assume_role(a->base, false, &role, &o, &sc->creds, err);
     if (rc) return rc;
     sc->own_creds = true;
