@@ -34,15 +34,17 @@ void rd_copy(char *dst, size_t n, const char *src) {
   dst[len] = '\0';
 }
 
-int rd_wave(struct orch_exec_state *st, struct rd *r, struct orch_exec_wave **out, size_t *idx) {
+struct orch_exec_wave *rd_wave(struct orch_exec_state *st, struct rd *r, int *rc, size_t *idx) {
   const char *name = NULL;
-  int rc = rd_str(r, "wave", true, &name);
-  if (rc) return rc;
+  *rc = rd_str(r, "wave", true, &name);
+  if (*rc) return NULL;
   long w = orch_exec_wave_index(st, name);
-  if (w < 0) return rd_bad(r, "unknown wave '%s'", name);
-  *out = &st->waves[w];
+  if (w < 0) {
+    *rc = rd_bad(r, "unknown wave '%s'", name);
+    return NULL;
+  }
   if (idx) *idx = (size_t)w;
-  return 0;
+  return &st->waves[w];
 }
 
 static int hook_kind(struct rd *r, const char *name, int *out) {
@@ -282,9 +284,9 @@ static int on_preflight_result(struct orch_exec_state *st, struct rd *r) {
 /* ---- waves ---------------------------------------------------------------------------------------- */
 
 static int on_wave_ready(struct orch_exec_state *st, struct rd *r) {
-  struct orch_exec_wave *w = NULL;
-  int rc = rd_wave(st, r, &w, NULL);
-  if (rc) return rc;
+  int rc = 0;
+  struct orch_exec_wave *w = rd_wave(st, r, &rc, NULL);
+  if (!w) return rc;
   if (w->status != ORCH_WAVE_PENDING) return rd_bad(r, "wave is %s, not PENDING", orch_wave_status_name(w->status));
   w->status = ORCH_WAVE_WAITING;
   w->ready_ms = r->ev->at_ms;
@@ -292,9 +294,9 @@ static int on_wave_ready(struct orch_exec_state *st, struct rd *r) {
 }
 
 static int on_wave_prepared(struct orch_exec_state *st, struct rd *r) {
-  struct orch_exec_wave *w = NULL;
-  int rc = rd_wave(st, r, &w, NULL);
-  if (rc) return rc;
+  int rc = 0;
+  struct orch_exec_wave *w = rd_wave(st, r, &rc, NULL);
+  if (!w) return rc;
   json_t *snaps = json_object_get(r->ev->data, "snapshots");
   const char *id;
   json_t *v;
@@ -312,11 +314,11 @@ static int on_wave_prepared(struct orch_exec_state *st, struct rd *r) {
 }
 
 static int on_approval(struct orch_exec_state *st, struct rd *r, bool granted) {
-  struct orch_exec_wave *w = NULL;
   const char *by = "";
-  int rc = rd_wave(st, r, &w, NULL);
-  if (!rc && granted) rc = rd_str(r, "by", false, &by);
-  if (rc) return rc;
+  int rc = 0;
+  struct orch_exec_wave *w = rd_wave(st, r, &rc, NULL);
+  if (!w) return rc;
+  if (granted && (rc = rd_str(r, "by", false, &by))) return rc;
   enum orch_wave_status need = granted ? ORCH_WAVE_AWAITING_APPROVAL : ORCH_WAVE_WAITING;
   if (w->status != need) return rd_bad(r, "wave is %s, not %s", orch_wave_status_name(w->status), orch_wave_status_name(need));
   if (granted) {
@@ -341,8 +343,8 @@ static int hook_target(struct orch_exec_state *st, struct rd *r, int *kind, stru
     *calls = &st->cleanup_calls;
     return 0;
   }
-  rc = rd_wave(st, r, w, NULL);
-  if (rc) return rc;
+  *w = rd_wave(st, r, &rc, NULL);
+  if (!*w) return rc;
   *calls = &(*w)->hook_calls;
   return 0;
 }
@@ -432,9 +434,9 @@ static int on_hook_finished(struct orch_exec_state *st, struct rd *r) {
 }
 
 static int on_wave_retry(struct orch_exec_state *st, struct rd *r) {
-  struct orch_exec_wave *w = NULL;
-  int rc = rd_wave(st, r, &w, NULL);
-  if (rc) return rc;
+  int rc = 0;
+  struct orch_exec_wave *w = rd_wave(st, r, &rc, NULL);
+  if (!w) return rc;
   if (st->ended_ms) return rd_bad(r, "%s: the execution has ended", "WaveRetry");
   if (w->status == ORCH_WAVE_COMPLETED || w->status == ORCH_WAVE_PENDING || w->status == ORCH_WAVE_SKIPPED ||
       w->status == ORCH_WAVE_CANCELLED)
@@ -451,10 +453,11 @@ static int on_wave_retry(struct orch_exec_state *st, struct rd *r) {
 }
 
 static int on_wave_completed(struct orch_exec_state *st, struct rd *r) {
-  struct orch_exec_wave *w = NULL;
   const char *status = NULL, *why = NULL;
-  int rc = rd_wave(st, r, &w, NULL);
-  if (!rc) rc = rd_str(r, "status", true, &status);
+  int rc = 0;
+  struct orch_exec_wave *w = rd_wave(st, r, &rc, NULL);
+  if (!w) return rc;
+  rc = rd_str(r, "status", true, &status);
   if (!rc) rc = rd_str(r, "reason", false, &why);
   if (rc) return rc;
   int s = orch_wave_status_parse(status);

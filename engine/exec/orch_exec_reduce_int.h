@@ -17,8 +17,8 @@ int rd_bad(struct rd *r, const char *fmt, ...) ORCH_PRINTF(2, 3);
 /* Optional fields may also be written as null: the same as absent. */
 int rd_str(struct rd *r, const char *key, bool required, const char **out);
 int rd_int(struct rd *r, const char *key, bool required, long long *out);
-/* The wave an event names in "wave". */
-int rd_wave(struct orch_exec_state *st, struct rd *r, struct orch_exec_wave **out, size_t *idx);
+/* The wave an event names in "wave", or NULL with *rc saying why. */
+struct orch_exec_wave *rd_wave(struct orch_exec_state *st, struct rd *r, int *rc, size_t *idx);
 void rd_copy(char *dst, size_t n, const char *src);
 
 /* orch_exec_reduce_jobs.c */

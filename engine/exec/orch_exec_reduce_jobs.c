@@ -29,13 +29,14 @@ static void wave_check_started(struct orch_exec_state *st, size_t widx) {
 }
 
 int orch_exec_on_job_requested(struct orch_exec_state *st, struct rd *r) {
-  struct orch_exec_wave *w = NULL;
   size_t widx = 0;
   const char *tag = NULL, *account = "", *region = "";
   long long attempt = 0, chunk = 0;
   json_t *servers = NULL;
-  int rc = rd_wave(st, r, &w, &widx);
-  if (!rc) rc = rd_str(r, "tag", true, &tag);
+  int rc = 0;
+  struct orch_exec_wave *w = rd_wave(st, r, &rc, &widx);
+  if (!w) return rc;
+  rc = rd_str(r, "tag", true, &tag);
   if (!rc) rc = rd_str(r, "account", false, &account);
   if (!rc) rc = rd_str(r, "region", false, &region);
   if (!rc) rc = rd_int(r, "attempt", true, &attempt);
