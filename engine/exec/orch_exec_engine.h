@@ -46,6 +46,9 @@ struct orch_exec_engine_config {
   int64_t keep_for_ms;                  /* drills keep their instances this long before clean-up */
   bool approve_all;                     /* approval gates open themselves (journaled as such) */
   const char *module_dir;               /* where plans' own modules live (plans/); recorded absolute */
+  bool module_dir_override;             /* module_dir wins over the directory an execution recorded
+                                           (resume --module-dir); otherwise the recorded one is used while it
+                                           exists */
   bool resume;                          /* on start, resume unfinished executions no live process owns */
   int64_t adopt_interval_ms;            /* also adopt, this often, executions whose owner died (0 = never) */
   const char *aws_allow_ceiling;        /* the operators' ceiling on plans' aws_allow (NULL = default) */
