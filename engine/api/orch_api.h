@@ -149,6 +149,8 @@ void orch_api_exec_listener(void *ctx, const struct orch_exec_state *st, const c
  * leaves, it falls too far behind (dropped: it reconnects from its last id), or orch_api_shutdown. */
 typedef bool (*orch_api_stream_write)(void *ctx, const char *data, size_t len);
 void orch_api_stream_run(struct orch_api_stream *s, orch_api_stream_write write, void *ctx);
+/* Free a stream (orch_api_response_release does for the response's own). Accepts NULL. */
+void orch_api_stream_free(struct orch_api_stream *s);
 
 /* Counted by the transport: an answer it gave itself before a request reached the router (a header
  * too large, a malformed request line, a time-out). */

@@ -175,7 +175,8 @@ static int from_session(struct orch_api_auth *a, const char *secret, struct api_
   struct orch_error serr = {0};
   orch_api_sha256_hex(secret, strlen(secret), hash);
   int rc = orch_store_session_find_hash(a->store, hash, &s, &serr);
-  if (rc == ORCH_ENOTFOUND) return orch_error_set(err, ORCH_EAUTH, "the session has ended or expired: sign in again");
+  if (rc == ORCH_ENOTFOUND || (!rc && s.expires_ms <= orch_clock_now_ms(a->clock)))
+    return orch_error_set(err, ORCH_EAUTH, "the session has ended or expired: sign in again");
   if (!rc) rc = orch_store_user_get(a->store, s.user_id, &u, &serr);
   if (rc == ORCH_ENOTFOUND) return orch_error_set(err, ORCH_EAUTH, "the session's user no longer exists");
   if (rc) return err ? (*err = serr, rc) : rc;

@@ -12,6 +12,7 @@ struct line {
   const char *p;
   size_t n;
   uint64_t h;
+  bool noeol; /* the text's last line, without a newline: never equal to one with */
 };
 
 struct text {
@@ -37,14 +38,15 @@ static int split(const char *s, struct text *t) {
     size_t n = nl ? (size_t)(nl - p) : strlen(p);
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
-    t->l[t->n++] = (struct line){p, n, h};
+    t->l[t->n++] = (struct line){p, n, h, !nl};
     p += n + (nl ? 1 : 0);
   }
   return 0;
 }
 
 static bool same(const struct text *a, size_t i, const struct text *b, size_t j) {
-  return a->l[i].h == b->l[j].h && a->l[i].n == b->l[j].n && memcmp(a->l[i].p, b->l[j].p, a->l[i].n) == 0;
+  return a->l[i].h == b->l[j].h && a->l[i].n == b->l[j].n && a->l[i].noeol == b->l[j].noeol &&
+         memcmp(a->l[i].p, b->l[j].p, a->l[i].n) == 0;
 }
 
 /* The edit script from a to b into ops (forward order); ORCH_ELIMIT past ORCH_API_DIFF_EDITS_MAX edits. */
@@ -162,7 +164,8 @@ int orch_api_diff_unified(const char *a, const char *b, const char *from_name, c
       equal = ops[end].kind == '=' ? equal + 1 : 0;
       if (equal > 2 * ORCH_API_DIFF_CONTEXT) break;
     }
-    size_t stop = end < nops ? end - equal + ORCH_API_DIFF_CONTEXT : nops;
+    /* at a break, ops[end] is the run's last equal line read: the run starts at end - equal + 1 */
+    size_t stop = end < nops ? end - equal + 1 + ORCH_API_DIFF_CONTEXT : nops;
     if (end == nops && equal > ORCH_API_DIFF_CONTEXT) stop = nops - equal + ORCH_API_DIFF_CONTEXT;
     rc = hunk(out, ops, start, stop, &ta, &tb);
     i = stop;

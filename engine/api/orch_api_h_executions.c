@@ -212,7 +212,9 @@ int api_h_execution_command(struct api_call *c) {
   struct orch_api_command cmd = {.exec_id = id, .command = command, .wave = wave, .gate = gate, .reason = reason,
                                  .actor = c->who.name, .actor_roles = roles};
   if ((rc = b->engine->command(b->engine_ctx, &cmd, &err))) {
-    if (rc == ORCH_ENOTFOUND && strstr(err.message, "wave") == NULL)
+    if (rc == ORCH_ENOTFOUND && strstr(err.message, "wave") != NULL) /* the execution has no such wave */
+      return api_error(c, 422, "ValidationError", json_pack("{s:s}", "field", "wave"), "%s", err.message);
+    if (rc == ORCH_ENOTFOUND)
       return api_error(c, 409, "InvalidState", NULL, "execution %s is not driven by this server (another process owns it)", id);
     return api_fail(c, rc, &err);
   }

@@ -187,9 +187,6 @@ int api_param_id(struct api_call *c, size_t i, const char *what, const char **ou
  * malformed. */
 int api_if_match(struct api_call *c, int64_t *version);
 
-/* Free an event stream (orch_api_h_events.c); accepts NULL. */
-void orch_api_stream_free(struct orch_api_stream *s);
-
 /* ---- Audit (orch_api_audit.c) ----------------------------------------------------------------- */
 
 /* Record the route's action on `target` ("protection-group/<id>") with optional before/after versions

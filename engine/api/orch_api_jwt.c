@@ -65,7 +65,13 @@ int orch_api_jwt_new(const struct orch_api_jwt_config *cfg, struct orch_api_jwt 
   }
   snprintf(j->jwks_endpoint, sizeof j->jwks_endpoint, "%.*s", (int)(slash - url), url);
   snprintf(j->jwks_path, sizeof j->jwks_path, "%s", slash);
-  snprintf(j->client_ids, sizeof j->client_ids, ",%s,", cfg->client_ids);
+  /* ",a,b," without spaces, for exact matches */
+  size_t o = 0;
+  j->client_ids[o++] = ',';
+  for (const char *p = cfg->client_ids; *p && o + 2 < sizeof j->client_ids; p++)
+    if (*p != ' ') j->client_ids[o++] = *p;
+  j->client_ids[o++] = ',';
+  j->client_ids[o] = '\0';
   snprintf(j->token_use, sizeof j->token_use, "%s", cfg->token_use);
   j->leeway_ms = cfg->leeway_ms;
   j->clock = cfg->clock ? cfg->clock : orch_clock_real();

@@ -68,7 +68,7 @@ const char *orch_api_perm_name(enum orch_api_perm p) { return (unsigned)p < ORCH
 unsigned orch_api_perm_roles(enum orch_api_perm p) { return (unsigned)p < ORCH_PERM_COUNT ? perms[p].roles : 0; }
 
 bool orch_api_roles_allow(unsigned roles, enum orch_api_perm p) {
-  if (p == ORCH_PERM_PUBLIC) return true;
+  if (p == ORCH_PERM_PUBLIC || p == ORCH_PERM_SIGNED_IN) return true; /* the caller has credentials: enough */
   if ((unsigned)p >= ORCH_PERM_COUNT) return false;
   return (roles & perms[p].roles) != 0;
 }

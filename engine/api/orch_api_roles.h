@@ -50,7 +50,8 @@ void orch_api_roles_format(unsigned roles, char *out, size_t n);
 const char *orch_api_perm_name(enum orch_api_perm p);
 /* The roles holding permission p (ORCH_ROLE_ALL for public and signed-in). */
 unsigned orch_api_perm_roles(enum orch_api_perm p);
-/* Whether a principal with `roles` may use a route requiring p (public: always). */
+/* Whether a principal with `roles` may use a route requiring p (public and signed-in: always; the router
+ * has made sure the caller is signed in for the latter). */
 bool orch_api_roles_allow(unsigned roles, enum orch_api_perm p);
 
 #endif
