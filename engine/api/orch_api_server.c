@@ -11,6 +11,7 @@
 #include "core/orch_alloc.h"
 #include "core/orch_json.h"
 #include "core/orch_log.h"
+#include "core/orch_str.h"
 
 struct orch_api_server {
   struct orch_api *api;
@@ -95,7 +96,9 @@ static int api_request(struct mg_connection *conn, void *cbdata) {
     headers[i] = (struct orch_api_header){ri->http_headers[i].name, ri->http_headers[i].value};
   struct orch_buf target = ORCH_BUF_INIT(0), body = ORCH_BUF_INIT(0);
   bool complete = true;
-  if (orch_buf_puts(&target, ri->request_uri ? ri->request_uri : "") ||
+  /* CivetWeb hands over the path already percent-decoded: encoded again, the router decodes it once */
+  const char *uri = ri->local_uri_raw ? ri->local_uri_raw : ri->request_uri ? ri->request_uri : "";
+  if (orch_str_uri_encode(&target, uri, strlen(uri), true) ||
       (ri->query_string && (orch_buf_putc(&target, '?') || orch_buf_puts(&target, ri->query_string))) ||
       read_body(conn, ri, srv->max_body, &body, &complete)) {
     mg_send_http_error(conn, 503, "out of memory");
@@ -132,18 +135,24 @@ static int api_request(struct mg_connection *conn, void *cbdata) {
 
 /* ---- CivetWeb's own answers ------------------------------------------------------------------ */
 
-/* CivetWeb answers a malformed request line, headers too large or a time-out itself: in the envelope. */
+/* CivetWeb's own answers (a malformed request line or header, one too large, a time-out, a path outside
+ * /api/) in the envelope. What it would call a server error is the client's doing here (an HTTP version
+ * it does not speak, a Content-Length that is not a number): 400. */
 static int http_error(struct mg_connection *conn, int status, const char *errmsg) {
   const struct mg_context *ctx = mg_get_context(conn);
   struct orch_api_server *srv = ctx ? mg_get_user_data(ctx) : NULL;
+  if (status >= 500 || status == 411) status = 400;
   if (srv) orch_api_note_transport_error(srv->api, status);
+  const char *code = status == 404   ? "NotFound"
+                     : status == 405 ? "MethodNotAllowed"
+                     : status == 408 ? "RequestTimeout"
+                     : status == 413 || status == 414 || status == 431 ? "PayloadTooLarge"
+                                                                       : "BadRequest";
   struct orch_api_response resp;
   orch_api_response_init(&resp);
   resp.status = status;
-  json_t *e = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", status == 413 || status == 431 ? "PayloadTooLarge"
-                                                                  : status == 408 ? "RequestTimeout"
-                                                                                  : "BadRequest",
-                        "message", errmsg && *errmsg ? errmsg : "malformed request", "request_id", "");
+  json_t *e = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", code, "message",
+                        errmsg && *errmsg ? errmsg : "malformed request", "request_id", "");
   if (e && !orch_json_dump(&resp.body, e, JSON_COMPACT) && !orch_buf_putc(&resp.body, '\n'))
     send_response(conn, &resp, false, true);
   json_decref(e);
