@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -284,6 +285,15 @@ static void env_name(char *out, size_t outsz, const char *name) {
   out[n] = '\0';
 }
 
+/* DRSORCH_* names that are not settings: the config file, and `drsorch ctl`'s server and token. */
+static const char *const reserved_env[] = {"DRSORCH_CONFIG", "DRSORCH_URL", "DRSORCH_TOKEN"};
+
+static bool reserved(const char *kv, size_t klen) {
+  for (size_t i = 0; i < sizeof reserved_env / sizeof reserved_env[0]; i++)
+    if (klen == strlen(reserved_env[i]) && strncmp(kv, reserved_env[i], klen) == 0) return true;
+  return false;
+}
+
 int orch_config_load_env(struct orch_config *cfg, char *const *envp, struct orch_error *err) {
   for (size_t e = 0; envp && envp[e]; e++) {
     const char *kv = envp[e];
@@ -291,7 +301,7 @@ int orch_config_load_env(struct orch_config *cfg, char *const *envp, struct orch
     const char *eq = strchr(kv, '=');
     if (!eq) continue;
     size_t klen = (size_t)(eq - kv);
-    if (klen == strlen("DRSORCH_CONFIG") && strncmp(kv, "DRSORCH_CONFIG", klen) == 0) continue;
+    if (reserved(kv, klen)) continue;
     long found = -1;
     char ename[160];
     for (size_t i = 0; i < NSETTINGS && found < 0; i++) {
