@@ -67,10 +67,13 @@ static const struct api_resp r_ready[] = {{200, "Ready", "ready for traffic"},
                                           {503, "Ready", "not ready: the store or the scheduler is not"}, R_END};
 static const struct api_resp r_openapi[] = {{200, "OpenApiDocument", "this document"}, R_END};
 static const struct api_resp r_metrics[] = {{200, NULL, "Prometheus text exposition format 0.0.4"}, R_END};
-static const struct api_resp r_login[] = {{201, "Session", "signed in; the session cookie is set"}, R_END};
+static const struct api_resp r_login[] = {{201, "Session", "signed in; the session cookie is set"},
+                                          {401, "Error", "wrong user name or password, or a disabled user"}, R_END};
+static const struct api_resp r_logout[] = {{204, NULL, "signed out; the cookie is cleared"},
+                                           {409, "Error", "the credentials are not a console session"}, R_END};
 static const struct api_resp r_none[] = {{204, NULL, "done"}, R_END};
 static const struct api_resp r_me[] = {{200, "Me", "who the credentials belong to"}, R_END};
-static const struct api_resp r_password[] = {{204, NULL, "changed; other sessions of the user end"},
+static const struct api_resp r_password[] = {{204, NULL, "changed; every session of the user ends (sign in again)"},
                                              {409, "Error", "the credentials are not a local user's"}, R_END};
 static const struct api_resp r_users[] = {{200, "UserPage", "a page of users"}, R_END};
 static const struct api_resp r_user_new[] = {{201, "User", "created"}, {409, "Error", "the name is taken"}, R_END};
@@ -166,7 +169,7 @@ static const struct api_route routes[] = {
    "Sign in with a local user's name and password: sets the session cookie, returns the CSRF token", "Login",
    NULL, r_login, "session.create", API_F_BODY},
   {"DELETE", V1 "/sessions/current", ORCH_PERM_SIGNED_IN, api_h_session_delete, "deleteSession",
-   "Authentication", "Sign out: ends the session of the cookie", NULL, NULL, r_none, "session.delete", 0},
+   "Authentication", "Sign out: ends the session of the cookie", NULL, NULL, r_logout, "session.delete", 0},
   {"GET", V1 "/me", ORCH_PERM_SIGNED_IN, api_h_me, "getMe", "Authentication",
    "Who the credentials belong to, their roles and permissions", NULL, NULL, r_me, NULL, 0},
   {"PUT", V1 "/me/password", ORCH_PERM_SIGNED_IN, api_h_me_password, "changePassword", "Authentication",
