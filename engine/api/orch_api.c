@@ -46,6 +46,7 @@ static void read_limits(struct orch_api *api) {
   api->lim.sse_lag_max = (size_t)orch_config_int(s, "server.sse_lag");
   snprintf(api->lim.cors_origins, sizeof api->lim.cors_origins, "%s", orch_config_str(s, "server.cors_origins"));
   api->lim.hsts = *orch_config_str(s, "server.tls_cert") != '\0';
+  api->lim.max_streams = orch_api_max_streams((int)orch_config_int(s, "server.threads"));
 }
 
 int orch_api_new(const struct orch_api_config *cfg, struct orch_api **out, struct orch_error *err) {

@@ -149,6 +149,9 @@ void orch_api_exec_listener(void *ctx, const struct orch_exec_state *st, const c
  * leaves, it falls too far behind (dropped: it reconnects from its last id), or orch_api_shutdown. */
 typedef bool (*orch_api_stream_write)(void *ctx, const char *data, size_t len);
 void orch_api_stream_run(struct orch_api_stream *s, orch_api_stream_write write, void *ctx);
+/* How many event streams may be open at once with `threads` HTTP workers: each open stream holds a
+ * worker, so a quarter of them (at least 1, at most 16) stay for requests; past it 503 with Retry-After. */
+int orch_api_max_streams(int threads);
 /* Free a stream (orch_api_response_release does for the response's own). Accepts NULL. */
 void orch_api_stream_free(struct orch_api_stream *s);
 

@@ -15,6 +15,8 @@
 #define GROUPS_MAX 32
 #define TOUCH_EVERY_MS ((int64_t)60000) /* a token's last use is written at most once a minute */
 #define TOUCH_SLOTS 64
+#define KNOWN_SLOTS 64
+#define KNOWN_FOR_NS ((int64_t)1000000000) /* a token found in the store is believed for a second */
 
 struct group_role {
   char group[128];
@@ -33,6 +35,17 @@ struct orch_api_auth {
     char id[ORCH_STORE_ID_MAX + 1];
     int64_t at_ms;
   } touched[TOUCH_SLOTS];
+  /* Tokens found lately, by hash (under known_mu): a request with a known token reads nothing from the
+   * store. A revocation through this API forgets them all at once (orch_api_auth_forget); one made by
+   * another process on the same store (`drsorch tokens revoke`) is seen within KNOWN_FOR_NS. */
+  pthread_mutex_t known_mu;
+  uint64_t generation;
+  struct {
+    char hash[ORCH_API_SHA256_HEX + 1];
+    struct orch_store_token t;
+    int64_t at_ns;
+    uint64_t generation;
+  } known[KNOWN_SLOTS];
 };
 
 /* "admins=Admin, ops=Operator" into the group table. */
@@ -62,6 +75,8 @@ int orch_api_auth_new(const struct orch_api_auth_config *cfg, struct orch_api_au
   struct orch_api_auth *a = orch_calloc(1, sizeof *a);
   if (!a) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
   pthread_mutex_init(&a->touch_mu, NULL);
+  pthread_mutex_init(&a->known_mu, NULL);
+  a->generation = 1;
   a->store = cfg->store;
   a->clock = cfg->clock ? cfg->clock : orch_clock_real();
   a->session_ttl_ms = orch_config_duration_ms(cfg->settings, "auth.session_ttl");
@@ -89,16 +104,51 @@ void orch_api_auth_free(struct orch_api_auth *a) {
   if (!a) return;
   orch_api_jwt_free(a->jwt);
   pthread_mutex_destroy(&a->touch_mu);
+  pthread_mutex_destroy(&a->known_mu);
   orch_free(a);
 }
 
 int64_t orch_api_auth_session_ttl_ms(const struct orch_api_auth *a) { return a->session_ttl_ms; }
 
+static size_t slot_of(const char *key, size_t slots) {
+  size_t slot = 0;
+  for (const char *p = key; *p; p++) slot = slot * 31 + (unsigned char)*p;
+  return slot % slots;
+}
+
+void orch_api_auth_forget(struct orch_api_auth *a) {
+  pthread_mutex_lock(&a->known_mu);
+  a->generation++;
+  pthread_mutex_unlock(&a->known_mu);
+}
+
+/* The token whose hash is `hash`: from the tokens found lately, else from the store (and remembered). */
+static int find_token(struct orch_api_auth *a, const char *hash, struct orch_store_token *t, struct orch_error *err) {
+  size_t slot = slot_of(hash, KNOWN_SLOTS);
+  int64_t now = orch_clock_mono_ns(a->clock);
+  pthread_mutex_lock(&a->known_mu);
+  bool hit = a->known[slot].generation == a->generation && strcmp(a->known[slot].hash, hash) == 0 &&
+             now - a->known[slot].at_ns < KNOWN_FOR_NS;
+  if (hit) *t = a->known[slot].t;
+  uint64_t gen = a->generation;
+  pthread_mutex_unlock(&a->known_mu);
+  if (hit) return 0;
+  int rc = orch_store_token_find_hash(a->store, hash, t, err);
+  if (rc) return rc;
+  pthread_mutex_lock(&a->known_mu);
+  if (gen == a->generation) { /* not forgotten while the store was read */
+    snprintf(a->known[slot].hash, sizeof a->known[slot].hash, "%s", hash);
+    a->known[slot].t = *t;
+    a->known[slot].at_ns = now;
+    a->known[slot].generation = gen;
+  }
+  pthread_mutex_unlock(&a->known_mu);
+  return 0;
+}
+
 /* Write a token's last use when the last write for it is a minute old. */
 static void touch(struct orch_api_auth *a, const char *id, int64_t now) {
-  size_t slot = 0;
-  for (const char *p = id; *p; p++) slot = slot * 31 + (unsigned char)*p;
-  slot %= TOUCH_SLOTS;
+  size_t slot = slot_of(id, TOUCH_SLOTS);
   pthread_mutex_lock(&a->touch_mu);
   bool due = strcmp(a->touched[slot].id, id) != 0 || now - a->touched[slot].at_ms >= TOUCH_EVERY_MS;
   if (due) {
@@ -116,7 +166,7 @@ static int from_token(struct orch_api_auth *a, const char *token, struct api_pri
   struct orch_store_token t;
   orch_api_sha256_hex(token, strlen(token), hash);
   struct orch_error serr = {0};
-  int rc = orch_store_token_find_hash(a->store, hash, &t, &serr);
+  int rc = find_token(a, hash, &t, &serr);
   if (rc == ORCH_ENOTFOUND) return orch_error_set(err, ORCH_EAUTH, "unknown API token");
   if (rc) return err ? (*err = serr, rc) : rc;
   int64_t now = orch_clock_now_ms(a->clock);

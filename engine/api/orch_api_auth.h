@@ -35,6 +35,10 @@ bool orch_api_auth_csrf_ok(const struct api_principal *who, const struct orch_ap
 int orch_api_auth_login(struct orch_api_auth *a, const char *username, const char *password,
                         struct orch_store_user *user, char *secret, size_t secret_n, struct orch_store_session *session,
                         struct orch_error *err) ORCH_MUST_CHECK;
+/* Forget the tokens found lately: called after a token is revoked through the API, so it stops working at
+ * once (a revocation by another process on the same store takes effect within a second). */
+void orch_api_auth_forget(struct orch_api_auth *a);
+
 /* How long sessions last (auth.session_ttl). */
 int64_t orch_api_auth_session_ttl_ms(const struct orch_api_auth *a);
 

@@ -69,26 +69,29 @@ void orch_api_aws_free(struct orch_api_aws *a) {
   orch_free(a);
 }
 
-static int target_new(struct orch_api_aws *a, const struct orch_store_account *acc, struct target **out,
-                      struct orch_error *err) {
+/* The access to one target account, or NULL with *rc and err filled. */
+static struct target *target_new(struct orch_api_aws *a, const struct orch_store_account *acc, int *rc,
+                                 struct orch_error *err) {
   struct target *t = orch_calloc(1, sizeof *t);
-  if (!t) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
+  if (!t) {
+    *rc = orch_error_set(err, ORCH_ENOMEM, "out of memory");
+    return NULL;
+  }
   snprintf(t->account, sizeof t->account, "%s", acc->account_id);
   struct orch_aws_assume_role role = {.role_arn = acc->role_arn,
                                       .external_id = acc->external_id[0] ? acc->external_id : NULL};
   struct orch_aws_creds_options co = {.region = a->region, .endpoint_url = a->endpoint[0] ? a->endpoint : NULL,
                                       .clock = a->cfg.clock};
-  int rc = orch_aws_creds_assume_role(a->cfg.base, false, &role, &co, &t->creds, err);
+  *rc = orch_aws_creds_assume_role(a->cfg.base, false, &role, &co, &t->creds, err);
   struct orch_exec_aws_config ec = {.base = t->creds, .home_account = acc->account_id,
                                     .endpoint_url = a->endpoint[0] ? a->endpoint : NULL, .clock = a->cfg.clock,
                                     .no_ratelimit = a->cfg.no_ratelimit};
-  if (!rc) rc = orch_exec_aws_new(&ec, &t->aws, err);
-  if (rc) {
+  if (!*rc) *rc = orch_exec_aws_new(&ec, &t->aws, err);
+  if (*rc) {
     targets_free(t);
-    return rc;
+    return NULL;
   }
-  *out = t;
-  return 0;
+  return t;
 }
 
 /* Load every stored target account (caller holds mu). */
@@ -101,8 +104,8 @@ static int load(struct orch_api_aws *a, struct orch_error *err) {
     struct orch_store_page page = {.limit = ORCH_STORE_PAGE_MAX, .cursor = cursor[0] ? cursor : NULL};
     if ((rc = orch_store_account_list(a->cfg.store, &page, &l, err))) break;
     for (size_t i = 0; !rc && i < l.count; i++) {
-      struct target *t = NULL;
-      if (!(rc = target_new(a, &l.items[i], &t, err))) t->next = list, list = t;
+      struct target *t = target_new(a, &l.items[i], &rc, err);
+      if (t) t->next = list, list = t;
     }
     snprintf(cursor, sizeof cursor, "%s", l.next_cursor);
     orch_store_account_list_release(&l);
@@ -146,10 +149,10 @@ static int aws_check_role(void *ctx, const char *account, const char *role_arn, 
   snprintf(acc.account_id, sizeof acc.account_id, "%s", account);
   snprintf(acc.role_arn, sizeof acc.role_arn, "%s", role_arn);
   snprintf(acc.external_id, sizeof acc.external_id, "%s", external_id ? external_id : "");
-  struct target *t = NULL;
   json_t *out = NULL;
-  int rc = target_new(a, &acc, &t, err);
-  if (!rc) rc = orch_exec_aws_ops()->call(t->aws, account, a->region, "sts", "GetCallerIdentity", NULL, false, &out,
+  int rc = 0;
+  struct target *t = target_new(a, &acc, &rc, err);
+  if (t) rc = orch_exec_aws_ops()->call(t->aws, account, a->region, "sts", "GetCallerIdentity", NULL, false, &out,
                                           aerr, err);
   const char *got = json_string_value(json_object_get(out, "Account"));
   if (!rc && (!got || strcmp(got, account) != 0))

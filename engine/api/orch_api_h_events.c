@@ -24,7 +24,16 @@ struct orch_api_stream {
   int64_t after; /* the last seq sent */
 };
 
-void orch_api_stream_free(struct orch_api_stream *s) { orch_free(s); }
+int orch_api_max_streams(int threads) {
+  int keep = threads / 4 < 1 ? 1 : threads / 4 > 16 ? 16 : threads / 4;
+  return threads > keep ? threads - keep : 0;
+}
+
+void orch_api_stream_free(struct orch_api_stream *s) {
+  if (!s) return;
+  atomic_fetch_sub(&s->api->streams, 1);
+  orch_free(s);
+}
 
 static json_t *event_json(const struct orch_store_event *e) {
   char at[ORCH_TIME_ISO_MAX];
@@ -72,8 +81,17 @@ int api_h_execution_events(struct api_call *c) {
   bool finished = x.ended_ms != 0;
   orch_store_exec_release(&x);
   if (accepts_stream(c->req)) {
-    struct orch_api_stream *s = orch_calloc(1, sizeof *s);
-    if (!s) return api_error(c, 503, "ServiceUnavailable", NULL, "out of memory");
+    int open = atomic_fetch_add(&c->api->streams, 1);
+    struct orch_api_stream *s = open < c->api->lim.max_streams ? orch_calloc(1, sizeof *s) : NULL;
+    if (!s) {
+      atomic_fetch_sub(&c->api->streams, 1);
+      api_header(c, "Retry-After", "%d", 5);
+      return open >= c->api->lim.max_streams
+                 ? api_error(c, 503, "ServiceUnavailable", json_pack("{s:i}", "max_streams", c->api->lim.max_streams),
+                             "%d event streams are open, as many as server.threads allows while keeping workers for "
+                             "requests: retry later, or raise server.threads", open)
+                 : api_error(c, 503, "ServiceUnavailable", NULL, "out of memory");
+    }
     s->api = c->api;
     snprintf(s->exec_id, sizeof s->exec_id, "%s", id);
     s->after = from - 1;
@@ -115,10 +133,7 @@ static void flush(struct out *o) {
 }
 
 static void send_event(struct out *o, int64_t seq, const char *type, const char *data_json, int64_t at_ms) {
-  char at[ORCH_TIME_ISO_MAX];
-  orch_time_iso8601(at, at_ms);
-  if (orch_buf_printf(&o->buf, "id: %lld\nevent: %s\ndata: {\"seq\":%lld,\"at\":\"%s\",\"type\":\"%s\",\"data\":%s}\n\n",
-                      (long long)seq, type, (long long)seq, at, type, data_json))
+  if (orch_api_sse_event(&o->buf, seq, at_ms, type, data_json))
     o->gone = true; /* too large for the buffer: the client resyncs from the journal */
 }
 
@@ -185,7 +200,7 @@ void orch_api_stream_run(struct orch_api_stream *s, orch_api_stream_write write,
     for (size_t i = 0; i < n; i++) {
       struct orch_api_hub_event *ev = evs[i];
       if (!o.gone && ev->seq == s->after + 1) {
-        send_event(&o, ev->seq, ev->type, ev->data, ev->at_ms);
+        if (orch_buf_append(&o.buf, ev->frame, ev->frame_len)) o.gone = true; /* rendered once, by the hub */
         s->after = ev->seq;
         finished = ev->finished;
         sent++;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/orch_api_auth.h"
 #include "api/orch_api_int.h"
 #include "api/orch_api_secret.h"
 #include "api/orch_api_users.h"
@@ -167,6 +168,7 @@ int api_h_token_revoke(struct api_call *c) {
   struct orch_error err = {0};
   int rc = orch_store_token_revoke(c->api->cfg.store, id, &err);
   if (rc) return api_fail(c, rc, &err);
+  orch_api_auth_forget(c->api->auth);
   char target[64];
   snprintf(target, sizeof target, "token/%s", id);
   api_audit(c, target, NULL, NULL, NULL);

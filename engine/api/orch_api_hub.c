@@ -1,6 +1,7 @@
 /* orch_api_hub: per-execution rings of shared events under one mutex; subscribers wait on their
- * execution's condition variable (monotonic, for the heartbeat time-outs). Uses pthreads, jansson,
- * orch_alloc. */
+ * execution's condition variable (monotonic, for the heartbeat time-outs); events are reference-counted
+ * atomically and carry their Server-Sent Event rendered once. Uses pthreads, jansson, orch_alloc,
+ * orch_time. */
 #include "api/orch_api_hub.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include "core/orch_alloc.h"
 #include "core/orch_buf.h"
 #include "core/orch_json.h"
+#include "core/orch_time.h"
 
 struct channel {
   char exec_id[ORCH_ID_UUID_LEN + 1];
@@ -47,12 +49,19 @@ int orch_api_hub_new(size_t ring, struct orch_api_hub **out) {
 static void event_free(struct orch_api_hub_event *ev) {
   if (!ev) return;
   orch_free(ev->data);
+  orch_free(ev->frame);
   orch_free(ev);
 }
 
-/* Caller holds hub->mu. */
 static void unref(struct orch_api_hub_event *ev) {
-  if (ev && --ev->refs == 0) event_free(ev);
+  if (ev && atomic_fetch_sub(&ev->refs, 1) == 1) event_free(ev);
+}
+
+int orch_api_sse_event(struct orch_buf *out, int64_t seq, int64_t at_ms, const char *type, const char *data_json) {
+  char at[ORCH_TIME_ISO_MAX];
+  orch_time_iso8601(at, at_ms);
+  return orch_buf_printf(out, "id: %lld\nevent: %s\ndata: {\"seq\":%lld,\"at\":\"%s\",\"type\":\"%s\",\"data\":%s}\n\n",
+                         (long long)seq, type, (long long)seq, at, type, data_json);
 }
 
 static void channel_free(struct orch_api_hub *hub, struct channel *ch) {
@@ -94,18 +103,20 @@ void orch_api_hub_publish(struct orch_api_hub *hub, const char *exec_id, int64_t
   if (!watched) return;
   /* serialise outside the lock; the event is built once and shared by every subscriber */
   struct orch_api_hub_event *ev = orch_calloc(1, sizeof *ev);
-  struct orch_buf text = ORCH_BUF_INIT(0);
+  struct orch_buf text = ORCH_BUF_INIT(0), frame = ORCH_BUF_INIT(0);
   if (!ev || (data ? orch_json_dump(&text, data, JSON_COMPACT) : orch_buf_puts(&text, "null")) ||
-      !(ev->data = orch_buf_take(&text, NULL))) {
+      orch_api_sse_event(&frame, seq, at_ms, type, orch_buf_cstr(&text)) || !(ev->data = orch_buf_take(&text, NULL)) ||
+      !(ev->frame = orch_buf_take(&frame, &ev->frame_len))) {
     orch_buf_free(&text);
-    orch_free(ev);
+    orch_buf_free(&frame);
+    event_free(ev);
     return; /* subscribers see a gap and catch up from the journal */
   }
   ev->seq = seq;
   ev->at_ms = at_ms;
   snprintf(ev->type, sizeof ev->type, "%s", type);
   ev->finished = finished;
-  ev->refs = 1;
+  atomic_init(&ev->refs, 1);
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   ev->published_mono_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
@@ -170,9 +181,8 @@ void orch_api_hub_unsubscribe(struct orch_api_hub_sub *sub) {
 struct orch_api_hub *orch_api_hub_of(struct orch_api_hub_sub *sub) { return sub->hub; }
 
 void orch_api_hub_event_release(struct orch_api_hub *hub, struct orch_api_hub_event *ev) {
-  pthread_mutex_lock(&hub->mu);
-  unref(ev);
-  pthread_mutex_unlock(&hub->mu);
+  (void)hub;
+  unref(ev); /* atomic: no lock, so 500 subscribers finishing with an event do not queue on the hub */
 }
 
 /* Copy out what follows `after`; caller holds the lock. */
@@ -187,7 +197,7 @@ static enum orch_api_hub_wait take(struct orch_api_hub *hub, struct channel *ch,
   for (int64_t i = ch->first; i < ch->next && *n < max; i++) {
     struct orch_api_hub_event *ev = ch->ring[(size_t)i % hub->cap];
     if (ev->seq <= after) continue;
-    ev->refs++;
+    atomic_fetch_add(&ev->refs, 1);
     evs[(*n)++] = ev;
   }
   return ORCH_API_HUB_EVENTS;

@@ -8,10 +8,12 @@
 #define ORCH_API_HUB_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/orch_buf.h"
 #include "core/orch_error.h"
 #include "core/orch_id.h"
 
@@ -21,8 +23,10 @@ struct orch_api_hub_event {
   int64_t at_ms;
   char type[64];
   char *data;     /* compact JSON ("null" when none) */
+  char *frame;    /* the whole Server-Sent Event (id, event, data lines), rendered once for every subscriber */
+  size_t frame_len;
   bool finished;  /* after it nothing is left to do in the execution */
-  int refs;       /* under the hub's lock */
+  atomic_int refs;
   int64_t published_mono_ns;
 };
 
@@ -41,6 +45,10 @@ int orch_api_hub_new(size_t ring, struct orch_api_hub **out) ORCH_MUST_CHECK;
 void orch_api_hub_free(struct orch_api_hub *hub);
 /* Wake every subscriber with ORCH_API_HUB_SHUTDOWN from now on. */
 void orch_api_hub_shutdown(struct orch_api_hub *hub);
+
+/* The Server-Sent Event of a journal event into out: `id: SEQ`, `event: TYPE`, and `data:` the JSON
+ * {seq, at, type, data} (data_json: compact JSON). */
+int orch_api_sse_event(struct orch_buf *out, int64_t seq, int64_t at_ms, const char *type, const char *data_json);
 
 /* Publish an event of execution `exec_id` (a no-op when nobody subscribes to it). */
 void orch_api_hub_publish(struct orch_api_hub *hub, const char *exec_id, int64_t seq, int64_t at_ms, const char *type,

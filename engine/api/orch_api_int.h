@@ -7,8 +7,8 @@
 
 #include <jansson.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -38,6 +38,7 @@ struct api_limits {
   size_t sse_lag_max;        /* events a subscriber may be behind before it is dropped */
   char cors_origins[1024];   /* server.cors_origins: comma-separated, "" = none */
   bool hsts;                 /* TLS is on */
+  int max_streams;           /* event streams open at once: server.threads less the workers kept for requests */
 };
 
 /* The backends as attached, with their strings copied. */
@@ -62,6 +63,7 @@ struct orch_api {
   struct orch_api_views *views;
   struct orch_api_drs_cache *drs;
   int64_t started_mono_ns;
+  atomic_int streams; /* event streams answered and not yet freed */
 };
 
 /* The attached backends (acquire), or NULL while the server is starting. */
@@ -129,6 +131,7 @@ struct api_route {
   unsigned flags;
 };
 
+#define API_ROUTES_MAX 128 /* the table's size is checked against this at compile time */
 const struct api_route *orch_api_routes(size_t *n);
 /* The parsed schema of route r's i-th query parameter. */
 const json_t *orch_api_route_param_schema(const struct orch_api *api, const struct api_route *r, size_t i);

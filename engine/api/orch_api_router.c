@@ -3,6 +3,7 @@
  * and body validation against the route's schemas, the handler, security headers, metrics and the access
  * log. Every check is here, once, for every route. Uses orch_api_int, orch_api_auth, orch_api_schema,
  * orch_api_ratelimit, orch_api_metrics, orch_str, orch_json, orch_log. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -12,6 +13,7 @@
 #include "api/orch_api_ratelimit.h"
 #include "api/orch_api_schema.h"
 #include "core/orch_alloc.h"
+#include "core/orch_id.h"
 #include "core/orch_json.h"
 #include "core/orch_log.h"
 #include "core/orch_str.h"
@@ -103,6 +105,12 @@ static int parse_target(struct api_call *c) {
 
 /* Match the decoded path against a pattern, capturing {x} segments; returns the number of literal
  * segments (its specificity) or -1. */
+static size_t seg_len(const char *s) {
+  size_t n = 0;
+  while (s[n] && s[n] != '/') n++;
+  return n;
+}
+
 static int route_match(const char *pattern, const char *path, struct api_call *c) {
   size_t n = 0;
   int literal = 0;
@@ -110,8 +118,7 @@ static int route_match(const char *pattern, const char *path, struct api_call *c
   while (*p && *u) {
     if (*p != '/' || *u != '/') return -1;
     p++, u++;
-    const char *pe = strchr(p, '/'), *ue = strchr(u, '/');
-    size_t pl = pe ? (size_t)(pe - p) : strlen(p), ul = ue ? (size_t)(ue - u) : strlen(u);
+    size_t pl = seg_len(p), ul = seg_len(u);
     if (p[0] == '{') {
       if (!ul || n >= API_PARAMS_MAX || ul >= API_PARAM_MAX) return -1;
       memcpy(c->params[n], u, ul);
@@ -133,14 +140,14 @@ static int route_match(const char *pattern, const char *path, struct api_call *c
 static const struct api_route *find_route(struct api_call *c, char *allow, size_t allow_n, long *index) {
   size_t n, used = 0;
   const struct api_route *routes = orch_api_routes(&n), *hit = NULL;
-  int best = -1;
+  int best = -1, score[API_ROUTES_MAX];
   allow[0] = '\0';
-  for (size_t i = 0; i < n; i++) { /* the most literal pattern wins ("/plans/validate" over "/plans/{id}") */
-    int s = route_match(routes[i].pattern, c->path, c);
-    if (s > best) best = s;
+  for (size_t i = 0; i < n && i < API_ROUTES_MAX; i++) { /* the most literal pattern wins ("/plans/validate" over "/plans/{id}") */
+    score[i] = route_match(routes[i].pattern, c->path, c);
+    if (score[i] > best) best = score[i];
   }
-  for (size_t i = 0; best >= 0 && i < n; i++) {
-    if (route_match(routes[i].pattern, c->path, c) != best) continue;
+  for (size_t i = 0; best >= 0 && i < n && i < API_ROUTES_MAX; i++) {
+    if (score[i] != best) continue;
     if (strcmp(routes[i].method, c->req->method) == 0 && !hit) {
       hit = &routes[i];
       *index = (long)i;
@@ -170,12 +177,12 @@ static bool origin_allowed(const struct orch_api *api, const char *origin) {
 }
 
 static void common_headers(struct api_call *c) {
-  api_header(c, "X-Request-Id", "%s", c->resp->request_id);
-  api_header(c, "Cache-Control", "no-store");
-  api_header(c, "X-Content-Type-Options", "nosniff");
-  api_header(c, "X-Frame-Options", "DENY");
-  api_header(c, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-  api_header(c, "Referrer-Policy", "no-referrer");
+  static const char fixed[] = "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n"
+                              "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n"
+                              "Referrer-Policy: no-referrer\r\nX-Request-Id: ";
+  struct orch_buf *h = &c->resp->headers;
+  if (orch_buf_append(h, fixed, sizeof fixed - 1) || orch_buf_puts(h, c->resp->request_id) || orch_buf_puts(h, "\r\n"))
+    orch_log_warn("api: the common headers were cut short (out of memory)");
   if (c->api->lim.hsts) api_header(c, "Strict-Transport-Security", "max-age=31536000");
   if (c->origin) {
     api_header(c, "Access-Control-Allow-Origin", "%s", c->origin);
@@ -383,11 +390,30 @@ static void route_request(struct api_call *c, long *index) {
   c->route->handler(c);
 }
 
+/* A UUIDv7 for the request: its random bits from a per-thread xorshift seeded once from the system's
+ * generator (a request id needs to be unique, not secret; RAND_bytes per request cost more than routing). */
+static void request_id(char out[ORCH_ID_UUID_LEN + 1], int64_t ms) {
+  static _Thread_local uint64_t s[2];
+  if (!s[0] && !s[1] && (orch_id_random((unsigned char *)s, sizeof s) || (!s[0] && !s[1])))
+    s[0] = (uint64_t)ms ^ (uint64_t)(uintptr_t)&s, s[1] = 0x9e3779b97f4a7c15ULL;
+  uint64_t r[2];
+  for (int i = 0; i < 2; i++) { /* xorshift128+ */
+    uint64_t x = s[0], y = s[1];
+    s[0] = y;
+    x ^= x << 23;
+    s[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
+    r[i] = s[1] + y;
+  }
+  uint64_t hi = ((uint64_t)ms << 16) | 0x7000 | (r[0] & 0x0fff), lo = (r[1] & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  snprintf(out, ORCH_ID_UUID_LEN + 1, "%08llx-%04llx-%04llx-%04llx-%012llx", (unsigned long long)(hi >> 32),
+           (unsigned long long)((hi >> 16) & 0xffff), (unsigned long long)(hi & 0xffff),
+           (unsigned long long)(lo >> 48), (unsigned long long)(lo & 0xffffffffffffULL));
+}
+
 void orch_api_handle(struct orch_api *api, const struct orch_api_request *req, struct orch_api_response *resp) {
   struct api_call *c = orch_calloc(1, sizeof *c);
   int64_t t0 = orch_clock_mono_ns(api->clock);
-  if (orch_id_uuid7(resp->request_id, orch_clock_now_ms(api->clock)))
-    snprintf(resp->request_id, sizeof resp->request_id, "unavailable");
+  request_id(resp->request_id, orch_clock_now_ms(api->clock));
   if (!c) {
     static const char oom[] = "{\"error\":{\"code\":\"ServiceUnavailable\",\"message\":\"out of memory\"}}\n";
     resp->status = 503;

@@ -289,6 +289,8 @@ static const struct api_route routes[] = {
    "The audit log, newest first, filtered by actor, action, target and time", NULL, q_audit, r_audit, NULL, 0},
 };
 
+_Static_assert(sizeof routes / sizeof routes[0] <= API_ROUTES_MAX, "raise API_ROUTES_MAX");
+
 const struct api_route *orch_api_routes(size_t *n) {
   *n = sizeof routes / sizeof routes[0];
   return routes;

@@ -3,10 +3,15 @@
 #include "api/orch_api_server.h"
 
 #include <civetweb.h>
+#include <netdb.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/orch_alloc.h"
 #include "core/orch_json.h"
@@ -50,8 +55,19 @@ static void send_response(struct mg_connection *conn, const struct orch_api_resp
   orch_buf_free(&b);
 }
 
+/* One chunk of the stream in one write (mg_send_chunk makes three: size, data, CRLF, each a packet
+ * with TCP_NODELAY, times every subscriber). */
 static bool chunk_write(void *ctx, const char *data, size_t len) {
-  return mg_send_chunk(ctx, data, (unsigned)len) > 0;
+  char head[24];
+  int hl = snprintf(head, sizeof head, "%zx\r\n", len);
+  char *chunk = orch_malloc((size_t)hl + len + 2);
+  if (!chunk) return false;
+  memcpy(chunk, head, (size_t)hl);
+  memcpy(chunk + hl, data, len);
+  memcpy(chunk + (size_t)hl + len, "\r\n", 2);
+  bool ok = write_all(ctx, chunk, (size_t)hl + len + 2);
+  orch_free(chunk);
+  return ok;
 }
 
 static void send_stream(struct mg_connection *conn, struct orch_api_response *r) {
@@ -63,7 +79,7 @@ static void send_stream(struct mg_connection *conn, struct orch_api_response *r)
   orch_buf_free(&b);
   if (!ok) return;
   orch_api_stream_run(r->stream, chunk_write, conn);
-  mg_send_chunk(conn, "", 0); /* the last chunk: the client sees the stream end */
+  write_all(conn, "0\r\n\r\n", 5); /* the last chunk: the client sees the stream end */
 }
 
 /* ---- Reading --------------------------------------------------------------------------------- */
@@ -250,11 +266,50 @@ fail:
   return rc;
 }
 
+/* ---- Stopping -------------------------------------------------------------------------------- */
+
+struct nudge {
+  const struct orch_api_server *srv;
+  atomic_bool done;
+};
+
+/* CivetWeb's master thread looks at its stop flag between polls of the listening socket (2 s each):
+ * connecting to it while mg_stop waits wakes it at once, so SIGTERM stops the server in milliseconds. */
+static void *nudge_master(void *arg) {
+  struct nudge *n = arg;
+  char host[64], port[16];
+  const char *colon = strrchr(n->srv->address, ':');
+  snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - n->srv->address) : 0, n->srv->address);
+  snprintf(port, sizeof port, "%d", n->srv->port);
+  if (host[0] == '[') memmove(host, host + 1, strlen(host)), host[strcspn(host, "]")] = '\0';
+  if (!host[0] || strcmp(host, "0.0.0.0") == 0) snprintf(host, sizeof host, "127.0.0.1");
+  else if (strcmp(host, "::") == 0) snprintf(host, sizeof host, "::1");
+  struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *ai = NULL;
+  if (getaddrinfo(host, port, &hints, &ai) != 0) return NULL;
+  while (!atomic_load(&n->done)) {
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0) {
+      (void)!connect(fd, ai->ai_addr, ai->ai_addrlen);
+      close(fd);
+    }
+    usleep(5000);
+  }
+  freeaddrinfo(ai);
+  return NULL;
+}
+
 void orch_api_server_stop(struct orch_api_server *srv) {
   if (!srv) return;
   if (srv->mg) {
     orch_api_shutdown(srv->api); /* event streams end, so their workers can */
+    struct nudge n = {.srv = srv};
+    pthread_t t;
+    bool nudging = srv->port > 0 && pthread_create(&t, NULL, nudge_master, &n) == 0;
     mg_stop(srv->mg);
+    if (nudging) {
+      atomic_store(&n.done, true);
+      pthread_join(t, NULL);
+    }
   }
   if (srv->lib_ready) mg_exit_library();
   orch_free(srv);

@@ -16,7 +16,7 @@
 /* The one table of settings. Keep docs/configuration.md in step (a test checks every name is there). */
 static const struct orch_config_setting settings[] = {
   {"server.listen", ORCH_CFG_ADDR, "127.0.0.1:8080", "address and port the REST API and console listen on (port 0 picks a free one)", NULL, 0, 0},
-  {"server.threads", ORCH_CFG_INT, "8", "HTTP worker threads", NULL, 1, 256},
+  {"server.threads", ORCH_CFG_INT, "8", "HTTP worker threads; each open event stream holds one", NULL, 1, 2048},
   {"server.request_timeout", ORCH_CFG_DURATION, "30s", "time allowed to read a request and write its response", NULL, 0, 0},
   {"server.max_body", ORCH_CFG_INT, "2097152", "largest request body in bytes (a plan's Lua source may be 1 MiB); larger is 413", NULL, 1024, 67108864},
   {"server.tls_cert", ORCH_CFG_STRING, "", "PEM certificate chain for HTTPS (with server.tls_key); empty: plain HTTP", NULL, 0, 0},

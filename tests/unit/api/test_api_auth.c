@@ -1,4 +1,4 @@
-/* test_api_auth: API tokens (unknown, malformed, revoked, expired, last use), local users and console
+/* test_api_auth: API tokens (unknown, malformed, revoked at once or within a second, expired, last use), local users and console
  * sessions (sign-in, the cookie's attributes, CSRF on changes, sign-out, disabled users, password changes
  * ending sessions, scrypt hashes), the users and tokens resources, and the audit entries they leave.
  * Uses api_harness, orch_api_secret. */
@@ -106,6 +106,35 @@ Test(auth, api_tokens) {
   cr_assert(ah_str(&r, "items.0.request_id")[0]);
   char body[1024];
   cr_assert_null(strstr(ah_dump(r.body, body, sizeof body), secret), "the audit log never holds a secret");
+}
+
+/* A token revoked through the API is refused at once; one revoked on the store by another process (the
+ * CLI) is believed for at most a second more: the server keeps the tokens it checked for a second. */
+Test(auth, revoked_tokens_stop_at_once_or_within_a_second) {
+  char secret[64], id[40], path[128];
+  for (int via_api = 1; via_api >= 0; via_api--) {
+    ah_req(&h, &r, "POST", "/api/v1/tokens", h.admin, via_api ? "{\"name\": \"a\", \"role\": \"Viewer\"}"
+                                                             : "{\"name\": \"b\", \"role\": \"Viewer\"}", NULL);
+    AH_STATUS(&r, 201);
+    snprintf(secret, sizeof secret, "%s", ah_str(&r, "token"));
+    snprintf(id, sizeof id, "%s", ah_str(&r, "id"));
+    ah_req(&h, &r, "GET", "/api/v1/me", secret, NULL, NULL);
+    AH_STATUS(&r, 200);
+    if (via_api) {
+      snprintf(path, sizeof path, "/api/v1/tokens/%s", id);
+      ah_req(&h, &r, "DELETE", path, h.admin, NULL, NULL);
+      AH_STATUS(&r, 204);
+    } else {
+      struct orch_error err = {0};
+      cr_assert_eq(orch_store_token_revoke(h.rig.store, id, &err), 0, "%s", err.message);
+      ah_req(&h, &r, "GET", "/api/v1/me", secret, NULL, NULL);
+      AH_STATUS(&r, 200); /* still believed */
+      orch_vclock_advance(h.vc, 1000);
+    }
+    ah_req(&h, &r, "GET", "/api/v1/me", secret, NULL, NULL);
+    AH_STATUS(&r, 401);
+    cr_assert(strstr(ah_str(&r, "error.message"), "revoked"), "%s", r.text);
+  }
 }
 
 /* Sign in as `name`; the cookie header value into cookie, the CSRF token into csrf. */

@@ -2,7 +2,8 @@
  * start (202 + Location; a recovery needs its confirmation), the detail (waves, servers, gates, hooks, RTO),
  * commands and the 409s the state gives (with the reason), a gate's named approvers, the report and the
  * list; the journal as JSON pages and as an event stream (every event once, in order, then "end"; resuming
- * after Last-Event-ID). Waits are for states, never for a time. Uses api_harness. */
+ * after Last-Event-ID); streams past the workers kept for requests refused with 503. Waits are for states,
+ * never for a time. Uses api_harness. */
 #include <pthread.h>
 
 #include "api_harness.h"
@@ -226,4 +227,28 @@ Test(executions, events_as_pages_and_as_a_stream) {
   cr_assert_eq(json_is_true(json_object_get(r.body, "finished")), 1, "%s", r.text);
   ah_req(&h, &r, "GET", "/api/v1/executions/01890000-0000-7000-8000-000000000000/events", h.token[4], NULL, NULL);
   AH_STATUS(&r, 404);
+}
+
+/* Each open stream holds an HTTP worker: past orch_api_max_streams(server.threads) a stream is refused
+ * with 503 and Retry-After (the workers kept answer requests), and a closed one frees its place. */
+Test(executions, streams_past_the_workers_kept_for_requests_are_503) {
+  cr_assert_eq(orch_api_max_streams(1), 0);
+  cr_assert_eq(orch_api_max_streams(8), 6);
+  cr_assert_eq(orch_api_max_streams(600), 584);
+  char path[200], events[240], retry[16];
+  start(path, sizeof path);
+  snprintf(events, sizeof events, "%s/events", path);
+  struct orch_api_stream *open[6];
+  for (int i = 0; i < 6; i++) open[i] = open_stream(events, NULL); /* server.threads is 8 here */
+  ah_req(&h, &r, "GET", events, h.token[4], NULL, "Accept", "text/event-stream", NULL);
+  AH_STATUS(&r, 503);
+  ah_envelope(&r, "ServiceUnavailable");
+  cr_assert_eq(json_integer_value(json_object_get(json_object_get(json_object_get(r.body, "error"), "details"), "max_streams")), 6,
+               "%s", r.text);
+  cr_assert(orch_api_response_header(&r.raw, "Retry-After", retry, sizeof retry));
+  ah_req(&h, &r, "GET", events, h.token[4], NULL, NULL); /* a page is still answered */
+  AH_STATUS(&r, 200);
+  orch_api_stream_free(open[0]);
+  open[0] = open_stream(events, NULL);
+  for (int i = 0; i < 6; i++) orch_api_stream_free(open[i]);
 }
