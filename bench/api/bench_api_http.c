@@ -6,8 +6,9 @@
  * kept-alive connection) the API once had, so a regression shows as the API's figures falling to the
  * peer's. First, the router alone (no socket, one thread): microseconds per answer. Prints figures and
  * ratios; asserts nothing. Targets (issue 9): >= 20,000 req/s and p99 < 10 ms on GET of an execution and of
- * the executions list, 2 cores. Usage: bench_api_http [SECONDS per run, default 5]. Uses bench_api_env, wrk,
- * CivetWeb. */
+ * the executions list, 2 cores. Usage: bench_api_http [SECONDS per run, default 5] [TARGET]: with TARGET
+ * (e.g. /api/v1/executions, or "exec" for the drill's own), only the router on it for SECONDS, one
+ * thread, to profile with perf. Uses bench_api_env, wrk, CivetWeb. */
 #include "bench_api_env.h"
 
 #include <civetweb.h>
@@ -57,12 +58,12 @@ static void row(const char *what, struct wrk_figures f, double ceiling) {
 
 /* The router alone, no socket: microseconds per call of target, one thread, over about a second; the
  * answer's size into *len. */
-static double router_us(struct bench_api *b, const char *target, size_t *len) {
+static double router_us(struct bench_api *b, const char *target, size_t *len, double seconds) {
   int n = 0;
   double t0 = ba_now_s(), t;
   do {
     for (int i = 0; i < 200; i++, n++) ba_raw(b, "GET", target, NULL, len, NULL);
-  } while ((t = ba_now_s() - t0) < 1.0);
+  } while ((t = ba_now_s() - t0) < seconds);
   return t * 1e6 / n;
 }
 
@@ -70,7 +71,8 @@ int main(int argc, char **argv) {
   struct bench_api b = {.name = "bench_api_http"};
   int secs = argc > 1 ? atoi(argv[1]) : 5;
   if (secs < 1 || secs > 600) secs = 5;
-  if (!ba_have_wrk()) {
+  const char *only = argc > 2 ? argv[2] : NULL;
+  if (!only && !ba_have_wrk()) {
     printf("bench_api_http: wrk is not installed (scripts/install-deps.sh installs it); nothing measured\n");
     return 0;
   }
@@ -80,19 +82,27 @@ int main(int argc, char **argv) {
   snprintf(url, sizeof url, "%s/api/v1/executions/%s", b.base, id);
   snprintf(list, sizeof list, "%s/api/v1/executions", b.base);
   snprintf(health, sizeof health, "%s/api/v1/health", b.base);
+  char path[128];
+  snprintf(path, sizeof path, "/api/v1/executions/%s", id);
+  if (only) {
+    size_t len = 0;
+    const char *t = strcmp(only, "exec") == 0 ? path : only;
+    double us = router_us(&b, t, &len, secs);
+    printf("the router alone on GET %s: %.1f us per answer of %zu bytes\n", t, us, len);
+    ba_stop(&b);
+    return 0;
+  }
   mg_init_library(0);
   char static_url[128], split_url[128];
   struct mg_context *ceil_ctx = peer("1", static_handler, static_url, sizeof static_url);
   struct mg_context *split_ctx = peer("0", split_handler, split_url, sizeof split_url);
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  char path[128];
-  snprintf(path, sizeof path, "/api/v1/executions/%s", id);
   const char *targets[] = {path, "/api/v1/executions", "/api/v1/health"};
   const char *names[] = {"GET /executions/{id}", "GET /executions", "GET /health"};
   printf("the router alone (one thread, no socket):\n");
   for (int i = 0; i < 3; i++) {
     size_t len = 0;
-    double us = router_us(&b, targets[i], &len);
+    double us = router_us(&b, targets[i], &len, 1.0);
     printf("  %-22s %7.1f us per answer of %zu bytes\n", names[i], us, len);
   }
   printf("REST API under wrk, %d s per run, %ld cores (wrk shares them)\n", secs, cores);

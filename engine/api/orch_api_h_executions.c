@@ -175,6 +175,34 @@ static void check_approvers(void *ctx, const struct orch_exec_state *st) {
   }
 }
 
+struct finish_check {
+  bool finished;
+  char status[24];
+};
+
+static void finish_of(void *ctx, const struct orch_exec_state *st) {
+  struct finish_check *f = ctx;
+  f->finished = orch_api_exec_finished(st);
+  snprintf(f->status, sizeof f->status, "%s", orch_exec_status_name(st->status));
+}
+
+/* Whether the execution has finished, by its record or by its journal (which says so a moment before the
+ * record does); when it has, or cannot be read, the answer is given and true returned. */
+static bool answered_finished(struct api_call *c, const char *id, const char *command) {
+  struct orch_store_exec x = {0};
+  struct orch_error err = {0};
+  struct finish_check f = {0};
+  int rc = orch_store_exec_get(c->api->cfg.store, id, &x, &err);
+  if (!rc && x.ended_ms) f.finished = true, snprintf(f.status, sizeof f.status, "%s", orch_store_status_name(x.status));
+  orch_store_exec_release(&x);
+  if (!rc && !f.finished) rc = orch_api_view_with(c->api->views, id, finish_of, &f, &err);
+  if (rc) return api_fail(c, rc, &err), true;
+  if (!f.finished) return false;
+  api_error(c, 409, "InvalidState", json_pack("{s:s}", "status", f.status),
+            "execution %s has finished (%s): nothing is left to %s", id, f.status, command);
+  return true;
+}
+
 int api_h_execution_command(struct api_call *c) {
   const char *id;
   if (api_param_id(c, 0, "execution id", &id)) return 0;
@@ -189,16 +217,10 @@ int api_h_execution_command(struct api_call *c) {
   if (needs_wave && !wave && !gate)
     return api_error(c, 422, "ValidationError", json_pack("{s:s}", "field", "wave"), "%s needs the wave (\"wave\": \"name\")",
                      command);
+  if (answered_finished(c, id, command)) return 0;
   struct orch_store_exec x = {0};
   struct orch_error err = {0};
-  int rc = orch_store_exec_get(api->cfg.store, id, &x, &err);
-  if (rc) return api_fail(c, rc, &err);
-  bool finished = x.ended_ms != 0;
-  enum orch_store_status status = x.status;
-  orch_store_exec_release(&x);
-  if (finished)
-    return api_error(c, 409, "InvalidState", json_pack("{s:s}", "status", orch_store_status_name(status)),
-                     "execution %s has finished (%s): nothing is left to %s", id, orch_store_status_name(status), command);
+  int rc;
   if (strcmp(command, "approve") == 0) {
     struct gate_check g = {.wave = wave ? wave : gate, .who = &c->who};
     if ((rc = orch_api_view_with(api->views, id, check_approvers, &g, &err))) return api_fail(c, rc, &err);
@@ -214,6 +236,7 @@ int api_h_execution_command(struct api_call *c) {
   if ((rc = b->engine->command(b->engine_ctx, &cmd, &err))) {
     if (rc == ORCH_ENOTFOUND && strstr(err.message, "wave") != NULL) /* the execution has no such wave */
       return api_error(c, 422, "ValidationError", json_pack("{s:s}", "field", "wave"), "%s", err.message);
+    if (rc == ORCH_ENOTFOUND && answered_finished(c, id, command)) return 0; /* it ended meanwhile */
     if (rc == ORCH_ENOTFOUND)
       return api_error(c, 409, "InvalidState", NULL, "execution %s is not driven by this server (another process owns it)", id);
     return api_fail(c, rc, &err);

@@ -3,10 +3,12 @@
  * and body validation against the route's schemas, the handler, security headers, metrics and the access
  * log. Every check is here, once, for every route. Uses orch_api_int, orch_api_auth, orch_api_schema,
  * orch_api_ratelimit, orch_api_metrics, orch_str, orch_json, orch_log. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 
 #include "api/orch_api_auth.h"
 #include "api/orch_api_metrics.h"
@@ -135,15 +137,39 @@ static int route_match(const char *pattern, const char *path, struct api_call *c
   return literal;
 }
 
+/* Each route's first segment after /api/v1/ (NULL: the pattern is elsewhere, or that segment is a
+ * parameter), so a path is matched in full only against the routes of its resource. */
+#define API_PREFIX "/api/v1/"
+static struct {
+  const char *seg;
+  size_t len;
+} first_seg[API_ROUTES_MAX];
+static pthread_once_t first_once = PTHREAD_ONCE_INIT;
+
+static void first_init(void) {
+  size_t n;
+  const struct api_route *routes = orch_api_routes(&n);
+  for (size_t i = 0; i < n && i < API_ROUTES_MAX; i++) {
+    const char *p = routes[i].pattern;
+    if (strncmp(p, API_PREFIX, sizeof API_PREFIX - 1) != 0 || p[sizeof API_PREFIX - 1] == '{') continue;
+    first_seg[i].seg = p + sizeof API_PREFIX - 1;
+    first_seg[i].len = seg_len(first_seg[i].seg);
+  }
+}
+
 /* The route for the path and method; NULL with *allow (the methods the path takes) when only the
  * method is wrong, NULL with allow "" when no route has the path. */
 static const struct api_route *find_route(struct api_call *c, char *allow, size_t allow_n, long *index) {
   size_t n, used = 0;
   const struct api_route *routes = orch_api_routes(&n), *hit = NULL;
   int best = -1, score[API_ROUTES_MAX];
+  pthread_once(&first_once, first_init);
+  const char *seg = strncmp(c->path, API_PREFIX, sizeof API_PREFIX - 1) == 0 ? c->path + sizeof API_PREFIX - 1 : NULL;
+  size_t seglen = seg ? seg_len(seg) : 0;
   allow[0] = '\0';
   for (size_t i = 0; i < n && i < API_ROUTES_MAX; i++) { /* the most literal pattern wins ("/plans/validate" over "/plans/{id}") */
-    score[i] = route_match(routes[i].pattern, c->path, c);
+    bool other = seg && first_seg[i].seg && (first_seg[i].len != seglen || memcmp(first_seg[i].seg, seg, seglen) != 0);
+    score[i] = other ? -1 : route_match(routes[i].pattern, c->path, c);
     if (score[i] > best) best = score[i];
   }
   for (size_t i = 0; best >= 0 && i < n && i < API_ROUTES_MAX; i++) {
@@ -390,11 +416,12 @@ static void route_request(struct api_call *c, long *index) {
   c->route->handler(c);
 }
 
-/* A UUIDv7 for the request: its random bits from a per-thread xorshift seeded once from the system's
- * generator (a request id needs to be unique, not secret; RAND_bytes per request cost more than routing). */
+/* A UUIDv7 for the request: its random bits from a per-thread xorshift seeded once by getrandom(2). A
+ * request id needs to be unique, not secret: RAND_bytes per request cost more than routing, and even once
+ * it initialises OpenSSL's generator (2 MB of memory) in a server that health checks alone keep busy. */
 static void request_id(char out[ORCH_ID_UUID_LEN + 1], int64_t ms) {
   static _Thread_local uint64_t s[2];
-  if (!s[0] && !s[1] && (orch_id_random((unsigned char *)s, sizeof s) || (!s[0] && !s[1])))
+  if (!s[0] && !s[1] && (getrandom(s, sizeof s, 0) != (ssize_t)sizeof s || (!s[0] && !s[1])))
     s[0] = (uint64_t)ms ^ (uint64_t)(uintptr_t)&s, s[1] = 0x9e3779b97f4a7c15ULL;
   uint64_t r[2];
   for (int i = 0; i < 2; i++) { /* xorshift128+ */

@@ -71,9 +71,16 @@ long orch_api_b64url_decode(const char *in, size_t n, unsigned char *out, size_t
   return (long)o;
 }
 
+/* SHA-256 fetched once: SHA256() and EVP_Q_digest fetch it from the provider on every call, which cost
+ * more than hashing a token. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static void sha256_fetch(void) { sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); }
+
 void orch_api_sha256_hex(const void *s, size_t n, char out[ORCH_API_SHA256_HEX + 1]) {
   unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(s, n, md);
+  pthread_once(&sha256_once, sha256_fetch);
+  if (!sha256_md || !EVP_Digest(s, n, md, NULL, sha256_md, NULL)) SHA256(s, n, md);
   orch_str_hex(out, md, sizeof md);
   out[ORCH_API_SHA256_HEX] = '\0';
 }

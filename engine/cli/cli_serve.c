@@ -34,7 +34,8 @@ static const char serve_help[] =
     "  --listen ADDR:PORT    address to listen on (server.listen; port 0 picks a free one)\n"
     "  --data-dir DIR        engine state directory (storage.data_dir)\n"
     "  --demo                a simulated region in-process (" DEMO_SCENARIO " under --plans, 60x),\n"
-    "                        the demo protection groups and plans loaded, an admin token printed\n"
+    "                        the demo protection groups and plans loaded, an admin token printed;\n"
+    "                        the store is <storage.data_dir>/demo.db unless --db names one\n"
     "  --plans DIR           plans' own modules (require \"lib.x\") and the demo's content (default plans)\n" CLI_TARGET_HELP
         CLI_COMMON_HELP
     "\nExample: drsorch serve --demo     then: curl -H \"Authorization: Bearer <token>\" http://127.0.0.1:8080/api/v1/plans\n";
@@ -265,6 +266,11 @@ int cli_serve(int argc, char **argv) {
   sigaddset(&stopset, SIGINT);
   sigaddset(&stopset, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stopset, NULL);
+  char demo_db[1100];
+  if (sv.demo && !target.db) { /* the demo's content and executions stay out of the real store */
+    snprintf(demo_db, sizeof demo_db, "%s/demo.db", orch_config_str(cfg, "storage.data_dir"));
+    target.db = demo_db;
+  }
   if (prepare_data_dir(orch_config_str(cfg, "storage.data_dir"), &err) || cli_session_store(&sv.s, cfg, &target, &err) ||
       start(&sv, cfg, &target, token, sizeof token, &err)) {
     rc = cli_fail(&err);

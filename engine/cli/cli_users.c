@@ -3,6 +3,7 @@
  * Passwords are hashed with scrypt as the API does. Uses orch_store, orch_api_users, orch_api_secret,
  * orch_api_roles, cli_session (the store). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/orch_api_roles.h"
@@ -59,6 +60,24 @@ static int print_json(json_t *j, struct orch_error *err) {
   return rc;
 }
 
+/* The audit entry of a change made here, as the API records its own: the actor is "cli:" and the login
+ * name, the source "cli" (the CLI has the store, not a role). A failure to record is reported, and the
+ * change stands (it is already committed). */
+static void audit(struct orch_store *store, const char *action, const char *kind, const char *id, json_t *after) {
+  const char *login = getenv("USER") ? getenv("USER") : getenv("LOGNAME");
+  char actor[ORCH_STORE_ACTOR_MAX + 1], target[96];
+  snprintf(actor, sizeof actor, "cli:%s", login && *login ? login : "unknown");
+  snprintf(target, sizeof target, "%s/%s", kind, id);
+  json_t *details = after ? json_pack("{s:o}", "after", after) : NULL;
+  struct orch_store_audit_spec spec = {.actor = actor, .source = "cli", .action = action, .target = target,
+                                       .details = details};
+  struct orch_error err = {0};
+  if (orch_store_audit_append(store, &spec, NULL, &err))
+    fprintf(stderr, "drsorch: warning: %s on %s was done but not recorded in the audit log: %s\n", action, target,
+            err.message);
+  json_decref(details);
+}
+
 static int read_password(char *out, size_t n, struct orch_error *err) {
   if (!fgets(out, (int)n, stdin)) return orch_error_setc(err, ORCH_EINVAL, "password", "nothing on standard input");
   out[strcspn(out, "\r\n")] = '\0';
@@ -73,6 +92,7 @@ static int user_add(struct orch_store *store, const struct args *a, const char *
   struct orch_store_user_spec spec = {.name = name, .role = a->role, .password_hash = hash[0] ? hash : NULL};
   struct orch_store_user u;
   if ((rc = orch_store_user_create(store, &spec, &u, err))) return rc;
+  audit(store, "user.create", "user", u.id, json_pack("{s:s, s:s}", "name", u.name, "role", u.role));
   printf("user %s added (%s, %s)\n", u.name, u.role, hash[0] ? "can sign in" : "no password: cannot sign in");
   return 0;
 }
@@ -101,6 +121,7 @@ static int user_set(struct orch_store *store, const char *name, bool disable, st
   struct orch_store_user_update upd = {.disabled = disable ? 1 : 0};
   if (!rc) rc = orch_store_user_update(store, u.id, &upd, NULL, err);
   if (!rc && disable) rc = orch_store_session_delete_user(store, u.id, err);
+  if (!rc) audit(store, "user.update", "user", u.id, json_pack("{s:b}", "disabled", disable));
   if (!rc) printf("user %s %s\n", name, disable ? "disabled (signed out everywhere)" : "enabled");
   return rc;
 }
@@ -115,6 +136,7 @@ static int token_create(struct orch_store *store, const struct args *a, struct o
   struct orch_store_token t;
   rc = orch_api_token_issue(store, name, a->role, a->expires_ms ? now + a->expires_ms : 0, "cli", &t, secret,
                             sizeof secret, err);
+  if (!rc) audit(store, "token.create", "token", t.id, json_pack("{s:s, s:s}", "name", t.name, "role", t.role));
   if (!rc) printf("%s\n", secret);
   return rc;
 }
@@ -149,6 +171,7 @@ static int token_revoke(struct orch_store *store, const char *ref, struct orch_e
   orch_store_token_list_release(&l);
   if (!rc && !id[0]) rc = orch_error_set(err, ORCH_ENOTFOUND, "no API token has the id or name '%s'", ref);
   if (!rc) rc = orch_store_token_revoke(store, id, err);
+  if (!rc) audit(store, "token.revoke", "token", id, NULL);
   if (!rc) printf("token %s revoked\n", ref);
   return rc;
 }

@@ -29,6 +29,9 @@ start_serve "$TMP/serve.log" --data-dir "$TMP/data" --sim plans/scenarios/three-
 API="http://$ADDR/api/v1"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$API/users")
 expect_eq "$code" 200 "the bootstrap token works"
+audit=$(curl -s -H "Authorization: Bearer $token" "$API/audit?action=token.create")
+expect_eq "$(json_get "$audit" items.0.source)" cli "the CLI's token creation is in the audit log, from the CLI"
+expect_match "$(json_get "$audit" items.0.actor)" '^cli:' "by the CLI's user"
 
 # A console session: cookie attributes, CSRF, sign-out.
 curl -s -c "$TMP/jar" -D "$TMP/h" -o "$TMP/login" -H 'Content-Type: application/json' \

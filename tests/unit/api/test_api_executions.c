@@ -120,9 +120,14 @@ Test(executions, start_steer_approve_report) {
   AH_STATUS(&r, 200);
   cr_assert_str_eq(ah_str(&r, "outcome"), "COMPLETED");
   cr_assert_str_eq(ah_str(&r, "plan_name"), "gated");
-  ah_req(&h, &r, "GET", "/api/v1/executions?plan=gated&status=CLEANED", h.token[4], NULL, NULL);
-  AH_STATUS(&r, 200);
-  cr_assert_eq(json_array_size(json_object_get(r.body, "items")), 1);
+  /* the execution's record follows its journal by a moment: wait for it, not for a time */
+  for (int i = 0; i < 500; i++) {
+    ah_req(&h, &r, "GET", "/api/v1/executions?plan=gated&status=CLEANED", h.token[4], NULL, NULL);
+    AH_STATUS(&r, 200);
+    if (json_array_size(json_object_get(r.body, "items")) == 1) break;
+    usleep(10000);
+  }
+  cr_assert_eq(json_array_size(json_object_get(r.body, "items")), 1, "%s", r.text);
   cr_assert_str_eq(ah_str(&r, "items.0.outcome"), "COMPLETED");
   cr_assert_eq(json_is_true(json_object_get(json_array_get(json_object_get(r.body, "items"), 0), "finished")), 1);
   ah_req(&h, &r, "GET", "/api/v1/audit?action=execution.approve", h.admin, NULL, NULL);
