@@ -69,7 +69,7 @@ static double router_us(struct bench_api *b, const char *target, size_t *len, do
 
 int main(int argc, char **argv) {
   struct bench_api b = {.name = "bench_api_http"};
-  int secs = argc > 1 ? atoi(argv[1]) : 5;
+  int secs = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 5;
   if (secs < 1 || secs > 600) secs = 5;
   const char *only = argc > 2 ? argv[2] : NULL;
   if (!only && !ba_have_wrk()) {

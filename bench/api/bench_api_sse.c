@@ -72,7 +72,7 @@ static int connect_to(int port) {
 /* One line of the stream (chunk sizes and heartbeats are lines too, and ignored). */
 static void line(struct sub *s, const char *l, int64_t now) {
   if (strncmp(l, "id: ", 4) == 0) {
-    int seq = atoi(l + 4);
+    int seq = (int)strtol(l + 4, NULL, 10);
     if (seq != sh->last[s->i] + 1) sh->disorder[s->i] = seq;
     sh->last[s->i] = seq;
     if (seq > 0 && seq < SEQ_MAX) sh->arrived_ns[s->i][seq] = now;
@@ -94,7 +94,7 @@ static bool drain(struct sub *s, int *connected) {
     if (!s->headers) {
       char *end = strstr(p, "\r\n\r\n");
       if (!end) continue;
-      sh->status[s->i] = atoi(p + 9);
+      sh->status[s->i] = (int)strtol(p + 9, NULL, 10);
       s->headers = true;
       ++*connected;
       p = end + 4;
@@ -159,7 +159,7 @@ static long status_kb(const char *key) {
   long v = -1;
   size_t kl = strlen(key);
   while (f && fgets(l, sizeof l, f))
-    if (strncmp(l, key, kl) == 0 && l[kl] == ':') v = atol(l + kl + 1);
+    if (strncmp(l, key, kl) == 0 && l[kl] == ':') v = strtol(l + kl + 1, NULL, 10);
   if (f) fclose(f);
   return v;
 }
@@ -193,7 +193,7 @@ static void report(int nsubs, int last_seq, long rss0, long rss1, struct wrk_fig
 }
 
 int main(int argc, char **argv) {
-  int nsubs = argc > 1 ? atoi(argv[1]) : 500;
+  int nsubs = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 500;
   double speed = argc > 2 ? atof(argv[2]) : 60;
   if (nsubs < 1 || nsubs > SUBS_MAX || speed < 1 || speed > 600) {
     fprintf(stderr, "usage: bench_api_sse [SUBSCRIBERS 1-%d, default 500] [SPEED 1-600, default 60]\n", SUBS_MAX);

@@ -44,7 +44,7 @@ static long field_kb(const char *path, const char *key) {
   long v = -1;
   size_t kl = strlen(key);
   while (f && fgets(l, sizeof l, f))
-    if (strncmp(l, key, kl) == 0 && l[kl] == ':') v = atol(l + kl + 1);
+    if (strncmp(l, key, kl) == 0 && l[kl] == ':') v = strtol(l + kl + 1, NULL, 10);
   if (f) fclose(f);
   return v;
 }
@@ -80,7 +80,7 @@ static int health(int port) {
   if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
       write(fd, req, sizeof req - 1) == (ssize_t)(sizeof req - 1)) {
     ssize_t n = read(fd, buf, sizeof buf - 1);
-    if (n > 12) buf[n] = '\0', status = atoi(buf + 9);
+    if (n > 12) buf[n] = '\0', status = (int)strtol(buf + 9, NULL, 10);
   }
   if (fd >= 0) close(fd);
   return status;
@@ -154,7 +154,7 @@ static int cmp(const void *a, const void *b) {
 int main(int argc, char **argv) {
   int nlibs = load_libraries();
   struct mem self = mem_of("self");
-  int runs = argc > 1 ? atoi(argv[1]) : 10;
+  int runs = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 10;
   if (runs < 1 || runs > 100) {
     fprintf(stderr, "usage: bench_api_start [RUNS 1-100, default 10]\n");
     return 2;

@@ -117,9 +117,6 @@ void orch_api_hub_publish(struct orch_api_hub *hub, const char *exec_id, int64_t
   snprintf(ev->type, sizeof ev->type, "%s", type);
   ev->finished = finished;
   atomic_init(&ev->refs, 1);
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  ev->published_mono_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
   pthread_mutex_lock(&hub->mu);
   struct channel *ch = find(hub, exec_id);
   if (!ch) {

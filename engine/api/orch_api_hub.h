@@ -27,7 +27,6 @@ struct orch_api_hub_event {
   size_t frame_len;
   bool finished;  /* after it nothing is left to do in the execution */
   atomic_int refs;
-  int64_t published_mono_ns;
 };
 
 enum orch_api_hub_wait {

@@ -137,7 +137,7 @@ out:
 static int jwks_fetch(struct orch_api_jwt *j, struct orch_error *err) {
   struct orch_http_request req = {.method = "GET"};
   struct orch_http_response resp = {0};
-  struct jwk fresh[KEYS_MAX];
+  struct jwk fresh[KEYS_MAX] = {0};
   size_t n = 0, i;
   json_t *doc = NULL;
   const json_t *k;

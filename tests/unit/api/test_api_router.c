@@ -203,7 +203,7 @@ Test(router, rate_limits_per_address_and_per_credential) {
   AH_STATUS(&r, 429);
   ah_envelope(&r, "TooManyRequests");
   cr_assert(header("Retry-After", v, sizeof v));
-  cr_assert_geq(atoi(v), 1);
+  cr_assert_geq((int)strtol(v, NULL, 10), 1);
   ah_req(&h, &r, "GET", "/api/v1/health", NULL, NULL, NULL);
   AH_STATUS(&r, 200); /* health and ready are never limited */
   ah_set(&h, "server.rate_limit=0");
