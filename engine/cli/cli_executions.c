@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/orch_api_views.h"
 #include "cli/cli.h"
 #include "cli/cli_report.h"
 #include "cli/cli_session.h"
@@ -12,7 +13,6 @@
 #include "core/orch_time.h"
 
 #define LIST_DEFAULT 20
-#define OUTCOME_WINDOW 40 /* events read back from the end of a journal to find ExecutionEnded */
 
 static const char executions_help[] =
     "Usage: drsorch executions list [--limit N] [OPTIONS]\n"
@@ -30,29 +30,6 @@ static const char executions_help[] =
     "  --json                list and report: print JSON\n"
     "  --limit N             list: at most N executions (default 20, at most 1000)\n" CLI_COMMON_HELP
     "\nExit status: 0 done; 1 unknown execution or an error; 2 usage.\n";
-
-/* How an execution ended and when, from the end of its journal ("" and 0 while it has not). A drill's
- * record ends when its clean-up does; its duration is the run's. */
-static void outcome_of(struct orch_store *store, const char *id, char *out, size_t n, int64_t *ended_ms) {
-  struct orch_store_event_list ev = {0};
-  int64_t last = 0;
-  out[0] = '\0';
-  *ended_ms = 0;
-  if (orch_store_event_last_seq(store, id, &last, NULL)) return;
-  int64_t from = last > OUTCOME_WINDOW ? last - OUTCOME_WINDOW : 1;
-  for (;;) {
-    if (orch_store_event_read(store, id, from, 0, &ev, NULL)) return;
-    for (size_t i = ev.count; i-- > 0 && !out[0];) {
-      if (strcmp(ev.items[i].type, "ExecutionEnded") != 0) continue;
-      const char *status = json_string_value(json_object_get(ev.items[i].data, "status"));
-      snprintf(out, n, "%s", status ? status : "?");
-      *ended_ms = ev.items[i].at_ms;
-    }
-    orch_store_event_list_release(&ev);
-    if (out[0] || from == 1) return;
-    from = 1; /* a long clean-up: read it all */
-  }
-}
 
 static void ts(char out[ORCH_TIME_ISO_MAX], int64_t ms) {
   if (ms) orch_time_iso8601_s(out, ms);
@@ -75,7 +52,7 @@ static int list_executions(struct orch_store *store, size_t limit, bool as_json,
     if (!name && !orch_store_plan_get(store, x->plan_id, &p, NULL)) name = p.name;
     if (!name) name = x->plan_id;
     int64_t ended_ms = 0;
-    outcome_of(store, x->id, outcome, sizeof outcome, &ended_ms);
+    orch_api_exec_outcome(store, x->id, outcome, sizeof outcome, &ended_ms);
     ts(started, x->started_ms);
     ts(ended, ended_ms);
     if (x->started_ms && ended_ms) orch_duration_format(took, sizeof took, (ended_ms - x->started_ms) / 1000 * 1000);

@@ -8,13 +8,27 @@
 #include "core/orch_time.h"
 #include "exec/orch_exec_decide_int.h"
 
+/* Whether `name` is one of the comma-separated `list` ("Admin,Operator"). */
+static bool in_list(const char *name, const char *list) {
+  size_t n = strlen(name);
+  for (const char *p = list; p && *p;) {
+    const char *comma = strchr(p, ',');
+    size_t len = comma ? (size_t)(comma - p) : strlen(p);
+    if (len == n && strncmp(p, name, n) == 0) return true;
+    p = comma ? comma + 1 : NULL;
+  }
+  return false;
+}
+
 bool d_approvers_allow(const struct orch_exec_wave *wv, const char *by, const char *role) {
   if (!json_array_size(wv->approvers)) return true;
+  /* "cognito:alice" is the user alice, signed in through Cognito */
+  const char *user = by && strncmp(by, "cognito:", 8) == 0 ? by + 8 : by;
   size_t i;
   json_t *a;
   json_array_foreach(wv->approvers, i, a) {
     const char *name = json_string_value(a);
-    if (name && ((by && strcmp(name, by) == 0) || (role && *role && strcmp(name, role) == 0))) return true;
+    if (name && ((user && strcmp(name, user) == 0) || (role && in_list(name, role)))) return true;
   }
   return false;
 }
