@@ -16,6 +16,8 @@
 
 #define FINISHED_KEEP 256
 
+static void handle(struct orch_exec_engine *eng, struct exec_msg *m);
+
 static const char *const command_names[] = {"pause", "resume", "approve", "cancel", "retry-wave", "skip-wave", "cleanup"};
 
 const char *orch_exec_command_name(enum orch_exec_command cmd) {
@@ -89,6 +91,16 @@ void exec_reply_send(struct exec_reply *r, int rc, const struct orch_error *err)
 /* Post a synchronous request and wait for its answer; refuses when the engine is stopping. */
 static int call_scheduler(struct orch_exec_engine *eng, struct exec_msg *m, struct exec_reply *r,
                           struct orch_error *err) {
+  if (eng->cfg.synchronous) { /* the caller's thread is the scheduler */
+    reply_init(r);
+    m->reply = r;
+    handle(eng, m);
+    orch_free(m);
+    if (r->rc && err) *err = r->err;
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    return r->rc;
+  }
   pthread_mutex_lock(&eng->mu);
   bool stopping = eng->stopping || !eng->scheduler_started;
   pthread_mutex_unlock(&eng->mu);
@@ -186,8 +198,6 @@ void exec_finish_live(struct orch_exec_engine *eng, struct exec_live *lv, int rc
 }
 
 /* ---- the scheduler -------------------------------------------------------------------------------- */
-
-static void handle(struct orch_exec_engine *eng, struct exec_msg *m);
 
 static int64_t next_wake(struct orch_exec_engine *eng) {
   int64_t next = eng->next_poll_ms;
@@ -345,26 +355,45 @@ static int adopt(struct orch_exec_engine *eng, bool quiet, struct orch_error *er
   return 0;
 }
 
+/* Drop a live execution this engine loaded only for one call (a synchronous engine's command). */
+static void unload(struct orch_exec_engine *eng, struct exec_live *lv) {
+  for (struct exec_live **pp = &eng->lives; *pp; pp = &(*pp)->next)
+    if (*pp == lv) {
+      *pp = lv->next;
+      break;
+    }
+  exec_lease_give(eng, lv->st.id);
+  exec_live_free(lv);
+  exec_states_refresh(eng);
+}
+
 static void handle_command(struct orch_exec_engine *eng, struct exec_msg *m) {
   struct orch_error err = {0};
   int rc = 0;
+  bool loaded = false;
   struct exec_live *lv = exec_live_find(eng, m->exec_id);
-  if (!lv && m->cmd == ORCH_CMD_CLEANUP) { /* a drill whose clean-up failed: load it to try again */
+  if (!lv && m->cmd == ORCH_CMD_CLEANUP && !eng->cfg.synchronous) { /* a drill whose clean-up failed: load it */
     struct orch_store_exec rec = {0};
     rc = orch_store_exec_get(eng->cfg.store, m->exec_id, &rec, &err);
     bool failed = !rc && rec.status == ORCH_STORE_STATUS_CLEANUP_FAILED;
     orch_store_exec_release(&rec);
     if (!rc && !failed) rc = orch_error_set(&err, ORCH_ESTATE, "execution %s is not running here (nothing to clean up now)", m->exec_id);
-    if (!rc) rc = exec_lease_take(eng, m->exec_id, &err);
-    if (!rc && (rc = exec_live_load(eng, m->exec_id, &lv, &err))) exec_lease_give(eng, m->exec_id);
-    if (!rc) exec_live_add(eng, lv);
-  } else if (!lv) {
+  } else if (!lv && !eng->cfg.synchronous) {
     rc = orch_error_set(&err, ORCH_ENOTFOUND, "execution %s is not running in this engine", m->exec_id);
+  }
+  if (!rc && !lv) { /* take it for this command (a synchronous engine drives executions only while asked) */
+    rc = exec_lease_take(eng, m->exec_id, &err);
+    if (!rc && (rc = exec_live_load(eng, m->exec_id, &lv, &err))) exec_lease_give(eng, m->exec_id);
+    if (!rc) {
+      exec_live_add(eng, lv);
+      loaded = true;
+    }
   }
   if (!rc) {
     struct orch_exec_input in = {.kind = ORCH_IN_COMMAND,
                                  .command = {.cmd = m->cmd, .wave = m->wave, .by = m->by, .role = m->role, .reason = m->reason}};
     rc = exec_run(eng, lv, &in, &err);
+    if (loaded && eng->cfg.synchronous) unload(eng, lv);
   }
   exec_reply_send(m->reply, rc, &err);
 }
@@ -405,6 +434,7 @@ int orch_exec_engine_new(const struct orch_exec_engine_config *cfg, struct orch_
   if (!eng) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
   eng->cfg = *cfg;
   if (eng->cfg.poll_ms <= 0) eng->cfg.poll_ms = 5000;
+  if (eng->cfg.synchronous) eng->cfg.inline_effects = true;
   if (eng->cfg.io_threads <= 0) eng->cfg.io_threads = 4;
   eng->clock = cfg->clock ? cfg->clock : orch_clock_real();
   snprintf(eng->default_account, sizeof eng->default_account, "%s", cfg->default_account ? cfg->default_account : "");
@@ -437,6 +467,8 @@ int orch_exec_engine_new(const struct orch_exec_engine_config *cfg, struct orch_
 }
 
 int orch_exec_engine_start(struct orch_exec_engine *eng, struct orch_error *err) {
+  if (eng->cfg.synchronous)
+    return orch_error_set(err, ORCH_EINVAL, "a synchronous engine has no threads to start: drive it with orch_exec_engine_step");
   int rc = eng->cfg.resume ? adopt(eng, false, err) : 0;
   if (rc) return rc;
   if (!eng->cfg.inline_effects) {

@@ -96,10 +96,10 @@ echo "crash safety: $drills drills, $kills kills, $resumes resumes"
 # Every execution ended and was cleaned up.
 summary=$("$DRSORCH" executions list --db "$TMP/crash.db" --json --limit 1000 | node -e '
   const l = JSON.parse(require("fs").readFileSync(0, "utf8")); const items = l.executions || l.items || l;
-  const bad = items.filter(x => x.status !== "CLEANED");
-  process.stdout.write(items.length + " " + bad.map(x => x.id + ":" + x.status).join(","));')
+  const bad = items.filter(x => x.status !== "CLEANED" || x.outcome !== "COMPLETED");
+  process.stdout.write(items.length + " " + bad.map(x => x.id + ":" + x.status + "/" + x.outcome + ":" + (x.reason || "")).join(","));')
 expect_eq "${summary%% *}" "$drills" "one execution per drill started"
-expect_eq "${summary#* }" "" "every execution ended and cleaned up"
+expect_eq "${summary#* }" "" "every execution completed and was cleaned up"
 
 # From the simulator: each launch tag once, one StartRecovery per wave, two SendCommands per drill.
 verdict=$(curl -sf "$URL/_sim/calls" | node -e '
