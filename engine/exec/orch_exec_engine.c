@@ -284,26 +284,21 @@ static void *scheduler_main(void *arg) {
 
 /* ---- messages ------------------------------------------------------------------------------------- */
 
-static int handle_create(struct orch_exec_engine *eng, struct exec_msg *m, struct orch_error *err) {
+int exec_live_create(struct orch_exec_engine *eng, const struct orch_store_exec *rec, struct exec_live **out,
+                     struct orch_error *err) {
   struct orch_store_plan plan = {0};
   struct orch_store_plan_version version = {0};
-  struct orch_store_exec rec = {0};
   struct exec_live *lv = NULL;
   json_t *created = NULL;
-  enum orch_store_mode smode = ORCH_STORE_MODE_DRILL;
-  int rc = orch_store_plan_get(eng->cfg.store, m->plan_id, &plan, err);
-  if (!rc) rc = orch_store_plan_version_get(eng->cfg.store, m->plan_id, m->version, &version, err);
-  if (!rc) rc = orch_store_mode_parse(orch_exec_mode_name(m->mode), &smode, err);
-  if (rc) goto out;
-  struct orch_store_exec_spec spec = {.plan_id = m->plan_id, .plan_version = version.version, .mode = smode,
-                                      .started_by = m->by};
-  rc = orch_store_exec_create(eng->cfg.store, &spec, &rec, err);
-  if (!rc) rc = exec_lease_take(eng, rec.id, err);
-  if (!rc) rc = exec_plan_created(version.compiled, rec.id, m->plan_id, version.version, plan.name, m->mode, m->by,
+  int mode = orch_exec_mode_parse(orch_store_mode_name(rec->mode));
+  int rc = orch_store_plan_get(eng->cfg.store, rec->plan_id, &plan, err);
+  if (!rc) rc = orch_store_plan_version_get(eng->cfg.store, rec->plan_id, rec->plan_version, &version, err);
+  if (!rc && mode < 0) rc = orch_error_set(err, ORCH_EINVAL, "execution %s: unknown mode", rec->id);
+  if (!rc) rc = exec_plan_created(version.compiled, rec->id, rec->plan_id, version.version, plan.name,
+                                  (enum orch_exec_mode)mode, rec->started_by[0] ? rec->started_by : NULL,
                                   eng->cfg.module_dir, &created, err);
   if (rc) goto out;
-  lv = orch_calloc(1, sizeof *lv);
-  if (!lv) {
+  if (!(lv = orch_calloc(1, sizeof *lv))) {
     rc = orch_error_set(err, ORCH_ENOMEM, "out of memory");
     goto out;
   }
@@ -312,19 +307,36 @@ static int handle_create(struct orch_exec_engine *eng, struct exec_msg *m, struc
   struct orch_exec_event ev = {.seq = 1, .at_ms = orch_clock_now_ms(eng->clock), .type = "ExecutionCreated", .data = created};
   struct orch_store_event_spec es = {.seq = 1, .at_ms = ev.at_ms, .type = ev.type, .data = created};
   rc = orch_exec_apply(&lv->st, &ev, err);
-  if (!rc) rc = orch_store_event_append_owned(eng->cfg.store, rec.id, exec_lease_owner(eng), &es, 1, err);
+  if (!rc) rc = orch_store_event_append_owned(eng->cfg.store, rec->id, exec_lease_owner(eng), &es, 1, err);
   if (rc) goto out;
-  snprintf(m->reply->id, sizeof m->reply->id, "%s", rec.id);
   if (eng->cfg.listener) eng->cfg.listener(eng->cfg.listener_ctx, &lv->st, 1, ev.at_ms, "ExecutionCreated", created);
   lv->dirty = true;
-  exec_live_add(eng, lv);
+  *out = lv;
   lv = NULL;
 out:
-  if (rc && rec.id[0]) exec_lease_give(eng, rec.id);
   json_decref(created);
   exec_live_free(lv);
-  orch_store_exec_release(&rec);
   orch_store_plan_version_release(&version);
+  return rc;
+}
+
+static int handle_create(struct orch_exec_engine *eng, struct exec_msg *m, struct orch_error *err) {
+  struct orch_store_exec rec = {0};
+  struct exec_live *lv = NULL;
+  enum orch_store_mode smode = ORCH_STORE_MODE_DRILL;
+  int rc = orch_store_mode_parse(orch_exec_mode_name(m->mode), &smode, err);
+  if (rc) goto out;
+  struct orch_store_exec_spec spec = {.plan_id = m->plan_id, .plan_version = m->version, .mode = smode,
+                                      .started_by = m->by};
+  rc = orch_store_exec_create(eng->cfg.store, &spec, &rec, err);
+  if (!rc) rc = exec_lease_take(eng, rec.id, err);
+  if (!rc) rc = exec_live_create(eng, &rec, &lv, err);
+  if (rc) goto out;
+  snprintf(m->reply->id, sizeof m->reply->id, "%s", rec.id);
+  exec_live_add(eng, lv);
+out:
+  if (rc && rec.id[0]) exec_lease_give(eng, rec.id);
+  orch_store_exec_release(&rec);
   return rc;
 }
 
