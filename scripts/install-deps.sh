@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
+  bsdutils
   liblua5.4-dev lua5.4 lua-cjson-dev
   libcurl4-openssl-dev libssl-dev libjansson-dev libsqlite3-dev libxml2-dev
   libcivetweb-dev libcriterion-dev

@@ -47,9 +47,10 @@ static int64_t mono_ns(void) {
 }
 
 /* The engine's listener, wrapped: the moment each event reaches the API. */
-static void listener(void *ctx, const struct orch_exec_state *st, const char *type, const json_t *data) {
-  if (st->seq > 0 && st->seq < SEQ_MAX) sh->published_ns[st->seq] = mono_ns();
-  orch_api_exec_listener(ctx, st, type, data);
+static void listener(void *ctx, const struct orch_exec_state *st, int64_t seq, int64_t at_ms, const char *type,
+                     const json_t *data) {
+  if (seq > 0 && seq < SEQ_MAX) sh->published_ns[seq] = mono_ns();
+  orch_api_exec_listener(ctx, st, seq, at_ms, type, data);
 }
 
 /* ---- The subscribers (child process) ---------------------------------------------------------- */

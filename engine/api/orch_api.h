@@ -68,8 +68,9 @@ struct orch_api_command {
   const char *wave;    /* NULL when the command takes none */
   const char *gate;
   const char *reason;
-  const char *actor;       /* "alice", "token:ci" */
-  const char *actor_roles; /* "Operator" or "Admin,Operator" */
+  const char *actor;      /* "alice", "token:ci" (a Cognito user by their user name) */
+  const char *actor_role; /* the role the actor acts in: for approve, the approvers' role that admitted
+                             them; otherwise their highest ("Operator") */
 };
 
 /* How executions are started and commanded: the in-process engine (orch_api_engine_local), or, in a
@@ -119,7 +120,6 @@ struct orch_api_backends {
   void *engine_ctx;
   const struct orch_api_aws_ops *aws;       /* the way to DRS, Service Quotas, STS; NULL: 503 */
   void *aws_ctx;
-  const struct orch_clock *exec_clock;      /* the engine's (the simulator's in a demo); NULL = the api's */
   const char *default_account;              /* for discovery that names none (copied) */
   const char *default_region;
 };
@@ -142,7 +142,8 @@ json_t *orch_api_openapi(struct orch_api *api);
 
 /* The engine listener to install in orch_exec_engine_config (ctx = the api): feeds the event stream
  * hub, the metrics and the execution view cache. Short: copies and hands off. */
-void orch_api_exec_listener(void *ctx, const struct orch_exec_state *st, const char *type, const json_t *data);
+void orch_api_exec_listener(void *ctx, const struct orch_exec_state *st, int64_t seq, int64_t at_ms, const char *type,
+                            const json_t *data);
 
 /* Serve an event stream: write the events, heartbeats and the end through `write` (which returns
  * false once the client is gone) until the execution has ended and everything was sent, the client

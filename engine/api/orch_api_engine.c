@@ -1,35 +1,21 @@
 /* orch_api_engine: the in-process execution engine behind orch_api_engine_ops, and the engine listener
  * that feeds the event-stream hub. api_exec_command is the one place an API command becomes an engine
- * command: when orch_exec_engine_command_ex lands (ORCH_CMD_CLEANUP, gate, reason and the actor's roles
- * for the plan's approvers), only this function changes. Uses orch_exec_engine, orch_api_hub. */
+ * command (orch_exec_engine_command_ex: the actor, the role it acts in, the reason). Uses
+ * orch_exec_engine, orch_api_hub. */
 #include <string.h>
 
 #include "api/orch_api_hub.h"
 #include "api/orch_api_int.h"
 #include "api/orch_api_views.h"
 
-/* Today's engine takes (command, wave, by). `cleanup` has no engine command yet: a drill cleans itself
- * up exec.keep_for after it ends; `gate` names a gate by its wave; `reason` is kept in the audit log
- * by the caller; the plan's approvers are checked by the caller (api_h_execution_command). */
+/* `gate` names a gate by its wave; the engine journals the reason and checks a gate's approvers again. */
 static int api_exec_command(void *ctx, const struct orch_api_command *cmd, struct orch_error *err) {
-  static const struct {
-    const char *name;
-    enum orch_exec_command cmd;
-  } map[] = {
-    {"pause", ORCH_CMD_PAUSE},           {"resume", ORCH_CMD_RESUME},         {"cancel", ORCH_CMD_CANCEL},
-    {"approve", ORCH_CMD_APPROVE},       {"retry-wave", ORCH_CMD_RETRY_WAVE}, {"skip-wave", ORCH_CMD_SKIP_WAVE},
-  };
-  struct orch_exec_engine *eng = ctx;
-  if (strcmp(cmd->command, "cleanup") == 0)
-    return orch_error_set(err, ORCH_ESTATE,
-                          "this engine cleans a drill up by itself, exec.keep_for after it ends; cleaning up on "
-                          "demand or retrying a failed clean-up needs the engine's clean-up command");
-  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
-    if (strcmp(map[i].name, cmd->command) != 0) continue;
-    const char *wave = cmd->wave ? cmd->wave : cmd->gate;
-    return orch_exec_engine_command(eng, cmd->exec_id, map[i].cmd, wave, cmd->actor, err);
-  }
-  return orch_error_set(err, ORCH_EINVAL, "unknown command '%s'", cmd->command);
+  int which = orch_exec_command_parse(cmd->command);
+  if (which < 0) return orch_error_set(err, ORCH_EINVAL, "unknown command '%s'", cmd->command);
+  struct orch_exec_command_spec spec = {.exec_id = cmd->exec_id, .cmd = (enum orch_exec_command)which,
+                                        .wave = cmd->wave ? cmd->wave : cmd->gate, .by = cmd->actor,
+                                        .role = cmd->actor_role, .reason = cmd->reason};
+  return orch_exec_engine_command_ex(ctx, &spec, err);
 }
 
 static int local_create(void *ctx, const char *plan_id, int64_t version, enum orch_exec_mode mode, const char *by,
@@ -53,10 +39,9 @@ static const struct orch_api_engine_ops local_ops = {
 
 const struct orch_api_engine_ops *orch_api_engine_local(void) { return &local_ops; }
 
-void orch_api_exec_listener(void *ctx, const struct orch_exec_state *st, const char *type, const json_t *data) {
+void orch_api_exec_listener(void *ctx, const struct orch_exec_state *st, int64_t seq, int64_t at_ms, const char *type,
+                            const json_t *data) {
   struct orch_api *api = ctx;
-  const struct orch_api_backends *b = api_backends(api);
-  /* the listener is told right after the append: the engine's clock now is the event's time */
-  orch_api_hub_publish(api->hub, st->id, st->seq, orch_clock_now_ms(b ? b->exec_clock : api->clock), type, data,
-                       orch_api_exec_finished(st));
+  /* `st` is the state after the whole batch: it has finished with the batch's last event */
+  orch_api_hub_publish(api->hub, st->id, seq, at_ms, type, data, seq == st->seq && orch_api_exec_finished(st));
 }

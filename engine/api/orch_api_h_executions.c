@@ -144,12 +144,20 @@ int api_h_execution_report(struct api_call *c) {
 
 struct gate_check {
   const char *wave;
-  const struct api_principal *who;
+  const char *who; /* the actor's name as plans name approvers ("alice", also for cognito:alice) */
+  unsigned roles;
   bool allowed;
   char approvers[256];
+  char role[32]; /* the approvers' role that admitted the caller, "" when admitted by name or no list */
 };
 
-/* Whether the gate of `wave` names approvers and the caller is one (by name or by role). */
+/* The actor's name as the engine and plans' approvers know it: a Cognito user by their user name. */
+static const char *engine_actor(const struct api_principal *who) {
+  return who->kind == API_JWT && strncmp(who->name, "cognito:", 8) == 0 ? who->name + 8 : who->name;
+}
+
+/* Whether the gate of `wave` names approvers and the caller is one (by name or by role). The engine checks
+ * it again (with one role); this check comes first because a caller may hold several roles. */
 static void check_approvers(void *ctx, const struct orch_exec_state *st) {
   struct gate_check *g = ctx;
   size_t i, k;
@@ -167,9 +175,8 @@ static void check_approvers(void *ctx, const struct orch_exec_state *st) {
       if (!name) continue;
       int w = snprintf(g->approvers + used, sizeof g->approvers - used, "%s%s", used ? ", " : "", name);
       if (w > 0 && (size_t)w < sizeof g->approvers - used) used += (size_t)w;
-      const char *who = g->who->name;
-      if (strncmp(who, "cognito:", 8) == 0) who += 8;
-      if (strcmp(name, who) == 0 || (orch_api_role_parse(name) & g->who->roles)) g->allowed = true;
+      if (strcmp(name, g->who) == 0) g->allowed = true;
+      else if (orch_api_role_parse(name) & g->roles) g->allowed = true, snprintf(g->role, sizeof g->role, "%s", name);
     }
     return;
   }
@@ -217,22 +224,22 @@ int api_h_execution_command(struct api_call *c) {
   if (needs_wave && !wave && !gate)
     return api_error(c, 422, "ValidationError", json_pack("{s:s}", "field", "wave"), "%s needs the wave (\"wave\": \"name\")",
                      command);
-  if (answered_finished(c, id, command)) return 0;
+  bool cleanup = strcmp(command, "cleanup") == 0; /* a failed clean-up is retried after the drill has finished */
+  if (!cleanup && answered_finished(c, id, command)) return 0;
   struct orch_store_exec x = {0};
   struct orch_error err = {0};
   int rc;
+  struct gate_check g = {.wave = wave ? wave : gate, .who = engine_actor(&c->who), .roles = c->who.roles};
   if (strcmp(command, "approve") == 0) {
-    struct gate_check g = {.wave = wave ? wave : gate, .who = &c->who};
     if ((rc = orch_api_view_with(api->views, id, check_approvers, &g, &err))) return api_fail(c, rc, &err);
     if (!g.allowed)
       return api_error(c, 403, "Forbidden", json_pack("{s:s}", "approvers", g.approvers),
                        "the gate of wave %s may only be opened by %s; %s is not one of them", g.wave, g.approvers,
                        c->who.name);
   }
-  char roles[64];
-  orch_api_roles_format(c->who.roles, roles, sizeof roles);
+  unsigned top = c->who.roles & -c->who.roles; /* the lowest bit is the highest role */
   struct orch_api_command cmd = {.exec_id = id, .command = command, .wave = wave, .gate = gate, .reason = reason,
-                                 .actor = c->who.name, .actor_roles = roles};
+                                 .actor = g.who, .actor_role = g.role[0] ? g.role : top ? orch_api_role_name(top) : ""};
   if ((rc = b->engine->command(b->engine_ctx, &cmd, &err))) {
     if (rc == ORCH_ENOTFOUND && strstr(err.message, "wave") != NULL) /* the execution has no such wave */
       return api_error(c, 422, "ValidationError", json_pack("{s:s}", "field", "wave"), "%s", err.message);

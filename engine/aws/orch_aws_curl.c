@@ -261,8 +261,12 @@ int orch_aws_curl_new(const struct orch_aws_curl_config *cfg, struct orch_http_t
   if (t->cfg.max_response_bytes == 0) t->cfg.max_response_bytes = ORCH_AWS_CURL_MAX_RESPONSE;
   if (t->cfg.max_idle_handles == 0) t->cfg.max_idle_handles = 8;
   t->idle = orch_calloc(t->cfg.max_idle_handles, sizeof *t->idle);
-  t->ca_file = t->cfg.ca_file ? orch_strdup(t->cfg.ca_file) : NULL;
-  if (!t->idle || (t->cfg.ca_file && !t->ca_file) || pthread_mutex_init(&t->mu, NULL)) {
+  /* CURL_CA_BUNDLE (as the curl tool reads it) names the CA bundle when the configuration does not: the
+   * Lambda package carries its own, because Amazon Linux keeps its bundle elsewhere than Debian. */
+  const char *ca = t->cfg.ca_file ? t->cfg.ca_file : getenv("CURL_CA_BUNDLE");
+  if (ca && !*ca) ca = NULL;
+  t->ca_file = ca ? orch_strdup(ca) : NULL;
+  if (!t->idle || (ca && !t->ca_file) || pthread_mutex_init(&t->mu, NULL)) {
     orch_free(t->idle);
     orch_free(t->ca_file);
     orch_free(t);

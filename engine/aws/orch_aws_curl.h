@@ -21,7 +21,7 @@ struct orch_aws_curl_config {
   int64_t connect_timeout_ms; /* 0 = ORCH_AWS_CURL_CONNECT_TIMEOUT_MS */
   int64_t timeout_ms;         /* whole request; 0 = ORCH_AWS_CURL_TIMEOUT_MS */
   size_t max_response_bytes;  /* body cap; 0 = ORCH_AWS_CURL_MAX_RESPONSE */
-  const char *ca_file;        /* extra CA bundle (PEM); NULL = the system's */
+  const char *ca_file;        /* CA bundle (PEM); NULL = $CURL_CA_BUNDLE, else the system's */
   size_t max_idle_handles;    /* pooled idle connections kept; 0 = 8 */
 };
 

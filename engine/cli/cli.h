@@ -38,6 +38,7 @@ int cli_groups(int argc, char **argv);
 int cli_users(int argc, char **argv);
 int cli_tokens(int argc, char **argv);
 int cli_ctl(int argc, char **argv);
+int cli_lambda(int argc, char **argv);
 
 /* The options every configurable command takes: --config FILE, --set KEY=VALUE (repeatable),
  * --log-level L, --log-format F. cli_common_option() consumes one getopt result if it is one of them
@@ -73,6 +74,8 @@ bool cli_common_flag(struct cli_common *c, const char *name, const char *value, 
 int cli_common_option(struct cli_common *c, int opt, const char *arg, const char *cmd);
 /* Build the effective configuration and apply log settings. On error prints one line and returns NULL. */
 struct orch_config *cli_common_load(struct cli_common *c, const char *cmd);
+/* The same without printing: NULL with `err` filled (for `drsorch lambda runtime`, which reports it to Lambda). */
+struct orch_config *cli_common_load_err(struct cli_common *c, struct orch_error *err);
 
 /* Import protection groups from a JSON file into `store` (drsorch groups import; drsorch test --groups).
  * The whole file is validated before anything is written. */

@@ -35,20 +35,19 @@ int cli_common_option(struct cli_common *c, int opt, const char *arg, const char
   return 1;
 }
 
-struct orch_config *cli_common_load(struct cli_common *c, const char *cmd) {
+struct orch_config *cli_common_load_err(struct cli_common *c, struct orch_error *err) {
   struct orch_config *cfg = NULL;
-  struct orch_error err = {0};
   if (orch_config_new(&cfg)) {
-    fprintf(stderr, "drsorch %s: out of memory\n", cmd);
+    orch_error_set(err, ORCH_ENOMEM, "out of memory");
     return NULL;
   }
   const char *path = c->config_path ? c->config_path : getenv("DRSORCH_CONFIG");
-  if (path && *path && orch_config_load_file(cfg, path, &err)) goto fail;
-  if (orch_config_load_env(cfg, environ, &err)) goto fail;
+  if (path && *path && orch_config_load_file(cfg, path, err)) goto fail;
+  if (orch_config_load_env(cfg, environ, err)) goto fail;
   for (size_t i = 0; i < c->nflags; i++) {
     int rc = c->flags[i].name
-                 ? orch_config_set(cfg, c->flags[i].name, c->flags[i].value, ORCH_CFG_SRC_FLAG, c->flags[i].flag, &err)
-                 : orch_config_set_pair(cfg, c->flags[i].value, c->flags[i].flag, &err);
+                 ? orch_config_set(cfg, c->flags[i].name, c->flags[i].value, ORCH_CFG_SRC_FLAG, c->flags[i].flag, err)
+                 : orch_config_set_pair(cfg, c->flags[i].value, c->flags[i].flag, err);
     if (rc) goto fail;
   }
   enum orch_log_level level = ORCH_LOG_INFO;
@@ -56,15 +55,22 @@ struct orch_config *cli_common_load(struct cli_common *c, const char *cmd) {
   /* Both were validated as enum settings, so these parses cannot fail. */
   if (orch_log_level_parse(orch_config_str(cfg, "log.level"), &level) ||
       orch_log_format_parse(orch_config_str(cfg, "log.format"), &format)) {
-    orch_error_set(&err, ORCH_ECONFIG, "log settings are inconsistent");
+    orch_error_set(err, ORCH_ECONFIG, "log settings are inconsistent");
     goto fail;
   }
   orch_log_configure(level, format, NULL);
   return cfg;
 fail:
-  cli_fail(&err);
   orch_config_free(cfg);
   return NULL;
+}
+
+struct orch_config *cli_common_load(struct cli_common *c, const char *cmd) {
+  struct orch_error err = {0};
+  struct orch_config *cfg = cli_common_load_err(c, &err);
+  if (!cfg && err.code == ORCH_ENOMEM) fprintf(stderr, "drsorch %s: out of memory\n", cmd);
+  else if (!cfg) cli_fail(&err);
+  return cfg;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...) {

@@ -134,7 +134,7 @@ static void apply(struct watch *w, const json_t *ev) {
   }
   if (at > w->last_at_ms) w->last_at_ms = at;
   if (strcmp(type, "ExecutionEnded") == 0) snprintf(w->outcome, sizeof w->outcome, "%s", json_string_value(json_object_get(data, "status")) ? json_string_value(json_object_get(data, "status")) : "");
-  if (w->live) cli_progress_listener(w->progress, &w->st, type, e.data);
+  if (w->live) cli_progress_listener(w->progress, &w->st, seq, at, type, e.data);
 }
 
 /* The journal so far, page by page, folded without drawing. */

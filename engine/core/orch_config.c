@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/orch_alloc.h"
+#include "core/orch_opset.h"
 #include "core/orch_str.h"
 #include "core/orch_time.h"
 
@@ -43,6 +44,7 @@ static const struct orch_config_setting settings[] = {
   {"aws.role_name", ORCH_CFG_STRING, "DRSOrchestratorCrossAccount", "IAM role assumed in every other account (arn:<partition>:iam::<account>:role/<name>)", NULL, 0, 0},
   {"aws.external_id", ORCH_CFG_STRING, "", "ExternalId passed when assuming the cross-account role (empty: none)", NULL, 0, 0},
   {"scheduler.poll_interval", ORCH_CFG_DURATION, "5s", "how often the scheduler polls DRS (one DescribeJobs per account and region) for launch progress", NULL, 0, 0},
+  {"plans.aws_allow_ceiling", ORCH_CFG_OPLIST, ORCH_OPSET_DEFAULT_CEILING, "the AWS operations a plan's aws_allow may name and its hooks may call with w:aws; a plan asking for more is refused", NULL, 0, 0},
   {"exec.keep_for", ORCH_CFG_DURATION, "0s", "how long a drill keeps its recovery instances after it ends before clean-up terminates them", NULL, 0, 0},
   {NULL, ORCH_CFG_STRING, NULL, NULL, NULL, 0, 0},
 };
@@ -139,6 +141,14 @@ static int validate(const struct orch_config_setting *s, const char *value, cons
         return orch_error_setc(err, ORCH_ECONFIG, context, "%s: expected HOST:PORT with a port from 0 to 65535, got '%s'",
                                s->name, value);
       return 0;
+    case ORCH_CFG_OPLIST: {
+      struct orch_opset *set = NULL;
+      if (!*value) return 0; /* empty: the default */
+      int rc = orch_opset_parse(value, true, &set, &derr);
+      orch_opset_free(set);
+      if (rc) return orch_error_setc(err, rc == ORCH_ENOMEM ? ORCH_ENOMEM : ORCH_ECONFIG, context, "%s: %s", s->name, derr.message);
+      return 0;
+    }
   }
   return 0;
 }

@@ -19,6 +19,7 @@ enum orch_config_type {
   ORCH_CFG_DURATION, /* "5s", "1h30m" (orch_duration_parse) */
   ORCH_CFG_ENUM,     /* one of `choices` ("a|b|c") */
   ORCH_CFG_ADDR,     /* HOST:PORT, port 0..65535 */
+  ORCH_CFG_OPLIST,   /* AWS operation patterns, "ec2:Describe*, drs:StartRecovery" (orch_opset) */
 };
 
 enum orch_config_source { ORCH_CFG_SRC_DEFAULT, ORCH_CFG_SRC_FILE, ORCH_CFG_SRC_ENV, ORCH_CFG_SRC_FLAG };

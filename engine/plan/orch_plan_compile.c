@@ -11,6 +11,7 @@
 
 #include "core/orch_alloc.h"
 #include "core/orch_json.h"
+#include "core/orch_opset.h"
 #include "core/orch_str.h"
 #include "core/orch_time.h"
 #include "plan/orch_plan_modules.h"
@@ -209,6 +210,7 @@ static int l_loadplan(lua_State *L) {
     lua_pushfstring(L, "%s:1: the file is larger than the source limit of %d bytes", file, (int)lim->source_bytes);
     return 2;
   }
+  orch_plan_charge_parse(L, len);
   lua_pushfstring(L, "@%s", file);
   if (luaL_loadbufferx(L, text, len, lua_tostring(L, -1), "t") != LUA_OK) {
     lua_pushnil(L);
@@ -218,6 +220,32 @@ static int l_loadplan(lua_State *L) {
   orch_plan_push_env(L, false);
   if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
   return 1;
+}
+
+/* orch.aws_allow_entry(entry): nil when the plan may list `entry` in aws_allow; else the problem code
+ * ("bad_value", "not_permitted"), a message and a hint. */
+static int l_aws_allow_entry(lua_State *L) {
+  const char *entry = luaL_checkstring(L, 1);
+  struct orch_error err = {0};
+  if (orch_opset_entry_check(entry, false, &err)) {
+    lua_pushliteral(L, "bad_value");
+    lua_pushstring(L, err.message);
+    lua_pushliteral(L, "aws_allow = { \"ec2:DescribeInstances\", \"route53:*\" }");
+    return 3;
+  }
+  const struct orch_opset *ceiling = orch_plan_sandbox_ceiling(orch_plan_sandbox_of(L));
+  if (orch_opset_covers(ceiling, entry)) return 0;
+  const char *colon = strchr(entry, ':');
+  char service[64];
+  snprintf(service, sizeof service, "%.*s", colon ? (int)(colon - entry) : 0, entry);
+  struct orch_buf b = ORCH_BUF_INIT(400);
+  int rc = orch_opset_describe(ceiling, service, &b);
+  lua_pushliteral(L, "not_permitted");
+  lua_pushfstring(L, "'%s' is beyond what this engine lets plans call (its plans.aws_allow_ceiling)", entry);
+  lua_pushfstring(L, "for %s the ceiling allows %s%s; ask the operator to widen it, or name only those", colon ? service : "this",
+                  rc ? "" : orch_buf_cstr(&b), rc ? "..." : "");
+  orch_buf_free(&b);
+  return 3;
 }
 
 static int l_keep_hooks(lua_State *L) {
@@ -231,6 +259,7 @@ void orch_plan_compile_open(lua_State *L) {
   static const luaL_Reg funcs[] = {{"caller", l_caller},     {"funcinfo", l_funcinfo},   {"nearest", l_nearest},
                                    {"duration", l_duration}, {"timestamp", l_timestamp}, {"iso", l_iso},
                                    {"array", l_array},       {"loadplan", l_loadplan},   {"keep_hooks", l_keep_hooks},
+                                   {"aws_allow_entry", l_aws_allow_entry},
                                    {NULL, NULL}};
   orch_plan_push_internals(L);
   luaL_setfuncs(L, funcs, 0);
@@ -360,14 +389,18 @@ int orch_plan_compile(struct orch_plan_sandbox *sb, const struct orch_plan_sourc
   }
   int base = lua_gettop(co) - nres + 1;
   json_t *problems = NULL;
-  rc = orch_plan_value_to_json(co, base + 1, 16, &problems, &lerr);
+  /* the report can hold no more than the state that made it: its JSON is capped at the memory limit */
+  struct orch_plan_value_budget budget = {.max_bytes = orch_plan_sandbox_limits(sb)->memory};
+  rc = orch_plan_value_to_json(co, base + 1, 16, &budget, &problems, &lerr);
   if (rc) goto load_failed;
   json_decref(r->problems);
   r->problems = json_is_array(problems) ? problems : json_array();
   if (!json_is_array(problems)) json_decref(problems);
   if (!r->problems) goto fail_nomem;
   if (json_array_size(r->problems) == 0) {
-    rc = orch_plan_value_to_json(co, base, 32, &r->plan, &lerr);
+    budget.bytes = 0;
+    budget.nodes = 0;
+    rc = orch_plan_value_to_json(co, base, 32, &budget, &r->plan, &lerr);
     if (rc) goto load_failed;
   }
   goto done;

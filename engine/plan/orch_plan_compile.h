@@ -33,7 +33,7 @@ struct orch_plan_report;
 /* Problems: a JSON array of {file, line, column, code, message, hint?}, sorted by position. Codes:
  * syntax, runtime, limit, io, not_a_plan, missing, unknown_key, type, bad_value, bad_duration,
  * duplicate_wave, unknown_dependency, cycle, unreachable_wave, empty_wave, duplicate_server,
- * unknown_group. Borrowed from the report. */
+ * unknown_group, not_permitted (an aws_allow entry beyond the operator's ceiling). Borrowed from the report. */
 const json_t *orch_plan_report_problems(const struct orch_plan_report *r);
 size_t orch_plan_report_count(const struct orch_plan_report *r);
 /* The compiled plan, or NULL when there are problems. Borrowed. */

@@ -1,7 +1,8 @@
 /* orch_plan_hook: the runtime (one execution's loaded plan), hooks as coroutines, the journaled host call
- * primitive with replay, and the calls answered in-engine (log, now, random, expect, assert).
+ * primitive with replay, what a hook's host call may reach (checked here, before the host sees it), and
+ * the calls answered in-engine (log, now, random, expect, assert).
  * Uses orch_plan_sandbox, orch_plan_compile, orch_plan_journal, orch_plan_value, orch_plan_modules,
- * orch_id (random), orch_clock, jansson. */
+ * orch_opset, orch_id (random), orch_clock, jansson. */
 #include "plan/orch_plan_hook.h"
 
 #include <lauxlib.h>
@@ -9,7 +10,9 @@
 #include <string.h>
 
 #include "core/orch_alloc.h"
+#include "core/orch_buf.h"
 #include "core/orch_id.h"
+#include "core/orch_opset.h"
 #include "plan/orch_plan_journal.h"
 #include "plan/orch_plan_modules.h"
 #include "plan/orch_plan_value.h"
@@ -17,6 +20,7 @@
 struct orch_plan_runtime {
   struct orch_plan_sandbox *sb;
   json_t *plan;
+  struct orch_opset *allow; /* the plan's aws_allow */
   const struct orch_plan_host_ops *host;
   void *host_ctx;
   struct orch_plan_hook *hooks; /* open hooks, for runtime_free */
@@ -33,6 +37,8 @@ struct orch_plan_hook {
   json_t *replay;   /* an earlier run's, or NULL */
   uint64_t seq;
   json_t *warnings;
+  json_t *instances; /* {instance_id: true}: the instances w:ssm_run may reach */
+  json_t *documents; /* {name: true}: the SSM documents w:ssm_run may run */
   int failed; /* sticky: an expectation or assertion failed */
   char fail_msg[ORCH_ERROR_MESSAGE_MAX];
   char fail_where[ORCH_PLAN_WHERE_MAX];
@@ -62,6 +68,22 @@ static const struct {
 
 /* ---- runtime ---- */
 
+/* The plan's aws_allow as an operation set ("none" when it has none). Validation checked every entry. */
+static int plan_allow(struct orch_plan_runtime *rt, const char *file, struct orch_error *err) {
+  struct orch_buf list = ORCH_BUF_INIT(0);
+  size_t i;
+  json_t *v;
+  int rc = 0;
+  json_array_foreach(json_object_get(rt->plan, "aws_allow"), i, v) {
+    if ((rc = orch_buf_printf(&list, "%s%s", i ? "," : "", json_string_value(v)))) break;
+  }
+  if (!rc && list.len == 0) rc = orch_buf_puts(&list, "none");
+  if (rc) rc = orch_error_set(err, ORCH_ENOMEM, "out of memory");
+  else if ((rc = orch_opset_parse(orch_buf_cstr(&list), false, &rt->allow, err))) orch_error_prefix(err, "%s: aws_allow", file);
+  orch_buf_free(&list);
+  return rc;
+}
+
 int orch_plan_runtime_new(const struct orch_plan_runtime_config *cfg, const struct orch_plan_source *src,
                           struct orch_plan_runtime **out, struct orch_plan_report **report, struct orch_error *err) {
   *out = NULL;
@@ -88,6 +110,8 @@ int orch_plan_runtime_new(const struct orch_plan_runtime_config *cfg, const stru
     rc = orch_error_set(err, ORCH_ENOMEM, "out of memory");
     goto fail;
   }
+  rc = plan_allow(rt, src->file, err);
+  if (rc) goto fail;
   if (report) *report = r;
   else orch_plan_report_free(r);
   *out = rt;
@@ -104,6 +128,7 @@ void orch_plan_runtime_free(struct orch_plan_runtime *rt) {
   while (rt->hooks) orch_plan_hook_free(rt->hooks);
   orch_plan_sandbox_free(rt->sb);
   json_decref(rt->plan);
+  orch_opset_free(rt->allow);
   orch_free(rt);
 }
 
@@ -116,6 +141,46 @@ void orch_plan_hook_id(char out[ORCH_PLAN_HOOK_ID_MAX], const char *wave, const 
 }
 
 /* ---- hooks ---- */
+
+/* The shell documents w:ssm_run{ commands = ... } and the drs library run: always declared. */
+static const char *const SHELL_DOCUMENTS[] = {"AWS-RunShellScript", "AWS-RunPowerShellScript", NULL};
+
+static int add_instances(json_t *set, const json_t *servers) {
+  size_t i;
+  json_t *sv;
+  json_array_foreach(servers, i, sv) {
+    const char *id = json_string_value(json_object_get(sv, "instance_id"));
+    if (id && json_object_set_new(set, id, json_true())) return ORCH_ENOMEM;
+  }
+  return 0;
+}
+
+/* What w:ssm_run may reach, from the engine's context (never from the Lua table the hook can change):
+ * the instances of the wave's own servers and of the waves in context.waves (those it depends on; every
+ * wave for the plan's cleanup), and the documents the plan declares (narrowed to context.ssm_documents
+ * when the engine passes that) plus the shell documents. A context without these fields allows nothing
+ * beyond the wave's own instances and the declared documents. */
+static int hook_reach(struct orch_plan_hook *h, const json_t *context) {
+  h->instances = json_object();
+  h->documents = json_object();
+  if (!h->instances || !h->documents) return ORCH_ENOMEM;
+  if (add_instances(h->instances, json_object_get(context, "servers"))) return ORCH_ENOMEM;
+  const char *name;
+  json_t *w;
+  json_object_foreach((json_t *)(uintptr_t)json_object_get(context, "waves"), name, w)
+    if (add_instances(h->instances, json_object_get(w, "servers"))) return ORCH_ENOMEM;
+  for (const char *const *d = SHELL_DOCUMENTS; *d; d++)
+    if (json_object_set_new(h->documents, *d, json_true())) return ORCH_ENOMEM;
+  const json_t *narrow = json_object_get(context, "ssm_documents");
+  size_t i, k;
+  json_t *d, *n;
+  json_array_foreach(json_object_get(h->rt->plan, "ssm_documents"), i, d) {
+    bool listed = !narrow;
+    json_array_foreach(narrow, k, n) listed = listed || json_equal(n, d);
+    if (listed && json_object_set_new(h->documents, json_string_value(d), json_true())) return ORCH_ENOMEM;
+  }
+  return 0;
+}
 
 struct hook_setup {
   const char *id;
@@ -147,7 +212,7 @@ int orch_plan_hook_new(struct orch_plan_runtime *rt, const char *id, const json_
   orch_plan_entry_init(&h->entry, rt->sb, h);
   h->journal = json_array();
   h->warnings = json_array();
-  if (!h->journal || !h->warnings) {
+  if (!h->journal || !h->warnings || hook_reach(h, json_is_object(context) ? context : NULL)) {
     rc = orch_error_set(err, ORCH_ENOMEM, "out of memory");
     goto fail;
   }
@@ -193,8 +258,21 @@ void orch_plan_hook_free(struct orch_plan_hook *h) {
   json_decref(h->journal);
   json_decref(h->replay);
   json_decref(h->warnings);
+  json_decref(h->instances);
+  json_decref(h->documents);
   orch_plan_entry_clear(&h->entry);
   orch_free(h);
+}
+
+/* A host's answer larger than the result limit becomes an ELIMIT failure: the hook sees nil, why, code. */
+static json_t *result_checked(struct orch_plan_hook *h, const char *op, json_t *result, struct orch_error *failure,
+                              int *failed) {
+  size_t max = orch_plan_sandbox_limits(h->rt->sb)->result_bytes;
+  if (*failed || orch_plan_value_fits(result, max)) return result;
+  json_decref(result);
+  orch_error_set(failure, ORCH_ELIMIT, "the result of w:%s is larger than the host result limit of %zu bytes", op, max);
+  *failed = 1;
+  return NULL;
 }
 
 static size_t replay_len(const struct orch_plan_hook *h) { return h->replay ? json_array_size(h->replay) : 0; }
@@ -256,6 +334,10 @@ int orch_plan_hook_complete(struct orch_plan_hook *h, json_t *result, const stru
     json_decref(result);
     return ORCH_ESTATE;
   }
+  struct orch_error limited = {0};
+  int failed = failure != NULL;
+  result = result_checked(h, h->pending.call.op, result, &limited, &failed);
+  if (failed && !failure) failure = &limited;
   int rc = orch_plan_journal_complete(h->pending.entry, result, failure);
   if (rc) return rc;
   h->pending.completed = true;
@@ -341,6 +423,107 @@ static int hostcall_k(lua_State *L, int status, lua_KContext ctx) {
   return push_outcome(L, h->pending.entry);
 }
 
+/* The host call's arguments as JSON and their hash, every value and byte paid for: the conversion stops
+ * at the host call size limit and at the instruction budget, whatever the table holds (a table that
+ * contains itself twice per level is 2^depth values). Raises, owning nothing, on a bad or oversized value. */
+static json_t *call_args(lua_State *L, struct orch_plan_hook *h, const char *op, char hash[ORCH_PLAN_HASH_HEX]) {
+  const struct orch_plan_limits *lim = orch_plan_sandbox_limits(h->rt->sb);
+  uint64_t left = orch_plan_budget_left(L);
+  struct orch_plan_value_budget budget = {.max_bytes = lim->call_bytes, .max_nodes = left ? left : 1};
+  struct orch_error verr = {0};
+  json_t *args = NULL;
+  int rc = orch_plan_value_to_json(L, 2, lim->json_depth, &budget, &args, &verr);
+  if (rc == ORCH_ETOOBIG && budget.bytes > lim->call_bytes)
+    return orch_plan_abort(L, ORCH_ELIMIT, "w:%s: arguments exceed the host call limit of %zu bytes", op, lim->call_bytes),
+           NULL;
+  if (rc == ORCH_ELIMIT)
+    return orch_plan_abort(L, ORCH_ELIMIT, "instruction limit of %llu exceeded (converting the arguments of w:%s)",
+                           (unsigned long long)lim->instructions, op),
+           NULL;
+  if (rc) { /* no engine position in the message: the report names the plan line */
+    lua_pushfstring(L, "w:%s: %s%s%s", op, verr.context, verr.context[0] ? ": " : "", verr.message);
+    return lua_error(L), NULL;
+  }
+  struct orch_buf canon = ORCH_BUF_INIT(lim->call_bytes);
+  rc = orch_plan_value_canonical(args, &canon);
+  if (!rc) rc = orch_plan_value_sha256(canon.data, canon.len, hash);
+  orch_buf_free(&canon);
+  if (!rc) rc = orch_plan_charge_soft(L, budget.nodes + budget.bytes / 32); /* conversion, encoding, hashing */
+  if (rc) {
+    json_decref(args);
+    if (rc == ORCH_ETOOBIG)
+      return orch_plan_abort(L, ORCH_ELIMIT, "w:%s: arguments exceed the host call limit of %zu bytes", op,
+                             lim->call_bytes),
+             NULL;
+    if (rc == ORCH_ELIMIT) return orch_plan_abort(L, ORCH_ELIMIT, "instruction limit exceeded"), NULL;
+    return luaL_error(L, "w:%s: out of memory", op), NULL;
+  }
+  return args;
+}
+
+/* Whether the engine's context lets this hook make `op` with `args`: w:ssm_run on its instances and
+ * declared documents only, w:aws within the plan's aws_allow and the operator's ceiling. */
+static int call_permitted(struct orch_plan_hook *h, const char *op, const json_t *args, struct orch_error *why) {
+  if (strcmp(op, "ssm_run") == 0) {
+    const char *doc = json_string_value(json_object_get(args, "document"));
+    if (!doc || !json_object_get(h->documents, doc))
+      return orch_error_set(why, ORCH_EPERM,
+                            "w:ssm_run: SSM document '%s' is not declared in the plan's ssm_documents (add it there)",
+                            doc ? doc : "?");
+    const json_t *ids = json_object_get(args, "instance_ids");
+    size_t i;
+    json_t *id;
+    if (!json_array_size(ids)) return orch_error_set(why, ORCH_EINVAL, "w:ssm_run needs at least one instance id");
+    json_array_foreach(ids, i, id) {
+      const char *s = json_string_value(id);
+      if (!s || !json_object_get(h->instances, s))
+        return orch_error_set(why, ORCH_EPERM,
+                              "w:ssm_run: instance_ids[%zu] (%s) is not a recovered instance of this wave or of a wave it "
+                              "depends on",
+                              i + 1, s ? s : "not a string");
+    }
+    return 0;
+  }
+  if (strcmp(op, "aws") == 0) {
+    const char *svc = json_string_value(json_object_get(args, "service"));
+    const char *opn = json_string_value(json_object_get(args, "operation"));
+    if (!svc || !opn) return orch_error_set(why, ORCH_EINVAL, "w:aws needs a service and an operation");
+    if (!orch_opset_permits(h->rt->allow, svc, opn))
+      return orch_error_set(why, ORCH_EPERM, "%s:%s is not in the plan's aws_allow list (add \"%s:%s\" to allow it)",
+                            svc, opn, svc, opn);
+    const struct orch_opset *ceiling = orch_plan_sandbox_ceiling(h->rt->sb);
+    if (!orch_opset_permits(ceiling, svc, opn)) {
+      struct orch_buf b = ORCH_BUF_INIT(300);
+      int rc = orch_opset_describe(ceiling, svc, &b);
+      orch_error_set(why, ORCH_EPERM, "%s:%s is beyond the operator's ceiling (plans.aws_allow_ceiling allows %s%s)", svc,
+                     opn, rc ? "" : orch_buf_cstr(&b), rc ? "..." : "");
+      orch_buf_free(&b);
+      return ORCH_EPERM;
+    }
+  }
+  return 0;
+}
+
+/* Hand the call to the host (or answer it here). Returns ORCH_PLAN_PENDING when the host completes it later. */
+static int call_host(struct orch_plan_hook *h, enum op_kind kind, const char *op, json_t *args, const char *where,
+                     json_t **result, struct orch_error *failure) {
+  if (kind != OP_HOST) {
+    *result = answer(h, kind, args, where, failure);
+    return *result ? 0 : failure->code;
+  }
+  int rc = call_permitted(h, op, args, failure);
+  if (rc) return rc;
+  if (!h->rt->host || !h->rt->host->call)
+    return orch_error_set(failure, ORCH_EUNSUPPORTED, "this execution has no host for w:%s", op);
+  rc = h->rt->host->call(h->rt->host_ctx, h, &h->pending.call, result, failure);
+  if (rc < 0) {
+    json_decref(*result);
+    *result = NULL;
+    if (!failure->code) orch_error_set(failure, rc, "%s", orch_error_str(rc));
+  }
+  return rc;
+}
+
 static int l_hostcall(lua_State *L) {
   struct orch_plan_hook *h = hook_of(L);
   if (!h) return luaL_error(L, "host calls are only available inside hooks, not while the plan file loads");
@@ -356,23 +539,9 @@ static int l_hostcall(lua_State *L) {
     return orch_plan_abort(L, ORCH_ELIMIT, "host call limit of %zu calls per hook reached", lim->calls);
   if (h->pending.active) return luaL_error(L, "a host call is already pending");
 
-  /* From here until the args belong to the journal, nothing may raise. */
-  struct orch_error verr = {0};
-  json_t *args = NULL;
-  if (orch_plan_value_to_json(L, 2, lim->json_depth, &args, &verr))
-    return luaL_error(L, "w:%s: %s%s%s", op, verr.context, verr.context[0] ? ": " : "", verr.message);
-  struct orch_buf canon = ORCH_BUF_INIT(lim->call_bytes);
   char hash[ORCH_PLAN_HASH_HEX];
-  int rc = orch_plan_value_canonical(args, &canon);
-  if (!rc) rc = orch_plan_value_sha256(canon.data, canon.len, hash);
-  orch_buf_free(&canon);
-  if (rc) {
-    json_decref(args);
-    if (rc == ORCH_ETOOBIG)
-      return orch_plan_abort(L, ORCH_ELIMIT, "w:%s: arguments exceed the host call limit of %zu bytes", op,
-                             lim->call_bytes);
-    return luaL_error(L, "w:%s: out of memory", op);
-  }
+  json_t *args = call_args(L, h, op, hash);
+  /* From here until the args belong to the journal, nothing may raise. */
   char where[ORCH_PLAN_WHERE_MAX];
   orch_plan_where(L, 1, where, sizeof where);
   uint64_t seq = ++h->seq;
@@ -406,36 +575,21 @@ static int l_hostcall(lua_State *L) {
   }
   json_t *result = NULL;
   struct orch_error failure = {0};
-  int failed = 0;
-  if (kind != OP_HOST) {
-    result = answer(h, kind, args, where, &failure);
-    failed = result == NULL;
-  } else if (!h->rt->host || !h->rt->host->call) {
-    orch_error_set(&failure, ORCH_EUNSUPPORTED, "this execution has no host for w:%s", op);
-    failed = 1;
-  } else {
-    h->pending.args = args;
-    h->pending.entry = entry;
-    snprintf(h->pending.hash, sizeof h->pending.hash, "%s", hash);
-    snprintf(h->pending.where, sizeof h->pending.where, "%s", where);
-    h->pending.call = (struct orch_plan_call){seq, op, args, h->pending.hash, h->pending.where, reissued};
-    args = NULL;
-    rc = h->rt->host->call(h->rt->host_ctx, h, &h->pending.call, &result, &failure);
-    if (rc == ORCH_PLAN_PENDING) {
-      h->pending.active = true;
-      h->pending.completed = false;
-      return lua_yieldk(L, 0, (lua_KContext)h, hostcall_k);
-    }
-    args = h->pending.args;
-    h->pending.args = NULL;
-    if (rc < 0) {
-      if (!failure.code) orch_error_set(&failure, rc, "%s", orch_error_str(rc));
-      failed = 1;
-      json_decref(result);
-      result = NULL;
-    }
+  h->pending.args = args;
+  h->pending.entry = entry;
+  snprintf(h->pending.hash, sizeof h->pending.hash, "%s", hash);
+  snprintf(h->pending.where, sizeof h->pending.where, "%s", where);
+  h->pending.call = (struct orch_plan_call){seq, op, args, h->pending.hash, h->pending.where, reissued};
+  int rc = call_host(h, kind, op, args, where, &result, &failure);
+  if (rc == ORCH_PLAN_PENDING) {
+    h->pending.active = true;
+    h->pending.completed = false;
+    return lua_yieldk(L, 0, (lua_KContext)h, hostcall_k);
   }
+  h->pending.args = NULL;
   json_decref(args);
+  int failed = rc < 0;
+  result = result_checked(h, op, result, &failure, &failed);
   if (orch_plan_journal_complete(entry, result, failed ? &failure : NULL)) return luaL_error(L, "out of memory");
   journal_event(h, entry, true);
   return push_outcome(L, entry);

@@ -1,6 +1,7 @@
 /* orch_plan_modules: require for plans and for the engine's own Lua modules, with a per-execution cache,
- * cycle detection, a module count limit, and the directory source for plan modules. Uses
- * orch_plan_sandbox, orch_plan_embedded, orch_buf, orch_str, orch_alloc. */
+ * cycle detection, a module count limit, read-only views of the engine library, and the directory source
+ * for plan modules. Uses orch_plan_sandbox, orch_plan_stdlib, orch_plan_embedded, orch_buf, orch_str,
+ * orch_alloc. */
 #include "plan/orch_plan_modules.h"
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include "core/orch_alloc.h"
 #include "core/orch_str.h"
 #include "plan/orch_plan_embedded.h"
+#include "plan/orch_plan_stdlib.h"
 
 static const char LOADED_KEY, BOX_MT_KEY;
 static char LOADING; /* its address marks a module being loaded */
@@ -222,6 +224,12 @@ static int require_common(lua_State *L, const char *name, int internal) {
   if (lua_isnil(L, -1)) {
     lua_pop(L, 1);
     lua_pushboolean(L, 1);
+  }
+  /* The engine library is shared by every module of the execution, and its own functions call each other
+   * through these tables (drs.checks uses drs.ssm): plans get read-only views. */
+  if (orch_str_starts_with(name, "drs.") && lua_type(L, -1) == LUA_TTABLE) {
+    orch_plan_push_readonly(L, -1, name);
+    lua_remove(L, -2);
   }
   lua_pushvalue(L, -1);
   lua_setfield(L, loaded, name);

@@ -1,6 +1,7 @@
-/* orch_plan_sandbox: the capped Lua state, its library surface, strict globals, budgets with a sticky
- * kill, and the resume/protect helpers every entry into Lua goes through. Uses Lua 5.4, orch_alloc,
- * orch_str (suggestions), orch_log, orch_plan_pattern, orch_plan_json, orch_plan_modules, orch_plan_hook. */
+/* orch_plan_sandbox: the capped Lua state, strict globals, budgets with a sticky kill (instructions, bytes
+ * allocated, C functions' work, wall-clock time), and the resume/protect helpers every entry into Lua goes
+ * through. Uses Lua 5.4, orch_alloc, orch_opset (the aws_allow ceiling), orch_str (suggestions), orch_log,
+ * orch_plan_stdlib, orch_plan_modules, orch_plan_hook, orch_plan_compile. */
 #include "plan/orch_plan_sandbox.h"
 
 #include <lauxlib.h>
@@ -12,16 +13,23 @@
 
 #include "core/orch_alloc.h"
 #include "core/orch_log.h"
+#include "core/orch_opset.h"
 #include "core/orch_str.h"
 #include "plan/orch_plan_compile.h"
 #include "plan/orch_plan_hook.h"
-#include "plan/orch_plan_json.h"
 #include "plan/orch_plan_modules.h"
-#include "plan/orch_plan_pattern.h"
+#include "plan/orch_plan_stdlib.h"
 
-/* The count hook runs every HOOK_EVERY instructions: the budget's granularity. */
+/* The count hook runs every HOOK_EVERY instructions: the budget's granularity. Some instructions do work
+ * proportional to the objects they touch (comparing two long strings, copying a long vararg list, a string
+ * to number coercion), so once the state has made an allocation larger than BIG_ALLOC the hook runs more
+ * often, in proportion: a tick never covers much more work than HOOK_EVERY instructions on small objects. */
 #define HOOK_EVERY 1000
-#define PRINT_MAX 8192
+#define BIG_ALLOC ((size_t)64 * 1024)
+/* Allocated bytes charged as one instruction (the copying and the collection they cost). */
+#define ALLOC_BYTES 32
+/* Source bytes charged as one instruction by the parser. */
+#define PARSE_BYTES 4
 
 struct orch_plan_sandbox {
   lua_State *L;
@@ -34,6 +42,9 @@ struct orch_plan_sandbox {
   void *print_ctx;
   bool quiet;
   struct orch_plan_modules modules;
+  struct orch_opset *ceiling; /* plans.aws_allow_ceiling */
+  size_t largest;             /* the largest allocation so far */
+  int hook_every;             /* the count hook's period: HOOK_EVERY, less once `largest` is big */
 };
 
 static atomic_size_t live_bytes;
@@ -54,6 +65,7 @@ void orch_plan_limits_default(struct orch_plan_limits *l) {
       .modules = 64,
       .call_bytes = (size_t)256 * 1024,
       .calls = 100000,
+      .result_bytes = (size_t)4 * 1024 * 1024,
   };
 }
 
@@ -73,6 +85,7 @@ void orch_plan_limits_complete(struct orch_plan_limits *l) {
   FILL(modules);
   FILL(call_bytes);
   FILL(calls);
+  FILL(result_bytes);
 #undef FILL
 }
 
@@ -87,6 +100,19 @@ const char *orch_plan_status_name(enum orch_plan_status s) {
 }
 
 /* ---- allocator ---- */
+
+static void count_hook(lua_State *L, lua_Debug *ar);
+
+/* A bigger object than any before: shorten the count hook's period for every resume from now on. */
+static void note_largest(struct orch_plan_sandbox *sb, size_t nsize) {
+  sb->largest = nsize;
+  size_t every = (size_t)HOOK_EVERY * BIG_ALLOC / nsize;
+  int n = every < 1 ? 1 : every > HOOK_EVERY ? HOOK_EVERY : (int)every;
+  if (n >= sb->hook_every) return;
+  sb->hook_every = n;
+  struct orch_plan_entry *e = sb->current;
+  if (e && e->running && e->co && !e->abort_code) lua_sethook(e->co, count_hook, LUA_MASKCOUNT, n);
+}
 
 static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   struct orch_plan_sandbox *sb = ud;
@@ -104,6 +130,20 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   if (sb->used > sb->peak) sb->peak = sb->used;
   if (nsize > osize) atomic_fetch_add(&live_bytes, nsize - osize);
   else atomic_fetch_sub(&live_bytes, osize - nsize);
+  if (nsize > osize) {
+    /* Growing costs work in proportion: charge it. An allocator cannot raise, so when this spends the
+     * budget the count hook is armed to stop the entry at its next instruction. */
+    struct orch_plan_entry *e = sb->current;
+    if (e && e->running) {
+      e->instructions += nsize / ALLOC_BYTES;
+      if (e->instructions > sb->limits.instructions && e->co && !e->abort_code) {
+        /* blame the line allocating (reading the stack allocates nothing) */
+        if (!e->where[0]) orch_plan_where(e->co, 0, e->where, sizeof e->where);
+        lua_sethook(e->co, count_hook, LUA_MASKCOUNT, 1);
+      }
+    }
+    if (nsize > sb->largest && nsize > BIG_ALLOC) note_largest(sb, nsize);
+  }
   return p;
 }
 
@@ -155,8 +195,6 @@ int orch_plan_where(lua_State *L, int level, char *out, size_t outsz) {
   return 0;
 }
 
-static void count_hook(lua_State *L, lua_Debug *ar);
-
 static void entry_mark(struct orch_plan_entry *e, int code, const char *msg) {
   if (e->abort_code) return;
   e->abort_code = code;
@@ -182,7 +220,7 @@ int orch_plan_abort(lua_State *L, int code, const char *fmt, ...) {
   if (!e || e == &e->sb->main_entry) return luaL_error(L, "%s", msg);
   if (!e->abort_code) {
     entry_mark(e, code, msg);
-    orch_plan_where(L, 0, e->where, sizeof e->where);
+    if (!e->where[0]) orch_plan_where(L, 0, e->where, sizeof e->where);
   }
   return reraise(L, e);
 }
@@ -217,7 +255,7 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
     reraise(L, e);
     return;
   }
-  e->instructions += HOOK_EVERY;
+  e->instructions += (uint64_t)e->sb->hook_every;
   check_budget(L, e);
 }
 
@@ -228,9 +266,31 @@ void orch_plan_charge(lua_State *L, uint64_t cost) {
     reraise(L, e);
     return;
   }
-  e->instructions += cost;
+  e->instructions = cost > UINT64_MAX - e->instructions ? UINT64_MAX : e->instructions + cost;
   check_budget(L, e);
 }
+
+int orch_plan_charge_soft(lua_State *L, uint64_t cost) {
+  struct orch_plan_entry *e = orch_plan_entry_of(L);
+  if (!e || !e->running) return 0;
+  if (e->abort_code) return e->abort_code;
+  e->instructions = cost > UINT64_MAX - e->instructions ? UINT64_MAX : e->instructions + cost;
+  if (e->instructions <= e->sb->limits.instructions) return 0;
+  char msg[64];
+  snprintf(msg, sizeof msg, "instruction limit of %llu exceeded", (unsigned long long)e->sb->limits.instructions);
+  entry_mark(e, ORCH_ELIMIT, msg);
+  if (!e->where[0]) orch_plan_where(L, 0, e->where, sizeof e->where);
+  return ORCH_ELIMIT;
+}
+
+uint64_t orch_plan_budget_left(lua_State *L) {
+  struct orch_plan_entry *e = orch_plan_entry_of(L);
+  if (!e || !e->running) return UINT64_MAX;
+  if (e->abort_code || e->instructions >= e->sb->limits.instructions) return 0;
+  return e->sb->limits.instructions - e->instructions;
+}
+
+void orch_plan_charge_parse(lua_State *L, size_t len) { orch_plan_charge(L, len / PARSE_BYTES + 1); }
 
 /* ---- the print sink ---- */
 
@@ -244,157 +304,7 @@ void orch_plan_print(struct orch_plan_sandbox *sb, const char *where, const char
   orch_log_write(ORCH_LOG_INFO, &f, 1, "plan: %s", msg);
 }
 
-/* ---- the library surface ---- */
-
-static int l_print(lua_State *L) {
-  int n = lua_gettop(L);
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
-  for (int i = 1; i <= n; i++) {
-    if (i > 1) luaL_addchar(&b, '\t');
-    luaL_tolstring(L, i, NULL);
-    luaL_addvalue(&b);
-  }
-  luaL_pushresult(&b);
-  size_t len;
-  const char *msg = lua_tolstring(L, -1, &len);
-  char where[ORCH_PLAN_WHERE_MAX];
-  orch_plan_where(L, 1, where, sizeof where);
-  struct orch_plan_sandbox *sb = orch_plan_sandbox_of(L);
-  if (len > PRINT_MAX) {
-    lua_pushlstring(L, msg, PRINT_MAX);
-    lua_pushliteral(L, "... (truncated)");
-    lua_concat(L, 2);
-    msg = lua_tostring(L, -1);
-  }
-  orch_plan_print(sb, where, msg);
-  return 0;
-}
-
-static int l_load(lua_State *L) {
-  size_t len;
-  if (lua_type(L, 1) != LUA_TSTRING) return luaL_argerror(L, 1, "plans may load only strings of Lua text");
-  const char *text = lua_tolstring(L, 1, &len);
-  const char *name = luaL_optstring(L, 2, "(load)");
-  const char *mode = luaL_optstring(L, 3, "t");
-  if (strcmp(mode, "t") != 0)
-    return luaL_argerror(L, 3, "binary chunks are not allowed in plans (mode must be \"t\")");
-  int env = lua_isnoneornil(L, 4) ? 0 : 4;
-  if (env) luaL_checktype(L, 4, LUA_TTABLE);
-  struct orch_plan_sandbox *sb = orch_plan_sandbox_of(L);
-  if (len > sb->limits.source_bytes)
-    return luaL_error(L, "load: chunk of %d bytes exceeds the source limit of %d bytes", (int)len,
-                      (int)sb->limits.source_bytes);
-  lua_pushfstring(L, "=%s", name);
-  const char *chunkname = lua_tostring(L, -1);
-  int st = luaL_loadbufferx(L, text, len, chunkname, "t");
-  if (st != LUA_OK) {
-    lua_pushnil(L);
-    lua_insert(L, -2);
-    return 2; /* nil, message: as load does */
-  }
-  if (env) lua_pushvalue(L, env);
-  else orch_plan_push_env(L, false);
-  if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
-  return 1;
-}
-
-static int l_setmetatable(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TTABLE);
-  int t = lua_type(L, 2);
-  luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
-  if (t == LUA_TTABLE) {
-    /* __gc would run outside any budget; __close runs while a killed coroutine unwinds, where the count
-     * hook that raised the kill has left hooks off */
-    static const char *const banned[] = {"__gc", "__close"};
-    for (size_t i = 0; i < 2; i++) {
-      lua_pushstring(L, banned[i]);
-      if (lua_rawget(L, 2) != LUA_TNIL) return luaL_argerror(L, 2, "__gc and __close metamethods are not allowed in plans");
-      lua_pop(L, 1);
-    }
-  }
-  if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return luaL_error(L, "cannot change a protected metatable");
-  lua_settop(L, 2);
-  lua_setmetatable(L, 1);
-  return 1;
-}
-
-static int l_getmetatable(lua_State *L) {
-  luaL_checkany(L, 1);
-  if (lua_type(L, 1) == LUA_TSTRING || !lua_getmetatable(L, 1)) {
-    lua_pushnil(L);
-    return 1;
-  }
-  luaL_getmetafield(L, 1, "__metatable");
-  return 1;
-}
-
-static int l_collectgarbage(lua_State *L) {
-  const char *opt = luaL_optstring(L, 1, "collect");
-  if (strcmp(opt, "count") != 0) return luaL_argerror(L, 1, "only \"count\" is available in plans");
-  int kb = lua_gc(L, LUA_GCCOUNT), b = lua_gc(L, LUA_GCCOUNTB);
-  lua_pushnumber(L, (lua_Number)kb + ((lua_Number)b / 1024));
-  return 1;
-}
-
-/* string.rep charges its output size: with an empty string and separator it would loop n times in C. */
-static int l_string_rep(lua_State *L) {
-  size_t l, lsep;
-  luaL_checklstring(L, 1, &l);
-  lua_Integer n = luaL_checkinteger(L, 2);
-  luaL_optlstring(L, 3, "", &lsep);
-  if (n > 0) {
-    lua_Number total = ((lua_Number)l + (lua_Number)lsep) * (lua_Number)n;
-    struct orch_plan_sandbox *sb = orch_plan_sandbox_of(L);
-    if (total > (lua_Number)sb->limits.memory)
-      return orch_plan_abort(L, ORCH_ELIMIT, "string.rep: result of %.0f bytes exceeds the memory limit of %zu bytes",
-                             total, sb->limits.memory);
-    orch_plan_charge(L, (uint64_t)n + (uint64_t)(total / 64));
-  }
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, 1);
-  return 1;
-}
-
-/* table.move and table.sort: charge their work before the C loop starts. */
-static int l_table_move(lua_State *L) {
-  lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
-  if (e >= f) orch_plan_charge(L, (uint64_t)(e - f) + 1);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, 1);
-  return 1;
-}
-
-static int l_table_sort(lua_State *L) {
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
-  uint64_t cost = 0;
-  for (lua_Integer m = n; m > 1; m >>= 1) cost += (uint64_t)n;
-  orch_plan_charge(L, cost);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, 0);
-  return 0;
-}
-
-static int removed_field(lua_State *L) {
-  const char *lib = lua_tostring(L, lua_upvalueindex(1));
-  const char *k = lua_tostring(L, 2);
-  if (!k) return 0;
-  if (strcmp(lib, "math") == 0 && (strcmp(k, "random") == 0 || strcmp(k, "randomseed") == 0))
-    return orch_plan_raise_hint(L, "use w:random(m, n): its result is journaled, so a restarted hook replays it",
-                                "math.%s is not available in plans", k);
-  if (strcmp(lib, "string") == 0 && strcmp(k, "dump") == 0)
-    return luaL_error(L, "string.dump is not available in plans");
-  return 0;
-}
-
-static int readonly_lib(lua_State *L) {
-  return luaL_error(L, "library tables are read-only in plans (cannot set field '%s')",
-                    lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?");
-}
+/* ---- strict environments ---- */
 
 /* Replace the value on top of the stack with a locked metatable (__metatable = false) whose __index is
  * that value and whose __newindex is `newindex`. */
@@ -406,32 +316,6 @@ static void push_locked_mt(lua_State *L, lua_CFunction newindex) {
   lua_setfield(L, -2, "__newindex");
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
-}
-
-/* Copy the named fields of the table at `src` into a new table; push a read-only proxy of it and return
- * the index-free real copy left below it. Stack: ... -> ..., real, proxy. */
-static void push_lib(lua_State *L, int src, const char *name, const char *const *keep) {
-  lua_newtable(L); /* real */
-  for (const char *const *k = keep; *k; k++) {
-    lua_getfield(L, src, *k);
-    lua_setfield(L, -2, *k);
-  }
-  lua_newtable(L); /* metatable of the real copy: explains removed functions */
-  lua_pushstring(L, name);
-  lua_pushcclosure(L, removed_field, 1);
-  lua_setfield(L, -2, "__index");
-  lua_setmetatable(L, -2);
-  lua_newtable(L); /* proxy */
-  lua_pushvalue(L, -2);
-  push_locked_mt(L, readonly_lib);
-  lua_setmetatable(L, -2);
-}
-
-static void wrap_field(lua_State *L, int t, const char *k, lua_CFunction f) {
-  t = lua_absindex(L, t);
-  lua_getfield(L, t, k);
-  lua_pushcclosure(L, f, 1);
-  lua_setfield(L, t, k);
 }
 
 static int undefined_global(lua_State *L) {
@@ -478,6 +362,7 @@ void orch_plan_load_chunk(lua_State *L, const char *text, size_t len, const char
   if (len > sb->limits.source_bytes)
     luaL_error(L, "%s: %d bytes exceeds the source limit of %d bytes", chunkname + 1, (int)len,
                (int)sb->limits.source_bytes);
+  orch_plan_charge_parse(L, len);
   if (luaL_loadbufferx(L, text, len, chunkname, "t") != LUA_OK) lua_error(L);
   if (env) lua_pushvalue(L, env);
   else orch_plan_push_env(L, false);
@@ -491,78 +376,12 @@ static void set_env_mt(lua_State *L, const void *key, int index_table) {
 }
 
 static int open_sandbox(lua_State *L) {
-  static const char *const base_keep[] = {"assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal",
-                                          "rawget", "rawlen", "rawset", "select", "tonumber", "tostring",
-                                          "type", "xpcall", "_VERSION", NULL};
-  static const char *const string_keep[] = {"byte", "char", "find", "format", "gmatch", "gsub", "len", "lower",
-                                            "match", "rep", "reverse", "sub", "upper", "pack", "packsize",
-                                            "unpack", NULL};
-  static const char *const table_keep[] = {"concat", "insert", "move", "pack", "remove", "sort", "unpack", NULL};
-  static const char *const math_keep[] = {"abs", "ceil", "cos", "deg", "exp", "floor", "fmod", "huge", "log",
-                                          "max", "maxinteger", "min", "mininteger", "modf", "pi", "rad", "sin",
-                                          "sqrt", "tan", "tointeger", "type", "ult", "acos", "asin", "atan", NULL};
-  static const char *const utf8_keep[] = {"char", "charpattern", "codes", "codepoint", "len", "offset", NULL};
-
-  luaL_requiref(L, "_G", luaopen_base, 0);
-  int g = lua_gettop(L);
-  luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 0);
-  int s = lua_gettop(L);
-  luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 0);
-  int t = lua_gettop(L);
-  luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 0);
-  int m = lua_gettop(L);
-  luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 0);
-  int u = lua_gettop(L);
-
   lua_newtable(L); /* the base: read-only globals */
   int base = lua_gettop(L);
-  for (const char *const *k = base_keep; *k; k++) {
-    lua_getfield(L, g, *k);
-    lua_setfield(L, base, *k);
-  }
-  static const luaL_Reg base_funcs[] = {{"print", l_print},
-                                        {"load", l_load},
-                                        {"setmetatable", l_setmetatable},
-                                        {"getmetatable", l_getmetatable},
-                                        {"collectgarbage", l_collectgarbage},
-                                        {NULL, NULL}};
-  lua_pushvalue(L, base);
-  luaL_setfuncs(L, base_funcs, 0);
-  lua_pop(L, 1);
-
-  push_lib(L, s, "string", string_keep);
-  int sreal = lua_gettop(L) - 1;
-  orch_plan_pattern_open(L, sreal);
-  wrap_field(L, sreal, "rep", l_string_rep);
-  lua_setfield(L, base, "string");
-  lua_pushliteral(L, ""); /* the string metatable indexes the sandbox copy */
-  if (lua_getmetatable(L, -1)) {
-    lua_pushvalue(L, sreal);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
-  }
-  lua_pop(L, 2); /* "", sreal */
-
-  push_lib(L, t, "table", table_keep);
-  wrap_field(L, -2, "move", l_table_move);
-  wrap_field(L, -2, "sort", l_table_sort);
-  lua_setfield(L, base, "table");
-  lua_pop(L, 1);
-  push_lib(L, m, "math", math_keep);
-  lua_setfield(L, base, "math");
-  lua_pop(L, 1);
-  push_lib(L, u, "utf8", utf8_keep);
-  lua_setfield(L, base, "utf8");
-  lua_pop(L, 1);
-
   /* the internals table of privileged engine modules */
   lua_newtable(L);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &INTERNALS_KEY);
-
-  orch_plan_json_open(L);
-  push_lib(L, lua_gettop(L), "json", (const char *const[]){"encode", "decode", "null", NULL});
-  lua_setfield(L, base, "json");
-  lua_pop(L, 2);
+  orch_plan_stdlib_open(L, base);
 
   orch_plan_modules_open(L, base);
   orch_plan_hook_open(L);
@@ -631,7 +450,17 @@ int orch_plan_sandbox_new(const struct orch_plan_sandbox_config *cfg, struct orc
   sb->clock = cfg && cfg->clock ? cfg->clock : orch_clock_real();
   sb->print = cfg ? cfg->print : NULL;
   sb->print_ctx = cfg ? cfg->print_ctx : NULL;
+  sb->hook_every = HOOK_EVERY;
   orch_plan_entry_init(&sb->main_entry, sb, NULL);
+  const char *ceiling = cfg && cfg->aws_allow_ceiling && *cfg->aws_allow_ceiling ? cfg->aws_allow_ceiling
+                                                                                : ORCH_OPSET_DEFAULT_CEILING;
+  rc = orch_opset_parse(ceiling, true, &sb->ceiling, err);
+  if (rc) {
+    if (rc != ORCH_ENOMEM) rc = ORCH_ECONFIG;
+    if (err) err->code = rc;
+    orch_error_prefix(err, "plans.aws_allow_ceiling");
+    goto fail;
+  }
   rc = orch_plan_modules_init(&sb->modules, cfg ? cfg->module_dir : NULL, cfg ? cfg->modsrc : NULL,
                               cfg ? cfg->modsrc_ctx : NULL, err);
   if (rc) goto fail;
@@ -660,11 +489,13 @@ void orch_plan_sandbox_free(struct orch_plan_sandbox *sb) {
     lua_close(sb->L);
   }
   orch_plan_modules_free(&sb->modules);
+  orch_opset_free(sb->ceiling);
   orch_plan_entry_clear(&sb->main_entry);
   orch_free(sb);
 }
 
 struct orch_plan_modules *orch_plan_sandbox_modules(struct orch_plan_sandbox *sb) { return &sb->modules; }
+const struct orch_opset *orch_plan_sandbox_ceiling(const struct orch_plan_sandbox *sb) { return sb->ceiling; }
 
 /* ---- protected calls, threads, resumes ---- */
 
@@ -718,7 +549,7 @@ static int thread_new_p(lua_State *L) {
   struct thread_new_args *a = lua_touserdata(L, 1);
   lua_State *co = lua_newthread(L);
   *(struct orch_plan_entry **)lua_getextraspace(co) = a->e;
-  lua_sethook(co, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+  lua_sethook(co, count_hook, LUA_MASKCOUNT, a->e->sb->hook_every);
   a->ref = luaL_ref(L, LUA_REGISTRYINDEX);
   a->co = co;
   return 0;
@@ -800,7 +631,8 @@ enum orch_plan_status orch_plan_resume(struct orch_plan_entry *e, lua_State *co,
   sb->current = e;
   e->running = true;
   e->resumed_ns = orch_clock_mono_ns(sb->clock);
-  if (e->abort_code) lua_sethook(co, count_hook, LUA_MASKCOUNT, 1);
+  e->co = co;
+  lua_sethook(co, count_hook, LUA_MASKCOUNT, e->abort_code ? 1 : sb->hook_every);
   int st = lua_resume(co, sb->L, nargs, &nr);
   e->run_ns += orch_clock_mono_ns(sb->clock) - e->resumed_ns;
   e->running = false;

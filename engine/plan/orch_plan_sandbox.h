@@ -1,9 +1,9 @@
 /* orch_plan_sandbox: one execution's Lua 5.4 state and its limits: a memory-capped allocator, only the
- * libraries plans may use (base without dofile/loadfile, string without dump, table, math without
- * random, utf8, json), strict read-only globals, text-only load and require, an instruction budget and a
- * wall-clock limit through a count hook whose kill is sticky (a pcall cannot swallow it). Every entry
- * into Lua is a coroutine resume whose failure becomes an orch_error naming the plan file and line.
- * Uses Lua 5.4, orch_plan_pattern, orch_plan_json, orch_plan_modules, orch_clock, orch_buf, orch_error. */
+ * libraries plans may use (orch_plan_stdlib), strict read-only globals, text-only load and require, an
+ * instruction budget charged by the VM, by allocations and by C functions' work, and a wall-clock limit,
+ * through a count hook whose kill is sticky (a pcall cannot swallow it) and runs no plan code on the way
+ * out. Every entry into Lua is a coroutine resume whose failure becomes an orch_error naming the plan file
+ * and line. Uses Lua 5.4, orch_plan_stdlib, orch_plan_modules, orch_opset, orch_clock, orch_buf. */
 #ifndef ORCH_PLAN_SANDBOX_H
 #define ORCH_PLAN_SANDBOX_H
 
@@ -29,6 +29,7 @@ struct orch_plan_limits {
   size_t modules;           /* distinct modules one execution may require (64) */
   size_t call_bytes;        /* bytes of one host call's canonical JSON arguments (256 KiB) */
   size_t calls;             /* host calls per hook run (100,000) */
+  size_t result_bytes;      /* bytes of one host call's result as JSON (4 MiB) */
 };
 
 void orch_plan_limits_default(struct orch_plan_limits *l);
@@ -54,6 +55,10 @@ struct orch_plan_sandbox_config {
   void *modsrc_ctx;
   orch_plan_print_fn print;                /* NULL: orch_log at info level */
   void *print_ctx;
+  /* The operator's ceiling on aws_allow and w:aws (the plans.aws_allow_ceiling setting, orch_opset
+   * syntax). NULL or "": the default ceiling, ORCH_OPSET_DEFAULT_CEILING. Validation refuses a plan whose
+   * aws_allow exceeds it; a w:aws call beyond it fails with EPERM. */
+  const char *aws_allow_ceiling;
 };
 
 struct orch_plan_sandbox;
@@ -92,6 +97,7 @@ struct orch_plan_entry {
   char hint[ORCH_ERROR_MESSAGE_MAX]; /* a fix hint for the last error ("did you mean 'wave'?") */
   char where[ORCH_PLAN_WHERE_MAX];   /* "file:line" of the innermost plan frame at the failure */
   char *traceback;           /* owned: the failing stack, innermost first (orch_free) */
+  lua_State *co;             /* the coroutine last resumed under this entry */
   bool running;
 };
 
@@ -112,8 +118,15 @@ int orch_plan_abort(lua_State *L, int code, const char *fmt, ...) ORCH_PRINTF(3,
  * instruction it runs. */
 void orch_plan_entry_kill(struct orch_plan_entry *e, int code, const char *msg);
 /* A C function doing work proportional to `cost` charges it to the instruction budget; aborts the
- * entry when the budget is spent. */
+ * entry when the budget (or the time limit) is spent. */
 void orch_plan_charge(lua_State *L, uint64_t cost);
+/* The same for C code holding resources that a raise would leak: never raises. Returns 0, or the sticky
+ * abort code (ORCH_ELIMIT) after marking the entry: release what you hold, then orch_plan_abort. */
+int orch_plan_charge_soft(lua_State *L, uint64_t cost) ORCH_MUST_CHECK;
+/* Instructions the running entry may still use (UINT64_MAX outside an entry). */
+uint64_t orch_plan_budget_left(lua_State *L);
+/* Charge parsing `len` bytes of Lua source (load, require, the plan file). */
+void orch_plan_charge_parse(lua_State *L, size_t len);
 /* Raise a plain error whose message is `msg` with a fix hint kept for the report. Never returns. */
 int orch_plan_raise_hint(lua_State *L, const char *hint, const char *fmt, ...) ORCH_PRINTF(3, 4);
 /* "file:line" of the innermost plan frame (a chunk loaded from a plan file, not the engine) at stack
@@ -155,5 +168,8 @@ void orch_plan_sandbox_quiet(struct orch_plan_sandbox *sb, bool quiet);
 /* The require state of this sandbox (orch_plan_modules). */
 struct orch_plan_modules;
 struct orch_plan_modules *orch_plan_sandbox_modules(struct orch_plan_sandbox *sb);
+/* The aws_allow ceiling in force (never NULL once the sandbox exists). */
+struct orch_opset;
+const struct orch_opset *orch_plan_sandbox_ceiling(const struct orch_plan_sandbox *sb);
 
 #endif

@@ -63,8 +63,16 @@ void orch_store_close(struct orch_store *store) {
 const char *orch_store_backend(const struct orch_store *store) { return store ? store->ops->name : "none"; }
 
 int orch_store_check(const struct orch_store *store, const void *arg, const char *what, struct orch_error *err) {
-  if (!store) return orch_error_set(err, ORCH_EINVAL, "store handle is NULL");
-  if (!arg) return orch_error_setc(err, ORCH_EINVAL, what, "is required");
+  /* The code is returned as a constant (not orch_error_set's result) so the compiler sees that a NULL `arg`
+   * never reaches its caller's dereference: -O2 builds check -Wnull-dereference. */
+  if (!store) {
+    orch_error_set(err, ORCH_EINVAL, "store handle is NULL");
+    return ORCH_EINVAL;
+  }
+  if (!arg) {
+    orch_error_setc(err, ORCH_EINVAL, what, "is required");
+    return ORCH_EINVAL;
+  }
   return 0;
 }
 
@@ -385,7 +393,7 @@ void orch_store_version_list_release(struct orch_store_version_list *l) {
 static const char *const mode_names[ORCH_STORE_MODE_COUNT + 1] = {"drill", "recovery", "dry-run", NULL};
 static const char *const status_names[ORCH_STORE_STATUS_COUNT + 1] = {
   "PENDING", "PREFLIGHT", "RUNNING", "PAUSED", "COMPLETED", "PARTIAL", "FAILED", "CANCELLED", "CLEANING_UP",
-  "CLEANED", NULL};
+  "CLEANED", "CLEANUP_FAILED", NULL};
 
 const char *orch_store_mode_name(enum orch_store_mode m) {
   return (unsigned)m < ORCH_STORE_MODE_COUNT ? mode_names[m] : NULL;
@@ -547,8 +555,8 @@ int orch_store_event_append(struct orch_store *store, const char *exec_id, const
   return orch_store_event_append_batch(store, exec_id, ev, 1, err);
 }
 
-int orch_store_event_append_batch(struct orch_store *store, const char *exec_id,
-                                  const struct orch_store_event_spec *evs, size_t n, struct orch_error *err) {
+static int append_batch(struct orch_store *store, const char *exec_id, const char *owner,
+                        const struct orch_store_event_spec *evs, size_t n, struct orch_error *err) {
   int rc = orch_store_check(store, evs, "events", err);
   if (rc || (rc = orch_store_valid_id(exec_id, "execution id", err))) return rc;
   if (n == 0 || n > ORCH_STORE_BATCH_MAX)
@@ -567,7 +575,56 @@ int orch_store_event_append_batch(struct orch_store *store, const char *exec_id,
     snprintf(field, sizeof field, "events[%zu].data", i);
     if ((rc = orch_store_valid_json(evs[i].data, field, err))) return rc;
   }
-  return store->ops->event_append(store->ctx, exec_id, evs, n, err);
+  return store->ops->event_append(store->ctx, exec_id, evs, n, owner, err);
+}
+
+int orch_store_event_append_batch(struct orch_store *store, const char *exec_id,
+                                  const struct orch_store_event_spec *evs, size_t n, struct orch_error *err) {
+  return append_batch(store, exec_id, NULL, evs, n, err);
+}
+
+int orch_store_event_append_owned(struct orch_store *store, const char *exec_id, const char *owner,
+                                  const struct orch_store_event_spec *evs, size_t n, struct orch_error *err) {
+  if (!owner || !*owner || strlen(owner) > ORCH_STORE_OWNER_MAX)
+    return orch_error_setc(err, ORCH_EINVAL, "owner", "needs 1 to %d characters", ORCH_STORE_OWNER_MAX);
+  return append_batch(store, exec_id, owner, evs, n, err);
+}
+
+/* ---- Leases ---------------------------------------------------------------------------------- */
+
+static int lease_args(struct orch_store *store, const char *exec_id, const char *owner, struct orch_error *err) {
+  int rc = orch_store_check(store, owner, "owner", err);
+  if (rc || (rc = orch_store_valid_id(exec_id, "execution id", err))) return rc;
+  if (!*owner || strlen(owner) > ORCH_STORE_OWNER_MAX)
+    return orch_error_setc(err, ORCH_EINVAL, "owner", "needs 1 to %d characters", ORCH_STORE_OWNER_MAX);
+  return 0;
+}
+
+int orch_store_lease_acquire(struct orch_store *store, const char *exec_id, const struct orch_store_lease_spec *spec,
+                             struct orch_store_lease *held, struct orch_error *err) {
+  int rc = orch_store_check(store, spec, "lease", err);
+  if (rc || (rc = lease_args(store, exec_id, spec->owner, err))) return rc;
+  if (!spec->host || !*spec->host || strlen(spec->host) > ORCH_STORE_HOST_MAX)
+    return orch_error_setc(err, ORCH_EINVAL, "host", "needs 1 to %d characters", ORCH_STORE_HOST_MAX);
+  if (spec->now_ms <= 0 || spec->until_ms <= spec->now_ms)
+    return orch_error_setc(err, ORCH_EINVAL, "until_ms", "a lease must end after now");
+  if (spec->steal_from && strlen(spec->steal_from) > ORCH_STORE_OWNER_MAX)
+    return orch_error_setc(err, ORCH_EINVAL, "steal_from", "is longer than %d characters", ORCH_STORE_OWNER_MAX);
+  if (held) memset(held, 0, sizeof *held);
+  return store->ops->lease_acquire(store->ctx, exec_id, spec, held, err);
+}
+
+int orch_store_lease_release(struct orch_store *store, const char *exec_id, const char *owner, struct orch_error *err) {
+  int rc = lease_args(store, exec_id, owner, err);
+  return rc ? rc : store->ops->lease_release(store->ctx, exec_id, owner, err);
+}
+
+int orch_store_lease_get(struct orch_store *store, const char *exec_id, struct orch_store_lease *out,
+                         struct orch_error *err) {
+  int rc = orch_store_check(store, out, "out", err);
+  if (rc || (rc = orch_store_valid_id(exec_id, "execution id", err))) return rc;
+  memset(out, 0, sizeof *out);
+  return store->ops->lease_get(store->ctx, exec_id, out, err);
 }
 
 int orch_store_event_read(struct orch_store *store, const char *exec_id, int64_t from_seq, size_t limit,

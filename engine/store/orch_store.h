@@ -242,8 +242,9 @@ enum orch_store_status {
   ORCH_STORE_STATUS_CANCELLED,
   ORCH_STORE_STATUS_CLEANING_UP,
   ORCH_STORE_STATUS_CLEANED,
+  ORCH_STORE_STATUS_CLEANUP_FAILED,
 };
-#define ORCH_STORE_STATUS_COUNT 10
+#define ORCH_STORE_STATUS_COUNT 11
 #define ORCH_STORE_BIT(e) (1u << (unsigned)(e))
 
 /* "drill", "recovery", "dry-run" / "PENDING" ... "CLEANED"; NULL for out-of-range values. */
@@ -289,6 +290,7 @@ struct orch_store_exec_update {
   int64_t started_ms;
   int64_t ended_ms;
   const json_t *summary; /* replaces the summary (an object) */
+  bool reopen;           /* unfinished again (ended_ms back to none): a drill whose failed clean-up is retried */
 };
 
 /* Every field is optional (NULL / 0 = any). */
@@ -361,6 +363,47 @@ int orch_store_event_read(struct orch_store *store, const char *exec_id, int64_t
 int orch_store_event_last_seq(struct orch_store *store, const char *exec_id, int64_t *seq,
                               struct orch_error *err) ORCH_MUST_CHECK;
 void orch_store_event_list_release(struct orch_store_event_list *l);
+
+/* ---- Execution leases ------------------------------------------------------------------------ */
+
+/* Which process drives an execution. A lease names its owner (an id unique to one engine instance),
+ * the host and process holding it, and when it expires unless renewed. Times are the callers' real
+ * wall-clock ms (leases are between processes, never on a simulated clock). */
+#define ORCH_STORE_OWNER_MAX 64
+#define ORCH_STORE_HOST_MAX 255
+
+struct orch_store_lease {
+  char owner[ORCH_STORE_OWNER_MAX + 1]; /* "" when nobody holds it */
+  char host[ORCH_STORE_HOST_MAX + 1];
+  int64_t pid;
+  int64_t expires_ms;
+};
+
+struct orch_store_lease_spec {
+  const char *owner;      /* required */
+  const char *host;       /* required */
+  int64_t pid;
+  int64_t now_ms;         /* a lease that expired before now_ms is free */
+  int64_t until_ms;       /* the new expiry, > now_ms */
+  const char *steal_from; /* may be NULL: also take it from this owner (the caller proved it dead) */
+};
+
+/* Take or renew the lease of `exec_id`: succeeds when nobody holds it, it expired, `owner` holds it,
+ * or `steal_from` does. Otherwise ORCH_ECONFLICT naming the holder, who is also written to `held`
+ * (may be NULL). ORCH_ENOTFOUND for an unknown execution. */
+int orch_store_lease_acquire(struct orch_store *store, const char *exec_id, const struct orch_store_lease_spec *spec,
+                             struct orch_store_lease *held, struct orch_error *err) ORCH_MUST_CHECK;
+/* Give the lease up (only when `owner` holds it; otherwise nothing happens). */
+int orch_store_lease_release(struct orch_store *store, const char *exec_id, const char *owner,
+                             struct orch_error *err) ORCH_MUST_CHECK;
+/* The lease as it is ("" owner when none). */
+int orch_store_lease_get(struct orch_store *store, const char *exec_id, struct orch_store_lease *out,
+                         struct orch_error *err) ORCH_MUST_CHECK;
+/* orch_store_event_append_batch for the lease holder: refused with ORCH_ECONFLICT (nothing written) when
+ * another owner holds the execution's lease, so a process that lost its lease can never write. */
+int orch_store_event_append_owned(struct orch_store *store, const char *exec_id, const char *owner,
+                                  const struct orch_store_event_spec *evs, size_t n, struct orch_error *err)
+    ORCH_MUST_CHECK;
 
 /* ---- Audit log ------------------------------------------------------------------------------- */
 

@@ -67,12 +67,20 @@ struct orch_store_ops {
 
   /* n >= 1 events whose seqs are already checked to be consecutive; the backend checks evs[0].seq is
    * last + 1 atomically with the write (ORCH_ECONFLICT / ORCH_EINVAL as in orch_store.h). */
+  /* `owner` (may be NULL): write only when no other owner holds the execution's lease (ORCH_ECONFLICT),
+   * checked atomically with the write. */
   int (*event_append)(void *ctx, const char *exec_id, const struct orch_store_event_spec *evs, size_t n,
-                      struct orch_error *err);
+                      const char *owner, struct orch_error *err);
   /* limit 0 = all. */
   int (*event_read)(void *ctx, const char *exec_id, int64_t from_seq, size_t limit,
                     struct orch_store_event_list *out, struct orch_error *err);
   int (*event_last_seq)(void *ctx, const char *exec_id, int64_t *seq, struct orch_error *err);
+
+  /* Leases, as orch_store.h describes them; the front end has validated every argument. */
+  int (*lease_acquire)(void *ctx, const char *exec_id, const struct orch_store_lease_spec *spec,
+                       struct orch_store_lease *held, struct orch_error *err);
+  int (*lease_release)(void *ctx, const char *exec_id, const char *owner, struct orch_error *err);
+  int (*lease_get)(void *ctx, const char *exec_id, struct orch_store_lease *out, struct orch_error *err);
 
   /* `a` is complete except its id, which the backend assigns (increasing) and returns in *id. */
   int (*audit_append)(void *ctx, const struct orch_store_audit *a, int64_t *id, struct orch_error *err);

@@ -184,10 +184,20 @@ int orch_store_sq_exec_list(void *ctx, const struct orch_store_exec_filter *f, c
 int orch_store_sq_exec_count(void *ctx, int64_t counts[ORCH_STORE_STATUS_COUNT], struct orch_error *err);
 
 int orch_store_sq_event_append(void *ctx, const char *exec_id, const struct orch_store_event_spec *evs, size_t n,
+                               const char *owner,
                                struct orch_error *err);
 int orch_store_sq_event_read(void *ctx, const char *exec_id, int64_t from_seq, size_t limit,
                              struct orch_store_event_list *out, struct orch_error *err);
 int orch_store_sq_event_last_seq(void *ctx, const char *exec_id, int64_t *seq, struct orch_error *err);
+
+/* orch_store_sqlite_lease.c; lease_check runs inside an append's transaction: ORCH_ECONFLICT when
+ * another owner holds the execution's lease. */
+int orch_store_sq_lease_acquire(void *ctx, const char *exec_id, const struct orch_store_lease_spec *spec,
+                                struct orch_store_lease *held, struct orch_error *err);
+int orch_store_sq_lease_release(void *ctx, const char *exec_id, const char *owner, struct orch_error *err);
+int orch_store_sq_lease_get(void *ctx, const char *exec_id, struct orch_store_lease *out, struct orch_error *err);
+int orch_store_sq_lease_check(struct orch_store_sq_conn *c, const char *exec_id, const char *owner,
+                              struct orch_error *err);
 
 int orch_store_sq_audit_append(void *ctx, const struct orch_store_audit *a, int64_t *id, struct orch_error *err);
 int orch_store_sq_audit_list(void *ctx, const struct orch_store_audit_filter *f, const struct orch_store_page *page,

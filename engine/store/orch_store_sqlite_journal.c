@@ -55,12 +55,14 @@ struct append_args {
   const char *exec_id;
   const struct orch_store_event_spec *evs;
   size_t n;
+  const char *owner;
 };
 
 static int append_tx(struct orch_store_sq_conn *c, void *arg, struct orch_error *err) {
   const struct append_args *a = arg;
   int64_t last, first = a->evs[0].seq;
-  int rc = last_seq(c, a->exec_id, &last, err);
+  int rc = a->owner ? orch_store_sq_lease_check(c, a->exec_id, a->owner, err) : 0;
+  if (!rc) rc = last_seq(c, a->exec_id, &last, err);
   if (rc) return rc;
   if (first <= last)
     return orch_error_setc(err, ORCH_ECONFLICT, "seq",
@@ -76,8 +78,8 @@ static int append_tx(struct orch_store_sq_conn *c, void *arg, struct orch_error 
 }
 
 int orch_store_sq_event_append(void *ctx, const char *exec_id, const struct orch_store_event_spec *evs, size_t n,
-                               struct orch_error *err) {
-  struct append_args a = {exec_id, evs, n};
+                               const char *owner, struct orch_error *err) {
+  struct append_args a = {exec_id, evs, n, owner};
   return orch_store_sq_write(ctx, append_tx, &a, err);
 }
 

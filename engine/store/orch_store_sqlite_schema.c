@@ -78,6 +78,17 @@ static const struct orch_store_sq_migration migrations[] = {
   },
   {
     .version = 2,
+    .description = "execution leases: which process drives an execution",
+    .sql =
+      "CREATE TABLE leases ("
+      "  execution_id TEXT PRIMARY KEY REFERENCES executions(id) ON DELETE CASCADE,"
+      "  owner TEXT NOT NULL,"
+      "  host TEXT NOT NULL,"
+      "  pid INTEGER NOT NULL,"
+      "  expires_ms INTEGER NOT NULL) WITHOUT ROWID;",
+  },
+  {
+    .version = 3,
     .description = "group versions, plan version descriptions, audit roles and sources, executions outlive "
                    "their plan, users, API tokens, console sessions, target accounts",
     .sql =

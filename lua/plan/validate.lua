@@ -16,7 +16,7 @@ local LAUNCH_KEYS = { "instance_type", "copy_private_ip", "copy_tags", "launch_d
   "os_byol", "subnet_id", "security_group_ids", "tags" }
 local NOTIFY_KEYS = { "sns", "events" }
 local NOTIFY_EVENTS = { "execution_started", "wave_started", "wave_completed", "wave_failed", "approval_requested",
-  "execution_completed", "execution_failed", "cleanup_done" }
+  "execution_completed", "execution_failed", "execution_cancelled", "cleanup_done", "cleanup_failed" }
 local APPROVAL_KEYS = { "message", "timeout", "approvers" }
 local ON_FAILURE_KEYS = { "policy", "run" }
 local MAX_PROBLEMS = 200
@@ -119,8 +119,9 @@ function Run:string_field(t, key, at, what, opts)
   return v
 end
 
--- A list of strings each matching `pattern` (the plan's aws_allow and ssm_documents).
-function Run:string_list(t, key, at, pattern, what, hint)
+-- A list of strings each matching `check`: a pattern, or a function(s) returning nil when `s` is fine and
+-- otherwise a problem code, message and hint (the plan's aws_allow and ssm_documents).
+function Run:string_list(t, key, at, check, what, hint)
   local v = t[key]
   if v == nil then return array({}) end
   if type(v) ~= "table" then
@@ -135,11 +136,21 @@ function Run:string_list(t, key, at, pattern, what, hint)
     end
   end
   for i, s in ipairs(v) do
-    if type(s) ~= "string" or not s:match(pattern) then
-      self:add({ file = lat.file, line = lat.line, key = key, value_of = true }, "bad_value",
-        ("%s[%d] is not a %s: %s"):format(key, i, what, type(s) == "string" and ("%q"):format(s) or type(s)), hint)
-    else
+    local code, msg, why_hint
+    if type(s) ~= "string" then
+      code = "bad_value"
+    elseif type(check) == "function" then
+      code, msg, why_hint = check(s)
+    elseif not s:match(check) then
+      code = "bad_value"
+    end
+    if code == nil then
       out[#out + 1] = s
+    elseif code == "bad_value" then
+      self:add({ file = lat.file, line = lat.line, key = key, value_of = true }, "bad_value",
+        ("%s[%d] is not a %s: %s"):format(key, i, what, type(s) == "string" and ("%q"):format(s) or type(s)), msg or hint)
+    else
+      self:add({ file = lat.file, line = lat.line, key = key, text = s }, code, ("%s[%d] %s"):format(key, i, msg), why_hint)
     end
   end
   return out
@@ -250,6 +261,25 @@ function Run:launch(v, at, what)
         end
       end
       out.tags = t
+    end
+  end
+  return out
+end
+
+-- A wave's launch settings over the plan's, key by key (tags too): what the wave does not say, the plan's.
+local function merge_launch(base, over)
+  if base == nil then return over end
+  if over == nil then return base end
+  local out = {}
+  for k, v in pairs(base) do out[k] = v end
+  for k, v in pairs(over) do
+    if type(v) == "table" and type(out[k]) == "table" and k == "tags" then
+      local t = {}
+      for tk, tv in pairs(out[k]) do t[tk] = tv end
+      for tk, tv in pairs(v) do t[tk] = tv end
+      out[k] = t
+    else
+      out[k] = v
     end
   end
   return out
@@ -478,7 +508,7 @@ function Run:wave(v, index, plan_at, ctx)
     w.servers = self:servers(v.servers, wat, name, ctx.seen_servers)
   end
   w.snapshot = self:snapshot(v.snapshot, wat) or ctx.default_snapshot or { kind = "latest" }
-  w.launch = self:launch(v.launch, wat, ("wave '%s'"):format(name)) or ctx.default_launch
+  w.launch = merge_launch(ctx.default_launch, self:launch(v.launch, wat, ("wave '%s'"):format(name)))
   w.approval = self:approval(v.approval, wat)
   local t = self:duration_field(v, "timeout", wat)
   if t then w.timeout, w.timeout_ms = t.text, t.ms end
@@ -685,7 +715,7 @@ function Run:plan(value, plan_file)
       out.notify = { sns = arns, events = events }
     end
   end
-  out.aws_allow = self:string_list(value, "aws_allow", at, "^[%w%-]+:[%w%*]+$", "\"service:Operation\" or \"service:*\"",
+  out.aws_allow = self:string_list(value, "aws_allow", at, orch.aws_allow_entry, "\"service:Operation\", \"service:*\" or \"*\"",
     'aws_allow = { "ec2:DescribeInstances", "route53:ChangeResourceRecordSets" }')
   out.ssm_documents = self:string_list(value, "ssm_documents", at, "^[%w_%-%.:/]+$", "SSM document name",
     'ssm_documents = { "AWS-RunShellScript", "Acme-HealthCheck" }')

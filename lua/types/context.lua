@@ -13,9 +13,9 @@
 
 ---@class SsmSpec
 ---@field commands? string|string[] Shell (or PowerShell) lines.
----@field document? string SSM document, default "AWS-RunShellScript".
+---@field document? string SSM document, default "AWS-RunShellScript"; others must be in the plan's ssm_documents (else "EPERM").
 ---@field parameters? table<string, any>
----@field instance_ids? string[] Default: every recovered instance of the wave.
+---@field instance_ids? string[] Default: every recovered instance of the wave. Only the wave's own instances and those of the waves it depends on are allowed (else nil, message, "EPERM").
 ---@field timeout? Duration|number
 
 ---@class SsmResult
@@ -31,7 +31,8 @@
 ---@field attempt? integer 1 for the first launch of the wave, 2 after a retry...
 ---@field servers? Server[] The wave's servers.
 ---@field error? string Why the wave failed (on_failure hooks).
----@field waves? {name: string, status: string, servers: Server[]}[] Every wave (cleanup).
+---@field waves? table<string, {status: string, servers: Server[]}> The waves this one depends on, by name (every wave for cleanup).
+---@field ssm_documents? string[] The SSM documents the plan declares.
 Context = {}
 
 --- Run an SSM command on the wave's recovered instances and wait for it.

@@ -60,8 +60,8 @@
 ---@field cleanup? fun(x: Context) Runs after a drill, before recovery instances are terminated.
 ---@field launch? LaunchSettings Defaults for every wave.
 ---@field snapshot? "latest"|string Default for every wave.
----@field aws_allow? string[] AWS calls hooks may make with w:aws: "service:Operation" or "service:*".
----@field ssm_documents? string[] SSM documents the hooks run; checked by preflight.
+---@field aws_allow? string[] AWS calls hooks may make with w:aws: "service:Operation", "service:*" or "*", within the operator's plans.aws_allow_ceiling.
+---@field ssm_documents? string[] SSM documents the hooks run with w:ssm_run (besides AWS-RunShellScript/AWS-RunPowerShellScript); checked by preflight.
 
 --- The plan: a plan file ends with `return plan { ... }`.
 ---@param spec PlanSpec

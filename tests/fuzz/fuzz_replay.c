@@ -1,8 +1,10 @@
-/* fuzz_replay: a main() for fuzz targets in ordinary (non-libFuzzer) builds. Replays every file of the
- * corpus directory given as argv[1], then ORCH_FUZZ_ITERATIONS (default 2000) deterministic mutations
- * of them (byte flips, truncations, duplications, splices), so the sanitizer build exercises each
- * parser on hostile input in every `make test`. Uses libc only. */
+/* fuzz_replay: a main() for fuzz targets in ordinary (non-libFuzzer) builds. Replays every regular file of
+ * the corpus directories given as arguments (the target's own first, then any it shares, such as plans/),
+ * then ORCH_FUZZ_ITERATIONS (default 2000) deterministic mutations of them (byte flips, truncations,
+ * duplications, splices), so the sanitizer build exercises each parser on hostile input in every
+ * `make test`. Uses libc only. */
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,17 +88,19 @@ static void mutate_and_run(const struct input *a, const struct input *b) {
 int main(int argc, char **argv) {
   struct input inputs[512];
   size_t count = 0;
-  if (argc > 1) {
-    DIR *d = opendir(argv[1]);
+  for (int a = 1; a < argc; a++) {
+    DIR *d = opendir(argv[a]);
     if (!d) {
-      fprintf(stderr, "fuzz_replay: corpus directory %s is missing\n", argv[1]);
+      fprintf(stderr, "fuzz_replay: corpus directory %s is missing\n", argv[a]);
       return 1;
     }
     struct dirent *e;
     while ((e = readdir(d)) && count < 512) {
       if (e->d_name[0] == '.') continue;
       char path[4096];
-      snprintf(path, sizeof path, "%s/%s", argv[1], e->d_name);
+      struct stat st;
+      snprintf(path, sizeof path, "%s/%s", argv[a], e->d_name);
+      if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
       if (read_file(path, &inputs[count]) == 0) count++;
     }
     closedir(d);

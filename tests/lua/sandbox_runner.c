@@ -1,12 +1,19 @@
 /* sandbox_runner: runs one attack file from tests/lua/sandbox in the sandbox and checks what its header
  * comment expects:
- *   -- expect: limit | runtime | ok      the problem code (load) or outcome class (hook)
+ *   -- expect: limit | runtime | ok | CODE  the problem code (load) or outcome class (hook)
  *   -- match: TEXT                        a substring of the error message
  *   -- line: N                            the plan line the error must name
  *   -- phase: load | hook                 run while the file loads (default), or as hook "w/after"
- *   -- limits: instructions=N memory=N wall_ms=N json_bytes=N json_depth=N
- * Then it checks the process is alive, every byte of the state came back, and a sibling state made
- * before the attack is untouched and still works. Exit 0 on success. Uses orch_plan_hook. */
+ *   -- limits: instructions=N memory=N wall_ms=N json_bytes=N json_depth=N pattern_steps=N calls=N
+ *              call_bytes=N result_bytes=N
+ *   -- ceiling: LIST                      the operator's aws_allow ceiling (default: the engine's)
+ *   -- reached: N                         host calls that must have reached the host (hook phase)
+ *   -- forbid: TEXT                       no print or log line, up to the state's end, may contain TEXT
+ * A hook runs with the context {name = "w", mode = "drill", servers = {{id = "s-own", instance_id =
+ * "i-own"}}, waves = {db = {status = "COMPLETED", servers = {{id = "s-dep", instance_id = "i-dep"}}}}}.
+ * The host answers every call at once with {echo = op, args = args}, except w:sleep, which it completes
+ * later. Then the runner checks the process is alive, every byte of the state came back, and a sibling
+ * state made before the attack is untouched and still works. Exit 0 on success. Uses orch_plan_hook. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +24,21 @@
 #include "plan/orch_plan_hook.h"
 
 struct expect {
-  char outcome[32], match[256], phase[16];
-  long line;
+  char outcome[32], match[256], phase[16], forbid[128], ceiling[512];
+  long line, reached;
   struct orch_plan_limits limits;
 };
+
+/* Every line printed or logged, for `-- forbid:` (finalizers would print while the state closes). */
+static char printed[65536];
+static size_t printed_len;
+static long host_calls;
+
+static void sink(void *ctx, const char *where, const char *msg) {
+  (void)ctx;
+  int n = snprintf(printed + printed_len, sizeof printed - printed_len, "%s: %s\n", where, msg);
+  if (n > 0) printed_len += (size_t)n < sizeof printed - printed_len ? (size_t)n : sizeof printed - printed_len - 1;
+}
 
 static void parse_limits(const char *s, struct orch_plan_limits *l) {
   struct orch_strview parts[16];
@@ -40,11 +58,14 @@ static void parse_limits(const char *s, struct orch_plan_limits *l) {
     else if (strcmp(tok, "json_depth") == 0) l->json_depth = (int)v;
     else if (strcmp(tok, "pattern_steps") == 0) l->pattern_steps = (uint64_t)v;
     else if (strcmp(tok, "calls") == 0) l->calls = (size_t)v;
+    else if (strcmp(tok, "call_bytes") == 0) l->call_bytes = (size_t)v;
+    else if (strcmp(tok, "result_bytes") == 0) l->result_bytes = (size_t)v;
   }
 }
 
 static void parse_header(const char *text, struct expect *e) {
   snprintf(e->phase, sizeof e->phase, "load");
+  e->reached = -1;
   const char *p = text;
   while (strncmp(p, "--", 2) == 0) {
     const char *nl = strchr(p, '\n');
@@ -58,6 +79,9 @@ static void parse_header(const char *text, struct expect *e) {
     else if ((v = strstr(line, "phase: "))) snprintf(e->phase, sizeof e->phase, "%s", v + 7);
     else if ((v = strstr(line, "line: ")) && orch_str_to_ll(v + 6, 0, 1000000, &ll) == 0) e->line = (long)ll;
     else if ((v = strstr(line, "limits: "))) parse_limits(v + 8, &e->limits);
+    else if ((v = strstr(line, "ceiling: "))) snprintf(e->ceiling, sizeof e->ceiling, "%s", v + 9);
+    else if ((v = strstr(line, "forbid: "))) snprintf(e->forbid, sizeof e->forbid, "%s", v + 8);
+    else if ((v = strstr(line, "reached: ")) && orch_str_to_ll(v + 9, 0, 1000000, &ll) == 0) e->reached = (long)ll;
     if (!nl) break;
     p = nl + 1;
   }
@@ -67,12 +91,17 @@ static int host_call(void *ctx, struct orch_plan_hook *hook, const struct orch_p
                      struct orch_error *err) {
   (void)ctx;
   (void)hook;
-  (void)err;
+  host_calls++;
   if (strcmp(call->op, "sleep") == 0) return ORCH_PLAN_PENDING;
-  *result = json_pack("{s:s}", "echo", call->op);
-  return 0;
+  *result = json_pack("{s:s, s:O}", "echo", call->op, "args", call->args);
+  return *result ? 0 : orch_error_set(err, ORCH_ENOMEM, "out of memory");
 }
-static const struct orch_plan_host_ops ops = {.call = host_call};
+static void host_log(void *ctx, struct orch_plan_hook *hook, const char *level, const char *where, const char *msg) {
+  (void)hook;
+  (void)level;
+  sink(ctx, where, msg);
+}
+static const struct orch_plan_host_ops ops = {.call = host_call, .log = host_log};
 
 static int fail(const char *file, const char *fmt, ...) ORCH_PRINTF(2, 3);
 static int fail(const char *file, const char *fmt, ...) {
@@ -88,7 +117,7 @@ static int fail(const char *file, const char *fmt, ...) {
 /* Outcome of a load: the first problem's code, message and line. */
 static int run_load(const char *file, const char *text, const struct expect *e, char *code, size_t codesz, char *msg,
                     size_t msgsz, long *line) {
-  struct orch_plan_sandbox_config cfg = {.limits = e->limits};
+  struct orch_plan_sandbox_config cfg = {.limits = e->limits, .print = sink, .aws_allow_ceiling = e->ceiling};
   char dir[512];
   snprintf(dir, sizeof dir, "%s", file);
   char *slash = strrchr(dir, '/');
@@ -110,11 +139,15 @@ static int run_hook(const char *file, const char *text, const struct expect *e, 
                     size_t msgsz, long *line) {
   struct orch_plan_runtime_config cfg = {.host = &ops};
   cfg.sandbox.limits = e->limits;
+  cfg.sandbox.print = sink;
+  cfg.sandbox.aws_allow_ceiling = e->ceiling;
   struct orch_plan_source src = {.file = file, .text = text, .len = strlen(text)};
   struct orch_plan_runtime *rt = NULL;
   struct orch_error err = {0};
   if (orch_plan_runtime_new(&cfg, &src, &rt, NULL, &err)) return fail(file, "load failed: %s: %s", err.context, err.message);
-  json_t *ctx = json_pack("{s:s, s:s, s:[]}", "name", "w", "mode", "drill", "servers");
+  json_t *ctx = json_pack("{s:s, s:s, s:[{s:s, s:s}], s:{s:{s:s, s:[{s:s, s:s}]}}}", "name", "w", "mode", "drill",
+                          "servers", "id", "s-own", "instance_id", "i-own", "waves", "db", "status", "COMPLETED",
+                          "servers", "id", "s-dep", "instance_id", "i-dep");
   struct orch_plan_hook *h = NULL;
   int rc = orch_plan_hook_new(rt, "w/after", ctx, NULL, &h, &err);
   json_decref(ctx);
@@ -173,6 +206,13 @@ int main(int argc, char **argv) {
     snprintf(b, sizeof b, "%ld", line);
     rc = fail(file, "expected line %s, got %s", a, b);
   }
+  if (e.reached >= 0 && host_calls != e.reached) {
+    char a[32], b[32];
+    snprintf(a, sizeof a, "%ld", e.reached);
+    snprintf(b, sizeof b, "%ld", host_calls);
+    rc = fail(file, "expected %s host call(s) to reach the host, got %s", a, b);
+  }
+  if (e.forbid[0] && strstr(printed, e.forbid)) rc = fail(file, "'%s' was printed:\n%s", e.forbid, printed);
   if (orch_plan_sandbox_memory(sib) != sib_mem) rc = fail(file, "the sibling state changed");
   ss.text = "return plan { name = 'again', waves = { wave 'b' { servers = group 'g' } } }";
   ss.len = strlen(ss.text);

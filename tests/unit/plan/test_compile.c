@@ -130,27 +130,99 @@ Test(compile, modules_from_the_plan_directory) {
   cr_expect(strstr(pt_field(p, "file"), "lib/util.lua"), "%s", pt_field(p, "file"));
   cr_expect_eq(pt_int(p, "line"), 2);
   orch_plan_report_free(r);
+  /* leave nothing behind */
+  cr_expect_eq(remove(path), 0);
+  snprintf(path, sizeof path, "%s/lib/util.lua", dir);
+  cr_expect_eq(remove(path), 0);
+  snprintf(path, sizeof path, "%s/lib", dir);
+  cr_expect_eq(remove(path), 0);
+  cr_expect_eq(remove(dir), 0);
 }
 
-/* The plan-level lists the engine enforces: w:aws is limited to aws_allow, preflight checks ssm_documents. */
+/* The plan-level lists the engine enforces: w:aws is limited to aws_allow within the operator's ceiling,
+ * w:ssm_run to the declared ssm_documents (which preflight checks). */
 Test(compile, aws_allow_and_ssm_documents) {
   pt_expect_problem("return plan { name = 'p', aws_allow = 'ec2:*', waves = { wave 'a' { servers = group 'g' } } }\n", "type",
                     "a list of strings", 1);
   pt_expect_problem("return plan { name = 'p',\n  aws_allow = { 'ec2 DescribeInstances' },\n"
                     "  waves = { wave 'a' { servers = group 'g' } } }\n",
                     "bad_value", "aws_allow[1]", 2);
+  /* a prefix wildcard is for the operator's ceiling only: the engine matches plans' entries exactly */
+  pt_expect_problem("return plan { name = 'p', aws_allow = { 'ec2:Describe*' }, waves = { wave 'a' { servers = group 'g' } } }\n",
+                    "bad_value", "aws_allow[1]", 1);
   pt_expect_problem("return plan { name = 'p', ssm_documents = { 42 }, waves = { wave 'a' { servers = group 'g' } } }\n",
                     "bad_value", "ssm_documents[1]", 1);
   pt_expect_problem("return plan { name = 'p', aws_alow = { }, waves = { wave 'a' { servers = group 'g' } } }\n", "unknown_key",
                     "aws_alow", 1);
   struct orch_plan_report *r = pt_validate(
-      "return plan { name = 'p', aws_allow = { 'ec2:DescribeInstances', 'route53:*' },\n"
+      "return plan { name = 'p', aws_allow = { 'ec2:DescribeInstances', 'drs:StartRecovery', 'ec2:*' },\n"
       "  ssm_documents = { 'Acme-HealthCheck' }, waves = { wave 'a' { servers = group 'g' } } }\n",
+      NULL);
+  const json_t *p = json_array_get(orch_plan_report_problems(r), 0);
+  cr_assert_eq(orch_plan_report_count(r), 1, "only ec2:* exceeds the default ceiling");
+  cr_expect_str_eq(pt_field(p, "code"), "not_permitted");
+  cr_expect(strstr(pt_field(p, "message"), "aws_allow[3] 'ec2:*'"), "%s", pt_field(p, "message"));
+  cr_expect(strstr(pt_field(p, "hint"), "ec2:Describe*"), "the hint says what the ceiling allows: %s", pt_field(p, "hint"));
+  cr_expect_eq(pt_int(p, "column"), 87, "the column of the entry");
+  orch_plan_report_free(r);
+}
+
+/* A report of the plan under an operator ceiling `ceiling`. */
+static struct orch_plan_report *validate_under(const char *ceiling, const char *text, struct orch_error *err) {
+  struct orch_plan_sandbox_config cfg = {.aws_allow_ceiling = ceiling};
+  struct orch_plan_source src = {.file = "c.lua", .text = text, .len = strlen(text)};
+  struct orch_plan_report *r = NULL;
+  if (orch_plan_validate(&cfg, &src, NULL, &r, err)) return NULL;
+  return r;
+}
+
+Test(compile, aws_allow_ceiling_is_the_operators) {
+  const char *plan = "return plan { name = 'p', aws_allow = { 'ec2:TerminateInstances', 'route53:*' },\n"
+                     "  waves = { wave 'a' { servers = group 'g' } } }\n";
+  struct orch_error err = {0};
+  struct orch_plan_report *r = validate_under(NULL, plan, &err);
+  cr_assert(r, "%s", err.message);
+  cr_expect_eq(orch_plan_report_count(r), 2, "NULL is the default ceiling, enforced");
+  orch_plan_report_free(r);
+  r = validate_under("", plan, &err);
+  cr_expect_eq(orch_plan_report_count(r), 2, "so is an empty one");
+  orch_plan_report_free(r);
+  r = validate_under("ec2:*, route53:*", plan, &err);
+  cr_assert(r);
+  cr_expect_eq(orch_plan_report_count(r), 0, "a wider ceiling admits the plan");
+  const json_t *compiled = orch_plan_report_plan(r);
+  cr_expect_str_eq(json_string_value(json_array_get(json_object_get(compiled, "aws_allow"), 1)), "route53:*");
+  orch_plan_report_free(r);
+  r = validate_under("route53:*", plan, &err);
+  const json_t *p = json_array_get(orch_plan_report_problems(r), 0);
+  cr_expect_eq(orch_plan_report_count(r), 1);
+  cr_expect(strstr(pt_field(p, "message"), "'ec2:TerminateInstances'"), "%s", pt_field(p, "message"));
+  cr_expect(strstr(pt_field(p, "hint"), "allows nothing"), "%s", pt_field(p, "hint"));
+  orch_plan_report_free(r);
+  /* a malformed ceiling is the operator's error, named as the setting */
+  cr_expect_null(validate_under("ec2 DescribeInstances", plan, &err));
+  cr_expect_eq(err.code, ORCH_ECONFIG);
+  cr_expect(strstr(err.message, "plans.aws_allow_ceiling"), "%s", err.message);
+}
+
+/* A wave's launch settings add to the plan's key by key (tags too): what the wave does not say, the plan's
+ * settings give (issue 14 #12: they used to replace them). */
+Test(compile, wave_launch_settings_merge_over_the_plan_s) {
+  struct orch_plan_report *r = pt_validate(
+      "return plan { name = 'p', launch = { copy_tags = true, instance_type = 'm5.large', tags = { Env = 'dr', Team = 'db' } },\n"
+      "  waves = {\n"
+      "    wave 'db' { servers = group 'g', launch = { instance_type = 'r5.xlarge', tags = { Team = 'dba' } } },\n"
+      "    wave 'app' { servers = group 'h' },\n"
+      "} }\n",
       NULL);
   const json_t *plan = orch_plan_report_plan(r);
   cr_assert(plan, "problems: %zu", orch_plan_report_count(r));
-  cr_expect_eq(json_array_size(json_object_get(plan, "aws_allow")), 2);
-  cr_expect_str_eq(json_string_value(json_array_get(json_object_get(plan, "aws_allow"), 1)), "route53:*");
-  cr_expect_str_eq(json_string_value(json_array_get(json_object_get(plan, "ssm_documents"), 0)), "Acme-HealthCheck");
+  const json_t *db = json_object_get(json_array_get(json_object_get(plan, "waves"), 0), "launch");
+  cr_expect_str_eq(json_string_value(json_object_get(db, "instance_type")), "r5.xlarge", "the wave's own setting wins");
+  cr_expect(json_is_true(json_object_get(db, "copy_tags")), "the plan's setting the wave does not name is kept");
+  cr_expect_str_eq(json_string_value(json_object_get(json_object_get(db, "tags"), "Env")), "dr");
+  cr_expect_str_eq(json_string_value(json_object_get(json_object_get(db, "tags"), "Team")), "dba");
+  const json_t *app = json_object_get(json_array_get(json_object_get(plan, "waves"), 1), "launch");
+  cr_expect_str_eq(json_string_value(json_object_get(app, "instance_type")), "m5.large", "a wave without launch: the plan's");
   orch_plan_report_free(r);
 }

@@ -50,8 +50,12 @@ static void host_log(void *ctx, struct orch_plan_hook *hook, const char *level, 
 
 static const struct orch_plan_host_ops ops = {.call = host_call, .journal = host_journal, .log = host_log};
 
+/* The operator's ceiling these tests run under: everything, so that the plan's aws_allow decides. */
+static const char *ceiling = "*";
+
 static struct orch_plan_runtime *runtime(const char *text, struct host *h, const struct orch_plan_limits *lim) {
   struct orch_plan_runtime_config cfg = {.host = &ops, .host_ctx = h};
+  cfg.sandbox.aws_allow_ceiling = ceiling;
   if (lim) cfg.sandbox.limits = *lim;
   struct orch_plan_source src = {.file = "hooks.lua", .text = text, .len = strlen(text)};
   struct orch_plan_runtime *rt = NULL;
@@ -86,8 +90,9 @@ static enum orch_plan_status run_hook(struct orch_plan_hook *hk, struct orch_err
   return st;
 }
 
-#define WAVE_PLAN(body) \
-  "return plan { name = 'h', waves = { wave 'web' { servers = group 'g', after = function(w)\n" body "\nend } } }\n"
+#define WAVE_PLAN(body)                                                                                        \
+  "return plan { name = 'h', aws_allow = { 'ec2:*', 'iam:Fail' }, waves = { wave 'web' { servers = group 'g', " \
+  "after = function(w)\n" body "\nend } } }\n"
 
 static void setup(void) { orch_json_init(); }
 TestSuite(hook, .init = setup);
@@ -292,32 +297,120 @@ Test(hook, cancel_while_pending) {
   cr_expect_eq(orch_plan_sandbox_live_bytes(), 0);
 }
 
-Test(hook, unknown_hook_and_load_time_calls) {
+Test(hook, unknown_hook_and_invalid_plan) {
   struct host h = {0};
   struct orch_plan_runtime *rt = runtime(WAVE_PLAN("w:log('x')"), &h, NULL);
   struct orch_plan_hook *hk = NULL;
   struct orch_error err = {0};
   cr_expect_eq(orch_plan_hook_new(rt, "web/before", NULL, NULL, &hk, &err), ORCH_ENOTFOUND);
+  cr_expect(strstr(err.message, "no hook 'web/before'"), "%s", err.message);
+  cr_expect_null(hk);
   orch_plan_runtime_free(rt);
   struct orch_plan_runtime_config cfg = {.host = &ops, .host_ctx = &h};
   const char *bad = "return plan { name = 1, waves = {} }";
   struct orch_plan_source src = {.file = "bad.lua", .text = bad, .len = strlen(bad)};
   struct orch_plan_report *r = NULL;
   cr_expect_eq(orch_plan_runtime_new(&cfg, &src, &rt, &r, &err), ORCH_EVALIDATION);
+  cr_expect_null(rt);
   cr_expect_geq(orch_plan_report_count(r), 1);
+  cr_expect(strstr(err.message, "bad.lua:1"), "the error names the plan file and line: %s", err.message);
   orch_plan_report_free(r);
 }
 
+/* w:random and w:now are answered in the engine and journaled: a replay gives the recorded values back
+ * (the plan checks them against the first run's), a fresh run draws new ones. */
 Test(hook, random_and_now_are_journaled) {
   struct host h = {0};
-  struct orch_plan_runtime *rt = runtime(WAVE_PLAN("local r = w:random(1, 6)\nassert(r >= 1 and r <= 6)\n"
-                                                   "local f = w:random()\nassert(f >= 0 and f < 1)\n"
-                                                   "assert(math.type(w:now()) == 'integer')"),
+  struct orch_plan_runtime *rt = runtime("local first\n"
+                                         "return plan { name = 'h', waves = { wave 'web' { servers = group 'g',\n"
+                                         "  after = function(w)\n"
+                                         "    local r = w:random(1, math.maxinteger)\n"
+                                         "    local f = w:random()\n"
+                                         "    local t = w:now()\n"
+                                         "    assert(r >= 1 and f >= 0 and f < 1 and math.type(t) == 'integer')\n"
+                                         "    local now = { r = r, f = f, t = t }\n"
+                                         "    if w.attempt == 2 then\n"
+                                         "      assert(now.r == first.r and now.f == first.f and now.t == first.t, 'replayed')\n"
+                                         "    elseif w.attempt == 3 then\n"
+                                         "      assert(now.r ~= first.r and now.f ~= first.f, 'fresh draws')\n"
+                                         "    end\n"
+                                         "    first = first or now\n"
+                                         "  end } } }\n",
                                          &h, NULL);
   struct orch_error err = {0};
-  struct orch_plan_hook *hk = hook_for(rt, "drill");
+  json_t *ctx = ctx_for("drill");
+  struct orch_plan_hook *hk = NULL;
+  cr_assert_eq(orch_plan_hook_new(rt, "web/after", ctx, NULL, &hk, NULL), 0);
   cr_expect_eq(orch_plan_hook_resume(hk, &err), ORCH_PLAN_DONE, "%s", err.message);
   cr_expect_eq(json_array_size(orch_plan_hook_journal(hk)), 3);
   cr_expect_eq(h.calls, 0, "answered in the engine");
+  json_t *journal = json_deep_copy(orch_plan_hook_journal(hk));
+  json_object_set_new(ctx, "attempt", json_integer(2));
+  cr_assert_eq(orch_plan_hook_new(rt, "web/after", ctx, journal, &hk, NULL), 0);
+  cr_expect_eq(orch_plan_hook_resume(hk, &err), ORCH_PLAN_DONE, "%s: %s", err.context, err.message);
+  json_object_set_new(ctx, "attempt", json_integer(3));
+  cr_assert_eq(orch_plan_hook_new(rt, "web/after", ctx, NULL, &hk, NULL), 0);
+  cr_expect_eq(orch_plan_hook_resume(hk, &err), ORCH_PLAN_DONE, "%s: %s", err.context, err.message);
+  json_decref(journal);
+  json_decref(ctx);
+  orch_plan_runtime_free(rt);
+}
+
+/* What a hook may reach comes from the engine's context, checked in the plan layer before the host is
+ * called: the refusal is journaled like any answer, and the host never sees the call. */
+Test(hook, reach_comes_from_the_engines_context) {
+  struct host h = {0};
+  struct orch_plan_runtime *rt = runtime(
+      "return plan { name = 'h', ssm_documents = { 'Acme-Check', 'Acme-Other' }, waves = {\n"
+      "  wave 'web' { servers = group 'g', after = function(w)\n"
+      "    local r, msg, code = w:ssm_run({ commands = { 'id' }, instance_ids = { 'i-dep' } })\n"
+      "    if w.attempt == 2 then assert(r, msg) else assert(code == 'EPERM', tostring(msg)) end\n"
+      "    r, msg, code = w:ssm_run({ document = 'Acme-Other' })\n"
+      "    if w.attempt == 2 then assert(code == 'EPERM', tostring(msg)) else assert(r, msg) end\n"
+      "    assert(w:ssm_run({ document = 'Acme-Check' }))\n"
+      "  end } } }\n",
+      &h, NULL);
+  struct orch_error err = {0};
+  /* attempt 1: a context without waves or ssm_documents: own instances, every declared document */
+  json_t *ctx = ctx_for("drill");
+  struct orch_plan_hook *hk = NULL;
+  cr_assert_eq(orch_plan_hook_new(rt, "web/after", ctx, NULL, &hk, NULL), 0);
+  cr_expect_eq(run_hook(hk, &err), ORCH_PLAN_DONE, "%s: %s", err.context, err.message);
+  cr_expect_eq(h.calls, 2, "the refused call never reached the host");
+  cr_expect_str_eq(orch_plan_journal_error_code(json_array_get(orch_plan_hook_journal(hk), 0)), "EPERM");
+  cr_expect_eq(h.completed, 3, "the refusal is journaled like an answer");
+  /* attempt 2: the engine names a dependency's instances and narrows the documents */
+  json_object_set_new(ctx, "attempt", json_integer(2));
+  json_object_set_new(ctx, "waves", json_pack("{s:{s:s, s:[{s:s, s:s}]}}", "db", "status", "COMPLETED", "servers", "id",
+                                              "s-2", "instance_id", "i-dep"));
+  json_object_set_new(ctx, "ssm_documents", json_pack("[s]", "Acme-Check"));
+  h.calls = 0;
+  cr_assert_eq(orch_plan_hook_new(rt, "web/after", ctx, NULL, &hk, NULL), 0);
+  cr_expect_eq(run_hook(hk, &err), ORCH_PLAN_DONE, "%s: %s", err.context, err.message);
+  cr_expect_eq(h.calls, 2, "the dependency's instance reached, the narrowed-out document did not");
+  json_decref(ctx);
+  orch_plan_runtime_free(rt);
+}
+
+/* A host's answer past the result limit reaches the hook as an ELIMIT failure, and the journal keeps the
+ * failure, not the answer. */
+Test(hook, oversized_results_become_failures) {
+  struct host h = {0};
+  struct orch_plan_limits lim = {.result_bytes = 40};
+  struct orch_plan_runtime *rt =
+      runtime(WAVE_PLAN("local r, msg, code = w:aws('ec2', 'DescribeInstances')\n"
+                        "assert(r == nil and code == 'ELIMIT' and msg:find('40 bytes'), tostring(msg))\n"
+                        "r, msg, code = w:approve('go?')\n"
+                        "assert(r == nil and code == 'ELIMIT', tostring(msg))"),
+              &h, &lim);
+  struct orch_error err = {0};
+  struct orch_plan_hook *hk = hook_for(rt, "drill");
+  cr_assert_eq(orch_plan_hook_resume(hk, &err), ORCH_PLAN_YIELDED, "%s", err.message);
+  json_t *big = json_pack("{s:s}", "approved_by", "someone with a very long name that does not fit in 64 bytes");
+  cr_assert_eq(orch_plan_hook_complete(hk, big, NULL), 0);
+  cr_expect_eq(orch_plan_hook_resume(hk, &err), ORCH_PLAN_DONE, "%s: %s", err.context, err.message);
+  const json_t *j = orch_plan_hook_journal(hk);
+  cr_expect_null(json_object_get(json_array_get(j, 0), "result"));
+  cr_expect_str_eq(orch_plan_journal_error_code(json_array_get(j, 1)), "ELIMIT");
   orch_plan_runtime_free(rt);
 }

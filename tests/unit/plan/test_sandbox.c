@@ -88,11 +88,31 @@ Test(sandbox, instruction_limit_is_sticky_through_pcall) {
   orch_plan_report_free(r);
 }
 
+/* A clock whose monotonic time moves 1 ms each time it is read: the time limit is then a count of reads,
+ * the same on any machine. */
+static int64_t ticks;
+static int64_t tick_now_ms(void *ctx) {
+  (void)ctx;
+  return 0;
+}
+static int64_t tick_mono_ns(void *ctx) {
+  (void)ctx;
+  return ++ticks * 1000000;
+}
+static const struct orch_clock_ops tick_ops = {.now_ms = tick_now_ms, .mono_ns = tick_mono_ns};
+
 Test(sandbox, wall_clock_limit) {
-  struct orch_plan_limits lim = {.wall_ms = 50, .instructions = 100000000000ULL};
-  struct orch_plan_report *r = pt_validate("while true do end" PLAN_TAIL, &lim);
+  struct orch_clock clock = {.ops = &tick_ops};
+  struct orch_plan_sandbox_config cfg = {.clock = &clock, .limits = {.wall_ms = 50, .instructions = 100000000000ULL}};
+  struct orch_plan_source src = {.file = "t.lua", .text = "while true do end" PLAN_TAIL};
+  src.len = strlen(src.text);
+  struct orch_plan_report *r = NULL;
+  cr_assert_eq(orch_plan_validate(&cfg, &src, NULL, &r, NULL), 0);
   const json_t *p = json_array_get(orch_plan_report_problems(r), 0);
+  cr_expect_str_eq(pt_field(p, "code"), "limit");
   cr_expect(strstr(pt_field(p, "message"), "time limit of 50 ms"), "%s", pt_field(p, "message"));
+  cr_expect_eq(pt_int(p, "line"), 1);
+  cr_expect_lt(ticks, 200, "stopped within a few checks of the limit (%lld clock reads)", (long long)ticks);
   orch_plan_report_free(r);
 }
 
@@ -155,4 +175,25 @@ Test(sandbox, print_goes_to_the_sink) {
   cr_expect_eq(orch_plan_report_count(r), 0);
   cr_expect_str_eq(printed, "p.lua:1|hello\t42\tnil");
   orch_plan_report_free(r);
+}
+
+/* Clock reads (one per count-hook tick) while `text` loads under the ticking clock. */
+static int64_t ticks_for(const char *text) {
+  struct orch_clock clock = {.ops = &tick_ops};
+  struct orch_plan_sandbox_config cfg = {.clock = &clock, .limits = {.wall_ms = 1000000000}};
+  struct orch_plan_source src = {.file = "t.lua", .text = text, .len = strlen(text)};
+  struct orch_plan_report *r = NULL;
+  ticks = 0;
+  cr_assert_eq(orch_plan_validate(&cfg, &src, NULL, &r, NULL), 0);
+  cr_expect_eq(orch_plan_report_count(r), 0, "%s", pt_field(json_array_get(orch_plan_report_problems(r), 0), "message"));
+  orch_plan_report_free(r);
+  return ticks;
+}
+
+/* One instruction can do work in proportion to an object (comparing long strings, copying varargs): once
+ * the state holds an 8 MiB object the count hook, and with it the time check, runs far more often. */
+Test(sandbox, hook_period_follows_the_largest_object) {
+  int64_t small = ticks_for("local s = ('x'):rep(1024)\nfor i = 1, 300000 do end" PLAN_TAIL);
+  int64_t big = ticks_for("local s = ('x'):rep(1024):rep(8192)\nfor i = 1, 300000 do end" PLAN_TAIL);
+  cr_expect_gt(big, 50 * small, "ticks with an 8 MiB string: %lld, without: %lld", (long long)big, (long long)small);
 }
