@@ -169,7 +169,8 @@ Test(decide, long_wave_names_keep_tags_unique) {
     size_t len = strlen(servers);
     snprintf(servers + len, sizeof servers - len, "%s{\"id\":\"s-0000000000000000%d\",\"wave\":\"%s\"}", i ? "," : "", i, name);
   }
-  strcat(servers, "]}"); /* NOLINT: the buffer is sized for it */
+  size_t len = strlen(servers);
+  snprintf(servers + len, sizeof servers - len, "]}");
   ev("ServersResolved", servers);
   ev("PreflightResult", "{\"ok\":true}");
   ev("ExecutionRunning", "{}");
