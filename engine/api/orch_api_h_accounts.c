@@ -77,7 +77,7 @@ int api_h_account_delete(struct api_call *c) {
   if (rc) return api_fail(c, rc, &err);
   const struct orch_api_backends *b = api_backends(c->api);
   if (b && b->aws && b->aws->accounts_changed) b->aws->accounts_changed(b->aws_ctx);
-  char target[32];
+  char target[sizeof "account/" + API_PARAM_MAX];
   snprintf(target, sizeof target, "account/%s", c->params[0]);
   api_audit(c, target, NULL, NULL, NULL);
   c->resp->status = 204;

@@ -159,7 +159,7 @@ static int profile_fetch(void *ctx, struct orch_aws_credentials *out, struct orc
   if (!rc && strncmp(out->source, "profile", 7) != 0) {
     char src[sizeof out->source];
     snprintf(src, sizeof src, "%s", out->source);
-    snprintf(out->source, sizeof out->source, "profile %s (%s)", pc->name, src);
+    orch_str_fmt(out->source, sizeof out->source, "profile %s (%s)", pc->name, src);
   }
   return rc;
 }

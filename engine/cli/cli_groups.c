@@ -11,6 +11,7 @@
 #include "core/orch_json.h"
 #include "core/orch_time.h"
 #include "store/orch_store_valid.h"
+#include "core/orch_str.h"
 
 #define GROUPS_FILE_MAX ((size_t)16 * 1024 * 1024)
 
@@ -41,9 +42,9 @@ static void at_path(struct orch_error *err, const char *file, size_t i, const ch
   char base[ORCH_JSON_PATH_MAX], path[ORCH_JSON_PATH_MAX];
   orch_json_path_index(base, "", i);
   if (field && strncmp(field, "selector.", 9) == 0) field += 9;
-  if (field && *field && strcmp(field, "selector") != 0) snprintf(path, sizeof path, "%s.%s", base, field);
-  else snprintf(path, sizeof path, "%s", base);
-  snprintf(err->context, sizeof err->context, "%s: %s", file, path);
+  if (field && *field && strcmp(field, "selector") != 0) orch_str_fmt(path, sizeof path, "%s.%s", base, field);
+  else orch_str_fmt(path, sizeof path, "%s", base);
+  orch_str_fmt(err->context, sizeof err->context, "%s: %s", file, path);
 }
 
 /* The spec of item `i` (selector built into *sel, caller decrefs), checked as the store will check it. */
@@ -63,7 +64,7 @@ static int check_item(const json_t *item, size_t i, const char *file, struct orc
   if (rc) {
     char ctx[ORCH_ERROR_CONTEXT_MAX];
     snprintf(ctx, sizeof ctx, "%s", err->context);
-    snprintf(err->context, sizeof err->context, "%s: %s", file, ctx);
+    orch_str_fmt(err->context, sizeof err->context, "%s: %s", file, ctx);
     return rc;
   }
   if (!ids == !tags) {

@@ -126,7 +126,7 @@ int cli_session_store(struct cli_session *s, const struct orch_config *cfg, cons
   if (rc) return rc;
   snprintf(s->db_spec, sizeof s->db_spec, "sqlite:%s", path);
   rc = orch_store_open(s->db_spec, NULL, &s->store, err);
-  if (rc && !err->context[0]) snprintf(err->context, sizeof err->context, "%s", path);
+  if (rc && !err->context[0]) orch_str_fmt(err->context, sizeof err->context, "%s", path);
   return rc;
 }
 

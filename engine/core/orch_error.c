@@ -1,5 +1,6 @@
 /* orch_error: the code table and the helpers that fill an error record. Uses libc only. */
 #include "core/orch_error.h"
+#include "core/orch_str.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,7 +72,7 @@ void orch_error_prefix(struct orch_error *err, const char *fmt, ...) {
   vsnprintf(prefix, sizeof prefix, fmt, ap);
   va_end(ap);
   memcpy(old, err->message, sizeof old);
-  snprintf(err->message, sizeof err->message, "%s: %s", prefix, old);
+  orch_str_fmt(err->message, sizeof err->message, "%s: %s", prefix, old);
 }
 
 void orch_error_clear(struct orch_error *err) {

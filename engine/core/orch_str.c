@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
@@ -122,6 +123,23 @@ int orch_str_to_ll(const char *s, long long min, long long max, long long *out) 
   if (errno == ERANGE || v < min || v > max) return ORCH_ERANGE;
   *out = v;
   return 0;
+}
+
+bool orch_str_vfmt(char *out, size_t n, const char *fmt, va_list ap) {
+  if (!n) return false;
+  int w = vsnprintf(out, n, fmt, ap);
+  if (w >= 0 && (size_t)w < n) return true;
+  if (w < 0) out[0] = '\0';
+  else if (n >= 4) memcpy(out + n - 4, "...", 4);
+  return false;
+}
+
+bool orch_str_fmt(char *out, size_t n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  bool fit = orch_str_vfmt(out, n, fmt, ap);
+  va_end(ap);
+  return fit;
 }
 
 bool orch_str_starts_with(const char *s, const char *prefix) {

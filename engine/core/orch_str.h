@@ -4,6 +4,7 @@
 #ifndef ORCH_STR_H
 #define ORCH_STR_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,6 +45,10 @@ long orch_str_unhex(unsigned char *out, size_t cap, const char *hex, size_t n);
 /* Strict integer parsing: the whole string must be a decimal integer within [min, max]. */
 int orch_str_to_ll(const char *s, long long min, long long max, long long *out) ORCH_MUST_CHECK;
 
+/* snprintf for text that may be cut (messages, error contexts, log lines): a result too long for `out`
+ * ends in "..." so the cut shows. True when it fit whole. `n` must be at least 4. */
+bool orch_str_fmt(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+bool orch_str_vfmt(char *out, size_t n, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 bool orch_str_starts_with(const char *s, const char *prefix);
 bool orch_str_ends_with(const char *s, const char *suffix);
 bool orch_str_iequal(const char *a, const char *b);

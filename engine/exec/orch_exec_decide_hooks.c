@@ -10,6 +10,7 @@
 
 #include "exec/orch_exec_decide_int.h"
 #include "plan/orch_plan_hook.h"
+#include "core/orch_str.h"
 
 static const char *phase_name(int kind) {
   switch (kind) {
@@ -375,7 +376,7 @@ void d_hook_output(struct dctx *d, const struct orch_exec_hook_out *h) {
       if (h->missing_module) {
         memo_clear(m);
         d->out->halt = true;
-        snprintf(d->out->halt_reason, sizeof d->out->halt_reason,
+        orch_str_fmt(d->out->halt_reason, sizeof d->out->halt_reason,
                  "the plan's modules are not where the execution recorded them (%s): %s; resume with --module-dir "
                  "naming the directory that holds them",
                  st->module_dir[0] ? st->module_dir : "the engine's module directory", h->error ? h->error : "");

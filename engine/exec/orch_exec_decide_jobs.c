@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/orch_str.h"
 #include "core/orch_time.h"
 #include "exec/orch_exec_decide_int.h"
 
@@ -273,6 +274,7 @@ static void unknown_jobs(struct dctx *d, const json_t *asked, const json_t *item
   struct orch_exec_state *st = d->st;
   char list[400] = "";
   size_t n = 0, i;
+  long first = -1;
   json_t *id;
   json_array_foreach(asked, i, id) {
     long j = orch_exec_job_index_by_id(st, json_string_value(id));
@@ -284,13 +286,14 @@ static void unknown_jobs(struct dctx *d, const json_t *asked, const json_t *item
     if (listed || d->now < st->jobs[j].requested_ms + ORCH_EXEC_FIND_GRACE_MS) continue;
     if (++d->fl->jobs[j].unknown_polls < ORCH_EXEC_UNKNOWN_POLLS) continue;
     size_t len = strlen(list);
-    if (len + 40 < sizeof list) snprintf(list + len, sizeof list - len, "%s%s", n ? ", " : "", json_string_value(id));
+    if (len + 40 < sizeof list) (void)orch_str_fmt(list + len, sizeof list - len, "%s%s", n ? ", " : "", json_string_value(id));
+    if (first < 0) first = j;
     n++;
   }
   if (!n) return;
-  const struct orch_exec_job *any = &st->jobs[orch_exec_job_index_by_id(st, json_string_value(json_array_get(asked, 0)))];
+  const struct orch_exec_job *any = &st->jobs[first];
   d->out->halt = true;
-  snprintf(d->out->halt_reason, sizeof d->out->halt_reason,
+  (void)orch_str_fmt(d->out->halt_reason, sizeof d->out->halt_reason,
            "DRS in account %s, region %s does not know %zu job(s) this execution started (%s): it is not the region "
            "or endpoint that launched them; resume the execution against the right --region / --endpoint-url",
            d_account(d, any->account), d_region(d, any->region), n, list);

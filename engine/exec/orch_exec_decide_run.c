@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "exec/orch_exec_decide_int.h"
+#include "core/orch_str.h"
 
 /* ---- commands ------------------------------------------------------------------------------------- */
 
@@ -279,7 +280,7 @@ static bool step_running(struct dctx *d) {
         return false;
       }
     char why[300];
-    snprintf(why, sizeof why, "wave %s failed: %s", fatal, st->waves[orch_exec_wave_index(st, fatal)].reason);
+    orch_str_fmt(why, sizeof why, "wave %s failed: %s", fatal, st->waves[orch_exec_wave_index(st, fatal)].reason);
     return d_end(d, "FAILED", why);
   }
   bool progressed = false;

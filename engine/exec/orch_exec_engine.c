@@ -442,6 +442,12 @@ int orch_exec_engine_new(const struct orch_exec_engine_config *cfg, struct orch_
                          struct orch_error *err) {
   if (!cfg->store || !cfg->aws || !cfg->aws->call)
     return orch_error_set(err, ORCH_EINVAL, "the execution engine needs a store and an AWS interface");
+  char abs[PATH_MAX];
+  const char *dir = cfg->module_dir && *cfg->module_dir ? cfg->module_dir : NULL;
+  if (dir && realpath(dir, abs)) dir = abs; /* recorded absolute: a resume from elsewhere finds it */
+  if (dir && strlen(dir) >= ORCH_EXEC_MODULE_DIR_MAX)
+    return orch_error_setc(err, ORCH_EINVAL, "module_dir", "the plan module directory's path is longer than %d bytes",
+                           ORCH_EXEC_MODULE_DIR_MAX - 1);
   struct orch_exec_engine *eng = orch_calloc(1, sizeof *eng);
   if (!eng) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
   eng->cfg = *cfg;
@@ -451,10 +457,7 @@ int orch_exec_engine_new(const struct orch_exec_engine_config *cfg, struct orch_
   eng->clock = cfg->clock ? cfg->clock : orch_clock_real();
   snprintf(eng->default_account, sizeof eng->default_account, "%s", cfg->default_account ? cfg->default_account : "");
   snprintf(eng->default_region, sizeof eng->default_region, "%s", cfg->default_region ? cfg->default_region : "");
-  char abs[PATH_MAX];
-  const char *dir = cfg->module_dir && *cfg->module_dir ? cfg->module_dir : NULL;
-  if (dir && realpath(dir, abs)) dir = abs; /* recorded absolute: a resume from elsewhere finds it */
-  snprintf(eng->module_dir, sizeof eng->module_dir, "%s", dir ? dir : "");
+  memcpy(eng->module_dir, dir ? dir : "", dir ? strlen(dir) + 1 : 1); /* fits: checked above */
   eng->cfg.default_account = eng->default_account;
   eng->cfg.default_region = eng->default_region;
   eng->cfg.module_dir = eng->module_dir[0] ? eng->module_dir : NULL;

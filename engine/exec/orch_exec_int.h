@@ -90,7 +90,7 @@ struct orch_exec_engine {
   struct orch_exec_engine_config cfg;
   char default_account[16];
   char default_region[32];
-  char module_dir[1024];
+  char module_dir[ORCH_EXEC_MODULE_DIR_MAX];
   char *ceiling;                     /* aws_allow_ceiling (owned copy) */
   const struct orch_clock *clock;
   struct orch_exec_admission *admission;

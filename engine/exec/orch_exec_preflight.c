@@ -15,6 +15,7 @@
 
 #include "core/orch_log.h"
 #include "exec/orch_exec_int.h"
+#include "core/orch_str.h"
 
 struct pf {
   struct orch_exec_engine *eng;
@@ -64,10 +65,10 @@ static int call(struct pf *pf, const char *account, const char *region, const ch
                                   service, op, input, paginate, out, &aerr, &err);
   json_decref(input);
   if (!rc) return 0;
-  snprintf(why, whyn, "%s:%s: %s", service, op, aerr.code[0] ? aerr.message[0] ? aerr.message : aerr.code : err.message);
+  orch_str_fmt(why, whyn, "%s:%s: %s", service, op, aerr.code[0] ? aerr.message[0] ? aerr.message : aerr.code : err.message);
   bool passing = rc == ORCH_ECONN || rc == ORCH_ETIMEDOUT ||
                  (rc == ORCH_EAWS && (aerr.retryable || aerr.throttling || aerr.http_status >= 500));
-  if (passing && !pf->unreadable[0]) snprintf(pf->unreadable, sizeof pf->unreadable, "%s", why);
+  if (passing && !pf->unreadable[0]) orch_str_fmt(pf->unreadable, sizeof pf->unreadable, "%s", why);
   return rc;
 }
 

@@ -13,6 +13,9 @@
 #include "core/orch_error.h"
 #include "core/orch_id.h"
 
+/* A plan module directory's absolute path, with its NUL. */
+#define ORCH_EXEC_MODULE_DIR_MAX 1024
+
 enum orch_exec_mode { ORCH_MODE_DRILL, ORCH_MODE_RECOVERY, ORCH_MODE_DRY_RUN };
 
 enum orch_exec_status {
@@ -164,7 +167,7 @@ struct orch_exec_state {
   json_t *notify_topics;              /* every SNS topic the plan names (owned) */
   json_t *notify_events;              /* the events to notify ([] = all) (owned) */
   char started_by[128];
-  char module_dir[1024];              /* where the plan's own modules were when it started ("" = the engine's) */
+  char module_dir[ORCH_EXEC_MODULE_DIR_MAX]; /* where the plan's own modules were when it started ("" = the engine's) */
   int64_t rto_target_ms;              /* 0 = none */
   int64_t created_ms, started_ms, ended_ms, cleanup_after_ms;
   int64_t seq;                        /* last event applied */

@@ -205,8 +205,8 @@ int orch_sim_start(const struct orch_sim_options *opts, struct orch_sim **out, s
   if ((rc = orch_sim_scenario_build(sim->scenario, opts->seed, start, &sim->world, err))) {
     /* Name the file and the JSON path in one line: "s.json: regions[0].region: ..." */
     char ctx[ORCH_ERROR_CONTEXT_MAX];
-    snprintf(ctx, sizeof ctx, "%s%s%s", sim->source, err && err->context[0] ? ": " : "", err ? err->context : "");
-    if (err) snprintf(err->context, sizeof err->context, "%s", ctx);
+    orch_str_fmt(ctx, sizeof ctx, "%s%s%s", sim->source, err && err->context[0] ? ": " : "", err ? err->context : "");
+    if (err) orch_str_fmt(err->context, sizeof err->context, "%s", ctx);
     goto fail;
   }
   if ((rc = opts->discrete ? orch_vclock_new_discrete(sim->world->start_ms, &sim->vclock)

@@ -67,13 +67,16 @@ static int check_filters(const json_t *filters, const void *item, const struct o
 
 /* ---- instances ---- */
 
-static void private_dns(char out[64], const char *ip, const char *region) {
+/* "ip-10-0-1-5.eu-west-1.compute.internal": an IPv4 address and a region name always fit. */
+#define DNS_MAX (sizeof "ip-" + 16 + sizeof ((struct orch_sim_env *)0)->region + sizeof ".compute.internal")
+
+static void private_dns(char out[DNS_MAX], const char *ip, const char *region) {
   char dashed[16];
   snprintf(dashed, sizeof dashed, "%s", ip);
   for (char *p = dashed; *p; p++)
     if (*p == '.') *p = '-';
-  if (strcmp(region, "us-east-1") == 0) snprintf(out, 64, "ip-%s.ec2.internal", dashed);
-  else snprintf(out, 64, "ip-%s.%s.compute.internal", dashed, region);
+  if (strcmp(region, "us-east-1") == 0) snprintf(out, DNS_MAX, "ip-%s.ec2.internal", dashed);
+  else snprintf(out, DNS_MAX, "ip-%s.%.*s.compute.internal", dashed, (int)sizeof ((struct orch_sim_env *)0)->region - 1, region);
 }
 
 static bool instance_filter(const void *item, const struct orch_sim_call *c, const char *name, const char **value) {
@@ -97,7 +100,7 @@ static json_t *state_json(enum orch_sim_ec2_state s) {
 static json_t *instance_json(const struct orch_sim_call *c, const struct orch_sim_instance *in) {
   const struct orch_sim_subnet *sn = &c->env->subnets[in->subnet];
   enum orch_sim_ec2_state st = orch_sim_instance_state(in, c->now);
-  char dns[64];
+  char dns[DNS_MAX];
   private_dns(dns, in->ip, c->env->region);
   json_t *sgs = json_array();
   for (int g = 0; g < in->nsg; g++) {

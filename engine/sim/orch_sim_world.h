@@ -88,7 +88,7 @@ struct orch_sim_credential {
 struct orch_sim_subnet {
   char id[32];
   char vpc[32];
-  char az[32];
+  char az[40]; /* a region name and its zone letter */
   uint32_t base; /* network address, host order */
   int prefix;
   uint32_t next; /* next host offset to hand out */

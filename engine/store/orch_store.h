@@ -42,7 +42,7 @@
 #define ORCH_STORE_NAME_MAX 128            /* group and plan names */
 #define ORCH_STORE_ACCOUNT_MAX 12          /* exactly 12 digits */
 #define ORCH_STORE_REGION_MAX 32
-#define ORCH_STORE_ACTOR_MAX 128 /* authors, actors, started_by */
+#define ORCH_STORE_ACTOR_MAX (ORCH_STORE_NAME_MAX + 32) /* authors, actors, started_by: a name with its kind ("token:ci") */
 #define ORCH_STORE_ACTION_MAX 64
 #define ORCH_STORE_TARGET_MAX 256
 #define ORCH_STORE_REQUEST_ID_MAX 64

@@ -89,7 +89,7 @@ static void claims(char *out, size_t n, const char *use, const char *client, con
 
 static void setup(void) {
   jwks_server = lb_start(serve_jwks, NULL);
-  char url[256], jwks_url[300];
+  char url[256], jwks_url[400];
   lb_url(jwks_server, url, sizeof url);
   snprintf(jwks_url, sizeof jwks_url, "auth.cognito_jwks_url=%s/pool/.well-known/jwks.json", url);
   const char *settings[] = {"auth.cognito_issuer=" ISSUER, "auth.cognito_client_ids=client1, client2", jwks_url,

@@ -26,7 +26,7 @@ static void write_file(const char *path, const char *text) {
 
 /* Our diff of a -> b equals `diff -u` of the same texts (after its two header lines, which carry names). */
 static void same_as_gnu(const char *a, const char *b) {
-  char dir[] = "/tmp/orch-diff-XXXXXX", cmd[600], pa[300], pb[300], po[300];
+  char dir[] = "/tmp/orch-diff-XXXXXX", cmd[1000], pa[300], pb[300], po[300];
   cr_assert_not_null(mkdtemp(dir));
   snprintf(pa, sizeof pa, "%s/a", dir);
   snprintf(pb, sizeof pb, "%s/b", dir);

@@ -244,7 +244,7 @@ static int fake_keyring(void *ctx, const char *akid, struct orch_buf *secret, st
 /* The loopback request as an orch_http_request, to run the SigV4 verifier on it. */
 static int verify_sig(const struct lb_request *lr, char *akid_out, size_t akid_sz) {
   struct orch_http_request req = {0};
-  snprintf(req.method, sizeof req.method, "%s", lr->method);
+  if (snprintf(req.method, sizeof req.method, "%s", lr->method) >= (int)sizeof req.method) return ORCH_EINVAL;
   char target[2048];
   snprintf(target, sizeof target, "%s", lr->target);
   char *q = strchr(target, '?');

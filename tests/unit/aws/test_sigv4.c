@@ -113,7 +113,7 @@ struct suite_case {
 static void load_case(const char *root, const char *name, struct suite_case *c) {
   memset(c, 0, sizeof *c);
   snprintf(c->name, sizeof c->name, "%s", name);
-  snprintf(c->dir, sizeof c->dir, "%s/%s", root, name);
+  cr_assert_lt(snprintf(c->dir, sizeof c->dir, "%s/%s", root, name), (int)sizeof c->dir, "case path too long");
   char path[1200];
   snprintf(path, sizeof path, "%s/context.json", c->dir);
   json_error_t jerr;

@@ -123,3 +123,15 @@ Test(str, prefixes) {
   cr_assert(orch_str_iequal("Content-Type", "content-type"));
   cr_assert_not(orch_str_iequal("Content-Type", "content-typ"));
 }
+
+/* Text cut to fit a fixed buffer says so: it ends in "..." and the call reports it did not fit. */
+Test(str, fmt_marks_a_cut) {
+  char out[12];
+  cr_assert(orch_str_fmt(out, sizeof out, "%s-%d", "wave", 7));
+  cr_assert_str_eq(out, "wave-7");
+  cr_assert(orch_str_fmt(out, sizeof out, "%s", "exactly11ch"), "11 characters and the NUL fit");
+  cr_assert_str_eq(out, "exactly11ch");
+  cr_assert_not(orch_str_fmt(out, sizeof out, "%s: %s", "preflight", "DescribeSourceServers failed"));
+  cr_assert_str_eq(out, "prefligh...");
+  cr_assert_eq(strlen(out), sizeof out - 1, "filled to the last byte before the NUL");
+}

@@ -3,6 +3,7 @@
  * a case can only fail because decide decided something else. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/orch_json.h"
@@ -84,10 +85,21 @@ static const struct orch_exec_input tick = {.kind = ORCH_IN_TICK};
 
 static json_t *event_data(size_t i) { return json_object_get(json_array_get(dec.events, i), "data"); }
 
-static struct orch_exec_effect *effect_of(enum orch_exec_purpose p) {
+/* The decision's first effect for `p`, or NULL. */
+static struct orch_exec_effect *find_effect(enum orch_exec_purpose p) {
   for (size_t i = 0; i < dec.neffects; i++)
     if (dec.effects[i].purpose == p) return &dec.effects[i];
   return NULL;
+}
+
+/* The decision's first effect for `p`; the case fails when there is none. */
+static struct orch_exec_effect *effect_of(enum orch_exec_purpose p) {
+  struct orch_exec_effect *e = find_effect(p);
+  if (!e) {
+    cr_assert_fail("no %s effect", orch_exec_purpose_name(p));
+    abort();
+  }
+  return e;
 }
 
 #define CREATED(mode, waves)                                                                                     \
@@ -405,7 +417,7 @@ Test(decide, a_restart_during_cleanup_adopts_the_termination_job) {
   cr_assert_str_eq(e, "TerminateStarted");
   cr_assert_str_eq(st.terms[0].job_id, "drsjob-t", "the TERMINATE job naming i-1, not another drill's");
   cr_assert(json_is_true(json_object_get(event_data(0), "adopted")));
-  cr_assert_null(effect_of(ORCH_FX_TERMINATE));
+  cr_assert_null(find_effect(ORCH_FX_TERMINATE));
   json_decref(listed);
 }
 
