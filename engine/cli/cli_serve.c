@@ -57,7 +57,10 @@ int cli_serve(int argc, char **argv) {
     if (used) continue;
     bool ok = true;
     switch (opt) {
-      case 'l': ok = cli_common_flag(&common, "server.listen", optarg, "--listen"); break;
+      case 'l':
+        if (cli_listen_check(optarg, "serve")) return CLI_EXIT_USAGE;
+        ok = cli_common_flag(&common, "server.listen", optarg, "--listen");
+        break;
       case 'd': ok = cli_common_flag(&common, "storage.data_dir", optarg, "--data-dir"); break;
       case 'h': fputs(serve_help, stdout); return CLI_EXIT_OK;
       case ':': return cli_usage_error("serve", "option '%s' needs a value", argv[optind - 1]);

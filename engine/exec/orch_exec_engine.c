@@ -349,15 +349,21 @@ static void handle_command(struct orch_exec_engine *eng, struct exec_msg *m) {
   struct orch_error err = {0};
   int rc = 0;
   struct exec_live *lv = exec_live_find(eng, m->exec_id);
-  if (!lv && m->cmd == ORCH_CMD_CLEANUP) { /* a drill whose clean-up failed: load it to try again */
+  if (!lv && m->cmd == ORCH_CMD_CLEANUP) {
+    /* A drill whose clean-up failed (to try again), or that nobody drives while it keeps its instances or
+     * cleans up (`drsorch executions cleanup`): load it, taking its lease, and drive it here. */
     struct orch_store_exec rec = {0};
     rc = orch_store_exec_get(eng->cfg.store, m->exec_id, &rec, &err);
-    bool failed = !rc && rec.status == ORCH_STORE_STATUS_CLEANUP_FAILED;
+    bool cleanable = !rc && (rec.status == ORCH_STORE_STATUS_CLEANUP_FAILED || rec.status == ORCH_STORE_STATUS_CLEANING_UP);
+    bool recorded_finished = !rc && rec.ended_ms; /* CLEANUP_FAILED: the record is reopened when it goes on */
     orch_store_exec_release(&rec);
-    if (!rc && !failed) rc = orch_error_set(&err, ORCH_ESTATE, "execution %s is not running here (nothing to clean up now)", m->exec_id);
+    if (!rc && !cleanable) rc = orch_error_set(&err, ORCH_ESTATE, "execution %s is not running here (nothing to clean up now)", m->exec_id);
     if (!rc) rc = exec_lease_take(eng, m->exec_id, &err);
     if (!rc && (rc = exec_live_load(eng, m->exec_id, &lv, &err))) exec_lease_give(eng, m->exec_id);
-    if (!rc) exec_live_add(eng, lv);
+    if (!rc) {
+      lv->store_finished = recorded_finished;
+      exec_live_add(eng, lv);
+    }
   } else if (!lv) {
     rc = orch_error_set(&err, ORCH_ENOTFOUND, "execution %s is not running in this engine", m->exec_id);
   }
