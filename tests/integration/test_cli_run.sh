@@ -133,6 +133,16 @@ out=$("$DRSORCH" run "$TMP/missing.lua" --mode drill --sim "$SCEN" --db "$DB" </
 expect_eq "$rc" 1 "missing plan exit"
 expect_match "$out" "missing.lua: cannot open" "missing plan message"
 
+# A missing scenario is said as such (not as a gate problem), exit 1, before anything else.
+out=$("$DRSORCH" run "$TMP/orders.lua" --mode drill --sim "$TMP/nope.json" --db "$DB" </dev/null 2>&1); rc=$?
+expect_eq "$rc" 1 "missing scenario exit"
+expect_eq "$out" "drsorch: $TMP/nope.json: cannot read the scenario: No such file or directory" "missing scenario message"
+# resume on a mistyped store: said, and nothing is made.
+out=$("$DRSORCH" resume --db "$TMP/typo2/run.db" --sim "$SCEN" </dev/null 2>&1); rc=$?
+expect_eq "$rc" 1 "resume of a missing store exit"
+expect_match "$out" "typo2/run.db: no store here" "resume of a missing store message"
+expect_eq "$(ls -d "$TMP/typo2" 2>/dev/null)" "" "resume makes no directory"
+
 # Gates without a terminal and without --approve-all: refused before anything starts.
 cat >"$TMP/gated.lua" <<'EOF'
 return plan {
@@ -179,6 +189,7 @@ usage "executions bad subcommand" executions frob
 usage "executions show without id" executions show
 usage "resume argument" resume extra
 usage "test without scenario" test "$TMP/orders.lua"
+usage "sim port out of range" sim --scenario "$SCEN" --listen 127.0.0.1:99999
 "$DRSORCH" run --help | grep -q -- '--approve-all' && ok || fail "run --help"
 out=$("$DRSORCH" run "$TMP/orders.lua" --mode drll 2>&1 </dev/null)
 expect_eq "$(printf '%s\n' "$out" | head -1)" "drsorch run: --mode must be drill, recovery or dry-run, not 'drll'" "bad mode message"

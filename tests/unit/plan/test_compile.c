@@ -223,6 +223,19 @@ Test(compile, aws_allow_entries_the_engine_cannot_call_are_refused) {
   orch_plan_report_free(r);
 }
 
+/* A library the sandbox leaves out is said so, with what a plan uses instead (not "declare it with local"). */
+Test(compile, a_left_out_library_says_what_to_use) {
+  const char *plan = "local t = os.time()\nreturn plan { name = 'p', waves = { wave 'a' { servers = group 'g' } } }\n";
+  struct orch_error err = {0};
+  struct orch_plan_report *r = validate_under(NULL, plan, &err);
+  cr_assert(r, "%s", err.message);
+  const json_t *p = json_array_get(orch_plan_report_problems(r), 0);
+  cr_expect(strstr(pt_field(p, "message"), "undefined global 'os'"), "%s", pt_field(p, "message"));
+  cr_expect(strstr(pt_field(p, "hint"), "w:now()"), "%s", pt_field(p, "hint"));
+  cr_expect_null(strstr(pt_field(p, "hint"), "local os"), "%s", pt_field(p, "hint"));
+  orch_plan_report_free(r);
+}
+
 /* Durations are limits or targets: "0s" is refused, and a tag of the wrong type is that problem alone (not
  * also an "empty tag query"). */
 Test(compile, zero_durations_and_bad_tags_are_one_problem_each) {
