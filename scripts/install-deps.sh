@@ -12,6 +12,7 @@ packages=(
   libcivetweb-dev libcriterion-dev
   python3-botocore
   cppcheck
+  openssl curl wrk
   nodejs npm
 )
 if [ "${ORCH_DEPS_EXTRA:-}" != "" ]; then

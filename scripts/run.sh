@@ -4,12 +4,18 @@
 # HTTP with SigV4), one simulated minute per second, gates opened, progress live, then the report.
 # Extra arguments (make run RUN_ARGS="...") are passed to `drsorch run` and win over these
 # (RUN_ARGS="--speed 600", RUN_ARGS="--json", RUN_ARGS="--seed 7").
+# RUN_ARGS="serve [...]" starts the REST API demo instead (`drsorch serve --demo`, docs/api.md): the URL
+# and an admin token are printed, Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/release/drsorch
 plan=plans/demo/three-tier.lua
 scenario=plans/scenarios/three-tier-demo.json
 [ -x "$bin" ] || { echo "run.sh: $bin is missing; run 'make run' (or 'make build') first" >&2; exit 2; }
+if [ "${1:-}" = serve ]; then
+  shift
+  exec "$bin" serve --demo "$@"
+fi
 echo "Demo: a drill of $plan against the simulated region in $scenario (60x speed)."
 echo "Ctrl-C cancels (the drill then cleans up); afterwards: $bin executions list --db build/demo.db"
 echo

@@ -8,8 +8,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+#include <stdint.h>
+
 #include "core/orch_config.h"
 #include "core/orch_error.h"
+#include "core/orch_id.h"
 
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2 };
 
@@ -32,6 +36,9 @@ int cli_resume(int argc, char **argv);
 int cli_executions(int argc, char **argv);
 int cli_groups(int argc, char **argv);
 int cli_lambda(int argc, char **argv);
+int cli_users(int argc, char **argv);
+int cli_tokens(int argc, char **argv);
+int cli_ctl(int argc, char **argv);
 
 /* The options every configurable command takes: --config FILE, --set KEY=VALUE (repeatable),
  * --log-level L, --log-format F. cli_common_option() consumes one getopt result if it is one of them
@@ -70,12 +77,18 @@ struct orch_config *cli_common_load(struct cli_common *c, const char *cmd);
 /* The same without printing: NULL with `err` filled (for `drsorch lambda runtime`, which reports it to Lambda). */
 struct orch_config *cli_common_load_err(struct cli_common *c, struct orch_error *err);
 
-/* Print "drsorch CMD: message" and "Try 'drsorch CMD --help'." to stderr; returns CLI_EXIT_USAGE. */
 /* Import protection groups from a JSON file into `store` (drsorch groups import; drsorch test --groups).
  * The whole file is validated before anything is written. */
 struct orch_store;
 int cli_groups_import(struct orch_store *store, const char *file, struct orch_error *err) ORCH_MUST_CHECK;
 
+/* Store a compiled plan (cli_run.c): found by name, a new version only when the source differs from the
+ * latest. Writes its id and the version that holds the source; *added says whether one was made. */
+int cli_plan_import(struct orch_store *store, const json_t *compiled, const char *source, const char *author,
+                    char plan_id[ORCH_ID_UUID_LEN + 1], int64_t *version, bool *added, struct orch_error *err)
+    ORCH_MUST_CHECK;
+
+/* Print "drsorch CMD: message" and "Try 'drsorch CMD --help'." to stderr; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) ORCH_PRINTF(2, 3);
 /* A --listen value: HOST:PORT with a port from 0 to 65535. Otherwise the usage error is printed: -1. */
 int cli_listen_check(const char *arg, const char *cmd);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/orch_api_views.h"
 #include "cli/cli.h"
 #include "cli/cli_lookup.h"
 #include "cli/cli_report.h"
@@ -15,7 +16,6 @@
 #include "core/orch_time.h"
 
 #define LIST_DEFAULT 20
-#define OUTCOME_WINDOW 40 /* events read back from the end of a journal to find ExecutionEnded */
 
 static const char executions_help[] =
     "Usage: drsorch executions list [--limit N] [OPTIONS]\n"
@@ -40,29 +40,6 @@ static const char executions_help[] =
     "  cleanup reaches AWS as 'run' does:\n" CLI_TARGET_HELP CLI_COMMON_HELP
     "\nExit status: 0 done (cleanup: the drill is cleaned up); 1 unknown execution, a clean-up that failed, one\n"
     "another process drives, or an error; 2 usage.\n";
-
-/* How an execution ended and when, from the end of its journal ("" and 0 while it has not). A drill's
- * record ends when its clean-up does; its duration is the run's. */
-static void outcome_of(struct orch_store *store, const char *id, char *out, size_t n, int64_t *ended_ms) {
-  struct orch_store_event_list ev = {0};
-  int64_t last = 0;
-  out[0] = '\0';
-  *ended_ms = 0;
-  if (orch_store_event_last_seq(store, id, &last, NULL)) return;
-  int64_t from = last > OUTCOME_WINDOW ? last - OUTCOME_WINDOW : 1;
-  for (;;) {
-    if (orch_store_event_read(store, id, from, 0, &ev, NULL)) return;
-    for (size_t i = ev.count; i-- > 0 && !out[0];) {
-      if (strcmp(ev.items[i].type, "ExecutionEnded") != 0) continue;
-      const char *status = json_string_value(json_object_get(ev.items[i].data, "status"));
-      snprintf(out, n, "%s", status ? status : "?");
-      *ended_ms = ev.items[i].at_ms;
-    }
-    orch_store_event_list_release(&ev);
-    if (out[0] || from == 1) return;
-    from = 1; /* a long clean-up: read it all */
-  }
-}
 
 static void ts(char out[ORCH_TIME_ISO_MAX], int64_t ms) {
   if (ms) orch_time_iso8601_s(out, ms);
@@ -89,7 +66,7 @@ static int list_executions(struct orch_store *store, size_t limit, bool as_json,
     if (!name && !orch_store_plan_get(store, x->plan_id, &p, NULL)) name = p.name;
     if (!name) name = x->plan_id;
     int64_t ended_ms = 0;
-    outcome_of(store, x->id, outcome, sizeof outcome, &ended_ms);
+    orch_api_exec_outcome(store, x->id, outcome, sizeof outcome, &ended_ms);
     cli_ids_short(ids, x->id, sid, sizeof sid);
     bool driven = !x->ended_ms && cli_exec_driver(store, x->id, driver, sizeof driver, &lease);
     /* An execution starts when it is created (on the engine's clock, a simulator's with --sim): the RTO,

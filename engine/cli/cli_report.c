@@ -1,27 +1,17 @@
-/* cli_report: an execution folded from its stored journal, its report and outcome, and finding it by
- * id, prefix or "latest" (cli_lookup). Uses orch_store, orch_exec_report, orch_exec_state, orch_json. */
+/* cli_report: an execution folded from its stored journal, its report and outcome (finding it by id,
+ * short id or "latest" is cli_lookup's). The folding and the report are the API's (orch_api_views).
+ * Uses orch_store, orch_api_views, orch_exec_report, orch_exec_state, orch_json. */
 #include "cli/cli_report.h"
 
 #include <string.h>
 
+#include "api/orch_api_views.h"
 #include "core/orch_json.h"
 #include "core/orch_str.h"
 
-
 int cli_exec_load(struct orch_store *store, const char *id, struct cli_exec *x, struct orch_error *err) {
   memset(x, 0, sizeof *x);
-  orch_exec_state_init(&x->st);
-  int rc = orch_store_event_read(store, id, 1, 0, &x->events, err);
-  if (!rc) rc = orch_exec_state_from_events(&x->st, &x->events, err);
-  if (rc) return rc;
-  if (!x->st.id[0]) return orch_error_set(err, ORCH_ESTATE, "execution %s has an empty journal", id);
-  for (size_t i = x->events.count; i-- > 0;) {
-    if (strcmp(x->events.items[i].type, "ExecutionEnded") != 0) continue;
-    const char *status = json_string_value(json_object_get(x->events.items[i].data, "status"));
-    snprintf(x->outcome, sizeof x->outcome, "%s", status ? status : orch_exec_status_name(x->st.status));
-    break;
-  }
-  return 0;
+  return orch_api_exec_fold(store, id, &x->st, &x->events, x->outcome, sizeof x->outcome, err);
 }
 
 void cli_exec_release(struct cli_exec *x) {
@@ -36,12 +26,7 @@ bool cli_exec_succeeded(const struct cli_exec *x) {
 }
 
 json_t *cli_exec_report_json(const struct cli_exec *x) {
-  json_t *r = orch_exec_report_json(&x->st, &x->events);
-  if (r && json_object_set_new(r, "outcome", x->outcome[0] ? json_string(x->outcome) : json_null())) {
-    json_decref(r);
-    return NULL;
-  }
-  return r;
+  return orch_api_exec_report_json(&x->st, &x->events, x->outcome);
 }
 
 int cli_exec_report_print(const struct cli_exec *x, bool json, FILE *out, struct orch_error *err) {

@@ -195,7 +195,8 @@ int cli_resume(int argc, char **argv) {
                                   .keep_for_ms = orch_config_duration_ms(cfg, "exec.keep_for"),
                                   .module_dir = module_dir ? module_dir : dir[0] ? dir : NULL,
                                   .listener = cli_progress_listener, .listener_ctx = progress,
-                                  .aws_allow_ceiling = orch_config_str(cfg, "plans.aws_allow_ceiling")};
+                                  .aws_allow_ceiling = orch_config_str(cfg, "plans.aws_allow_ceiling"),
+                                  .module_dir_override = module_dir != NULL};
   if (cli_session_engine(&s, &eo, &err)) {
     status = cli_fail(&err);
     goto out;

@@ -138,13 +138,13 @@ static int compile_plan(const struct run_args *a, const struct orch_config *cfg,
   return status;
 }
 
-/* Store the plan: found by name, a new version only when the source differs from the latest. */
-static int import_plan(struct orch_store *store, const json_t *compiled, const char *source, char plan_id[ORCH_ID_UUID_LEN + 1],
-                       int64_t *version, bool *added, struct orch_error *err) {
+int cli_plan_import(struct orch_store *store, const json_t *compiled, const char *source, const char *author,
+                    char plan_id[ORCH_ID_UUID_LEN + 1], int64_t *version, bool *added, struct orch_error *err) {
   const char *name = json_string_value(json_object_get(compiled, "name"));
   struct orch_store_plan plan = {0};
   struct orch_store_plan_version latest = {0}, made = {0};
-  struct orch_store_version_spec v = {.source = source, .compiled = compiled, .author = cli_watch_actor()};
+  struct orch_store_version_spec v = {.source = source, .compiled = compiled, .author = author,
+                                      .description = json_string_value(json_object_get(compiled, "description"))};
   if (!name) return orch_error_set(err, ORCH_EVALIDATION, "the compiled plan has no name");
   int rc = orch_store_plan_find(store, name, &plan, err);
   *added = true;
@@ -305,7 +305,7 @@ static int execute(const struct run_args *a, const struct orch_config *cfg, stru
     status = confirm;
     goto out;
   }
-  if (import_plan(s.store, compiled, orch_buf_cstr(&source), plan_id, &version, &added, &err)) {
+  if (cli_plan_import(s.store, compiled, orch_buf_cstr(&source), cli_watch_actor(), plan_id, &version, &added, &err)) {
     status = cli_fail(&err);
     goto out;
   }

@@ -253,6 +253,7 @@ int cli_session_engine(struct cli_session *s, const struct cli_engine_options *o
                                        .default_region = s->region, .keep_for_ms = o->keep_for_ms,
                                        .approve_all = o->approve_all, .module_dir = o->module_dir,
                                        .aws_allow_ceiling = o->aws_allow_ceiling,
+                                       .module_dir_override = o->module_dir_override,
                                        .listener = o->listener, .listener_ctx = o->listener_ctx};
   int rc = orch_exec_engine_new(&ec, &s->eng, err);
   if (!rc) rc = orch_exec_engine_start(s->eng, err);

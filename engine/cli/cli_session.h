@@ -101,6 +101,7 @@ struct cli_engine_options {
   int64_t keep_for_ms;
   const char *module_dir; /* the plan's own modules (require "lib.x" -> <module_dir>/lib/x.lua) */
   const char *aws_allow_ceiling; /* plans.aws_allow_ceiling */
+  bool module_dir_override;      /* module_dir was given (--module-dir): it wins over the recorded one */
   orch_exec_listener listener;
   void *listener_ctx;
   bool no_resume;         /* drive only what is asked for (executions cleanup), not every unfinished execution */

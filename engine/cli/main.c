@@ -20,6 +20,9 @@ static const struct cli_command commands[] = {
   {"executions", cli_executions, "list executions, show one's state, print its report"},
   {"groups", cli_groups, "import protection groups from JSON, list them"},
   {"lambda", cli_lambda, "the engine as an AWS Lambda function: invoke one event locally, or run the runtime loop"},
+  {"users", cli_users, "local users of the REST API and console: add, list, disable (on the store)"},
+  {"tokens", cli_tokens, "API tokens: create (prints only the token), list, revoke (on the store)"},
+  {"ctl", cli_ctl, "a client of a running 'drsorch serve': plans, groups, executions (start, watch, steer)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,8 +17,23 @@
 /* The one table of settings. Keep docs/configuration.md in step (a test checks every name is there). */
 static const struct orch_config_setting settings[] = {
   {"server.listen", ORCH_CFG_ADDR, "127.0.0.1:8080", "address and port the REST API and console listen on (port 0 picks a free one)", NULL, 0, 0},
-  {"server.threads", ORCH_CFG_INT, "8", "HTTP worker threads", NULL, 1, 256},
+  {"server.threads", ORCH_CFG_INT, "8", "HTTP worker threads; each open event stream holds one", NULL, 1, 2048},
   {"server.request_timeout", ORCH_CFG_DURATION, "30s", "time allowed to read a request and write its response", NULL, 0, 0},
+  {"server.max_body", ORCH_CFG_INT, "2097152", "largest request body in bytes (a plan's Lua source may be 1 MiB); larger is 413", NULL, 1024, 67108864},
+  {"server.tls_cert", ORCH_CFG_STRING, "", "PEM certificate chain for HTTPS (with server.tls_key); empty: plain HTTP", NULL, 0, 0},
+  {"server.tls_key", ORCH_CFG_STRING, "", "PEM private key for server.tls_cert", NULL, 0, 0},
+  {"server.cors_origins", ORCH_CFG_STRING, "", "comma-separated origins allowed to call the API from a browser (https://console.example.com); empty: none", NULL, 0, 0},
+  {"server.rate_limit", ORCH_CFG_INT, "100", "requests per second per client address (bursts of twice that); 0: no limit", NULL, 0, 1000000},
+  {"server.token_rate_limit", ORCH_CFG_INT, "50", "requests per second per credential (token, session, Cognito user; bursts of twice that); 0: no limit", NULL, 0, 1000000},
+  {"server.sse_heartbeat", ORCH_CFG_DURATION, "15s", "how often an idle event stream sends a heartbeat comment", NULL, 0, 0},
+  {"server.sse_lag", ORCH_CFG_INT, "1024", "events an event-stream subscriber may fall behind before it is dropped (it reconnects from its last id)", NULL, 16, 1000000},
+  {"auth.session_ttl", ORCH_CFG_DURATION, "12h", "how long a console session lasts after signing in", NULL, 0, 0},
+  {"auth.cognito_issuer", ORCH_CFG_STRING, "", "Cognito user pool issuer (https://cognito-idp.<region>.amazonaws.com/<pool id>); empty: Cognito JWTs are not accepted", NULL, 0, 0},
+  {"auth.cognito_client_ids", ORCH_CFG_STRING, "", "comma-separated app client ids whose tokens are accepted (aud of id tokens, client_id of access tokens)", NULL, 0, 0},
+  {"auth.cognito_token_use", ORCH_CFG_ENUM, "access", "which Cognito tokens are accepted", "id|access", 0, 0},
+  {"auth.cognito_jwks_url", ORCH_CFG_STRING, "", "where the pool's signing keys are; empty: <issuer>/.well-known/jwks.json", NULL, 0, 0},
+  {"auth.cognito_groups", ORCH_CFG_STRING, "", "cognito:groups to roles, GROUP=ROLE, comma-separated (dr-admins=Admin,dr-ops=Operator)", NULL, 0, 0},
+  {"auth.jwt_leeway", ORCH_CFG_DURATION, "30s", "clock difference allowed when checking a JWT's exp and nbf", NULL, 0, 0},
   {"storage.data_dir", ORCH_CFG_STRING, "var", "directory for the engine's database and state; created if missing, must be writable", NULL, 0, 0},
   {"log.level", ORCH_CFG_ENUM, "info", "least severe level written", "debug|info|warn|error", 0, 0},
   {"log.format", ORCH_CFG_ENUM, "text", "log line format: human text or JSON lines", "text|json", 0, 0},
@@ -279,6 +295,15 @@ static void env_name(char *out, size_t outsz, const char *name) {
   out[n] = '\0';
 }
 
+/* DRSORCH_* names that are not settings: the config file, and `drsorch ctl`'s server and token. */
+static const char *const reserved_env[] = {"DRSORCH_CONFIG", "DRSORCH_URL", "DRSORCH_TOKEN"};
+
+static bool reserved(const char *kv, size_t klen) {
+  for (size_t i = 0; i < sizeof reserved_env / sizeof reserved_env[0]; i++)
+    if (klen == strlen(reserved_env[i]) && strncmp(kv, reserved_env[i], klen) == 0) return true;
+  return false;
+}
+
 int orch_config_load_env(struct orch_config *cfg, char *const *envp, struct orch_error *err) {
   for (size_t e = 0; envp && envp[e]; e++) {
     const char *kv = envp[e];
@@ -286,7 +311,7 @@ int orch_config_load_env(struct orch_config *cfg, char *const *envp, struct orch
     const char *eq = strchr(kv, '=');
     if (!eq) continue;
     size_t klen = (size_t)(eq - kv);
-    if (klen == strlen("DRSORCH_CONFIG") && strncmp(kv, "DRSORCH_CONFIG", klen) == 0) continue;
+    if (reserved(kv, klen)) continue;
     long found = -1;
     char ename[160];
     for (size_t i = 0; i < NSETTINGS && found < 0; i++) {

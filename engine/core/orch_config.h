@@ -45,7 +45,8 @@ void orch_config_free(struct orch_config *cfg);
 /* Apply a config file. Errors name "path:line" in err->context and stop at the first problem. */
 int orch_config_load_file(struct orch_config *cfg, const char *path, struct orch_error *err) ORCH_MUST_CHECK;
 /* Apply DRSORCH_<SECTION>_<KEY> variables from `envp` (NULL-terminated "K=V" strings). Unknown
- * DRSORCH_* names are rejected (DRSORCH_CONFIG, the config file path, is the one reserved name). */
+ * DRSORCH_* names are rejected, but for the reserved DRSORCH_CONFIG (the config file path) and
+ * DRSORCH_URL / DRSORCH_TOKEN (the server `drsorch ctl` talks to). */
 int orch_config_load_env(struct orch_config *cfg, char *const *envp, struct orch_error *err) ORCH_MUST_CHECK;
 /* Set one value, checked against the setting's type. `origin` says where it came from ("--listen"). */
 int orch_config_set(struct orch_config *cfg, const char *name, const char *value,

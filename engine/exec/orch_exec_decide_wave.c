@@ -8,13 +8,27 @@
 #include "core/orch_time.h"
 #include "exec/orch_exec_decide_int.h"
 
+/* Whether `name` is one of the comma-separated `list` ("Admin,Operator"). */
+static bool in_list(const char *name, const char *list) {
+  size_t n = strlen(name);
+  for (const char *p = list; p && *p;) {
+    const char *comma = strchr(p, ',');
+    size_t len = comma ? (size_t)(comma - p) : strlen(p);
+    if (len == n && strncmp(p, name, n) == 0) return true;
+    p = comma ? comma + 1 : NULL;
+  }
+  return false;
+}
+
 bool d_approvers_allow(const struct orch_exec_wave *wv, const char *by, const char *role) {
   if (!json_array_size(wv->approvers)) return true;
+  /* "cognito:alice" is the user alice, signed in through Cognito */
+  const char *user = by && strncmp(by, "cognito:", 8) == 0 ? by + 8 : by;
   size_t i;
   json_t *a;
   json_array_foreach(wv->approvers, i, a) {
     const char *name = json_string_value(a);
-    if (name && ((by && strcmp(name, by) == 0) || (role && *role && strcmp(name, role) == 0))) return true;
+    if (name && ((user && strcmp(name, user) == 0) || (role && in_list(name, role)))) return true;
   }
   return false;
 }
@@ -90,8 +104,7 @@ static bool launch_wave(struct dctx *d, size_t w, int attempt) {
     int used_jobs = 0, used_servers = 0, allowed = 0;
     orch_exec_admission_usage(d->env->lives, d->env->nlives, d->env->default_account, d->env->default_region, account,
                               region, &used_jobs, &used_servers);
-    for (size_t c = 0; c < st->nterms && c < d->fl->nterms; c++) /* our terminations sent but not yet answered */
-      if (d->fl->terms[c] && !st->terms[c].job_id[0]) used_jobs++, used_servers += (int)json_array_size(st->terms[c].ids);
+    d_terms_unanswered(d, &used_jobs, &used_servers);
     if (orch_exec_admission_enqueue(d->env->admission, account, region, waiter)) return d_oom(d);
     if (!orch_exec_admission_try(d->env->admission, account, region, waiter, want, used_jobs, used_servers, &allowed))
       return progressed;

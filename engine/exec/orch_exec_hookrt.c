@@ -7,6 +7,7 @@
  * orch_store, orch_log. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/orch_alloc.h"
 #include "core/orch_log.h"
@@ -81,11 +82,16 @@ static int runtime_ensure(struct exec_hookrt *h) {
   int rc = orch_store_plan_version_get(eng->cfg.store, st->plan_id, st->plan_version, &v, &err);
   if (!rc) {
     const char *file = json_string_value(json_object_get(st->plan, "file"));
+    /* The plan's modules: where they were when the execution started, unless the operator said otherwise
+     * or that directory is gone (then the engine's, which a resume's --module-dir sets). */
+    struct stat sb;
+    bool recorded = st->module_dir[0] && stat(st->module_dir, &sb) == 0 && S_ISDIR(sb.st_mode);
+    const char *modules = recorded && !eng->cfg.module_dir_override ? st->module_dir : eng->cfg.module_dir;
     h->sandbox_clock = (struct orch_clock){.ops = &sandbox_clock_ops, .ctx = eng};
     struct orch_plan_runtime_config cfg = {
         .sandbox = {.clock = &h->sandbox_clock,
                     /* where the plan's modules were when it started */
-                    .module_dir = st->module_dir[0] ? st->module_dir : eng->cfg.module_dir,
+                    .module_dir = modules,
                     .aws_allow_ceiling = eng->cfg.aws_allow_ceiling},
         .host = &host_ops,
         .host_ctx = h};

@@ -10,15 +10,9 @@
 #include "core/orch_alloc.h"
 #include "core/orch_id.h"
 #include "core/orch_str.h"
-#include "store/orch_store_backend.h"
+#include "store/orch_store_int.h"
 #include "store/orch_store_sqlite.h"
 #include "store/orch_store_valid.h"
-
-struct orch_store {
-  const struct orch_store_ops *ops;
-  void *ctx;
-  const struct orch_clock *clock;
-};
 
 /* ---- Opening --------------------------------------------------------------------------------- */
 
@@ -68,7 +62,7 @@ void orch_store_close(struct orch_store *store) {
 
 const char *orch_store_backend(const struct orch_store *store) { return store ? store->ops->name : "none"; }
 
-static int check_store(const struct orch_store *store, const void *arg, const char *what, struct orch_error *err) {
+int orch_store_check(const struct orch_store *store, const void *arg, const char *what, struct orch_error *err) {
   /* The code is returned as a constant (not orch_error_set's result) so the compiler sees that a NULL `arg`
    * never reaches its caller's dereference: -O2 builds check -Wnull-dereference. */
   if (!store) {
@@ -83,7 +77,7 @@ static int check_store(const struct orch_store *store, const void *arg, const ch
 }
 
 int orch_store_info(struct orch_store *store, json_t **out, struct orch_error *err) {
-  int rc = check_store(store, out, "out", err);
+  int rc = orch_store_check(store, out, "out", err);
   if (rc) return rc;
   *out = NULL;
   json_t *info = json_pack("{ss}", "backend", store->ops->name);
@@ -119,8 +113,7 @@ int orch_store_copy_str(char *dst, size_t size, const char *s, const char *field
   return 0;
 }
 
-/* A fresh UUIDv7 and the time it stands for. */
-static int new_id(struct orch_store *store, char id[ORCH_STORE_ID_MAX + 1], int64_t *now, struct orch_error *err) {
+int orch_store_new_id(struct orch_store *store, char id[ORCH_STORE_ID_MAX + 1], int64_t *now, struct orch_error *err) {
   *now = orch_clock_now_ms(store->clock);
   int rc = orch_id_uuid7(id, *now);
   return rc ? orch_error_set(err, rc, "cannot make an id") : 0;
@@ -134,8 +127,7 @@ static int copy_json(const json_t *in, json_t **out, struct orch_error *err) {
   return *out ? 0 : orch_error_set(err, ORCH_ENOMEM, "out of memory copying JSON");
 }
 
-/* Copy an already validated string into an inline field (fits by construction). */
-static void put_str(char *dst, size_t size, const char *s) {
+void orch_store_put_str(char *dst, size_t size, const char *s) {
   size_t len = s ? strnlen(s, size - 1) : 0;
   if (len) memcpy(dst, s, len);
   dst[len] = '\0';
@@ -150,13 +142,15 @@ static int check_group_spec(const struct orch_store_group_spec *spec, struct orc
   if ((rc = orch_store_valid_account(spec->account, "account", err))) return rc;
   if ((rc = orch_store_valid_region(spec->region, "region", err))) return rc;
   if ((rc = orch_store_valid_selector(spec->selector, err))) return rc;
+  if (spec->expected_version < 0)
+    return orch_error_setc(err, ORCH_EINVAL, "expected_version", "must not be negative");
   return orch_store_valid_object(spec->launch_overrides, true, "launch_overrides", err);
 }
 
 static int group_fill(struct orch_store_group *g, const struct orch_store_group_spec *spec, struct orch_error *err) {
-  put_str(g->name, sizeof g->name, spec->name);
-  put_str(g->account, sizeof g->account, spec->account);
-  put_str(g->region, sizeof g->region, spec->region);
+  orch_store_put_str(g->name, sizeof g->name, spec->name);
+  orch_store_put_str(g->account, sizeof g->account, spec->account);
+  orch_store_put_str(g->region, sizeof g->region, spec->region);
   int rc = copy_json(spec->selector, &g->selector, err);
   if (!rc) rc = copy_json(spec->launch_overrides, &g->launch_overrides, err);
   return rc;
@@ -167,10 +161,11 @@ int orch_store_group_create(struct orch_store *store, const struct orch_store_gr
   struct orch_store_group local = {0}, *g = out ? out : &local;
   memset(g, 0, sizeof *g);
   int64_t now;
-  int rc = check_store(store, spec, "group", err);
+  int rc = orch_store_check(store, spec, "group", err);
   if (rc || (rc = check_group_spec(spec, err))) goto out;
-  if ((rc = new_id(store, g->id, &now, err))) goto out;
+  if ((rc = orch_store_new_id(store, g->id, &now, err))) goto out;
   g->created_ms = g->updated_ms = now;
+  g->version = 1;
   if ((rc = group_fill(g, spec, err))) goto out;
   rc = store->ops->group_create(store->ctx, g, err);
 out:
@@ -182,26 +177,26 @@ int orch_store_group_update(struct orch_store *store, const char *id, const stru
                             struct orch_store_group *out, struct orch_error *err) {
   struct orch_store_group local = {0}, *g = out ? out : &local;
   memset(g, 0, sizeof *g);
-  int rc = check_store(store, spec, "group", err);
+  int rc = orch_store_check(store, spec, "group", err);
   if (rc || (rc = orch_store_valid_id(id, "group id", err)) || (rc = check_group_spec(spec, err))) goto out;
-  put_str(g->id, sizeof g->id, id);
+  orch_store_put_str(g->id, sizeof g->id, id);
   g->updated_ms = orch_clock_now_ms(store->clock);
   if ((rc = group_fill(g, spec, err))) goto out;
-  rc = store->ops->group_update(store->ctx, g, err);
+  rc = store->ops->group_update(store->ctx, g, spec->expected_version, err);
 out:
   if (rc || !out) orch_store_group_release(g);
   return rc;
 }
 
 int orch_store_group_delete(struct orch_store *store, const char *id, struct orch_error *err) {
-  int rc = check_store(store, id, "group id", err);
+  int rc = orch_store_check(store, id, "group id", err);
   if (rc || (rc = orch_store_valid_id(id, "group id", err))) return rc;
   return store->ops->group_delete(store->ctx, id, err);
 }
 
 int orch_store_group_get(struct orch_store *store, const char *id, struct orch_store_group *out,
                          struct orch_error *err) {
-  int rc = check_store(store, out, "out", err);
+  int rc = orch_store_check(store, out, "out", err);
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_id(id, "group id", err))) return rc;
@@ -210,7 +205,7 @@ int orch_store_group_get(struct orch_store *store, const char *id, struct orch_s
 
 int orch_store_group_find(struct orch_store *store, const char *name, struct orch_store_group *out,
                           struct orch_error *err) {
-  int rc = check_store(store, out, "out", err);
+  int rc = orch_store_check(store, out, "out", err);
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_name(name, "name", err))) return rc;
@@ -219,12 +214,24 @@ int orch_store_group_find(struct orch_store *store, const char *name, struct orc
 
 int orch_store_group_list(struct orch_store *store, const struct orch_store_page *page,
                           struct orch_store_group_list *out, struct orch_error *err) {
+  return orch_store_group_query(store, NULL, page, out, err);
+}
+
+int orch_store_group_query(struct orch_store *store, const struct orch_store_group_filter *filter,
+                           const struct orch_store_page *page, struct orch_store_group_list *out,
+                           struct orch_error *err) {
+  static const struct orch_store_group_filter any = {0};
+  const struct orch_store_group_filter *f = filter ? filter : &any;
   struct orch_store_page pg;
-  int rc = check_store(store, out, "out", err);
+  int rc = orch_store_check(store, out, "out", err);
   if (rc) return rc;
   memset(out, 0, sizeof *out);
-  if ((rc = orch_store_valid_page(page, &pg, err))) return rc;
-  return store->ops->group_list(store->ctx, &pg, out, err);
+  if ((rc = orch_store_valid_text(f->name_contains, ORCH_STORE_NAME_MAX, false, "name", err)) ||
+      (f->account && (rc = orch_store_valid_account(f->account, "account", err))) ||
+      (f->region && (rc = orch_store_valid_region(f->region, "region", err))) ||
+      (rc = orch_store_valid_page(page, &pg, err)))
+    return rc;
+  return store->ops->group_list(store->ctx, f, &pg, out, err);
 }
 
 void orch_store_group_release(struct orch_store_group *g) {
@@ -250,13 +257,15 @@ static int check_version_spec(const struct orch_store_version_spec *v, struct or
   if (strnlen(v->source, ORCH_STORE_SOURCE_MAX + 1) > ORCH_STORE_SOURCE_MAX)
     return orch_error_setc(err, ORCH_ETOOBIG, "source", "is longer than %zu bytes", ORCH_STORE_SOURCE_MAX);
   if ((rc = orch_store_valid_object(v->compiled, false, "compiled", err))) return rc;
+  if ((rc = orch_store_valid_text(v->description, ORCH_STORE_DESCRIPTION_MAX, false, "description", err))) return rc;
   return orch_store_valid_text(v->author, ORCH_STORE_ACTOR_MAX, true, "author", err);
 }
 
 static int version_fill(struct orch_store_plan_version *pv, const char *plan_id, int64_t now,
                         const struct orch_store_version_spec *v, struct orch_error *err) {
-  put_str(pv->plan_id, sizeof pv->plan_id, plan_id);
-  put_str(pv->author, sizeof pv->author, v->author);
+  orch_store_put_str(pv->plan_id, sizeof pv->plan_id, plan_id);
+  orch_store_put_str(pv->author, sizeof pv->author, v->author);
+  orch_store_put_str(pv->description, sizeof pv->description, v->description);
   pv->created_ms = now;
   pv->source = orch_strdup(v->source);
   if (!pv->source) return orch_error_set(err, ORCH_ENOMEM, "out of memory copying the plan source");
@@ -271,10 +280,11 @@ int orch_store_plan_create(struct orch_store *store, const char *name, const str
   memset(p, 0, sizeof *p);
   memset(pv, 0, sizeof *pv);
   int64_t now;
-  int rc = check_store(store, v, "version", err);
+  int rc = orch_store_check(store, v, "version", err);
   if (rc || (rc = orch_store_valid_name(name, "name", err)) || (rc = check_version_spec(v, err))) goto out;
-  if ((rc = new_id(store, p->id, &now, err))) goto out;
-  put_str(p->name, sizeof p->name, name);
+  if ((rc = orch_store_new_id(store, p->id, &now, err))) goto out;
+  orch_store_put_str(p->name, sizeof p->name, name);
+  orch_store_put_str(p->description, sizeof p->description, v->description);
   p->latest_version = 1;
   p->created_ms = p->updated_ms = now;
   if ((rc = version_fill(pv, p->id, now, v, err))) goto out;
@@ -291,7 +301,7 @@ int orch_store_plan_add_version(struct orch_store *store, const char *plan_id, i
                                 struct orch_error *err) {
   struct orch_store_plan_version local = {0}, *pv = out ? out : &local;
   memset(pv, 0, sizeof *pv);
-  int rc = check_store(store, v, "version", err);
+  int rc = orch_store_check(store, v, "version", err);
   if (rc || (rc = orch_store_valid_id(plan_id, "plan id", err)) || (rc = check_version_spec(v, err))) goto out;
   if (expected_latest < 0) {
     rc = orch_error_setc(err, ORCH_EINVAL, "expected_latest", "must not be negative");
@@ -305,14 +315,14 @@ out:
 }
 
 int orch_store_plan_delete(struct orch_store *store, const char *plan_id, struct orch_error *err) {
-  int rc = check_store(store, plan_id, "plan id", err);
+  int rc = orch_store_check(store, plan_id, "plan id", err);
   if (rc || (rc = orch_store_valid_id(plan_id, "plan id", err))) return rc;
   return store->ops->plan_delete(store->ctx, plan_id, err);
 }
 
 int orch_store_plan_get(struct orch_store *store, const char *plan_id, struct orch_store_plan *out,
                         struct orch_error *err) {
-  int rc = check_store(store, out, "out", err);
+  int rc = orch_store_check(store, out, "out", err);
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_id(plan_id, "plan id", err))) return rc;
@@ -321,7 +331,7 @@ int orch_store_plan_get(struct orch_store *store, const char *plan_id, struct or
 
 int orch_store_plan_find(struct orch_store *store, const char *name, struct orch_store_plan *out,
                          struct orch_error *err) {
-  int rc = check_store(store, out, "out", err);
+  int rc = orch_store_check(store, out, "out", err);
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_name(name, "name", err))) return rc;
@@ -331,7 +341,7 @@ int orch_store_plan_find(struct orch_store *store, const char *name, struct orch
 int orch_store_plan_list(struct orch_store *store, const struct orch_store_page *page,
                          struct orch_store_plan_list *out, struct orch_error *err) {
   struct orch_store_page pg;
-  int rc = check_store(store, out, "out", err);
+  int rc = orch_store_check(store, out, "out", err);
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_page(page, &pg, err))) return rc;
@@ -340,7 +350,7 @@ int orch_store_plan_list(struct orch_store *store, const struct orch_store_page 
 
 int orch_store_plan_version_get(struct orch_store *store, const char *plan_id, int64_t version,
                                 struct orch_store_plan_version *out, struct orch_error *err) {
-  int rc = check_store(store, out, "out", err);
+  int rc = orch_store_check(store, out, "out", err);
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_id(plan_id, "plan id", err))) return rc;
@@ -351,7 +361,7 @@ int orch_store_plan_version_get(struct orch_store *store, const char *plan_id, i
 int orch_store_plan_version_list(struct orch_store *store, const char *plan_id, const struct orch_store_page *page,
                                  struct orch_store_version_list *out, struct orch_error *err) {
   struct orch_store_page pg;
-  int rc = check_store(store, out, "out", err);
+  int rc = orch_store_check(store, out, "out", err);
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_id(plan_id, "plan id", err)) || (rc = orch_store_valid_page(page, &pg, err))) return rc;
@@ -420,7 +430,7 @@ int orch_store_exec_create(struct orch_store *store, const struct orch_store_exe
   struct orch_store_exec local = {0}, *x = out ? out : &local;
   memset(x, 0, sizeof *x);
   int64_t now;
-  int rc = check_store(store, spec, "execution", err);
+  int rc = orch_store_check(store, spec, "execution", err);
   if (rc || (rc = orch_store_valid_id(spec->plan_id, "plan_id", err))) goto out;
   if (spec->plan_version < 0) {
     rc = orch_error_setc(err, ORCH_EINVAL, "plan_version", "must not be negative");
@@ -433,9 +443,9 @@ int orch_store_exec_create(struct orch_store *store, const struct orch_store_exe
   if ((rc = orch_store_valid_text(spec->started_by, ORCH_STORE_ACTOR_MAX, false, "started_by", err)) ||
       (rc = orch_store_valid_object(spec->summary, true, "summary", err)))
     goto out;
-  if ((rc = new_id(store, x->id, &now, err))) goto out;
-  put_str(x->plan_id, sizeof x->plan_id, spec->plan_id);
-  put_str(x->started_by, sizeof x->started_by, spec->started_by);
+  if ((rc = orch_store_new_id(store, x->id, &now, err))) goto out;
+  orch_store_put_str(x->plan_id, sizeof x->plan_id, spec->plan_id);
+  orch_store_put_str(x->started_by, sizeof x->started_by, spec->started_by);
   x->plan_version = spec->plan_version;
   x->mode = spec->mode;
   x->status = ORCH_STORE_STATUS_PENDING;
@@ -450,7 +460,7 @@ out:
 int orch_store_exec_update(struct orch_store *store, const char *id, const struct orch_store_exec_update *upd,
                            struct orch_store_exec *out, struct orch_error *err) {
   if (out) memset(out, 0, sizeof *out);
-  int rc = check_store(store, upd, "update", err);
+  int rc = orch_store_check(store, upd, "update", err);
   if (rc || (rc = orch_store_valid_id(id, "execution id", err))) return rc;
   if (upd->set_status && !orch_store_status_name(upd->status))
     return orch_error_setc(err, ORCH_EINVAL, "status", "is not an execution status");
@@ -462,7 +472,7 @@ int orch_store_exec_update(struct orch_store *store, const char *id, const struc
 
 int orch_store_exec_get(struct orch_store *store, const char *id, struct orch_store_exec *out,
                         struct orch_error *err) {
-  int rc = check_store(store, out, "out", err);
+  int rc = orch_store_check(store, out, "out", err);
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_id(id, "execution id", err))) return rc;
@@ -475,7 +485,7 @@ int orch_store_exec_list(struct orch_store *store, const struct orch_store_exec_
   static const struct orch_store_exec_filter any = {0};
   const struct orch_store_exec_filter *f = filter ? filter : &any;
   struct orch_store_page pg;
-  int rc = check_store(store, out, "out", err);
+  int rc = orch_store_check(store, out, "out", err);
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if (f->plan_id && (rc = orch_store_valid_id(f->plan_id, "plan_id", err))) return rc;
@@ -518,6 +528,13 @@ fail:
   return rc;
 }
 
+int orch_store_exec_count(struct orch_store *store, int64_t counts[ORCH_STORE_STATUS_COUNT], struct orch_error *err) {
+  int rc = orch_store_check(store, counts, "counts", err);
+  if (rc) return rc;
+  memset(counts, 0, sizeof(int64_t) * ORCH_STORE_STATUS_COUNT);
+  return store->ops->exec_count(store->ctx, counts, err);
+}
+
 void orch_store_exec_release(struct orch_store_exec *x) {
   if (!x) return;
   json_decref(x->summary);
@@ -540,7 +557,7 @@ int orch_store_event_append(struct orch_store *store, const char *exec_id, const
 
 static int append_batch(struct orch_store *store, const char *exec_id, const char *owner,
                         const struct orch_store_event_spec *evs, size_t n, struct orch_error *err) {
-  int rc = check_store(store, evs, "events", err);
+  int rc = orch_store_check(store, evs, "events", err);
   if (rc || (rc = orch_store_valid_id(exec_id, "execution id", err))) return rc;
   if (n == 0 || n > ORCH_STORE_BATCH_MAX)
     return orch_error_setc(err, ORCH_EINVAL, "events", "a batch holds 1 to %d events, not %zu", ORCH_STORE_BATCH_MAX, n);
@@ -576,7 +593,7 @@ int orch_store_event_append_owned(struct orch_store *store, const char *exec_id,
 /* ---- Leases ---------------------------------------------------------------------------------- */
 
 static int lease_args(struct orch_store *store, const char *exec_id, const char *owner, struct orch_error *err) {
-  int rc = check_store(store, owner, "owner", err);
+  int rc = orch_store_check(store, owner, "owner", err);
   if (rc || (rc = orch_store_valid_id(exec_id, "execution id", err))) return rc;
   if (!*owner || strlen(owner) > ORCH_STORE_OWNER_MAX)
     return orch_error_setc(err, ORCH_EINVAL, "owner", "needs 1 to %d characters", ORCH_STORE_OWNER_MAX);
@@ -585,7 +602,7 @@ static int lease_args(struct orch_store *store, const char *exec_id, const char 
 
 int orch_store_lease_acquire(struct orch_store *store, const char *exec_id, const struct orch_store_lease_spec *spec,
                              struct orch_store_lease *held, struct orch_error *err) {
-  int rc = check_store(store, spec, "lease", err);
+  int rc = orch_store_check(store, spec, "lease", err);
   if (rc || (rc = lease_args(store, exec_id, spec->owner, err))) return rc;
   if (!spec->host || !*spec->host || strlen(spec->host) > ORCH_STORE_HOST_MAX)
     return orch_error_setc(err, ORCH_EINVAL, "host", "needs 1 to %d characters", ORCH_STORE_HOST_MAX);
@@ -604,7 +621,7 @@ int orch_store_lease_release(struct orch_store *store, const char *exec_id, cons
 
 int orch_store_lease_get(struct orch_store *store, const char *exec_id, struct orch_store_lease *out,
                          struct orch_error *err) {
-  int rc = check_store(store, out, "out", err);
+  int rc = orch_store_check(store, out, "out", err);
   if (rc || (rc = orch_store_valid_id(exec_id, "execution id", err))) return rc;
   memset(out, 0, sizeof *out);
   return store->ops->lease_get(store->ctx, exec_id, out, err);
@@ -612,7 +629,7 @@ int orch_store_lease_get(struct orch_store *store, const char *exec_id, struct o
 
 int orch_store_event_read(struct orch_store *store, const char *exec_id, int64_t from_seq, size_t limit,
                           struct orch_store_event_list *out, struct orch_error *err) {
-  int rc = check_store(store, out, "out", err);
+  int rc = orch_store_check(store, out, "out", err);
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_id(exec_id, "execution id", err))) return rc;
@@ -621,7 +638,7 @@ int orch_store_event_read(struct orch_store *store, const char *exec_id, int64_t
 }
 
 int orch_store_event_last_seq(struct orch_store *store, const char *exec_id, int64_t *seq, struct orch_error *err) {
-  int rc = check_store(store, seq, "seq", err);
+  int rc = orch_store_check(store, seq, "seq", err);
   if (rc) return rc;
   *seq = 0;
   if ((rc = orch_store_valid_id(exec_id, "execution id", err))) return rc;
@@ -642,9 +659,11 @@ int orch_store_audit_append(struct orch_store *store, const struct orch_store_au
   struct orch_store_audit a = {0};
   int64_t local_id = 0;
   if (id) *id = 0;
-  int rc = check_store(store, spec, "audit entry", err);
+  int rc = orch_store_check(store, spec, "audit entry", err);
   if (rc) return rc;
   if ((rc = orch_store_valid_text(spec->actor, ORCH_STORE_ACTOR_MAX, true, "actor", err)) ||
+      (rc = orch_store_valid_text(spec->role, ORCH_STORE_ACTOR_MAX, false, "role", err)) ||
+      (rc = orch_store_valid_text(spec->source, ORCH_STORE_ADDRESS_MAX, false, "source", err)) ||
       (rc = orch_store_valid_text(spec->action, ORCH_STORE_ACTION_MAX, true, "action", err)) ||
       (rc = orch_store_valid_text(spec->target, ORCH_STORE_TARGET_MAX, false, "target", err)) ||
       (rc = orch_store_valid_text(spec->request_id, ORCH_STORE_REQUEST_ID_MAX, false, "request_id", err)) ||
@@ -652,10 +671,12 @@ int orch_store_audit_append(struct orch_store *store, const struct orch_store_au
     return rc;
   if (spec->at_ms < 0) return orch_error_setc(err, ORCH_EINVAL, "at_ms", "must not be negative");
   a.at_ms = spec->at_ms ? spec->at_ms : orch_clock_now_ms(store->clock);
-  put_str(a.actor, sizeof a.actor, spec->actor);
-  put_str(a.action, sizeof a.action, spec->action);
-  put_str(a.target, sizeof a.target, spec->target);
-  put_str(a.request_id, sizeof a.request_id, spec->request_id);
+  orch_store_put_str(a.actor, sizeof a.actor, spec->actor);
+  orch_store_put_str(a.role, sizeof a.role, spec->role);
+  orch_store_put_str(a.source, sizeof a.source, spec->source);
+  orch_store_put_str(a.action, sizeof a.action, spec->action);
+  orch_store_put_str(a.target, sizeof a.target, spec->target);
+  orch_store_put_str(a.request_id, sizeof a.request_id, spec->request_id);
   /* the backend only reads the record, so it may borrow the caller's details */
   a.details = (json_t *)(uintptr_t)spec->details;
   rc = store->ops->audit_append(store->ctx, &a, &local_id, err);
@@ -669,7 +690,7 @@ int orch_store_audit_list(struct orch_store *store, const struct orch_store_audi
   static const struct orch_store_audit_filter any = {0};
   const struct orch_store_audit_filter *f = filter ? filter : &any;
   struct orch_store_page pg;
-  int rc = check_store(store, out, "out", err);
+  int rc = orch_store_check(store, out, "out", err);
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_text(f->actor, ORCH_STORE_ACTOR_MAX, false, "actor", err)) ||

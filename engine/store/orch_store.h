@@ -1,5 +1,6 @@
 /* orch_store: the engine's persistent state behind one interface: protection groups, recovery plans with
- * every version kept, executions, the per-execution event journal, and the audit log. A store is opened
+ * every version kept, executions, the per-execution event journal, the audit log, and the REST API's
+ * access records (users, API tokens, console sessions, target accounts). A store is opened
  * from a spec ("sqlite:/var/lib/drsorch/orch.db") and dispatches to a backend's ops table
  * (orch_store_backend.h); this layer validates every input once, for all backends, and assigns ids and
  * timestamps. Uses orch_core (errors, clock, ids) and jansson.
@@ -52,6 +53,13 @@
 #define ORCH_STORE_JSON_DEPTH_MAX 64                     /* nesting of any one JSON field */
 #define ORCH_STORE_GROUP_SERVERS_MAX 1000                /* explicit server ids in one group */
 #define ORCH_STORE_BATCH_MAX 1000                        /* events in one batch append */
+#define ORCH_STORE_DESCRIPTION_MAX 1024                  /* a plan version's description */
+#define ORCH_STORE_ROLE_MAX 32                           /* "Admin", "PlanAuthor", ...: [A-Za-z]{1,32} */
+#define ORCH_STORE_SECRET_HASH_MAX 255                   /* a password hash string, a token's SHA-256 hex */
+#define ORCH_STORE_TOKEN_PREFIX_MAX 16                   /* the shown start of an API token */
+#define ORCH_STORE_ROLE_ARN_MAX 1024
+#define ORCH_STORE_EXTERNAL_ID_MAX 1224                  /* IAM's limit for sts:AssumeRole ExternalId */
+#define ORCH_STORE_ADDRESS_MAX 64                        /* a client address in the audit log */
 #define ORCH_STORE_PAGE_DEFAULT 50
 #define ORCH_STORE_PAGE_MAX 1000
 
@@ -98,6 +106,8 @@ struct orch_store_group_spec {
   const char *region;
   const json_t *selector;
   const json_t *launch_overrides;
+  int64_t expected_version; /* update only: the version the edit started from; another one stored is
+                             * ORCH_ECONFLICT with err->context "expected_version". 0 skips the check */
 };
 
 struct orch_store_group {
@@ -107,8 +117,16 @@ struct orch_store_group {
   char region[ORCH_STORE_REGION_MAX + 1];
   json_t *selector;
   json_t *launch_overrides; /* NULL when none */
+  int64_t version;          /* 1 when created, one more on every update */
   int64_t created_ms;
   int64_t updated_ms;
+};
+
+/* Every field optional (NULL = any). */
+struct orch_store_group_filter {
+  const char *name_contains; /* case-insensitive (ASCII) substring of the name */
+  const char *account;
+  const char *region;
 };
 
 struct orch_store_group_list {
@@ -131,6 +149,10 @@ int orch_store_group_find(struct orch_store *store, const char *name, struct orc
 /* By name, ascending. */
 int orch_store_group_list(struct orch_store *store, const struct orch_store_page *page,
                           struct orch_store_group_list *out, struct orch_error *err) ORCH_MUST_CHECK;
+/* The same, only the groups `filter` matches (NULL = all). */
+int orch_store_group_query(struct orch_store *store, const struct orch_store_group_filter *filter,
+                           const struct orch_store_page *page, struct orch_store_group_list *out,
+                           struct orch_error *err) ORCH_MUST_CHECK;
 void orch_store_group_release(struct orch_store_group *g);
 void orch_store_group_list_release(struct orch_store_group_list *l);
 
@@ -139,6 +161,7 @@ void orch_store_group_list_release(struct orch_store_group_list *l);
 struct orch_store_plan {
   char id[ORCH_STORE_ID_MAX + 1];
   char name[ORCH_STORE_NAME_MAX + 1];
+  char description[ORCH_STORE_DESCRIPTION_MAX + 1]; /* the latest version's ("" when none) */
   int64_t latest_version; /* versions are 1, 2, 3, ... */
   int64_t created_ms;
   int64_t updated_ms; /* when the latest version was added */
@@ -154,6 +177,7 @@ struct orch_store_version_spec {
   const char *source;     /* Lua text, at most ORCH_STORE_SOURCE_MAX bytes, non-empty */
   const json_t *compiled; /* the compiled plan (an object) */
   const char *author;     /* who saved it */
+  const char *description; /* optional text, at most ORCH_STORE_DESCRIPTION_MAX bytes */
 };
 
 struct orch_store_plan_version {
@@ -162,6 +186,7 @@ struct orch_store_plan_version {
   char *source;     /* NULL in version listings */
   json_t *compiled; /* NULL in version listings */
   char author[ORCH_STORE_ACTOR_MAX + 1];
+  char description[ORCH_STORE_DESCRIPTION_MAX + 1];
   int64_t created_ms;
 };
 
@@ -180,7 +205,8 @@ int orch_store_plan_create(struct orch_store *store, const char *name, const str
 int orch_store_plan_add_version(struct orch_store *store, const char *plan_id, int64_t expected_latest,
                                 const struct orch_store_version_spec *v, struct orch_store_plan_version *out,
                                 struct orch_error *err) ORCH_MUST_CHECK;
-/* Delete a plan and its versions; ORCH_ECONFLICT while executions of it exist. */
+/* Delete a plan and its versions; ORCH_ECONFLICT while an execution of it is unfinished. Finished
+ * executions keep their record and journal (which holds the plan they ran). */
 int orch_store_plan_delete(struct orch_store *store, const char *plan_id, struct orch_error *err) ORCH_MUST_CHECK;
 int orch_store_plan_get(struct orch_store *store, const char *plan_id, struct orch_store_plan *out,
                         struct orch_error *err) ORCH_MUST_CHECK;
@@ -291,6 +317,9 @@ int orch_store_exec_list(struct orch_store *store, const struct orch_store_exec_
 /* Every unfinished execution (all pages), newest first: what to resume on start. */
 int orch_store_exec_list_unfinished(struct orch_store *store, struct orch_store_exec_list *out,
                                     struct orch_error *err) ORCH_MUST_CHECK;
+/* How many executions are in each status: counts[ORCH_STORE_STATUS_*]. */
+int orch_store_exec_count(struct orch_store *store, int64_t counts[ORCH_STORE_STATUS_COUNT], struct orch_error *err)
+    ORCH_MUST_CHECK;
 void orch_store_exec_release(struct orch_store_exec *x);
 void orch_store_exec_list_release(struct orch_store_exec_list *l);
 
@@ -381,6 +410,8 @@ int orch_store_event_append_owned(struct orch_store *store, const char *exec_id,
 struct orch_store_audit_spec {
   int64_t at_ms;          /* 0 = now (the store's clock) */
   const char *actor;      /* user or token name, required */
+  const char *role;       /* the role the actor acted in, may be NULL */
+  const char *source;     /* the client's address, may be NULL */
   const char *action;     /* "plan.create", "execution.start", ..., required */
   const char *target;     /* what it acted on, may be NULL */
   const json_t *details;  /* may be NULL */
@@ -391,6 +422,8 @@ struct orch_store_audit {
   int64_t id; /* increasing */
   int64_t at_ms;
   char actor[ORCH_STORE_ACTOR_MAX + 1];
+  char role[ORCH_STORE_ACTOR_MAX + 1];
+  char source[ORCH_STORE_ADDRESS_MAX + 1];
   char action[ORCH_STORE_ACTION_MAX + 1];
   char target[ORCH_STORE_TARGET_MAX + 1];
   json_t *details; /* NULL when none */
@@ -421,5 +454,7 @@ int orch_store_audit_list(struct orch_store *store, const struct orch_store_audi
                           struct orch_error *err) ORCH_MUST_CHECK;
 void orch_store_audit_release(struct orch_store_audit *a);
 void orch_store_audit_list_release(struct orch_store_audit_list *l);
+
+#include "store/orch_store_access.h"
 
 #endif

@@ -20,17 +20,20 @@ struct orch_store_ops {
   /* Add backend facts to the object `info` (backend name already set). */
   int (*info)(void *ctx, json_t *info, struct orch_error *err);
 
-  /* `g` is complete (id, timestamps, validated fields). A taken name is ORCH_EEXIST; a server id held
-   * by another group ORCH_ECONFLICT with err->context "selector.server_ids[i]" and the group named. */
+  /* `g` is complete (id, timestamps, version 1, validated fields). A taken name is ORCH_EEXIST; a server
+   * id held by another group ORCH_ECONFLICT with err->context "selector.server_ids[i]" and the group named. */
   int (*group_create)(void *ctx, const struct orch_store_group *g, struct orch_error *err);
-  /* As create, for an existing g->id; fills g->created_ms from the stored row. */
-  int (*group_update)(void *ctx, struct orch_store_group *g, struct orch_error *err);
+  /* As create, for an existing g->id: checks `expected_version` (when non-zero) against the stored one
+   * (ORCH_ECONFLICT, context "expected_version"), stores version + 1 and fills g->version and
+   * g->created_ms from the stored row. */
+  int (*group_update)(void *ctx, struct orch_store_group *g, int64_t expected_version, struct orch_error *err);
   int (*group_delete)(void *ctx, const char *id, struct orch_error *err);
   /* Exactly one of id / name is non-NULL. */
   int (*group_get)(void *ctx, const char *id, const char *name, struct orch_store_group *out,
                    struct orch_error *err);
-  int (*group_list)(void *ctx, const struct orch_store_page *page, struct orch_store_group_list *out,
-                    struct orch_error *err);
+  /* `f` is never NULL. */
+  int (*group_list)(void *ctx, const struct orch_store_group_filter *f, const struct orch_store_page *page,
+                    struct orch_store_group_list *out, struct orch_error *err);
 
   /* `p` and its version 1 `v`, complete. */
   int (*plan_create)(void *ctx, const struct orch_store_plan *p, const struct orch_store_plan_version *v,
@@ -59,6 +62,8 @@ struct orch_store_ops {
   /* `f` is never NULL. Newest first. */
   int (*exec_list)(void *ctx, const struct orch_store_exec_filter *f, const struct orch_store_page *page,
                    struct orch_store_exec_list *out, struct orch_error *err);
+  /* counts[] is zeroed by the caller. */
+  int (*exec_count)(void *ctx, int64_t counts[ORCH_STORE_STATUS_COUNT], struct orch_error *err);
 
   /* n >= 1 events whose seqs are already checked to be consecutive; the backend checks evs[0].seq is
    * last + 1 atomically with the write (ORCH_ECONFLICT / ORCH_EINVAL as in orch_store.h). */
@@ -82,6 +87,36 @@ struct orch_store_ops {
   /* `f` is never NULL. Newest first. */
   int (*audit_list)(void *ctx, const struct orch_store_audit_filter *f, const struct orch_store_page *page,
                     struct orch_store_audit_list *out, struct orch_error *err);
+
+  /* Access records (orch_store_access.h). Records arrive complete (ids, timestamps, validated fields);
+   * a get of a missing record is ORCH_ENOTFOUND; `*_get` take exactly one non-NULL key. */
+  int (*user_create)(void *ctx, const struct orch_store_user *u, struct orch_error *err);
+  int (*user_get)(void *ctx, const char *id, const char *name, struct orch_store_user *out, struct orch_error *err);
+  /* `out` may be NULL. */
+  int (*user_update)(void *ctx, const char *id, const struct orch_store_user_update *u, int64_t now_ms,
+                     struct orch_store_user *out, struct orch_error *err);
+  int (*user_list)(void *ctx, const struct orch_store_page *page, struct orch_store_user_list *out,
+                   struct orch_error *err);
+  /* `secret_hash` is stored beside the record. */
+  int (*token_create)(void *ctx, const struct orch_store_token *t, const char *secret_hash, struct orch_error *err);
+  int (*token_get)(void *ctx, const char *id, const char *secret_hash, struct orch_store_token *out,
+                   struct orch_error *err);
+  int (*token_list)(void *ctx, const struct orch_store_page *page, struct orch_store_token_list *out,
+                    struct orch_error *err);
+  int (*token_revoke)(void *ctx, const char *id, int64_t now_ms, struct orch_error *err);
+  int (*token_touch)(void *ctx, const char *id, int64_t at_ms, struct orch_error *err);
+  int (*session_create)(void *ctx, const struct orch_store_session *s, const char *secret_hash,
+                        struct orch_error *err);
+  /* Expired sessions are ORCH_ENOTFOUND (a backend may delete them then). */
+  int (*session_find)(void *ctx, const char *secret_hash, int64_t now_ms, struct orch_store_session *out,
+                      struct orch_error *err);
+  /* Exactly one of id / user_id; deleting nothing is 0 for user_id, ORCH_ENOTFOUND for id. */
+  int (*session_delete)(void *ctx, const char *id, const char *user_id, struct orch_error *err);
+  int (*account_create)(void *ctx, const struct orch_store_account *a, struct orch_error *err);
+  int (*account_get)(void *ctx, const char *account_id, struct orch_store_account *out, struct orch_error *err);
+  int (*account_list)(void *ctx, const struct orch_store_page *page, struct orch_store_account_list *out,
+                      struct orch_error *err);
+  int (*account_delete)(void *ctx, const char *account_id, struct orch_error *err);
 };
 
 /* Make a store handle from a backend: takes ownership of `ctx` (closed with ops->close on failure too).

@@ -4,10 +4,11 @@
 
 #include "store/orch_store_sqlite_int.h"
 
-#define AUDIT_COLS "id, at_ms, actor, action, target, details, request_id"
+#define AUDIT_COLS "id, at_ms, actor, action, target, details, request_id, role, source"
 
 static const char SQL_INSERT[] =
-  "INSERT INTO audit (at_ms, actor, action, target, details, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+  "INSERT INTO audit (at_ms, actor, action, target, details, request_id, role, source)"
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char SQL_LIST[] =
   "SELECT " AUDIT_COLS " FROM audit WHERE (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR actor = ?2)"
   " AND (?3 IS NULL OR action = ?3) AND (?4 IS NULL OR target = ?4) AND (?5 IS NULL OR at_ms >= ?5)"
@@ -28,6 +29,8 @@ static int append_tx(struct orch_store_sq_conn *c, void *arg, struct orch_error 
   orch_store_sq_bind_opt_text(&b, 4, x->a->target);
   orch_store_sq_bind_json(&b, 5, x->a->details, "details");
   orch_store_sq_bind_opt_text(&b, 6, x->a->request_id);
+  orch_store_sq_bind_opt_text(&b, 7, x->a->role);
+  orch_store_sq_bind_opt_text(&b, 8, x->a->source);
   int rc = orch_store_sq_run(&b, "appending an audit entry");
   if (!rc) *x->id = sqlite3_last_insert_rowid(c->db);
   return rc;
@@ -48,7 +51,10 @@ static int audit_row(sqlite3_stmt *st, void *item, struct orch_error *err) {
       (rc = orch_store_sq_col_str(st, 4, a->target, sizeof a->target, "target", err)) ||
       (rc = orch_store_sq_col_json(st, 5, &a->details, "details", err)))
     return rc;
-  return orch_store_sq_col_str(st, 6, a->request_id, sizeof a->request_id, "request_id", err);
+  if ((rc = orch_store_sq_col_str(st, 6, a->request_id, sizeof a->request_id, "request_id", err)) ||
+      (rc = orch_store_sq_col_str(st, 7, a->role, sizeof a->role, "role", err)))
+    return rc;
+  return orch_store_sq_col_str(st, 8, a->source, sizeof a->source, "source", err);
 }
 
 int orch_store_sq_audit_list(void *ctx, const struct orch_store_audit_filter *f, const struct orch_store_page *page,

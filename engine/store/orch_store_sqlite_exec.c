@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/orch_alloc.h"
 #include "store/orch_store_sqlite_int.h"
 #include "store/orch_store_valid.h"
 
@@ -24,6 +25,8 @@ static const char SQL_LIST[] =
   " AND (?3 IS NULL OR instr(?3, ',' || status || ',') > 0) AND (?4 IS NULL OR instr(?4, ',' || mode || ',') > 0)"
   " AND (?5 = 0 OR ended_ms IS NULL) AND (?6 IS NULL OR created_ms >= ?6) AND (?7 IS NULL OR created_ms < ?7)"
   " ORDER BY id DESC LIMIT ?8";
+
+static const char SQL_COUNT[] = "SELECT status, count(*) FROM executions GROUP BY status";
 
 static int exec_row(sqlite3_stmt *st, void *item, struct orch_error *err) {
   struct orch_store_exec *x = item;
@@ -179,5 +182,36 @@ int orch_store_sq_exec_list(void *ctx, const struct orch_store_exec_filter *f, c
 out:
   orch_buf_free(&statuses);
   orch_buf_free(&modes);
+  return rc;
+}
+
+struct status_count {
+  char status[24];
+  int64_t n;
+};
+
+static int count_row(sqlite3_stmt *st, void *item, struct orch_error *err) {
+  struct status_count *c = item;
+  c->n = orch_store_sq_col_int(st, 1);
+  return orch_store_sq_col_str(st, 0, c->status, sizeof c->status, "status", err);
+}
+
+int orch_store_sq_exec_count(void *ctx, int64_t counts[ORCH_STORE_STATUS_COUNT], struct orch_error *err) {
+  struct status_count *rows = NULL;
+  size_t n = 0;
+  bool more;
+  struct orch_store_sq_conn *c = orch_store_sq_reader(ctx);
+  struct orch_store_sq_bind b;
+  (void)orch_store_sq_prepare(c, SQL_COUNT, &b, err);
+  int rc = orch_store_sq_collect(&b, 0, count_row, (void **)&rows, sizeof *rows, &n, &more, "counting executions");
+  orch_store_sq_unlock(c);
+  for (size_t i = 0; !rc && i < n; i++) {
+    enum orch_store_status s;
+    if (orch_store_status_parse(rows[i].status, &s, NULL))
+      rc = orch_error_set(err, ORCH_ESTORE, "stored executions have an unknown status '%s'", rows[i].status);
+    else
+      counts[s] = rows[i].n;
+  }
+  orch_free(rows);
   return rc;
 }

@@ -6,18 +6,21 @@
 
 #include "store/orch_store_sqlite_int.h"
 
-#define GROUP_COLS "id, name, account, region, selector, launch_overrides, created_ms, updated_ms"
+#define GROUP_COLS "id, name, account, region, selector, launch_overrides, created_ms, updated_ms, version"
 
 static const char SQL_INSERT[] =
-  "INSERT INTO protection_groups (" GROUP_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+  "INSERT INTO protection_groups (" GROUP_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1)";
 static const char SQL_UPDATE[] =
   "UPDATE protection_groups SET name = ?2, account = ?3, region = ?4, selector = ?5, launch_overrides = ?6,"
-  " updated_ms = ?7 WHERE id = ?1 RETURNING created_ms";
+  " updated_ms = ?7, version = version + 1 WHERE id = ?1 RETURNING created_ms, version";
+static const char SQL_VERSION[] = "SELECT version FROM protection_groups WHERE id = ?1";
 static const char SQL_DELETE[] = "DELETE FROM protection_groups WHERE id = ?1";
 static const char SQL_BY_ID[] = "SELECT " GROUP_COLS " FROM protection_groups WHERE id = ?1";
 static const char SQL_BY_NAME[] = "SELECT " GROUP_COLS " FROM protection_groups WHERE name = ?1";
 static const char SQL_LIST[] =
-  "SELECT " GROUP_COLS " FROM protection_groups WHERE (?1 IS NULL OR name > ?1) ORDER BY name LIMIT ?2";
+  "SELECT " GROUP_COLS " FROM protection_groups WHERE (?1 IS NULL OR name > ?1)"
+  " AND (?3 IS NULL OR instr(lower(name), lower(?3)) > 0) AND (?4 IS NULL OR account = ?4)"
+  " AND (?5 IS NULL OR region = ?5) ORDER BY name LIMIT ?2";
 static const char SQL_MEMBER_ADD[] =
   "INSERT INTO group_servers (account, region, server_id, group_id) VALUES (?1, ?2, ?3, ?4)";
 static const char SQL_MEMBERS_CLEAR[] = "DELETE FROM group_servers WHERE group_id = ?1";
@@ -38,6 +41,16 @@ static int group_row(sqlite3_stmt *st, void *item, struct orch_error *err) {
     return rc;
   g->created_ms = orch_store_sq_col_int(st, 6);
   g->updated_ms = orch_store_sq_col_int(st, 7);
+  g->version = orch_store_sq_col_int(st, 8);
+  return 0;
+}
+
+/* RETURNING created_ms, version of an update. */
+static int updated_row(sqlite3_stmt *st, void *item, struct orch_error *err) {
+  (void)err;
+  struct orch_store_group *g = item;
+  g->created_ms = orch_store_sq_col_int(st, 0);
+  g->version = orch_store_sq_col_int(st, 1);
   return 0;
 }
 
@@ -90,7 +103,7 @@ static int group_write(struct orch_store_sq_conn *c, const char *sql, struct orc
   orch_store_sq_bind_json(&b, 5, g->selector, "selector");
   orch_store_sq_bind_json(&b, 6, g->launch_overrides, "launch_overrides");
   orch_store_sq_bind_int(&b, 7, g->updated_ms);
-  int rc = update ? orch_store_sq_fetch(&b, orch_store_sq_int_row, &g->created_ms, "updating a protection group")
+  int rc = update ? orch_store_sq_fetch(&b, updated_row, g, "updating a protection group")
                   : orch_store_sq_run(&b, "creating a protection group");
   if (b.src == SQLITE_CONSTRAINT_UNIQUE)
     return orch_error_setc(err, ORCH_EEXIST, "name", "a protection group named '%s' already exists", g->name);
@@ -115,8 +128,27 @@ static int create_tx(struct orch_store_sq_conn *c, void *arg, struct orch_error 
   return rc ? rc : members_add(c, arg, err);
 }
 
+struct update_args {
+  struct orch_store_group *g;
+  int64_t expected_version;
+};
+
 static int update_tx(struct orch_store_sq_conn *c, void *arg, struct orch_error *err) {
-  struct orch_store_group *g = arg;
+  struct update_args *a = arg;
+  struct orch_store_group *g = a->g;
+  if (a->expected_version) {
+    int64_t stored = 0;
+    struct orch_store_sq_bind b;
+    (void)orch_store_sq_prepare(c, SQL_VERSION, &b, err);
+    orch_store_sq_bind_text(&b, 1, g->id);
+    int rc = orch_store_sq_fetch(&b, orch_store_sq_int_row, &stored, "reading a protection group");
+    if (rc < 0) return rc;
+    if (rc == 0) return orch_error_setc(err, ORCH_ENOTFOUND, "id", "protection group %s not found", g->id);
+    if (stored != a->expected_version)
+      return orch_error_setc(err, ORCH_ECONFLICT, "expected_version",
+                             "protection group %s is at version %lld, not %lld: someone changed it; reload it", g->id,
+                             (long long)stored, (long long)a->expected_version);
+  }
   int rc = group_write(c, SQL_UPDATE, g, true, err);
   if (!rc) rc = by_id_change(c, SQL_MEMBERS_CLEAR, g->id, false, err);
   return rc ? rc : members_add(c, g, err);
@@ -127,8 +159,10 @@ int orch_store_sq_group_create(void *ctx, const struct orch_store_group *g, stru
   return orch_store_sq_write(ctx, create_tx, &copy, err);
 }
 
-int orch_store_sq_group_update(void *ctx, struct orch_store_group *g, struct orch_error *err) {
-  return orch_store_sq_write(ctx, update_tx, g, err);
+int orch_store_sq_group_update(void *ctx, struct orch_store_group *g, int64_t expected_version,
+                               struct orch_error *err) {
+  struct update_args a = {g, expected_version};
+  return orch_store_sq_write(ctx, update_tx, &a, err);
 }
 
 static int delete_tx(struct orch_store_sq_conn *c, void *arg, struct orch_error *err) {
@@ -156,14 +190,17 @@ int orch_store_sq_group_get(void *ctx, const char *id, const char *name, struct 
   return rc < 0 ? rc : 0;
 }
 
-int orch_store_sq_group_list(void *ctx, const struct orch_store_page *page, struct orch_store_group_list *out,
-                             struct orch_error *err) {
+int orch_store_sq_group_list(void *ctx, const struct orch_store_group_filter *f, const struct orch_store_page *page,
+                             struct orch_store_group_list *out, struct orch_error *err) {
   struct orch_store_sq_conn *c = orch_store_sq_reader(ctx);
   struct orch_store_sq_bind b;
   bool more;
   (void)orch_store_sq_prepare(c, SQL_LIST, &b, err);
   orch_store_sq_bind_text(&b, 1, page->cursor);
   orch_store_sq_bind_int(&b, 2, (int64_t)page->limit + 1);
+  orch_store_sq_bind_opt_text(&b, 3, f->name_contains);
+  orch_store_sq_bind_opt_text(&b, 4, f->account);
+  orch_store_sq_bind_opt_text(&b, 5, f->region);
   int rc = orch_store_sq_collect(&b, page->limit, group_row, (void **)&out->items, sizeof *out->items, &out->count,
                                  &more, "listing protection groups");
   orch_store_sq_unlock(c);

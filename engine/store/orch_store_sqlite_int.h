@@ -153,12 +153,13 @@ int orch_store_sq_migrate(struct orch_store_sq_conn *c, const struct orch_store_
 /* ---- Ops, one file each ---------------------------------------------------------------------- */
 
 int orch_store_sq_group_create(void *ctx, const struct orch_store_group *g, struct orch_error *err);
-int orch_store_sq_group_update(void *ctx, struct orch_store_group *g, struct orch_error *err);
+int orch_store_sq_group_update(void *ctx, struct orch_store_group *g, int64_t expected_version,
+                               struct orch_error *err);
 int orch_store_sq_group_delete(void *ctx, const char *id, struct orch_error *err);
 int orch_store_sq_group_get(void *ctx, const char *id, const char *name, struct orch_store_group *out,
                             struct orch_error *err);
-int orch_store_sq_group_list(void *ctx, const struct orch_store_page *page, struct orch_store_group_list *out,
-                             struct orch_error *err);
+int orch_store_sq_group_list(void *ctx, const struct orch_store_group_filter *f, const struct orch_store_page *page,
+                             struct orch_store_group_list *out, struct orch_error *err);
 
 int orch_store_sq_plan_create(void *ctx, const struct orch_store_plan *p, const struct orch_store_plan_version *v,
                               struct orch_error *err);
@@ -180,6 +181,7 @@ int orch_store_sq_exec_update(void *ctx, const char *id, const struct orch_store
 int orch_store_sq_exec_get(void *ctx, const char *id, struct orch_store_exec *out, struct orch_error *err);
 int orch_store_sq_exec_list(void *ctx, const struct orch_store_exec_filter *f, const struct orch_store_page *page,
                             struct orch_store_exec_list *out, struct orch_error *err);
+int orch_store_sq_exec_count(void *ctx, int64_t counts[ORCH_STORE_STATUS_COUNT], struct orch_error *err);
 
 int orch_store_sq_event_append(void *ctx, const char *exec_id, const struct orch_store_event_spec *evs, size_t n,
                                const char *owner,
@@ -200,5 +202,35 @@ int orch_store_sq_lease_check(struct orch_store_sq_conn *c, const char *exec_id,
 int orch_store_sq_audit_append(void *ctx, const struct orch_store_audit *a, int64_t *id, struct orch_error *err);
 int orch_store_sq_audit_list(void *ctx, const struct orch_store_audit_filter *f, const struct orch_store_page *page,
                              struct orch_store_audit_list *out, struct orch_error *err);
+
+/* orch_store_sqlite_access.c */
+int orch_store_sq_user_create(void *ctx, const struct orch_store_user *u, struct orch_error *err);
+int orch_store_sq_user_get(void *ctx, const char *id, const char *name, struct orch_store_user *out,
+                           struct orch_error *err);
+int orch_store_sq_user_update(void *ctx, const char *id, const struct orch_store_user_update *u, int64_t now_ms,
+                              struct orch_store_user *out, struct orch_error *err);
+int orch_store_sq_user_list(void *ctx, const struct orch_store_page *page, struct orch_store_user_list *out,
+                            struct orch_error *err);
+int orch_store_sq_token_create(void *ctx, const struct orch_store_token *t, const char *secret_hash,
+                               struct orch_error *err);
+int orch_store_sq_token_get(void *ctx, const char *id, const char *secret_hash, struct orch_store_token *out,
+                            struct orch_error *err);
+int orch_store_sq_token_list(void *ctx, const struct orch_store_page *page, struct orch_store_token_list *out,
+                             struct orch_error *err);
+int orch_store_sq_token_revoke(void *ctx, const char *id, int64_t now_ms, struct orch_error *err);
+int orch_store_sq_token_touch(void *ctx, const char *id, int64_t at_ms, struct orch_error *err);
+int orch_store_sq_session_create(void *ctx, const struct orch_store_session *s, const char *secret_hash,
+                                 struct orch_error *err);
+int orch_store_sq_session_find(void *ctx, const char *secret_hash, int64_t now_ms, struct orch_store_session *out,
+                               struct orch_error *err);
+int orch_store_sq_session_delete(void *ctx, const char *id, const char *user_id, struct orch_error *err);
+
+/* orch_store_sqlite_accounts.c */
+int orch_store_sq_account_create(void *ctx, const struct orch_store_account *a, struct orch_error *err);
+int orch_store_sq_account_get(void *ctx, const char *account_id, struct orch_store_account *out,
+                              struct orch_error *err);
+int orch_store_sq_account_list(void *ctx, const struct orch_store_page *page, struct orch_store_account_list *out,
+                               struct orch_error *err);
+int orch_store_sq_account_delete(void *ctx, const char *account_id, struct orch_error *err);
 
 #endif

@@ -8,19 +8,22 @@
 #include "store/orch_store_sqlite_int.h"
 
 #define PLAN_COLS "id, name, latest_version, created_ms, updated_ms"
-#define VERSION_COLS "plan_id, version, author, created_ms"
+/* a plan's description is its latest version's */
+#define PLAN_SELECT                                                                                      \
+  "SELECT " PLAN_COLS ", (SELECT description FROM plan_versions v WHERE v.plan_id = plans.id AND"        \
+  " v.version = plans.latest_version) FROM plans"
+#define VERSION_COLS "plan_id, version, author, created_ms, description"
 
 static const char SQL_PLAN_INSERT[] = "INSERT INTO plans (" PLAN_COLS ") VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char SQL_VERSION_INSERT[] =
-  "INSERT INTO plan_versions (" VERSION_COLS ", source, compiled) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+  "INSERT INTO plan_versions (" VERSION_COLS ", source, compiled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char SQL_LATEST[] = "SELECT latest_version FROM plans WHERE id = ?1";
 static const char SQL_BUMP[] = "UPDATE plans SET latest_version = ?2, updated_ms = ?3 WHERE id = ?1";
-static const char SQL_EXEC_COUNT[] = "SELECT count(*) FROM executions WHERE plan_id = ?1";
+static const char SQL_EXEC_COUNT[] = "SELECT count(*) FROM executions WHERE plan_id = ?1 AND ended_ms IS NULL";
 static const char SQL_PLAN_DELETE[] = "DELETE FROM plans WHERE id = ?1";
-static const char SQL_PLAN_BY_ID[] = "SELECT " PLAN_COLS " FROM plans WHERE id = ?1";
-static const char SQL_PLAN_BY_NAME[] = "SELECT " PLAN_COLS " FROM plans WHERE name = ?1";
-static const char SQL_PLAN_LIST[] =
-  "SELECT " PLAN_COLS " FROM plans WHERE (?1 IS NULL OR name > ?1) ORDER BY name LIMIT ?2";
+static const char SQL_PLAN_BY_ID[] = PLAN_SELECT " WHERE id = ?1";
+static const char SQL_PLAN_BY_NAME[] = PLAN_SELECT " WHERE name = ?1";
+static const char SQL_PLAN_LIST[] = PLAN_SELECT " WHERE (?1 IS NULL OR name > ?1) ORDER BY name LIMIT ?2";
 static const char SQL_VERSION_GET[] =
   "SELECT " VERSION_COLS ", source, compiled FROM plan_versions WHERE plan_id = ?1 AND version ="
   " (CASE WHEN ?2 > 0 THEN ?2 ELSE (SELECT latest_version FROM plans WHERE id = ?1) END)";
@@ -37,7 +40,7 @@ static int plan_row(sqlite3_stmt *st, void *item, struct orch_error *err) {
   p->latest_version = orch_store_sq_col_int(st, 2);
   p->created_ms = orch_store_sq_col_int(st, 3);
   p->updated_ms = orch_store_sq_col_int(st, 4);
-  return 0;
+  return orch_store_sq_col_str(st, 5, p->description, sizeof p->description, "description", err);
 }
 
 /* VERSION_COLS only: what a version listing shows. */
@@ -45,7 +48,8 @@ static int version_brief_row(sqlite3_stmt *st, void *item, struct orch_error *er
   struct orch_store_plan_version *v = item;
   int rc;
   if ((rc = orch_store_sq_col_str(st, 0, v->plan_id, sizeof v->plan_id, "plan_id", err)) ||
-      (rc = orch_store_sq_col_str(st, 2, v->author, sizeof v->author, "author", err)))
+      (rc = orch_store_sq_col_str(st, 2, v->author, sizeof v->author, "author", err)) ||
+      (rc = orch_store_sq_col_str(st, 4, v->description, sizeof v->description, "description", err)))
     return rc;
   v->version = orch_store_sq_col_int(st, 1);
   v->created_ms = orch_store_sq_col_int(st, 3);
@@ -57,10 +61,10 @@ static int version_full_row(sqlite3_stmt *st, void *item, struct orch_error *err
   struct orch_store_plan_version *v = item;
   int rc = version_brief_row(st, item, err);
   if (rc) return rc;
-  const char *src = (const char *)sqlite3_column_text(st, 4);
-  if (!src || !(v->source = orch_strndup(src, (size_t)sqlite3_column_bytes(st, 4))))
+  const char *src = (const char *)sqlite3_column_text(st, 5);
+  if (!src || !(v->source = orch_strndup(src, (size_t)sqlite3_column_bytes(st, 5))))
     return orch_error_set(err, ORCH_ENOMEM, "out of memory reading a plan version");
-  return orch_store_sq_col_json(st, 5, &v->compiled, "compiled", err);
+  return orch_store_sq_col_json(st, 6, &v->compiled, "compiled", err);
 }
 
 static int plan_missing(const char *id, struct orch_error *err) {
@@ -84,8 +88,9 @@ static int version_insert(struct orch_store_sq_conn *c, const struct orch_store_
   orch_store_sq_bind_int(&b, 2, v->version);
   orch_store_sq_bind_text(&b, 3, v->author);
   orch_store_sq_bind_int(&b, 4, v->created_ms);
-  orch_store_sq_bind_text(&b, 5, v->source);
-  orch_store_sq_bind_json(&b, 6, v->compiled, "compiled");
+  orch_store_sq_bind_opt_text(&b, 5, v->description);
+  orch_store_sq_bind_text(&b, 6, v->source);
+  orch_store_sq_bind_json(&b, 7, v->compiled, "compiled");
   return orch_store_sq_run(&b, "saving a plan version");
 }
 
@@ -152,8 +157,9 @@ static int delete_tx(struct orch_store_sq_conn *c, void *arg, struct orch_error 
   int rc = plan_int(c, SQL_EXEC_COUNT, id, &runs, err);
   if (rc < 0) return rc;
   if (runs > 0)
-    return orch_error_setc(err, ORCH_ECONFLICT, "plan id", "recovery plan %s has %lld executions; it cannot be deleted",
-                           id, (long long)runs);
+    return orch_error_setc(err, ORCH_ECONFLICT, "plan id",
+                           "recovery plan %s has %lld unfinished execution%s; it cannot be deleted until %s",
+                           id, (long long)runs, runs == 1 ? "" : "s", runs == 1 ? "it ends" : "they end");
   struct orch_store_sq_bind b;
   (void)orch_store_sq_prepare(c, SQL_PLAN_DELETE, &b, err);
   orch_store_sq_bind_text(&b, 1, id);

@@ -87,6 +87,72 @@ static const struct orch_store_sq_migration migrations[] = {
       "  pid INTEGER NOT NULL,"
       "  expires_ms INTEGER NOT NULL) WITHOUT ROWID;",
   },
+  {
+    .version = 3,
+    .description = "group versions, plan version descriptions, audit roles and sources, executions outlive "
+                   "their plan, users, API tokens, console sessions, target accounts",
+    .sql =
+      "ALTER TABLE protection_groups ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+      "ALTER TABLE plan_versions ADD COLUMN description TEXT;"
+      "ALTER TABLE audit ADD COLUMN role TEXT;"
+      "ALTER TABLE audit ADD COLUMN source TEXT;"
+      /* the same table without the foreign key to plan_versions: deleting a plan keeps the record of
+       * its finished executions (their journals hold the plan they ran) */
+      "CREATE TABLE executions_v2 ("
+      "  id TEXT PRIMARY KEY,"
+      "  plan_id TEXT NOT NULL,"
+      "  plan_version INTEGER NOT NULL,"
+      "  mode TEXT NOT NULL CHECK (mode IN ('drill', 'recovery', 'dry-run')),"
+      "  status TEXT NOT NULL,"
+      "  started_by TEXT,"
+      "  created_ms INTEGER NOT NULL,"
+      "  started_ms INTEGER,"
+      "  ended_ms INTEGER,"
+      "  summary TEXT);"
+      "INSERT INTO executions_v2 SELECT id, plan_id, plan_version, mode, status, started_by, created_ms,"
+      "  started_ms, ended_ms, summary FROM executions;"
+      "DROP TABLE executions;"
+      "ALTER TABLE executions_v2 RENAME TO executions;"
+      "CREATE INDEX executions_plan ON executions(plan_id, id);"
+      "CREATE INDEX executions_unfinished ON executions(id) WHERE ended_ms IS NULL;"
+      "CREATE TABLE users ("
+      "  id TEXT PRIMARY KEY,"
+      "  name TEXT NOT NULL UNIQUE,"
+      "  role TEXT NOT NULL,"
+      "  password_hash TEXT,"              /* scrypt string or NULL */
+      "  disabled INTEGER NOT NULL DEFAULT 0,"
+      "  created_ms INTEGER NOT NULL,"
+      "  updated_ms INTEGER NOT NULL,"
+      "  last_login_ms INTEGER);"
+      "CREATE TABLE api_tokens ("
+      "  id TEXT PRIMARY KEY,"             /* UUIDv7: lists newest first */
+      "  name TEXT NOT NULL UNIQUE,"
+      "  role TEXT NOT NULL,"
+      "  secret_hash TEXT NOT NULL UNIQUE,"/* SHA-256 hex of the token */
+      "  prefix TEXT NOT NULL,"
+      "  created_by TEXT,"
+      "  created_ms INTEGER NOT NULL,"
+      "  expires_ms INTEGER,"
+      "  last_used_ms INTEGER,"
+      "  revoked_ms INTEGER);"
+      "CREATE TABLE sessions ("
+      "  id TEXT PRIMARY KEY,"
+      "  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+      "  secret_hash TEXT NOT NULL UNIQUE,"
+      "  csrf_token TEXT NOT NULL,"
+      "  created_ms INTEGER NOT NULL,"
+      "  expires_ms INTEGER NOT NULL);"
+      "CREATE INDEX sessions_user ON sessions(user_id);"
+      "CREATE TABLE target_accounts ("
+      "  account_id TEXT PRIMARY KEY,"
+      "  name TEXT,"
+      "  role_arn TEXT NOT NULL,"
+      "  external_id TEXT,"
+      "  caller_arn TEXT,"
+      "  validated_ms INTEGER,"
+      "  created_ms INTEGER NOT NULL,"
+      "  updated_ms INTEGER NOT NULL) WITHOUT ROWID;",
+  },
 };
 
 const struct orch_store_sq_migration *orch_store_sq_migrations(size_t *count) {
@@ -161,8 +227,11 @@ int orch_store_sq_migrate(struct orch_store_sq_conn *c, const struct orch_store_
       return orch_error_set(err, ORCH_EINTERNAL, "migration %zu is numbered %d; migrations must be 1, 2, 3, ...", i,
                             migs[i].version);
   int latest = n ? migs[n - 1].version : 0;
+  /* Foreign keys are off while migrations rebuild tables (SQLite's documented procedure; the pragma
+   * is a no-op inside a transaction) and checked as a whole before the commit. */
+  if ((rc = run_sql(c, "PRAGMA foreign_keys=OFF", "preparing the schema migration", err))) return rc;
   /* BEGIN IMMEDIATE: two processes opening a new database at once migrate one after the other */
-  if ((rc = run_sql(c, "BEGIN IMMEDIATE", "starting the schema migration", err))) return rc;
+  if ((rc = run_sql(c, "BEGIN IMMEDIATE", "starting the schema migration", err))) goto restore;
   if ((rc = check_ownership(c, &app_id, err))) goto fail;
   if ((rc = run_sql(c,
                     "CREATE TABLE IF NOT EXISTS schema_version ("
@@ -179,6 +248,13 @@ int orch_store_sq_migrate(struct orch_store_sq_conn *c, const struct orch_store_
   }
   for (size_t i = (size_t)current; i < n; i++)
     if ((rc = apply(c, &migs[i], now_ms, err))) goto fail;
+  int64_t broken = 0;
+  if ((rc = query_int(c, "SELECT count(*) FROM pragma_foreign_key_check", &broken, err))) goto fail;
+  if (broken) {
+    rc = orch_error_setc(err, ORCH_ESTORE, c->path, "the schema migration would leave %lld broken references",
+                         (long long)broken);
+    goto fail;
+  }
   if (app_id == 0) {
     char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA application_id = %d", ORCH_STORE_SQ_APPLICATION_ID);
@@ -186,8 +262,10 @@ int orch_store_sq_migrate(struct orch_store_sq_conn *c, const struct orch_store_
   }
   if ((rc = run_sql(c, "COMMIT", "committing the schema migration", err))) goto fail;
   *version = current > latest ? (int)current : latest;
-  return 0;
+  return run_sql(c, "PRAGMA foreign_keys=ON", "finishing the schema migration", err);
 fail:
   orch_store_sq_rollback(c);
+restore:
+  if (run_sql(c, "PRAGMA foreign_keys=ON", "finishing the schema migration", NULL)) rc = rc ? rc : ORCH_ESTORE;
   return rc;
 }

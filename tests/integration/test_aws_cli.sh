@@ -89,6 +89,6 @@ expect_eq "$(json_get "$err" error.code)" ValidationError "validation error code
 out=$("$DRSORCH" aws drs DescribeJobs @"$TMP/missing.json" 2>&1); expect_eq "$?" 2 "missing input file"
 expect_match "$out" "cannot read input file '$TMP/missing.json': No such file or directory" "a missing @file is said as such, not as bad JSON"
 "$DRSORCH" aws --bogus drs DescribeJobs >/dev/null 2>&1; expect_eq "$?" 2 "unknown option"
-"$DRSORCH" aws --help | grep -q -- '--no-paginate' && ok || fail "help lists --no-paginate"
+grep -q -- '--no-paginate' <<<"$("$DRSORCH" aws --help)" && ok || fail "help lists --no-paginate"
 
 finish

@@ -190,7 +190,7 @@ usage "executions show without id" executions show
 usage "resume argument" resume extra
 usage "test without scenario" test "$TMP/orders.lua"
 usage "sim port out of range" sim --scenario "$SCEN" --listen 127.0.0.1:99999
-"$DRSORCH" run --help | grep -q -- '--approve-all' && ok || fail "run --help"
+grep -q -- '--approve-all' <<<"$("$DRSORCH" run --help)" && ok || fail "run --help"
 out=$("$DRSORCH" run "$TMP/orders.lua" --mode drll 2>&1 </dev/null)
 expect_eq "$(printf '%s\n' "$out" | head -1)" "drsorch run: --mode must be drill, recovery or dry-run, not 'drll'" "bad mode message"
 

@@ -254,3 +254,25 @@ Test(compile, zero_durations_and_bad_tags_are_one_problem_each) {
   }
   orch_plan_report_free(r);
 }
+
+/* A wave's launch settings add to the plan's key by key (tags too): what the wave does not say, the plan's
+ * settings give (issue 14 #12: they used to replace them). */
+Test(compile, wave_launch_settings_merge_over_the_plan_s) {
+  struct orch_plan_report *r = pt_validate(
+      "return plan { name = 'p', launch = { copy_tags = true, instance_type = 'm5.large', tags = { Env = 'dr', Team = 'db' } },\n"
+      "  waves = {\n"
+      "    wave 'db' { servers = group 'g', launch = { instance_type = 'r5.xlarge', tags = { Team = 'dba' } } },\n"
+      "    wave 'app' { servers = group 'h' },\n"
+      "} }\n",
+      NULL);
+  const json_t *plan = orch_plan_report_plan(r);
+  cr_assert(plan, "problems: %zu", orch_plan_report_count(r));
+  const json_t *db = json_object_get(json_array_get(json_object_get(plan, "waves"), 0), "launch");
+  cr_expect_str_eq(json_string_value(json_object_get(db, "instance_type")), "r5.xlarge", "the wave's own setting wins");
+  cr_expect(json_is_true(json_object_get(db, "copy_tags")), "the plan's setting the wave does not name is kept");
+  cr_expect_str_eq(json_string_value(json_object_get(json_object_get(db, "tags"), "Env")), "dr");
+  cr_expect_str_eq(json_string_value(json_object_get(json_object_get(db, "tags"), "Team")), "dba");
+  const json_t *app = json_object_get(json_array_get(json_object_get(plan, "waves"), 1), "launch");
+  cr_expect_str_eq(json_string_value(json_object_get(app, "instance_type")), "m5.large", "a wave without launch: the plan's");
+  orch_plan_report_free(r);
+}

@@ -271,3 +271,49 @@ Test(sqlite, concurrent_first_opens_migrate_once) {
   cr_assert_eq(raw_int(db, "SELECT count(*) FROM schema_version"), (long long)n);
   sqlite3_close(db);
 }
+
+/* A database written by schema 1 (with a plan, a finished execution and its journal) is upgraded in
+ * place: the rows stay, the journal's references still hold, and the plan can then be deleted. */
+Test(sqlite, version_1_upgrades_keeping_executions) {
+  struct orch_store_sq_conn c = {.path = path};
+  cr_assert_eq(sqlite3_open(path, &c.db), SQLITE_OK);
+  raw_exec(c.db, "PRAGMA foreign_keys=ON");
+  size_t n;
+  const struct orch_store_sq_migration *migs = orch_store_sq_migrations(&n);
+  cr_assert_geq(n, 2);
+  int version = 0;
+  OK(orch_store_sq_migrate(&c, migs, 1, 10, &version, err));
+  raw_exec(c.db, "INSERT INTO plans VALUES ('01890000-0000-7000-8000-000000000001', 'old', 1, 1, 1);"
+                 "INSERT INTO plan_versions VALUES ('01890000-0000-7000-8000-000000000001', 1, 'return 1', '{}', 'a', 1);"
+                 "INSERT INTO executions VALUES ('01890000-0000-7000-8000-0000000000e1',"
+                 " '01890000-0000-7000-8000-000000000001', 1, 'drill', 'COMPLETED', 'bob', 1, 2, 3, NULL);"
+                 "INSERT INTO events VALUES ('01890000-0000-7000-8000-0000000000e1', 1, 5, 'ExecutionCreated', NULL);"
+                 "INSERT INTO audit (at_ms, actor, action) VALUES (1, 'bob', 'plan.create');");
+  sqlite3_close(c.db);
+
+  struct orch_store *s = NULL;
+  OK(orch_store_open(spec, NULL, &s, err));
+  struct orch_store_exec x;
+  OK(orch_store_exec_get(s, "01890000-0000-7000-8000-0000000000e1", &x, err));
+  cr_assert_eq(x.status, ORCH_STORE_STATUS_COMPLETED);
+  orch_store_exec_release(&x);
+  int64_t last = 0;
+  OK(orch_store_event_last_seq(s, "01890000-0000-7000-8000-0000000000e1", &last, err));
+  cr_assert_eq(last, 1);
+  struct orch_store_group_list gl;
+  OK(orch_store_group_list(s, NULL, &gl, err));
+  orch_store_group_list_release(&gl);
+  OK(orch_store_plan_delete(s, "01890000-0000-7000-8000-000000000001", err));
+  struct orch_store_audit_list al;
+  OK(orch_store_audit_list(s, NULL, NULL, &al, err));
+  cr_assert_str_eq(al.items[0].role, "");
+  orch_store_audit_list_release(&al);
+  orch_store_close(s);
+
+  sqlite3 *db = raw_open();
+  raw_exec(db, "PRAGMA foreign_keys=ON");
+  cr_assert_neq(sqlite3_exec(db, "INSERT INTO events VALUES ('no-such-execution', 1, 1, 'X', NULL)", NULL, NULL, NULL),
+                SQLITE_OK, "the journal still refers to executions");
+  cr_assert_eq(raw_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+  sqlite3_close(db);
+}
