@@ -90,6 +90,8 @@ int cli_plan_import(struct orch_store *store, const json_t *compiled, const char
 
 /* Print "drsorch CMD: message" and "Try 'drsorch CMD --help'." to stderr; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) ORCH_PRINTF(2, 3);
+/* A --listen value: HOST:PORT with a port from 0 to 65535. Otherwise the usage error is printed: -1. */
+int cli_listen_check(const char *arg, const char *cmd);
 /* Print "drsorch: context: message" for an orch_error to stderr; returns CLI_EXIT_FAIL. */
 int cli_fail(const struct orch_error *err);
 

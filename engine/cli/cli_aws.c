@@ -2,6 +2,7 @@
  * pipeline (model, SigV4, credentials chain, endpoints, retries), every page merged unless
  * --no-paginate; the output JSON on stdout, or the error record as JSON on stderr (exit 1).
  * Uses orch_aws_client, orch_aws_creds, orch_aws_endpoint, orch_aws_profile, cli_common. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,7 +59,7 @@ static json_t *read_input(const char *arg) {
   if (arg[0] == '@') {
     FILE *f = fopen(arg + 1, "rb");
     if (!f) {
-      cli_usage_error("aws", "cannot read input file '%s'", arg + 1);
+      cli_usage_error("aws", "cannot read input file '%s': %s", arg + 1, strerror(errno));
       goto out;
     }
     char chunk[8192];

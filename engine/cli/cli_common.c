@@ -5,8 +5,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/orch_log.h"
+#include "core/orch_str.h"
 
 extern char **environ;
 
@@ -81,6 +83,16 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
   va_end(ap);
   fprintf(stderr, "\nTry 'drsorch%s%s --help'.\n", cmd ? " " : "", cmd ? cmd : "");
   return CLI_EXIT_USAGE;
+}
+
+int cli_listen_check(const char *arg, const char *cmd) {
+  const char *colon = strrchr(arg, ':');
+  long long port;
+  if (!colon || colon == arg || orch_str_to_ll(colon + 1, 0, 65535, &port)) {
+    cli_usage_error(cmd, "--listen needs HOST:PORT with a port from 0 to 65535 (0 picks a free one), not '%s'", arg);
+    return -1;
+  }
+  return 0;
 }
 
 int cli_fail(const struct orch_error *err) {

@@ -47,42 +47,72 @@ static void at_path(struct orch_error *err, const char *file, size_t i, const ch
   orch_str_fmt(err->context, sizeof err->context, "%s: %s", file, path);
 }
 
-/* The spec of item `i` (selector built into *sel, caller decrefs), checked as the store will check it. */
-static int check_item(const json_t *item, size_t i, const char *file, struct orch_store_group_spec *spec, json_t **sel,
-                      struct orch_error *err) {
+/* The error's context prefixed with the file it is in ("FILE: [1].account"). */
+static void in_file(struct orch_error *err, const char *file) {
+  char ctx[ORCH_ERROR_CONTEXT_MAX];
+  memcpy(ctx, err->context, sizeof ctx);
+  ctx[sizeof ctx - 1] = '\0';
+  orch_str_fmt(err->context, sizeof err->context, "%s: %s", file, ctx);
+}
+
+/* One problem: printed at once ("drsorch: FILE: [1].account: ..."), counted, and the error cleared for
+ * the next check, so that a file's every problem is reported in one go. */
+static void problem(struct orch_error *err, size_t *problems) {
+  cli_fail(err);
+  (*problems)++;
+  orch_error_clear(err);
+}
+
+/* The spec of item `i` (selector built into *sel, caller decrefs), checked as the store will check it;
+ * every problem of the item is printed and counted. */
+static void check_item(const json_t *item, size_t i, const char *file, struct orch_store_group_spec *spec, json_t **sel,
+                       size_t *problems, struct orch_error *err) {
   char base[ORCH_JSON_PATH_MAX];
   orch_json_path_index(base, "", i);
   json_t *ids = NULL, *tags = NULL, *overrides = NULL;
-  int rc = orch_json_expect(item, base, JSON_OBJECT, err);
-  if (!rc) rc = orch_json_check_keys(item, base, item_keys, err);
-  if (!rc) rc = orch_json_get_str(item, base, "name", true, &spec->name, err);
-  if (!rc) rc = orch_json_get_str(item, base, "account", true, &spec->account, err);
-  if (!rc) rc = orch_json_get_str(item, base, "region", true, &spec->region, err);
-  if (!rc) rc = orch_json_get_array(item, base, "server_ids", false, &ids, err);
-  if (!rc) rc = orch_json_get_object(item, base, "tags", false, &tags, err);
-  if (!rc) rc = orch_json_get_object(item, base, "launch_overrides", false, &overrides, err);
-  if (rc) {
-    char ctx[ORCH_ERROR_CONTEXT_MAX];
-    snprintf(ctx, sizeof ctx, "%s", err->context);
-    orch_str_fmt(err->context, sizeof err->context, "%s: %s", file, ctx);
-    return rc;
+  if (orch_json_expect(item, base, JSON_OBJECT, err)) goto bad_json;
+  /* Each lookup on its own: one wrong member does not hide the next. */
+  const char *names[] = {"name", "account", "region"};
+  const char **outs[] = {&spec->name, &spec->account, &spec->region};
+  bool broken = false;
+  if (orch_json_check_keys(item, base, item_keys, err)) {
+    in_file(err, file);
+    problem(err, problems);
   }
+  for (size_t k = 0; k < 3; k++)
+    if (orch_json_get_str(item, base, names[k], true, outs[k], err)) {
+      in_file(err, file);
+      problem(err, problems);
+      broken = true;
+    }
+  if (orch_json_get_array(item, base, "server_ids", false, &ids, err) ||
+      orch_json_get_object(item, base, "tags", false, &tags, err) ||
+      orch_json_get_object(item, base, "launch_overrides", false, &overrides, err))
+    goto bad_json;
   if (!ids == !tags) {
-    rc = orch_error_set(err, ORCH_EVALIDATION, ids ? "has both server_ids and tags; give one" : "needs server_ids or tags");
+    orch_error_set(err, ORCH_EVALIDATION, ids ? "has both server_ids and tags; give one" : "needs server_ids or tags");
     at_path(err, file, i, NULL);
-    return rc;
+    problem(err, problems);
+    return;
   }
   *sel = ids ? json_pack("{s:O}", "server_ids", ids) : json_pack("{s:O}", "tags", tags);
-  if (!*sel) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
+  if (!*sel) {
+    orch_error_set(err, ORCH_ENOMEM, "out of memory");
+    problem(err, problems);
+    return;
+  }
   spec->selector = *sel;
   spec->launch_overrides = overrides;
-  rc = orch_store_valid_name(spec->name, "name", err);
-  if (!rc) rc = orch_store_valid_account(spec->account, "account", err);
-  if (!rc) rc = orch_store_valid_region(spec->region, "region", err);
-  if (!rc) rc = orch_store_valid_selector(spec->selector, err);
-  if (!rc) rc = orch_store_valid_object(spec->launch_overrides, true, "launch_overrides", err);
-  if (rc) at_path(err, file, i, err->context);
-  return rc;
+  if (!broken && orch_store_valid_name(spec->name, "name", err)) at_path(err, file, i, err->context), problem(err, problems);
+  if (!broken && orch_store_valid_account(spec->account, "account", err)) at_path(err, file, i, err->context), problem(err, problems);
+  if (!broken && orch_store_valid_region(spec->region, "region", err)) at_path(err, file, i, err->context), problem(err, problems);
+  if (orch_store_valid_selector(spec->selector, err)) at_path(err, file, i, err->context), problem(err, problems);
+  if (orch_store_valid_object(spec->launch_overrides, true, "launch_overrides", err))
+    at_path(err, file, i, err->context), problem(err, problems);
+  return;
+bad_json:
+  in_file(err, file);
+  problem(err, problems);
 }
 
 int cli_groups_import(struct orch_store *store, const char *file, struct orch_error *err) {
@@ -120,14 +150,21 @@ int cli_groups_import(struct orch_store *store, const char *file, struct orch_er
     rc = orch_error_set(err, ORCH_ENOMEM, "out of memory");
     goto out;
   }
+  size_t problems = 0;
   for (size_t i = 0; i < n; i++) {
-    if ((rc = check_item(json_array_get(doc, i), i, file, &specs[i], &sels[i], err))) goto out;
-    for (size_t j = 0; j < i; j++) {
-      if (strcmp(specs[j].name, specs[i].name) != 0) continue;
-      rc = orch_error_set(err, ORCH_EVALIDATION, "'%s' is also the name of [%zu]", specs[i].name, j);
+    check_item(json_array_get(doc, i), i, file, &specs[i], &sels[i], &problems, err);
+    for (size_t j = 0; specs[i].name && j < i; j++) {
+      if (!specs[j].name || strcmp(specs[j].name, specs[i].name) != 0) continue;
+      orch_error_set(err, ORCH_EVALIDATION, "'%s' is also the name of [%zu]", specs[i].name, j);
       at_path(err, file, i, "name");
-      goto out;
+      problem(err, &problems);
+      break;
     }
+  }
+  if (problems) {
+    rc = orch_error_setc(err, ORCH_EVALIDATION, file, "%zu problem%s (each above): nothing was imported", problems,
+                         problems == 1 ? "" : "s");
+    goto out;
   }
   for (size_t i = 0; i < n; i++) {
     struct orch_store_group g = {0};
@@ -262,6 +299,7 @@ int cli_groups(int argc, char **argv) {
   if (import && argc - optind != 2) return cli_usage_error("groups", "import needs exactly one FILE");
   if (!import && argc - optind != 1) return cli_usage_error("groups", "list takes no argument, not '%s'", argv[optind + 1]);
   if (import && as_json) return cli_usage_error("groups", "--json applies to list");
+  target.db_must_exist = !import; /* listing a mistyped --db must not make an empty store */
 
   struct orch_config *cfg = cli_common_load(&common, "groups");
   if (!cfg) return CLI_EXIT_FAIL;

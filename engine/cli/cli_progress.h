@@ -2,8 +2,9 @@
  * scheduler thread (which only copies what it needs under a mutex), drawn by the main thread every ~100 ms:
  * on a terminal, a bar per wave (status, servers launched and failed of the total, elapsed) and the
  * execution's elapsed time against its RTO target, redrawn in place with ANSI escapes; otherwise one
- * timestamped line per meaningful event. Also queues the approvals the engine waits for, for the prompt.
- * Uses orch_exec_engine (listener), orch_exec_state, orch_time, orch_buf, pthreads. */
+ * timestamped line per meaningful event. While bars are drawn, the engine's log records are printed above
+ * them (orch_log's sink) instead of tearing through them. Also queues the approvals the engine waits for,
+ * for the prompt. Uses orch_exec_engine (listener), orch_exec_state, orch_time, orch_buf, pthreads. */
 #ifndef ORCH_CLI_PROGRESS_H
 #define ORCH_CLI_PROGRESS_H
 
@@ -21,6 +22,9 @@ struct cli_progress_options {
   const struct orch_clock *clock; /* the engine's clock (borrowed): timestamps and elapsed times */
   bool show_ids;                  /* prefix lines with the execution's short id (several executions) */
   const char *footer;             /* a hint under the bars on a terminal (static string), or NULL */
+  bool hold_for_approvals;        /* someone will be asked: from the moment an approval is requested until
+                                     cli_progress_approval_done, `clock` stands still if it is a
+                                     discrete-event one (simulated time does not race on while a human reads) */
 };
 
 /* An approval the engine waits for: a wave's gate, or a hook's w:approve. */
@@ -29,6 +33,7 @@ struct cli_approval {
   char wave[ORCH_EXEC_NAME_MAX];
   char prompt[512];
   bool hook;
+  bool held; /* the clock is held for it: give it back with cli_progress_approval_done */
 };
 
 struct cli_progress;
@@ -45,6 +50,10 @@ void cli_progress_listener(void *ctx, const struct orch_exec_state *st, int64_t 
  * engine says nothing of an execution until its next event); queues the approvals it waits for. */
 void cli_progress_seed(struct cli_progress *p, const struct orch_exec_state *st);
 
+/* Show execution `exec_id` as `label` (its short id) in lines and bars; by default 8 characters of the
+ * id's random tail. */
+void cli_progress_label(struct cli_progress *p, const char *exec_id, const char *label);
+
 /* Main thread: print what happened since the last call (lines, or the redrawn bars). */
 void cli_progress_render(struct cli_progress *p);
 /* A line of the CLI's own ("cancelling ..."), printed with the events. */
@@ -54,6 +63,11 @@ void cli_progress_note(struct cli_progress *p, const char *fmt, ...) ORCH_PRINTF
 void cli_progress_detach(struct cli_progress *p);
 /* The last render, without the footer; the bars stay on screen above what follows. */
 void cli_progress_end(struct cli_progress *p);
+/* Whether approval `a` is still wanted: its gate still waits (it may have timed out, been opened
+ * elsewhere, or the execution ended), or its hook still waits in w:approve. When not, `why` says why. */
+bool cli_progress_approval_open(struct cli_progress *p, const struct cli_approval *a, char *why, size_t n);
+/* An approval taken is dealt with (answered, refused, or no longer wanted): the clock goes on. */
+void cli_progress_approval_done(struct cli_progress *p, const struct cli_approval *a);
 /* The oldest approval request not yet taken; false when none. */
 bool cli_progress_take_approval(struct cli_progress *p, struct cli_approval *out);
 

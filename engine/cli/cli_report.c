@@ -1,6 +1,6 @@
-/* cli_report: an execution folded from its stored journal, its report and outcome, and finding it by
- * id, prefix or "latest". The folding and the report are the API's (orch_api_views). Uses orch_store,
- * orch_api_views, orch_exec_report, orch_exec_state, orch_json. */
+/* cli_report: an execution folded from its stored journal, its report and outcome (finding it by id,
+ * short id or "latest" is cli_lookup's). The folding and the report are the API's (orch_api_views).
+ * Uses orch_store, orch_api_views, orch_exec_report, orch_exec_state, orch_json. */
 #include "cli/cli_report.h"
 
 #include <string.h>
@@ -8,8 +8,6 @@
 #include "api/orch_api_views.h"
 #include "core/orch_json.h"
 #include "core/orch_str.h"
-
-#define RESOLVE_SCAN_MAX 20000 /* executions looked at when matching an id prefix */
 
 int cli_exec_load(struct orch_store *store, const char *id, struct cli_exec *x, struct orch_error *err) {
   memset(x, 0, sizeof *x);
@@ -54,37 +52,4 @@ int cli_exec_report_print(const struct cli_exec *x, bool json, FILE *out, struct
   json_decref(r);
   orch_buf_free(&b);
   return rc;
-}
-
-int cli_exec_resolve(struct orch_store *store, const char *ref, char id[ORCH_ID_UUID_LEN + 1], struct orch_error *err) {
-  size_t n = strlen(ref);
-  bool latest = strcmp(ref, "latest") == 0;
-  if (!latest && n == ORCH_ID_UUID_LEN) {
-    snprintf(id, ORCH_ID_UUID_LEN + 1, "%s", ref);
-    return 0;
-  }
-  if (!latest && (n < 4 || n > ORCH_ID_UUID_LEN))
-    return orch_error_set(err, ORCH_EINVAL, "'%s' is not an execution id (give the id, 4 or more of its first characters, or 'latest')", ref);
-  struct orch_store_exec_list list = {0};
-  char cursor[ORCH_STORE_CURSOR_MAX + 1] = "";
-  size_t seen = 0, matches = 0;
-  int rc = 0;
-  do {
-    struct orch_store_page page = {.limit = ORCH_STORE_PAGE_MAX, .cursor = cursor[0] ? cursor : NULL};
-    rc = orch_store_exec_list(store, NULL, &page, &list, err);
-    if (rc) return rc;
-    for (size_t i = 0; i < list.count; i++) {
-      if (latest || orch_str_starts_with(list.items[i].id, ref)) {
-        if (!matches++) snprintf(id, ORCH_ID_UUID_LEN + 1, "%s", list.items[i].id);
-        if (latest) break;
-      }
-    }
-    seen += list.count;
-    snprintf(cursor, sizeof cursor, "%s", list.next_cursor);
-    orch_store_exec_list_release(&list);
-  } while (!(latest && matches) && matches < 2 && cursor[0] && seen < RESOLVE_SCAN_MAX);
-  if (!matches && latest) return orch_error_set(err, ORCH_ENOTFOUND, "there are no executions");
-  if (!matches) return orch_error_set(err, ORCH_ENOTFOUND, "no execution id starts with '%s'", ref);
-  if (matches > 1) return orch_error_set(err, ORCH_EINVAL, "'%s' matches more than one execution; give more of the id", ref);
-  return 0;
 }

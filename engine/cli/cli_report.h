@@ -32,8 +32,7 @@ json_t *cli_exec_report_json(const struct cli_exec *x);
 /* Print the report to `out`: indented JSON, or the text summary with a line for a drill's outcome. */
 int cli_exec_report_print(const struct cli_exec *x, bool json, FILE *out, struct orch_error *err) ORCH_MUST_CHECK;
 
-/* Find an execution by full id, a unique prefix of one, or "latest". Writes the full id. */
-int cli_exec_resolve(struct orch_store *store, const char *ref, char id[ORCH_ID_UUID_LEN + 1], struct orch_error *err)
-    ORCH_MUST_CHECK;
+/* Finding an execution by id, short id or "latest": cli_exec_resolve in cli_lookup.h. */
+#include "cli/cli_lookup.h"
 
 #endif

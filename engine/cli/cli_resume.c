@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_lookup.h"
 #include "cli/cli_progress.h"
 #include "cli/cli_report.h"
 #include "cli/cli_session.h"
@@ -98,6 +99,8 @@ int cli_resume(int argc, char **argv) {
   }
   if (optind < argc) return cli_usage_error("resume", "unexpected argument '%s'", argv[optind]);
   if (cli_target_check(&target, "resume")) return CLI_EXIT_USAGE;
+  if (cli_target_files(&target)) return CLI_EXIT_FAIL;
+  target.db_must_exist = true; /* a mistyped --db has nothing to resume: it must not make an empty store */
 
   struct orch_config *cfg = cli_common_load(&common, "resume");
   if (!cfg) return CLI_EXIT_FAIL;
@@ -106,6 +109,7 @@ int cli_resume(int argc, char **argv) {
   struct cli_progress *progress = NULL;
   struct orch_store_exec_list unfinished = {0};
   struct cli_exec *execs = NULL;
+  struct cli_ids *short_ids = NULL;
   char(*ids)[ORCH_ID_UUID_LEN + 1] = NULL;
   struct orch_error err = {0};
   int status = CLI_EXIT_FAIL;
@@ -113,27 +117,48 @@ int cli_resume(int argc, char **argv) {
   FILE *out = as_json ? stderr : stdout;
   char dir[4096] = "";
 
-  if (cli_session_store(&s, cfg, &target, &err) || orch_store_exec_list_unfinished(s.store, &unfinished, &err)) {
+  int src = cli_session_store(&s, cfg, &target, &err);
+  if (src == ORCH_ENOTFOUND && !target.db) { /* the default store does not exist yet: nothing ever ran here */
+    fprintf(out, "nothing to resume: there is no store at %s yet\n", err.context);
+    if (as_json) fputs("[]\n", stdout);
+    status = CLI_EXIT_OK;
+    goto out;
+  }
+  if (src || orch_store_exec_list_unfinished(s.store, &unfinished, &err)) {
     status = cli_fail(&err);
     goto out;
   }
-  n = unfinished.count;
-  if (!n) {
+  if (!unfinished.count) {
     fputs("nothing to resume: every execution in the store has finished\n", out);
     if (as_json) fputs("[]\n", stdout);
     status = CLI_EXIT_OK;
     goto out;
   }
-  execs = orch_calloc(n, sizeof *execs);
-  ids = orch_calloc(n, sizeof *ids);
-  if (!execs || !ids) {
-    orch_error_set(&err, ORCH_ENOMEM, "out of memory");
+  execs = orch_calloc(unfinished.count, sizeof *execs);
+  ids = orch_calloc(unfinished.count, sizeof *ids);
+  if (!execs || !ids || cli_ids_load(s.store, &short_ids, &err)) {
+    if (!err.code) orch_error_set(&err, ORCH_ENOMEM, "out of memory");
     status = cli_fail(&err);
     goto out;
   }
-  for (size_t i = 0; i < n; i++) orch_exec_state_init(&execs[i].st);
+  for (size_t i = 0; i < unfinished.count; i++) orch_exec_state_init(&execs[i].st);
+  /* Executions another live process drives are its own: said, and left to it. */
+  for (size_t i = 0; i < unfinished.count; i++) {
+    char driver[400], label[ORCH_ID_UUID_LEN + 1];
+    if (!cli_exec_driver(s.store, unfinished.items[i].id, driver, sizeof driver, NULL)) {
+      snprintf(ids[n++], sizeof ids[0], "%s", unfinished.items[i].id);
+      continue;
+    }
+    cli_ids_short(short_ids, unfinished.items[i].id, label, sizeof label);
+    fprintf(out, "execution %s is driven by %s: left to it\n", label, driver);
+  }
+  if (!n) {
+    fputs("nothing to resume here: every unfinished execution is driven by another process\n", out);
+    if (as_json) fputs("[]\n", stdout);
+    status = CLI_EXIT_OK;
+    goto out;
+  }
   for (size_t i = 0; i < n; i++) {
-    snprintf(ids[i], sizeof ids[i], "%s", unfinished.items[i].id);
     if (cli_exec_load(s.store, ids[i], &execs[i], &err)) {
       orch_error_prefix(&err, "execution %s", ids[i]);
       status = cli_fail(&err);
@@ -149,7 +174,8 @@ int cli_resume(int argc, char **argv) {
     if (!dir[0]) recorded_module_dir(&execs[i].st, dir, sizeof dir);
   }
   struct cli_progress_options po = {.out = out, .tty = isatty(fileno(out)) != 0, .show_ids = n > 1,
-                                    .footer = "  (Ctrl-C cancels; drills clean up first)"};
+                                    .footer = "  (Ctrl-C cancels; drills clean up first)",
+                                    .hold_for_approvals = !approve_all && isatty(STDIN_FILENO)};
   const char *region = json_string_value(json_object_get(execs[0].st.plan, "region"));
   char where[700];
   if ((status = cli_watch_prepare(&s, cfg, &target, target.sim_scenario ? region : NULL, &po, &progress, where,
@@ -158,7 +184,12 @@ int cli_resume(int argc, char **argv) {
   status = CLI_EXIT_FAIL;
   fprintf(out, "resuming %zu unfinished execution(s) against %s\n", n, where);
   fflush(out);
-  for (size_t i = 0; i < n; i++) cli_progress_seed(progress, &execs[i].st);
+  for (size_t i = 0; i < n; i++) {
+    char label[ORCH_ID_UUID_LEN + 1];
+    cli_ids_short(short_ids, ids[i], label, sizeof label);
+    cli_progress_label(progress, ids[i], label);
+    cli_progress_seed(progress, &execs[i].st);
+  }
   struct cli_engine_options eo = {.approve_all = approve_all,
                                   .poll_ms = poll_set ? poll_ms : orch_config_duration_ms(cfg, "scheduler.poll_interval"),
                                   .keep_for_ms = orch_config_duration_ms(cfg, "exec.keep_for"),
@@ -206,7 +237,8 @@ int cli_resume(int argc, char **argv) {
 out:
   cli_session_close(&s);
   cli_progress_free(progress);
-  for (size_t i = 0; execs && i < n; i++) cli_exec_release(&execs[i]);
+  for (size_t i = 0; execs && i < unfinished.count; i++) cli_exec_release(&execs[i]);
+  cli_ids_free(short_ids);
   orch_free(execs);
   orch_free(ids);
   orch_store_exec_list_release(&unfinished);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_lookup.h"
 #include "cli/cli_progress.h"
 #include "cli/cli_report.h"
 #include "cli/cli_session.h"
@@ -181,22 +182,66 @@ static void gate_list(const json_t *compiled, char *out, size_t n) {
   }
 }
 
-/* A recovery against AWS: the operator types the plan name. Exit status, or -1 to go on. */
-static int confirm_recovery(const struct run_args *a, const char *plan_name) {
+/* A recovery against AWS needs --yes or a terminal to confirm on: usage status, or -1 to go on. */
+static int recovery_confirmable(const struct run_args *a) {
+  if (a->mode != ORCH_MODE_RECOVERY || a->target.sim_scenario || a->yes || isatty(STDIN_FILENO)) return -1;
+  return cli_usage_error(a->cmd, "a recovery against AWS must be confirmed: run it on a terminal, or pass --yes");
+}
+
+/* The home account, for the confirmation: configured, or asked of sts:GetCallerIdentity. */
+static void home_account(const struct cli_session *s, char *out, size_t n) {
+  snprintf(out, n, "%s", s->account[0] ? s->account : "(unknown)");
+  if (s->account[0]) return;
+  json_t *who = NULL;
+  struct orch_aws_error aerr = {.retry_after_ms = -1};
+  struct orch_error err = {0};
+  if (!orch_exec_aws_ops()->call(s->aws, "", s->region, "sts", "GetCallerIdentity", NULL, false, &who, &aerr, &err) &&
+      json_string_value(json_object_get(who, "Account")))
+    snprintf(out, n, "%s", json_string_value(json_object_get(who, "Account")));
+  json_decref(who);
+}
+
+/* A recovery against AWS: the operator reads where it goes (account, region, endpoint) and types the plan
+ * name. Exit status, or -1 to go on. */
+static int confirm_recovery(const struct run_args *a, const struct cli_session *s, const char *plan_name) {
   if (a->mode != ORCH_MODE_RECOVERY || a->target.sim_scenario || a->yes) return -1;
-  if (!isatty(STDIN_FILENO))
-    return cli_usage_error(a->cmd, "a recovery against AWS must be confirmed: run it on a terminal, or pass --yes");
+  char account[64];
+  home_account(s, account, sizeof account);
   fprintf(stderr,
-          "This starts a RECOVERY of plan '%s' in AWS: recovery instances are launched for real and are not\n"
-          "terminated afterwards. Type the plan name to confirm: ",
-          plan_name);
+          "This starts a RECOVERY of plan '%s' in AWS account %s, region %s, through %s: recovery\n"
+          "instances are launched for real and are not terminated afterwards. Type the plan name to confirm: ",
+          plan_name, account, s->region[0] ? s->region : "(the plan's)",
+          s->endpoint[0] ? s->endpoint : "AWS's own endpoints");
   fflush(stderr);
   char answer[256];
+  cli_watch_signals_ready(); /* Ctrl-C at the question ends it: nothing has started */
   if (!fgets(answer, sizeof answer, stdin)) answer[0] = '\0';
+  cli_watch_signals_block();
   answer[strcspn(answer, "\r\n")] = '\0';
   if (strcmp(answer, plan_name) == 0) return -1;
   fprintf(stderr, "drsorch %s: not confirmed ('%s' is not '%s'): nothing was started\n", a->cmd, answer, plan_name);
   return CLI_EXIT_FAIL;
+}
+
+/* What becomes of the store's unfinished executions: this engine resumes the ones nobody drives (shown
+ * with their short ids); the ones another live process drives are left to it, and said so. */
+static void resumed_lines(struct orch_store *store, const struct orch_store_exec_list *unfinished, struct cli_progress *p,
+                          FILE *out) {
+  struct cli_ids *ids = NULL;
+  size_t resumed = 0;
+  if (!unfinished->count || cli_ids_load(store, &ids, NULL)) return;
+  for (size_t i = 0; i < unfinished->count; i++) {
+    char label[ORCH_ID_UUID_LEN + 1], driver[400];
+    cli_ids_short(ids, unfinished->items[i].id, label, sizeof label);
+    if (cli_exec_driver(store, unfinished->items[i].id, driver, sizeof driver, NULL)) {
+      fprintf(out, "execution %s is driven by %s: left to it\n", label, driver);
+      continue;
+    }
+    cli_progress_label(p, unfinished->items[i].id, label);
+    resumed++;
+  }
+  if (resumed) fprintf(out, "also resuming %zu unfinished execution%s from the store\n", resumed, resumed == 1 ? "" : "s");
+  cli_ids_free(ids);
 }
 
 /* Compile, store, start, watch; on return 0, `x` holds the finished execution. Otherwise an exit status. */
@@ -213,6 +258,8 @@ static int execute(const struct run_args *a, const struct orch_config *cfg, stru
   int status = CLI_EXIT_FAIL;
 
   plan_dir(a->plan_path, dir, sizeof dir);
+  if ((status = cli_target_files(&a->target)) != CLI_EXIT_OK) goto out;
+  status = CLI_EXIT_FAIL;
   if (orch_plan_read_file(a->plan_path, ORCH_STORE_SOURCE_MAX, &source, &err) || !orch_buf_cstr(&source)[0]) {
     if (!err.code) orch_error_setc(&err, ORCH_EINVAL, a->plan_path, "the plan file is empty");
     status = cli_fail(&err);
@@ -234,13 +281,12 @@ static int execute(const struct run_args *a, const struct orch_config *cfg, stru
                              plan_name, gates);
     goto out;
   }
-  int confirm = confirm_recovery(a, plan_name);
+  int confirm = recovery_confirmable(a);
   if (confirm >= 0) {
     status = confirm;
     goto out;
   }
-  if (cli_plan_import(s.store, compiled, orch_buf_cstr(&source), cli_watch_actor(), plan_id, &version, &added, &err) ||
-      orch_store_exec_list_unfinished(s.store, &unfinished, &err)) {
+  if (orch_store_exec_list_unfinished(s.store, &unfinished, &err)) {
     status = cli_fail(&err);
     goto out;
   }
@@ -248,15 +294,24 @@ static int execute(const struct run_args *a, const struct orch_config *cfg, stru
   FILE *out = a->json ? stderr : stdout;
   struct cli_progress_options po = {.out = out, .tty = isatty(fileno(out)) != 0, .clock = NULL,
                                     .show_ids = unfinished.count > 0,
-                                    .footer = "  (Ctrl-C cancels; a drill cleans up first)"};
+                                    .footer = "  (Ctrl-C cancels; a drill cleans up first)",
+                                    .hold_for_approvals = !a->approve_all && isatty(STDIN_FILENO)};
   char where[700];
   if ((status = cli_watch_prepare(&s, cfg, &a->target, json_string_value(json_object_get(compiled, "region")), &po,
                                   &progress, where, sizeof where)) != CLI_EXIT_OK)
     goto out;
   status = CLI_EXIT_FAIL;
+  if ((confirm = confirm_recovery(a, &s, plan_name)) >= 0) {
+    status = confirm;
+    goto out;
+  }
+  if (cli_plan_import(s.store, compiled, orch_buf_cstr(&source), cli_watch_actor(), plan_id, &version, &added, &err)) {
+    status = cli_fail(&err);
+    goto out;
+  }
   fprintf(out, "plan %s version %lld %s; %s against %s\n", plan_name, (long long)version, added ? "stored" : "unchanged",
           orch_exec_mode_name((enum orch_exec_mode)a->mode), where);
-  if (unfinished.count) fprintf(out, "also resuming %zu unfinished execution(s) from the store\n", unfinished.count);
+  resumed_lines(s.store, &unfinished, progress, out);
   fflush(out);
   struct cli_engine_options eo = {.approve_all = a->approve_all,
                                   .poll_ms = a->poll_set ? a->poll_ms : orch_config_duration_ms(cfg, "scheduler.poll_interval"),
@@ -272,6 +327,9 @@ static int execute(const struct run_args *a, const struct orch_config *cfg, stru
     status = cli_fail(&err);
     goto out;
   }
+  char label[ORCH_ID_UUID_LEN + 1];
+  cli_id_short(s.store, exec_id, label, sizeof label);
+  cli_progress_label(progress, exec_id, label);
   struct cli_watch_options wo = {.eng = s.eng, .progress = progress, .approve_all = a->approve_all,
                                  .can_prompt = isatty(STDIN_FILENO) != 0, .prompt_out = out};
   const char(*ids)[ORCH_ID_UUID_LEN + 1] = (const char(*)[ORCH_ID_UUID_LEN + 1]) & exec_id;
@@ -372,6 +430,11 @@ static json_t *test_failures(const struct cli_exec *x, const json_t *report) {
     if (x->st.waves[w].status != ORCH_WAVE_FAILED && x->st.waves[w].status != ORCH_WAVE_SKIPPED) continue;
     snprintf(msg, sizeof msg, "wave %s is %s%s%s", x->st.waves[w].name, orch_wave_status_name(x->st.waves[w].status),
              x->st.waves[w].reason[0] ? ": " : "", x->st.waves[w].reason);
+    json_array_append_new(f, json_string(msg));
+  }
+  if (x->st.cleanup_hook_failed) {
+    snprintf(msg, sizeof msg, "the plan's cleanup hook failed: %s",
+             x->st.cleanup_hook_error[0] ? x->st.cleanup_hook_error : "no reason given");
     json_array_append_new(f, json_string(msg));
   }
   if (x->st.status != ORCH_EXEC_CLEANED) json_array_append_new(f, json_string("the drill did not clean up"));

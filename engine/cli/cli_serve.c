@@ -244,7 +244,10 @@ int cli_serve(int argc, char **argv) {
     if (used) continue;
     bool ok = true;
     switch (opt) {
-      case 'l': ok = cli_common_flag(&common, "server.listen", optarg, "--listen"); break;
+      case 'l':
+        if (cli_listen_check(optarg, "serve")) return CLI_EXIT_USAGE;
+        ok = cli_common_flag(&common, "server.listen", optarg, "--listen");
+        break;
       case 'd': ok = cli_common_flag(&common, "storage.data_dir", optarg, "--data-dir"); break;
       case OPT_DEMO: sv.demo = true; break;
       case OPT_PLANS: snprintf(sv.plans, sizeof sv.plans, "%s", optarg); break;

@@ -90,6 +90,16 @@ int cli_target_check(const struct cli_target *t, const char *cmd) {
   return 0;
 }
 
+int cli_target_files(const struct cli_target *t) {
+  FILE *f = t->sim_scenario ? fopen(t->sim_scenario, "rb") : NULL;
+  if (t->sim_scenario && !f) {
+    fprintf(stderr, "drsorch: %s: cannot read the scenario: %s\n", t->sim_scenario, strerror(errno));
+    return CLI_EXIT_FAIL;
+  }
+  if (f) fclose(f);
+  return CLI_EXIT_OK;
+}
+
 /* mkdir -p of the directory part of `path` (nothing to do for a bare file name). */
 static int make_parent_dirs(const char *path, struct orch_error *err) {
   char dir[4096];
@@ -122,7 +132,15 @@ int cli_session_store(struct cli_session *s, const struct orch_config *cfg, cons
     if (!*dir) return orch_error_setc(err, ORCH_ECONFIG, "storage.data_dir", "is empty (or give --db PATH)");
     snprintf(path, sizeof path, "%s/drsorch.db", dir);
   }
-  int rc = make_parent_dirs(path, err);
+  struct stat sb;
+  bool exists = stat(path, &sb) == 0;
+  if (exists && S_ISDIR(sb.st_mode))
+    return orch_error_setc(err, ORCH_EINVAL, path, "is a directory: the store is a file (e.g. --db %s%sdrsorch.db)", path,
+                           path[strlen(path) - 1] == '/' ? "" : "/");
+  if (!exists && t->db_must_exist)
+    return orch_error_setc(err, ORCH_ENOTFOUND, path, "no store here (%s): nothing was run with this store; is the path "
+                           "right? (only 'run', 'test' and 'groups import' create one)", strerror(errno));
+  int rc = t->db_must_exist ? 0 : make_parent_dirs(path, err);
   if (rc) return rc;
   snprintf(s->db_spec, sizeof s->db_spec, "sqlite:%s", path);
   rc = orch_store_open(s->db_spec, NULL, &s->store, err);
@@ -180,6 +198,12 @@ static int connect_aws(struct cli_session *s, const struct orch_config *cfg, con
   }
   const char *account = t->account ? t->account : orch_config_str(cfg, "aws.account");
   snprintf(s->account, sizeof s->account, "%s", account);
+  /* A standalone `drsorch sim`: run on its simulated clock, so the RTO and every time are the simulator's. */
+  if (endpoint) {
+    struct orch_error cerr = {0};
+    if (cli_simclock_new(endpoint, &s->simclock, &cerr) == 0) s->speed = cli_simclock_speed(s->simclock);
+    else if (cerr.code != ORCH_ENOTFOUND) orch_log_debug("no simulated clock at %s: %s", endpoint, cerr.message);
+  }
   struct orch_aws_creds_options co = {.profile = explicit_profile, .profiles = s->profiles,
                                       .region = s->region[0] ? s->region : NULL, .endpoint_url = endpoint};
   rc = orch_aws_creds_chain(&co, &s->creds, err);
@@ -192,7 +216,8 @@ static int connect_aws(struct cli_session *s, const struct orch_config *cfg, con
   if (rc) return rc;
   const char *role = orch_config_str(cfg, "aws.role_name"), *external_id = orch_config_str(cfg, "aws.external_id");
   struct orch_exec_aws_config ac = {.base = s->creds, .home_account = s->account, .endpoint_url = endpoint,
-                                    .role_name = *role ? role : NULL, .external_id = *external_id ? external_id : NULL};
+                                    .role_name = *role ? role : NULL, .external_id = *external_id ? external_id : NULL,
+                                    .clock = s->simclock ? cli_simclock_clock(s->simclock) : NULL};
   return orch_exec_aws_new(&ac, &s->aws, err);
 }
 
@@ -206,18 +231,24 @@ void cli_session_describe(const struct cli_session *s, char *out, size_t n) {
     snprintf(out, n, "the simulated region at %s", orch_sim_url(s->sim));
     return;
   }
+  if (s->simclock) {
+    snprintf(out, n, "the simulator at %s (in its simulated time, speed %g)%s%s%s", s->endpoint,
+             cli_simclock_speed(s->simclock), s->region[0] ? " (default region " : "", s->region, s->region[0] ? ")" : "");
+    return;
+  }
   snprintf(out, n, "%s%s%s%s%s", s->endpoint[0] ? "the AWS endpoint " : "AWS", s->endpoint, s->region[0] ? " (default region " : "",
            s->region, s->region[0] ? ")" : "");
 }
 
 const struct orch_clock *cli_session_clock(const struct cli_session *s) {
-  return s->sim ? orch_sim_clock(s->sim) : orch_clock_real();
+  if (s->sim) return orch_sim_clock(s->sim);
+  return s->simclock ? cli_simclock_clock(s->simclock) : orch_clock_real();
 }
 
 int cli_session_engine(struct cli_session *s, const struct cli_engine_options *o, struct orch_error *err) {
   struct orch_exec_engine_config ec = {.store = s->store, .aws = orch_exec_aws_ops(), .aws_ctx = s->aws,
                                        .clock = cli_session_clock(s), .inline_effects = s->discrete,
-                                       .resume = true,
+                                       .resume = !o->no_resume,
                                        .poll_ms = o->poll_ms, .default_account = s->account,
                                        .default_region = s->region, .keep_for_ms = o->keep_for_ms,
                                        .approve_all = o->approve_all, .module_dir = o->module_dir,
@@ -235,6 +266,7 @@ void cli_session_close(struct cli_session *s) {
   orch_aws_creds_free(s->creds);
   orch_aws_profiles_free(s->profiles);
   orch_sim_stop(s->sim);
+  cli_simclock_free(s->simclock);
   orch_store_close(s->store);
   memset(s, 0, sizeof *s);
 }

@@ -12,6 +12,7 @@
 #include "aws/orch_aws_endpoint.h"
 #include "aws/orch_aws_profile.h"
 #include "cli/cli.h"
+#include "cli/cli_simclock.h"
 #include "exec/orch_exec_aws.h"
 #include "exec/orch_exec_engine.h"
 #include "sim/orch_sim.h"
@@ -28,6 +29,7 @@ struct cli_target {
   const char *region;       /* --region (else aws.region, AWS_REGION, the profile) */
   const char *profile;      /* --profile (else aws.profile, AWS_PROFILE, "default") */
   const char *account;      /* --account: the home account (else aws.account; empty: learnt via STS) */
+  bool db_must_exist;       /* commands that only read (or act on what is there): never create a store */
 };
 
 /* The options above, for getopt_long tables, and their help text. */
@@ -59,6 +61,10 @@ int cli_target_option(struct cli_target *t, int opt, const char *arg, const char
 /* Cross-option checks after parsing (--speed without --sim...): 0, or -1 with the usage error printed. */
 int cli_target_check(const struct cli_target *t, const char *cmd);
 
+/* The files the options name exist and can be read (a --sim scenario): CLI_EXIT_OK, or CLI_EXIT_FAIL with
+ * one line saying which and why, before anything else is checked or started. */
+int cli_target_files(const struct cli_target *t);
+
 /* log.level from its default (info) to warn: live progress owns the terminal. A configured level stays. */
 void cli_session_quiet_logs(const struct orch_config *cfg);
 
@@ -68,6 +74,7 @@ int cli_duration_option(const char *arg, const char *flag, const char *cmd, int6
 struct cli_session {
   struct orch_store *store;
   struct orch_sim *sim;                 /* with --sim */
+  struct cli_simclock *simclock;        /* --endpoint-url at a standalone drsorch sim: its clock, followed */
   struct orch_aws_profiles *profiles;
   struct orch_aws_creds *creds;
   struct orch_exec_aws *aws;
@@ -97,6 +104,7 @@ struct cli_engine_options {
   bool module_dir_override;      /* module_dir was given (--module-dir): it wins over the recorded one */
   orch_exec_listener listener;
   void *listener_ctx;
+  bool no_resume;         /* drive only what is asked for (executions cleanup), not every unfinished execution */
 };
 
 /* Create and start the engine (which resumes every unfinished execution in the store). */
@@ -104,7 +112,7 @@ int cli_session_engine(struct cli_session *s, const struct cli_engine_options *o
     ORCH_MUST_CHECK;
 /* "the simulated region at URL", "the AWS endpoint URL (default region R)", "AWS (default region R)". */
 void cli_session_describe(const struct cli_session *s, char *out, size_t n);
-/* The engine's clock: the simulator's, or the real one. */
+/* The engine's clock: the in-process simulator's, a standalone one's (followed), or the real one. */
 const struct orch_clock *cli_session_clock(const struct cli_session *s);
 /* Stop the engine and free everything, in reverse order. Accepts a zeroed session. */
 void cli_session_close(struct cli_session *s);

@@ -59,7 +59,7 @@ int cli_sim(int argc, char **argv) {
     switch (opt) {
       case 's': o.scenario_path = optarg; break;
       case 'l':
-        if (!strchr(optarg, ':')) return cli_usage_error("sim", "--listen needs ADDR:PORT, not '%s'", optarg);
+        if (cli_listen_check(optarg, "sim")) return CLI_EXIT_USAGE;
         o.listen = optarg;
         break;
       case 'x':

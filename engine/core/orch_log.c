@@ -16,6 +16,8 @@ static enum orch_log_level log_level = ORCH_LOG_INFO;
 static enum orch_log_format log_format = ORCH_LOG_TEXT;
 static FILE *log_out;
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static orch_log_sink log_sink; /* under log_mu */
+static void *log_sink_ctx;
 
 static _Thread_local char ctx_request_id[64];
 static _Thread_local char ctx_execution_id[64];
@@ -26,6 +28,13 @@ void orch_log_configure(enum orch_log_level level, enum orch_log_format format, 
   log_level = level;
   log_format = format;
   log_out = out;
+}
+
+void orch_log_set_sink(orch_log_sink fn, void *ctx) {
+  pthread_mutex_lock(&log_mu);
+  log_sink = fn;
+  log_sink_ctx = ctx;
+  pthread_mutex_unlock(&log_mu);
 }
 
 enum orch_log_level orch_log_level_get(void) { return log_level; }
@@ -114,11 +123,17 @@ void orch_log_write(enum orch_log_level level, const struct orch_log_field *fiel
                                        : format_text(&b, ts, level, msg, fields, nfields);
   FILE *out = log_out ? log_out : stderr;
   pthread_mutex_lock(&log_mu);
-  if (rc) /* the record could not be built: say so with what we have rather than drop it silently */
-    fprintf(out, "%s %s %s (log record truncated: %s)\n", ts, level_names[level], msg, orch_error_str(rc));
-  else
+  if (rc) { /* the record could not be built: say so with what we have rather than drop it silently */
+    char line[sizeof msg + 128];
+    snprintf(line, sizeof line, "%s %s %s (log record truncated: %s)", ts, level_names[level], msg, orch_error_str(rc));
+    if (log_sink) log_sink(log_sink_ctx, level, line);
+    else fprintf(out, "%s\n", line);
+  } else if (log_sink) {
+    log_sink(log_sink_ctx, level, orch_buf_cstr(&b));
+  } else {
     fprintf(out, "%s\n", orch_buf_cstr(&b));
-  fflush(out);
+  }
+  if (!log_sink) fflush(out);
   pthread_mutex_unlock(&log_mu);
   orch_buf_free(&b);
 }

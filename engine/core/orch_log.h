@@ -28,6 +28,13 @@ int orch_log_level_parse(const char *s, enum orch_log_level *out) ORCH_MUST_CHEC
 int orch_log_format_parse(const char *s, enum orch_log_format *out) ORCH_MUST_CHECK;
 const char *orch_log_level_name(enum orch_log_level level);
 
+/* Where finished records go instead of the destination, while set: `fn` gets each record as one line
+ * (no newline) and its level, called under the log's lock, so it must not log itself. The CLI's live
+ * progress sets one while it draws bars, so log records are printed above them instead of tearing
+ * through them. NULL restores the destination. */
+typedef void (*orch_log_sink)(void *ctx, enum orch_log_level level, const char *record);
+void orch_log_set_sink(orch_log_sink fn, void *ctx);
+
 /* The calling thread's context fields, added to every record it writes; NULL clears one. The strings
  * are copied (truncated at 63 bytes). */
 void orch_log_context_set(const char *request_id, const char *execution_id);

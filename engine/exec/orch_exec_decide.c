@@ -15,7 +15,7 @@
 static const char *const purpose_names[] = {
     "preflight", "prepare", "quotas", "start", "find", "poll", "instances", "ec2", "terminate", "terminate-check",
     "terminate-find", "notify", "hook-aws", "ssm-ready", "ssm-send", "ssm-find", "ssm-poll", "hook-start",
-    "hook-resume", "hook-cancel"};
+    "hook-resume", "hook-cancel", "job-log"};
 
 const char *orch_exec_purpose_name(enum orch_exec_purpose p) {
   return (size_t)p < sizeof purpose_names / sizeof purpose_names[0] ? purpose_names[p] : "?";
@@ -268,7 +268,8 @@ static void handle_answer(struct dctx *d, const struct orch_exec_answer *a) {
     case ORCH_FX_POLL:
     case ORCH_FX_INSTANCES:
     case ORCH_FX_EC2:
-    case ORCH_FX_NOTIFY: d_jobs_answer(d, a); break;
+    case ORCH_FX_NOTIFY:
+    case ORCH_FX_JOB_LOG: d_jobs_answer(d, a); break;
     case ORCH_FX_TERMINATE:
     case ORCH_FX_TERMINATE_CHECK:
     case ORCH_FX_TERMINATE_FIND: d_cleanup_answer(d, a); break;

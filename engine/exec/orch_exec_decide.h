@@ -66,6 +66,7 @@ enum orch_exec_purpose {
   ORCH_FX_HOOK_START,      /* run a hook from the top (replaying its journal when it has one) */
   ORCH_FX_HOOK_RESUME,     /* complete the hook's pending call and run it on */
   ORCH_FX_HOOK_CANCEL,     /* stop a hook (cancel, timeout) */
+  ORCH_FX_JOB_LOG,         /* DescribeJobLogItems of an ended job with failed servers: DRS's own reasons */
 };
 const char *orch_exec_purpose_name(enum orch_exec_purpose p);
 
@@ -152,6 +153,7 @@ struct orch_exec_job_memo {
   int misses;                  /* FINDs that did not see it since it became unclear */
   int64_t next_find_ms;        /* when to look again (0 = at once) */
   int unknown_polls;           /* polls in a row that did not list it */
+  bool log_out;                /* its DescribeJobLogItems is in flight */
 };
 
 /* A clean-up chunk in flight. A chunk this process did not send itself (a restart) or whose request DRS

@@ -267,6 +267,51 @@ static void job_update(struct dctx *d, const json_t *item) {
   d_event(d, "JobEnded", json_pack("{s:s, s:s}", "job_id", job_id, "status", status));
 }
 
+/* DRS says why a server failed only in its job's log: read it once per job that ended with failed servers,
+ * for the report (it decides nothing). The execution is not done until it is recorded. */
+static void ask_job_logs(struct dctx *d) {
+  const struct orch_exec_state *st = d->st;
+  for (size_t j = 0; j < st->njobs && j < d->fl->njobs && !d->rc; j++) {
+    const struct orch_exec_job *job = &st->jobs[j];
+    if (!job->log_wanted || job->log_read || d->fl->jobs[j].log_out) continue;
+    struct orch_exec_effect *e = d_effect(d, ORCH_FX_JOB_LOG, job->job_id, job->account, job->region, "drs",
+                                          "DescribeJobLogItems", json_pack("{s:s}", "jobID", job->job_id));
+    if (!e) return;
+    e->paginate = true;
+    d->fl->jobs[j].log_out = true;
+  }
+}
+
+/* DRS's reasons for the failed servers of a job (its LAUNCH_FAILED and SNAPSHOT_FAIL log items), as a
+ * JobLog event: evidence for the report. A log that cannot be read is only noted. */
+static void job_log_answer(struct dctx *d, const struct orch_exec_answer *a) {
+  long j = orch_exec_job_index_by_id(d->st, a->key);
+  if (j < 0 || d->st->jobs[j].log_read) return;
+  if ((size_t)j < d->fl->njobs) d->fl->jobs[j].log_out = false;
+  if (a->rc) {
+    char why[800];
+    d_answer_error(a, why, sizeof why);
+    d_note(d, "warn", "execution %s: the log of job %s could not be read (%s): DRS's failure reasons are not in the report",
+           d->st->id, a->key, why);
+    d_event(d, "JobLog", json_pack("{s:s, s:[], s:s}", "job_id", a->key, "failures", "error", why));
+    return;
+  }
+  json_t *failures = json_array();
+  size_t i;
+  json_t *item;
+  json_array_foreach(json_object_get(a->output, "items"), i, item) {
+    const char *event = json_string_value(json_object_get(item, "event"));
+    const json_t *data = json_object_get(item, "eventData");
+    const char *server = json_string_value(json_object_get(data, "sourceServerID"));
+    const char *raw = json_string_value(json_object_get(data, "rawError"));
+    if (!event || !server || (strcmp(event, "LAUNCH_FAILED") != 0 && strcmp(event, "SNAPSHOT_FAIL") != 0)) continue;
+    if (orch_exec_server_index(d->st, server) < 0 || json_array_size(failures) >= ORCH_EXEC_EVENT_ITEMS_MAX) continue;
+    json_array_append_new(failures, json_pack("{s:s, s:s, s:s?, s:O*}", "server", server, "event", event, "error", raw,
+                                              "at", json_object_get(item, "logDateTime")));
+  }
+  d_event(d, "JobLog", json_pack("{s:s, s:o}", "job_id", a->key, "failures", failures));
+}
+
 /* Started jobs the poll asked about that DRS did not list (after the grace for new jobs): a region or
  * endpoint that does not know them. Reported, and the execution is left for a resume against the
  * right one instead of waiting for ever. */
@@ -475,6 +520,7 @@ bool d_step_jobs(struct dctx *d) {
     ask_instances(d);
   }
   step_notices(d);
+  ask_job_logs(d);
   return json_array_size(d->out->events) > before;
 }
 
@@ -486,6 +532,7 @@ void d_jobs_answer(struct dctx *d, const struct orch_exec_answer *a) {
     case ORCH_FX_INSTANCES:
     case ORCH_FX_EC2: instances_answer(d, a); break;
     case ORCH_FX_NOTIFY: notify_answer(d, a); break;
+    case ORCH_FX_JOB_LOG: job_log_answer(d, a); break;
     default: break;
   }
 }

@@ -50,6 +50,7 @@ static void check_ready(struct dctx *d, long wave) {
   json_t *ssm = d_hook_memo(d, wave)->ssm;
   json_t *ids = json_object_get(ssm, "instance_ids");
   json_object_set_new(ssm, "online", json_integer(0));
+  json_object_set_new(ssm, "online_ids", json_object());
   json_object_del(ssm, "ready_error");
   for (size_t from = 0; from < json_array_size(ids) && !d->rc; from += SSM_FILTER_MAX) {
     json_t *part = json_array();
@@ -174,6 +175,32 @@ void d_ssm_due(struct dctx *d, long wave) {
   }
 }
 
+/* "i-0abc (app-3), i-0def (app-4) and 3 more": the targets whose agent is not online, with the server
+ * each recovers. */
+static void offline_names(const struct dctx *d, const json_t *ssm, char *out, size_t n) {
+  const json_t *online = json_object_get(ssm, "online_ids");
+  size_t i, used = 0, shown = 0, more = 0;
+  json_t *iid;
+  out[0] = '\0';
+  json_array_foreach(json_object_get(ssm, "instance_ids"), i, iid) {
+    const char *id = json_string_value(iid);
+    if (!id || json_object_get(online, id)) continue;
+    if (shown == 3) {
+      more++;
+      continue;
+    }
+    const char *host = NULL;
+    for (size_t s = 0; s < d->st->nservers && !host; s++)
+      if (strcmp(d->st->servers[s].ec2_instance_id, id) == 0) host = d->st->servers[s].hostname;
+    int k = snprintf(out + used, n - used, "%s%s%s%s%s", shown ? ", " : "", id, host ? " (" : "", host ? host : "", host ? ")" : "");
+    if (k < 0 || (size_t)k >= n - used) break;
+    used += (size_t)k;
+    shown++;
+  }
+  if (more) snprintf(out + used, n - used, " and %zu more", more);
+  if (!out[0]) snprintf(out, n, "every target");
+}
+
 static void ready_answer(struct dctx *d, long wave, const struct orch_exec_answer *a) {
   struct orch_exec_hook_memo *m = d_hook_memo(d, wave);
   json_t *ssm = m->ssm;
@@ -181,7 +208,10 @@ static void ready_answer(struct dctx *d, long wave, const struct orch_exec_answe
   json_t *info;
   json_array_foreach(json_object_get(a->output, "InstanceInformationList"), i, info) {
     const char *ping = json_string_value(json_object_get(info, "PingStatus"));
-    if (ping && strcmp(ping, "Online") == 0) online++;
+    const char *iid = json_string_value(json_object_get(info, "InstanceId"));
+    if (!ping || strcmp(ping, "Online") != 0) continue;
+    online++;
+    if (iid) json_object_set_new(json_object_get(ssm, "online_ids"), iid, json_true());
   }
   json_object_set_new(ssm, "online", json_integer((json_int_t)online));
   if (a->rc) {
@@ -197,9 +227,11 @@ static void ready_answer(struct dctx *d, long wave, const struct orch_exec_answe
     return;
   }
   if (d->now >= json_integer_value(json_object_get(ssm, "deadline_ms"))) {
-    char msg[800];
+    char msg[800], offline[400];
+    offline_names(d, ssm, offline, sizeof offline);
     if (rerr) snprintf(msg, sizeof msg, "SSM agents not reachable: %s", rerr);
-    else snprintf(msg, sizeof msg, "%zu of %zu target instances have an SSM agent online; gave up waiting", online, want);
+    else snprintf(msg, sizeof msg, "no SSM agent online on %s (%zu of %zu target instance%s online); gave up waiting", offline,
+                  online, want, want == 1 ? "" : "s");
     fail(d, wave, rerr ? ORCH_EAWS : ORCH_ETIMEDOUT, msg);
     return;
   }

@@ -384,19 +384,26 @@ static void handle_command(struct orch_exec_engine *eng, struct exec_msg *m) {
   int rc = 0;
   bool loaded = false;
   struct exec_live *lv = exec_live_find(eng, m->exec_id);
-  if (!lv && m->cmd == ORCH_CMD_CLEANUP && !eng->cfg.synchronous) { /* a drill whose clean-up failed: load it */
+  if (!lv && m->cmd == ORCH_CMD_CLEANUP && !eng->cfg.synchronous) {
+    /* A drill whose clean-up failed (to try again), or that nobody drives while it keeps its instances or
+     * cleans up (`drsorch executions cleanup`): loaded below, taking its lease, and driven here. */
     struct orch_store_exec rec = {0};
     rc = orch_store_exec_get(eng->cfg.store, m->exec_id, &rec, &err);
-    bool failed = !rc && rec.status == ORCH_STORE_STATUS_CLEANUP_FAILED;
+    bool cleanable = !rc && (rec.status == ORCH_STORE_STATUS_CLEANUP_FAILED || rec.status == ORCH_STORE_STATUS_CLEANING_UP);
     orch_store_exec_release(&rec);
-    if (!rc && !failed) rc = orch_error_set(&err, ORCH_ESTATE, "execution %s is not running here (nothing to clean up now)", m->exec_id);
+    if (!rc && !cleanable) rc = orch_error_set(&err, ORCH_ESTATE, "execution %s is not running here (nothing to clean up now)", m->exec_id);
   } else if (!lv && !eng->cfg.synchronous) {
     rc = orch_error_set(&err, ORCH_ENOTFOUND, "execution %s is not running in this engine", m->exec_id);
   }
   if (!rc && !lv) { /* take it for this command (a synchronous engine drives executions only while asked) */
+    struct orch_store_exec rec = {0};
+    bool recorded_finished = !orch_store_exec_get(eng->cfg.store, m->exec_id, &rec, NULL) && rec.ended_ms;
+    orch_store_exec_release(&rec);
     rc = exec_lease_take(eng, m->exec_id, &err);
     if (!rc && (rc = exec_live_load(eng, m->exec_id, &lv, &err))) exec_lease_give(eng, m->exec_id);
     if (!rc) {
+      /* A finished record (CLEANUP_FAILED) is reopened when its clean-up goes on: waits then wait for it. */
+      lv->store_finished = recorded_finished;
       exec_live_add(eng, lv);
       loaded = true;
     }

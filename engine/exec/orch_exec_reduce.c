@@ -323,6 +323,7 @@ static int on_approval(struct orch_exec_state *st, struct rd *r, bool granted) {
   if (w->status != need) return rd_bad(r, "wave is %s, not %s", orch_wave_status_name(w->status), orch_wave_status_name(need));
   if (granted) {
     w->approved = true;
+    w->approval_granted_ms = r->ev->at_ms;
     w->status = ORCH_WAVE_WAITING;
     rd_copy(w->approved_by, sizeof w->approved_by, by);
   } else {
@@ -476,6 +477,7 @@ static int on_lifecycle(struct orch_exec_state *st, struct rd *r, const char *t)
   if (strcmp(t, "PreflightStarted") == 0) {
     if (st->status != ORCH_EXEC_PENDING) return rd_bad(r, "the execution is %s, not PENDING", orch_exec_status_name(st->status));
     st->status = ORCH_EXEC_PREFLIGHT;
+    st->preflight_started_ms = r->ev->at_ms;
   } else if (strcmp(t, "ExecutionRunning") == 0) {
     if (!st->preflight_done || !st->preflight_ok || st->ended_ms) return rd_bad(r, "only a passed preflight leads to RUNNING");
     st->status = ORCH_EXEC_RUNNING;
@@ -537,6 +539,7 @@ static int on_ended(struct orch_exec_state *st, struct rd *r) {
     return rd_bad(r, "'%s' is not an end status (COMPLETED, PARTIAL, FAILED, CANCELLED)", status);
   if (st->ended_ms) return rd_bad(r, "%s: execution already ended", "ExecutionEnded");
   st->status = (enum orch_exec_status)s;
+  st->outcome = (enum orch_exec_status)s;
   st->ended_ms = r->ev->at_ms;
   if (why) rd_copy(st->end_reason, sizeof st->end_reason, why);
   /* Waves that never ran are CANCELLED (a dry run's are SKIPPED: it launches nothing by design), so the
@@ -584,6 +587,7 @@ static const struct {
     {"JobStarted", orch_exec_on_job_started},
     {"JobStartFailed", orch_exec_on_job_start_failed},
     {"JobEnded", orch_exec_on_job_ended},
+    {"JobLog", orch_exec_on_job_log},
     {"ServerStatus", orch_exec_on_server_status},
     {"TerminateRequested", orch_exec_on_terminate_requested},
     {"TerminateStarted", orch_exec_on_terminate_started},

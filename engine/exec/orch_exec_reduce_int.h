@@ -26,6 +26,7 @@ int orch_exec_on_job_requested(struct orch_exec_state *st, struct rd *r);
 int orch_exec_on_job_started(struct orch_exec_state *st, struct rd *r);
 int orch_exec_on_job_start_failed(struct orch_exec_state *st, struct rd *r);
 int orch_exec_on_job_ended(struct orch_exec_state *st, struct rd *r);
+int orch_exec_on_job_log(struct orch_exec_state *st, struct rd *r);
 int orch_exec_on_server_status(struct orch_exec_state *st, struct rd *r);
 int orch_exec_on_terminate_requested(struct orch_exec_state *st, struct rd *r);
 int orch_exec_on_terminate_started(struct orch_exec_state *st, struct rd *r);

@@ -163,6 +163,24 @@ int orch_exec_on_job_ended(struct orch_exec_state *st, struct rd *r) {
   if (j < 0) return rd_bad(r, "unknown job %s", job_id);
   if (st->jobs[j].status != ORCH_JOB_STARTED) return rd_bad(r, "job %s is not running", job_id);
   st->jobs[j].status = ORCH_JOB_ENDED;
+  const struct orch_exec_job *job = &st->jobs[j];
+  for (size_t k = 0; k < job->nservers; k++) {
+    const struct orch_exec_server *sv = &st->servers[job->servers[k]];
+    if (sv->attempt == job->attempt && strcmp(sv->job_id, job->job_id) == 0 && sv->launch == ORCH_LAUNCH_FAILED)
+      st->jobs[j].log_wanted = true;
+  }
+  return 0;
+}
+
+/* JobLog: DRS's reasons for a job's failed servers (or why its log could not be read): recorded once. */
+int orch_exec_on_job_log(struct orch_exec_state *st, struct rd *r) {
+  const char *job_id = NULL;
+  int rc = rd_str(r, "job_id", true, &job_id);
+  if (rc) return rc;
+  long j = orch_exec_job_index_by_id(st, job_id);
+  if (j < 0) return rd_bad(r, "unknown job %s", job_id);
+  if (st->jobs[j].status != ORCH_JOB_ENDED) return rd_bad(r, "job %s has not ended", job_id);
+  st->jobs[j].log_read = true;
   return 0;
 }
 

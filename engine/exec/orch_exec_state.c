@@ -65,6 +65,11 @@ bool orch_exec_jobs_quiet(const struct orch_exec_state *st) {
 
 bool orch_exec_done(const struct orch_exec_state *st) {
   if (!st->ended_ms || !orch_exec_jobs_quiet(st)) return false;
+  for (size_t j = 0; j < st->njobs; j++)
+    if (st->jobs[j].log_wanted && !st->jobs[j].log_read) return false;
+  /* Notifications are sent at least once: the last ones (execution_completed...) too. */
+  for (size_t i = 0; i < st->nnotices; i++)
+    if (!st->notices[i].sent && !st->notices[i].failed) return false;
   if (st->mode == ORCH_MODE_DRILL) return st->status == ORCH_EXEC_CLEANED || st->status == ORCH_EXEC_CLEANUP_FAILED;
   return true;
 }

@@ -101,6 +101,8 @@ struct orch_exec_job {
   size_t *servers;                    /* indices into servers */
   size_t nservers;
   int64_t requested_ms;
+  bool log_wanted;                    /* it ended with failed servers: DRS's reasons are in its log */
+  bool log_read;                      /* JobLog recorded them (or that the log could not be read) */
 };
 
 /* One TerminateRecoveryInstances request of a drill's clean-up. */
@@ -135,6 +137,7 @@ struct orch_exec_wave {
   int64_t timeout_ms;                 /* the longest the wave may take from ready to verdict; 0 = none */
   int64_t approval_timeout_ms;        /* a gate not approved this long after it asked fails the wave; 0 = none */
   int64_t approval_asked_ms;
+  int64_t approval_granted_ms;        /* when the gate was opened (0: not yet, or never) */
   json_t *approvers;                  /* users or roles who may open the gate ([] = anyone allowed to approve) */
   char approved_by[128];
   unsigned hooks;                     /* ORCH_HOOK_* the plan defines for this wave */
@@ -158,6 +161,7 @@ struct orch_exec_state {
   enum orch_exec_mode mode;
   enum orch_exec_status status;
   enum orch_exec_status status_before_pause;
+  enum orch_exec_status outcome;      /* how it ended (ExecutionEnded's status); meaningful once ended_ms is set */
   bool cancel_requested;
   bool servers_resolved;
   bool preflight_done;
@@ -197,6 +201,7 @@ struct orch_exec_state {
   int preflight_failures;             /* preflight runs that could not read what they check */
   bool preflight_checks_recorded;     /* PreflightChecks seen (the checks are in the journal) */
   int64_t preflight_ms;               /* when the preflight result came */
+  int64_t preflight_started_ms;       /* PreflightStarted */
   char preflight_error[512];          /* the first failed check: "name for server: detail" */
   char cancel_reason[256];            /* who cancelled, and why */
 };
@@ -237,7 +242,8 @@ bool orch_exec_server_final(const struct orch_exec_server *s); /* LAUNCHED or FA
 /* Every piece of work the execution started in DRS has ended (its jobs and terminations): it no longer
  * counts against the DRS quotas and needs no more polling. */
 bool orch_exec_jobs_quiet(const struct orch_exec_state *st);
-/* Nothing is left to do: ended, drills cleaned up (or given up), every DRS job over. */
+/* Nothing is left to do: ended, drills cleaned up (or given up), every DRS job over, the logs of the jobs
+ * with failed servers read (the report's evidence), and every notification sent or given up. */
 bool orch_exec_done(const struct orch_exec_state *st);
 
 /* Lookups; -1 when absent. */

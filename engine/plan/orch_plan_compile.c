@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aws/orch_aws_model.h"
 #include "core/orch_alloc.h"
 #include "core/orch_json.h"
 #include "core/orch_opset.h"
@@ -222,17 +223,48 @@ static int l_loadplan(lua_State *L) {
   return 1;
 }
 
+/* An entry naming a service or an operation the engine has no model for: w:aws could never make that
+ * call, whatever the ceiling. Pushes (code, message, hint) and returns 3; 0 when the engine knows it. */
+static int unsupported_entry(lua_State *L, const char *entry) {
+  const char *colon = strchr(entry, ':');
+  if (!colon) return 0; /* "*" */
+  char service[64];
+  snprintf(service, sizeof service, "%.*s", (int)(colon - entry), entry);
+  const char *op = colon + 1;
+  const struct orch_aws_service *svc = orch_aws_model_service(service);
+  if (!svc) {
+    struct orch_buf b = ORCH_BUF_INIT(400);
+    const char *const *names = orch_aws_model_service_names();
+    for (size_t i = 0; names && names[i]; i++)
+      if (orch_buf_printf(&b, "%s%s", i ? ", " : "", names[i])) break;
+    lua_pushliteral(L, "unsupported");
+    lua_pushfstring(L, "'%s': the engine cannot call %s at all (it has no model for it)", entry, service);
+    lua_pushfstring(L, "w:aws reaches %s", orch_buf_cstr(&b));
+    orch_buf_free(&b);
+    return 3;
+  }
+  if (strchr(op, '*') || orch_aws_model_operation(svc, op)) return 0;
+  const char *near = orch_aws_model_suggest_operation(svc, op);
+  lua_pushliteral(L, "unsupported");
+  lua_pushfstring(L, "'%s': the engine's %s client has no operation %s", entry, service, op);
+  if (near) lua_pushfstring(L, "did you mean '%s:%s'?", service, near);
+  else lua_pushliteral(L, "the operations the engine embeds are listed in engine/aws/operations.txt");
+  return 3;
+}
+
 /* orch.aws_allow_entry(entry): nil when the plan may list `entry` in aws_allow; else the problem code
- * ("bad_value", "not_permitted"), a message and a hint. */
+ * ("bad_value", "unsupported", "not_permitted"), a message and a hint. */
 static int l_aws_allow_entry(lua_State *L) {
   const char *entry = luaL_checkstring(L, 1);
   struct orch_error err = {0};
   if (orch_opset_entry_check(entry, false, &err)) {
     lua_pushliteral(L, "bad_value");
     lua_pushstring(L, err.message);
-    lua_pushliteral(L, "aws_allow = { \"ec2:DescribeInstances\", \"route53:*\" }");
+    lua_pushliteral(L, "aws_allow = { \"ec2:DescribeInstances\", \"drs:DescribeJobs\" }");
     return 3;
   }
+  int n = unsupported_entry(L, entry);
+  if (n) return n;
   const struct orch_opset *ceiling = orch_plan_sandbox_ceiling(orch_plan_sandbox_of(L));
   if (orch_opset_covers(ceiling, entry)) return 0;
   const char *colon = strchr(entry, ':');

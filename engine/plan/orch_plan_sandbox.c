@@ -318,9 +318,30 @@ static void push_locked_mt(lua_State *L, lua_CFunction newindex) {
   lua_setfield(L, -2, "__metatable");
 }
 
+/* Standard Lua names the sandbox leaves out on purpose, and what a plan uses instead. */
+static const char *left_out(const char *k) {
+  static const struct {
+    const char *name, *hint;
+  } gone[] = {
+      {"os", "plans have no 'os' library (a hook must replay the same after a restart): the time is w:now(), durations are "
+             "strings such as \"5m\", randomness is w:random()"},
+      {"io", "plans have no 'io' library: they read no files; reach AWS with w:aws and the instances with w:ssm_run"},
+      {"debug", "plans have no 'debug' library"},
+      {"package", "plans have no 'package' library: require finds the engine's modules and the plan's own"},
+      {"dofile", "plans cannot run files: require a module of the plan instead"},
+      {"loadfile", "plans cannot load files: require a module of the plan instead"},
+      {"collectgarbage", "the engine manages a plan's memory"},
+  };
+  for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
+    if (strcmp(k, gone[i].name) == 0) return gone[i].hint;
+  return NULL;
+}
+
 static int undefined_global(lua_State *L) {
   const char *k = lua_tostring(L, 2);
   if (lua_type(L, 2) != LUA_TSTRING) return luaL_error(L, "undefined global");
+  const char *gone = left_out(k);
+  if (gone) return orch_plan_raise_hint(L, gone, "%sundefined global '%s'", "", k);
   const char *names[96];
   size_t n = 0;
   lua_pushnil(L);

@@ -10,8 +10,10 @@ local M = {}
 local methods = {}
 local CTX_MT = { __index = methods, __name = "context", __metatable = false }
 
-local function argerror(i, fname, msg)
-  error(("bad argument #%d to '%s' (%s)"):format(i, fname, msg), 3)
+-- The error is raised at the plan's line that called the method: level 3 from a method, 4 from a helper
+-- a method calls (to_ms, check_what), never inside this file.
+local function argerror(i, fname, msg, level)
+  error(("bad argument #%d to '%s' (%s)"):format(i, fname, msg), level or 3)
 end
 
 local contexts = setmetatable({}, { __mode = "k" })
@@ -24,15 +26,15 @@ end
 
 local function to_ms(v, i, fname)
   if math.type(v) == "integer" or math.type(v) == "float" then
-    if v < 0 then argerror(i, fname, "duration must not be negative") end
+    if v < 0 then argerror(i, fname, "duration must not be negative", 4) end
     return math.floor(v * 1000)
   end
   if type(v) == "string" then
     local ms, err = orch.duration(v)
-    if not ms then argerror(i, fname, ("not a duration: %q (%s)"):format(v, err)) end
+    if not ms then argerror(i, fname, ("not a duration: %q (%s)"):format(v, err), 4) end
     return ms
   end
-  argerror(i, fname, 'duration expected, such as "30s", "5m" or a number of seconds')
+  argerror(i, fname, 'duration expected, such as "30s", "5m" or a number of seconds', 4)
 end
 
 local function result(r, msg, code)
@@ -147,7 +149,15 @@ end
 function methods:log(fmt, ...)
   check_self(self, "log")
   if type(fmt) ~= "string" then argerror(1, "log", "string expected") end
-  local msg = select("#", ...) > 0 and fmt:format(...) or fmt
+  local msg = fmt
+  if select("#", ...) > 0 then
+    local ok, formatted = pcall(string.format, fmt, ...)
+    if not ok then
+      local n, why = tostring(formatted):match("bad argument #(%d+) to '[%w.]*format' %((.*)%)")
+      argerror(tonumber(n) or 2, "log", why or tostring(formatted))
+    end
+    msg = formatted
+  end
   hostcall("log", { message = msg, level = "info" })
 end
 
@@ -172,7 +182,7 @@ function methods:random(m, n)
 end
 
 local function check_what(what, fname)
-  if what ~= nil and type(what) ~= "string" then argerror(2, fname, "description string expected") end
+  if what ~= nil and type(what) ~= "string" then argerror(2, fname, "description string expected", 4) end
   return what or "a check"
 end
 

@@ -170,6 +170,12 @@ function Run:duration_field(t, key, at)
       ("'%s' is not a duration: %q (%s)"):format(key, v, err), hint)
     return nil
   end
+  -- Every duration a plan sets is a limit or a target: zero would fail at once, or mean nothing.
+  if ms <= 0 then
+    self:add({ file = at.file, line = at.line, key = key, value_of = true }, "bad_duration",
+      ("'%s' must be longer than 0s, not %q"):format(key, v), ("leave '%s' out for none"):format(key))
+    return nil
+  end
   return { text = v, ms = ms }
 end
 
@@ -309,20 +315,24 @@ function Run:servers(v, at, wname, seen_servers)
         'tags { App = "orders", Tier = "db" }')
       return nil
     end
-    local t, n = {}, 0
+    local t, n, bad = {}, 0, 0
     for _, k in ipairs(sorted_keys(v.tags)) do
       local val = v.tags[k]
       if type(k) ~= "string" then
         self:add({ file = m.file, line = m.line, text = "tags" }, "type", "tag names must be strings",
           'tags { App = "orders" }')
+        bad = bad + 1
       elseif type(val) ~= "string" then
         self:add({ file = m.file, line = m.line, text = k }, "type",
-          ("tag '%s' must have a string value, got %s"):format(k, type(val)))
+          ("tag '%s' must have a string value, got %s"):format(k, type(val)),
+          type(val) == "number" and ('write it as a string: %s = "%s"'):format(k, tostring(val)) or nil)
+        bad = bad + 1
       else
         t[k] = val
         n = n + 1
       end
     end
+    if bad > 0 then return nil end -- those tags are the problem, not an empty query
     if n == 0 then
       self:add({ file = m.file, line = m.line, text = "tags" }, "empty_wave",
         ("wave '%s' selects servers by an empty tag query"):format(wname), "name at least one tag: tags { App = \"orders\" }")
@@ -716,7 +726,7 @@ function Run:plan(value, plan_file)
     end
   end
   out.aws_allow = self:string_list(value, "aws_allow", at, orch.aws_allow_entry, "\"service:Operation\", \"service:*\" or \"*\"",
-    'aws_allow = { "ec2:DescribeInstances", "route53:ChangeResourceRecordSets" }')
+    'aws_allow = { "ec2:DescribeInstances", "drs:DescribeJobs" }')
   out.ssm_documents = self:string_list(value, "ssm_documents", at, "^[%w_%-%.:/]+$", "SSM document name",
     'ssm_documents = { "AWS-RunShellScript", "Acme-HealthCheck" }')
   local ctx = { seen_servers = {}, hookfns = {} }

@@ -86,7 +86,8 @@ expect_eq "$(json_get "$err" error.code)" ValidationError "validation error code
 "$DRSORCH" aws drs >/dev/null 2>&1; expect_eq "$?" 2 "missing operation"
 "$DRSORCH" aws drs DescribeJobs '{not json' >/dev/null 2>&1; expect_eq "$?" 2 "malformed JSON input"
 "$DRSORCH" aws drs DescribeJobs '[1]' >/dev/null 2>&1; expect_eq "$?" 2 "input not an object"
-"$DRSORCH" aws drs DescribeJobs @"$TMP/missing.json" >/dev/null 2>&1; expect_eq "$?" 2 "missing input file"
+out=$("$DRSORCH" aws drs DescribeJobs @"$TMP/missing.json" 2>&1); expect_eq "$?" 2 "missing input file"
+expect_match "$out" "cannot read input file '$TMP/missing.json': No such file or directory" "a missing @file is said as such, not as bad JSON"
 "$DRSORCH" aws --bogus drs DescribeJobs >/dev/null 2>&1; expect_eq "$?" 2 "unknown option"
 grep -q -- '--no-paginate' <<<"$("$DRSORCH" aws --help)" && ok || fail "help lists --no-paginate"
 

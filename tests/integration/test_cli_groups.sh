@@ -25,13 +25,13 @@ expect_eq "$(json_get "$json" 1.server_ids.1)" s-0000000000000e002 "JSON server 
 expect_eq "$(json_get "$json" 1.launch_overrides.copyPrivateIp)" true "JSON launch overrides"
 expect_eq "$(json_get "$json" 0.tags.Tier)" db "JSON tags"
 
-# Mistakes: one line, FILE: PATH: message, exit 1.
+# Mistakes: a line each, FILE: PATH: message, then how many there were; exit 1.
 bad() {
   local what=$1 content=$2 want=$3
   printf '%s\n' "$content" >"$TMP/bad.json"
   out=$("$DRSORCH" groups import "$TMP/bad.json" --db "$DB" 2>&1); rc=$?
   expect_eq "$rc" 1 "$what exit"
-  expect_eq "$out" "drsorch: $TMP/bad.json: $want" "$what message"
+  expect_eq "$(printf '%s\n' "$out" | head -1)" "drsorch: $TMP/bad.json: $want" "$what message"
 }
 G='"account": "111122223333", "region": "us-east-1"'
 bad "wrong type in a list" "[{\"name\": \"x\", $G, \"server_ids\": [\"s-0000000000000e009\", 7]}]" '[0].server_ids[1]: expected string, got number'
@@ -46,6 +46,21 @@ bad "tag value type" "[{\"name\": \"x\", $G, \"tags\": {\"a\": 1}}]" '[0].tags.a
 bad "not an array" '{"name": "x"}' 'a JSON array of groups is expected: expected array, got object'
 bad "malformed JSON" '[{"name": }]' 'line 1, column 11: unexpected token near '"'"'}'"'"''
 bad "server in another group" "[{\"name\": \"x\", $G, \"server_ids\": [\"s-0000000000000e001\"]}]" "[0].server_ids[0]: server s-0000000000000e001 (111122223333, us-east-1) is already in protection group 'orders-web'"
+# Every problem of a file at once, each with its path, then the count; nothing written.
+cat >"$TMP/bad.json" <<JSON
+[{"name": "a", "acount": "111122223333", "region": "us-east-1", "tags": {"A": "b"}},
+ {"name": "b", "account": "1111", "region": "us-east-1", "server_ids": ["web-1"]},
+ {"name": "a", "account": "111122223333", "region": "mars", "tags": {"A": "b"}}]
+JSON
+out=$("$DRSORCH" groups import "$TMP/bad.json" --db "$DB" 2>&1); rc=$?
+expect_eq "$rc" 1 "several problems exit"
+expect_eq "$out" "drsorch: $TMP/bad.json: [0].acount: unknown key; did you mean 'account'?
+drsorch: $TMP/bad.json: [0].account: required field is missing
+drsorch: $TMP/bad.json: [1].account: must be a 12-digit AWS account id
+drsorch: $TMP/bad.json: [1].server_ids[0]: 'web-1' is not a DRS source server id (s- and 17 hex digits)
+drsorch: $TMP/bad.json: [2].region: 'mars' is not an AWS region name (e.g. us-east-1)
+drsorch: $TMP/bad.json: [2].name: 'a' is also the name of [0]
+drsorch: $TMP/bad.json: 6 problems (each above): nothing was imported" "every problem reported"
 # Nothing was written by any of them.
 expect_eq "$("$DRSORCH" groups list --db "$DB" | wc -l)" 3 "failed imports wrote nothing"
 
@@ -55,5 +70,10 @@ expect_eq "$("$DRSORCH" groups list --db "$DB" | wc -l)" 3 "failed imports wrote
 out=$("$DRSORCH" groups import "$TMP/none.json" --db "$DB" 2>&1); rc=$?
 expect_eq "$rc" 1 "missing file exit"
 expect_eq "$out" "drsorch: $TMP/none.json: cannot open: No such file or directory" "missing file message"
+# Listing a mistyped store: said, and no store (nor directory) is made.
+out=$("$DRSORCH" groups list --db "$TMP/typo/groups.db" 2>&1); rc=$?
+expect_eq "$rc" 1 "list of a missing store exit"
+expect_match "$out" "typo/groups.db: no store here" "list of a missing store message"
+expect_eq "$(ls -d "$TMP/typo" 2>/dev/null)" "" "no directory made for a mistyped --db"
 
 finish

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Ctrl-C and `drsorch resume` against a standalone `drsorch sim` (so the region outlives the CLI): the
-# first SIGINT cancels the drill, the second exits at once (130) leaving it unfinished in the store;
-# `resume` with the simulator's URL and credentials from the environment finishes the clean-up and
-# prints the report (exit 1: the drill was cancelled). Checked with node.
+# Signals and `drsorch resume` against a standalone `drsorch sim` (so the region outlives the CLI): SIGTERM
+# (a CI time-out) is handled like Ctrl-C: the first cancels the drill, and a second signal (SIGHUP: the
+# SSH session dropped) exits at once (128 + 1) leaving it unfinished in the store and printing the
+# `drsorch resume` command; that command, run as printed, finishes the clean-up and prints the report
+# (exit 1: the drill was cancelled). The run follows the simulator's clock (its times are the simulator's).
+# Checked with node.
 source "$(dirname "$0")/lib.sh"
 
 SCEN="$ORCH_SOURCE_DIR/plans/scenarios/three-tier-demo.json"
@@ -20,22 +22,26 @@ wait_for() { for _ in $(seq 1 600); do grep -qE "$2" "$1" && return 0; sleep 0.0
 RUN=$!
 # Interrupt once a server is up: clean-up then has instances to terminate, which takes at least a poll.
 if wait_for "$TMP/run.out" 'in wave database: launched'; then ok; else fail "the drill did not launch"; cat "$TMP/run.out" >&2; fi
-kill -INT "$RUN"
-if wait_for "$TMP/run.out" 'cancel requested by'; then ok; else fail "first Ctrl-C not taken"; fi
-expect_match "$(cat "$TMP/run.out")" 'interrupted: cancelling \(a drill cleans up first\); press Ctrl-C again to exit at once' "first Ctrl-C message"
-kill -INT "$RUN"
+kill -TERM "$RUN"
+if wait_for "$TMP/run.out" 'cancel requested by'; then ok; else fail "first SIGTERM not taken"; fi
+expect_match "$(cat "$TMP/run.out")" 'SIGTERM: cancelling \(a drill cleans up first\)' "first SIGTERM cancels"
+expect_match "$(cat "$TMP/run.out")" "a second signal exits at once and leaves the rest for: drsorch resume --db $DB --endpoint-url $URL" "the resume command is said"
+kill -HUP "$RUN"
 wait "$RUN"; rc=$?
-expect_eq "$rc" 130 "second Ctrl-C exit"
-expect_match "$(cat "$TMP/run.out")" "interrupted again: exiting now; 'drsorch resume' carries on from the journal" "second Ctrl-C message"
+expect_eq "$rc" 129 "a second signal (SIGHUP) exits at once"
+expect_match "$(cat "$TMP/run.out")" "signalled again: exiting now; the execution is left unfinished" "second signal message"
+RESUME=$(grep -A1 'signalled again' "$TMP/run.out" | tail -1 | sed 's/^ *//')
+expect_eq "$RESUME" "drsorch resume --db $DB --endpoint-url $URL" "the resume command printed"
 list=$("$DRSORCH" executions list --db "$DB" --json)
 expect_eq "$(json_get "$list" 0.finished)" false "left unfinished in the store"
 expect_eq "$(json_get "$list" 0.status)" CLEANING_UP "cleaning up when it stopped"
 expect_eq "$(json_get "$list" 0.outcome)" CANCELLED "cancelled when it stopped"
 ID=$(json_get "$list" 0.id)
 
-out=$("$DRSORCH" resume --endpoint-url "$URL" --poll 1s --db "$DB" </dev/null 2>&1); rc=$?
+out=$(eval "\"\$DRSORCH\"${RESUME#drsorch} --poll 1s" </dev/null 2>&1); rc=$?
 expect_eq "$rc" 1 "resume of a cancelled drill exit"
 expect_match "$out" "resuming 1 unfinished execution\(s\)" "resume says what it does"
+expect_match "$out" "against the simulator at $URL \(in its simulated time" "resume follows the simulator's clock"
 expect_match "$out" "drill of orders-three-tier \(execution $ID\) resumed at event [0-9]+" "resumed line"
 expect_match "$out" "clean-up done" "clean-up finished after resume"
 expect_match "$out" "outcome: CANCELLED, recovery instances cleaned up" "report outcome"

@@ -68,9 +68,12 @@ expect_match "$out" 'plan orders version 2 stored' "changed source is version 2"
 # executions list / show / report read the runs back.
 out=$("$DRSORCH" executions list --db "$DB"); rc=$?
 expect_eq "$rc" 0 "executions list exit"
-expect_eq "$(printf '%s\n' "$out" | head -1 | tr -s ' ')" "ID STATUS PLAN MODE STARTED DURATION" "list header"
+expect_eq "$(printf '%s\n' "$out" | head -1 | tr -s ' ')" "ID STATUS PLAN MODE STARTED DURATION DRIVEN BY" "list header"
 expect_eq "$(printf '%s\n' "$out" | wc -l)" 4 "three executions listed"
-expect_match "$(printf '%s\n' "$out" | tail -1)" "^$ID  CLEANED \(COMPLETED\) +orders v1 +drill +20[0-9-]+T[0-9:]+Z +[0-9hms]+$" "oldest is the drill"
+SID=$(printf '%s\n' "$out" | tail -1 | cut -d' ' -f1)
+expect_match "$SID" '^[0-9a-f]{4,12}$' "the short id is 4 or more characters of the random tail"
+expect_match "${ID##*-}" "^$SID" "the short id is a prefix of the id's last group"
+expect_match "$(printf '%s\n' "$out" | tail -1)" "^$SID +CLEANED \(COMPLETED\) +orders v1 +drill +20[0-9-]+T[0-9:]+Z +[0-9hms]+ +-$" "oldest is the drill"
 list=$("$DRSORCH" executions list --db "$DB" --json --limit 2)
 expect_eq "$(node -e 'process.stdout.write(String(JSON.parse(process.argv[1]).length))' "$list")" 2 "--limit"
 expect_eq "$(json_get "$list" 0.plan_version)" 2 "newest first"
@@ -94,7 +97,25 @@ expect_eq "$rc" 0 "report latest exit"
 expect_match "$txt" '^dry-run [0-9a-f-]{36} of orders \(version 2\): COMPLETED' "report latest is the newest"
 out=$("$DRSORCH" executions report 0000abcd --db "$DB" 2>&1); rc=$?
 expect_eq "$rc" 1 "unknown execution exit"
-expect_eq "$out" "drsorch: no execution id starts with '0000abcd'" "unknown execution message"
+expect_eq "$out" "drsorch: no execution id starts with '0000abcd', nor does the short id of any" "unknown execution message"
+# Short ids: the list's works, and so does the id's own start when it is unique; a prefix that several
+# executions share (the UUIDv7 time prefix of executions started close together) is refused, naming them.
+rep=$("$DRSORCH" executions report "$SID" --db "$DB" --json); rc=$?
+expect_eq "$rc" 0 "report by short id exit"
+expect_eq "$(json_get "$rep" execution_id)" "$ID" "the short id finds the execution"
+expect_eq "$(json_get "$("$DRSORCH" executions list --db "$DB" --json)" 2.short_id)" "$SID" "JSON short_id"
+out=$("$DRSORCH" executions report "${ID:0:4}" --db "$DB" 2>&1); rc=$?
+expect_eq "$rc" 1 "ambiguous prefix exit"
+expect_match "$out" "'${ID:0:4}' matches 3 executions; give more of the id:" "ambiguous prefix refused"
+expect_match "$out" "$SID orders" "the candidates are named with their short ids"
+# A mistyped store is said, never made (nor its directories).
+out=$("$DRSORCH" executions list --db "$TMP/typo/dir/run.db" 2>&1); rc=$?
+expect_eq "$rc" 1 "missing store exit"
+expect_match "$out" "typo/dir/run.db: no store here" "missing store message"
+expect_eq "$(ls -d "$TMP/typo" 2>/dev/null)" "" "no directory made"
+out=$("$DRSORCH" executions list --db / 2>&1); rc=$?
+expect_eq "$rc" 1 "--db / exit"
+expect_match "$out" "^drsorch: /: is a directory: the store is a file" "--db / message"
 
 # Resume with nothing unfinished.
 out=$("$DRSORCH" resume --db "$DB" --sim "$SCEN" </dev/null 2>&1); rc=$?
@@ -111,6 +132,16 @@ expect_match "$out" "nothing was run" "nothing run"
 out=$("$DRSORCH" run "$TMP/missing.lua" --mode drill --sim "$SCEN" --db "$DB" </dev/null 2>&1); rc=$?
 expect_eq "$rc" 1 "missing plan exit"
 expect_match "$out" "missing.lua: cannot open" "missing plan message"
+
+# A missing scenario is said as such (not as a gate problem), exit 1, before anything else.
+out=$("$DRSORCH" run "$TMP/orders.lua" --mode drill --sim "$TMP/nope.json" --db "$DB" </dev/null 2>&1); rc=$?
+expect_eq "$rc" 1 "missing scenario exit"
+expect_eq "$out" "drsorch: $TMP/nope.json: cannot read the scenario: No such file or directory" "missing scenario message"
+# resume on a mistyped store: said, and nothing is made.
+out=$("$DRSORCH" resume --db "$TMP/typo2/run.db" --sim "$SCEN" </dev/null 2>&1); rc=$?
+expect_eq "$rc" 1 "resume of a missing store exit"
+expect_match "$out" "typo2/run.db: no store here" "resume of a missing store message"
+expect_eq "$(ls -d "$TMP/typo2" 2>/dev/null)" "" "resume makes no directory"
 
 # Gates without a terminal and without --approve-all: refused before anything starts.
 cat >"$TMP/gated.lua" <<'EOF'
@@ -158,6 +189,7 @@ usage "executions bad subcommand" executions frob
 usage "executions show without id" executions show
 usage "resume argument" resume extra
 usage "test without scenario" test "$TMP/orders.lua"
+usage "sim port out of range" sim --scenario "$SCEN" --listen 127.0.0.1:99999
 grep -q -- '--approve-all' <<<"$("$DRSORCH" run --help)" && ok || fail "run --help"
 out=$("$DRSORCH" run "$TMP/orders.lua" --mode drll 2>&1 </dev/null)
 expect_eq "$(printf '%s\n' "$out" | head -1)" "drsorch run: --mode must be drill, recovery or dry-run, not 'drll'" "bad mode message"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `drsorch test`: a plan author's CI check: a drill against a scenario at full speed with every gate
+# `drsorch test`: a plan author's CI check: a drill against a scenario in simulated time with every gate
 # open. The demo plan passes against its scenario (text and JSON); a scenario where preflight fails
-# gives FAIL with the reason and exit 1; nothing is left behind without --db. Checked with node.
+# gives FAIL with the reason and exit 1, and so does a cleanup hook that fails; nothing is left behind
+# without --db. Checked with node.
 source "$(dirname "$0")/lib.sh"
 
 PLAN="$ORCH_SOURCE_DIR/plans/demo/three-tier.lua"
@@ -30,6 +31,21 @@ out=$("$DRSORCH" test "$PLAN" --scenario "$ORCH_SOURCE_DIR/plans/scenarios/with-
 expect_eq "$rc" 1 "failing test exit"
 expect_match "$out" 'preflight FAILED: replication healthy' "why, in the progress"
 expect_match "$out" $'FAIL: orders-three-tier\n  - the drill ended FAILED: preflight failed' "FAIL with the reason"
+
+# A cleanup hook that fails fails the test, saying why (the state's cleanup_hook_failed / _error).
+cat >"$TMP/cleanup.lua" <<'LUA'
+return plan {
+  name = "cleanup-fails", region = "us-east-1",
+  waves = { wave "database" { servers = tags { App = "orders", Tier = "db" } } },
+  cleanup = function(x) error("the DNS test record could not be removed") end,
+}
+LUA
+out=$("$DRSORCH" test "$TMP/cleanup.lua" --scenario "$SCEN" </dev/null 2>&1); rc=$?
+expect_eq "$rc" 1 "a failing cleanup hook exit"
+expect_match "$out" $'FAIL: cleanup-fails\n  - the plan.s cleanup hook failed: .*cleanup.lua:4: the DNS test record could not be removed' "FAIL names the cleanup hook"
+json=$("$DRSORCH" test "$TMP/cleanup.lua" --scenario "$SCEN" --json </dev/null 2>/dev/null)
+expect_eq "$(json_get "$json" test.passed)" false "JSON verdict"
+expect_eq "$(json_get "$json" cleanup.hook.ok)" false "the report says the cleanup hook failed"
 
 # Kept in a store when asked.
 out=$("$DRSORCH" test "$PLAN" --scenario "$SCEN" --db "$TMP/kept.db" </dev/null 2>&1); rc=$?

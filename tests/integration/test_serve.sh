@@ -82,7 +82,8 @@ expect_match "$out" "did you mean 'serve'" "unknown command suggestion"
 "$DRSORCH" serve --listen >/dev/null 2>&1; expect_eq $? 2 "option without value"
 "$DRSORCH" config >/dev/null 2>&1; expect_eq $? 2 "config without subcommand"
 "$DRSORCH" config check >/dev/null 2>&1; expect_eq $? 2 "config check without file"
-"$DRSORCH" serve --listen nonsense --data-dir "$TMP/data" >/dev/null 2>&1; expect_eq $? 1 "bad listen value is a config error"
+"$DRSORCH" serve --listen nonsense --data-dir "$TMP/data" >/dev/null 2>&1; expect_eq $? 2 "bad listen value is a usage error"
+"$DRSORCH" serve --listen 127.0.0.1:99999 --data-dir "$TMP/data" >/dev/null 2>&1; expect_eq $? 2 "a port past 65535 is a usage error"
 for cmd in $("$DRSORCH" --help | awk '/^Commands:/{f=1;next} f&&NF{print $1} /^$/{if(f)exit}'); do
   "$DRSORCH" "$cmd" --help >/dev/null 2>&1; expect_eq $? 0 "$cmd --help"
 done

@@ -130,6 +130,45 @@ Test(log, json_lines_parse_and_carry_fields) {
   cr_assert_not_null(strstr(second + 1, "hidden unless debug"), "debug level writes debug records");
 }
 
+struct sink_seen {
+  int n;
+  enum orch_log_level level;
+  char record[512];
+};
+
+static void sink(void *ctx, enum orch_log_level level, const char *record) {
+  struct sink_seen *s = ctx;
+  s->n++;
+  s->level = level;
+  snprintf(s->record, sizeof s->record, "%s", record);
+}
+
+/* While a sink is set (the CLI's progress display), records go to it and not to the destination. */
+Test(log, sink_takes_records_while_set) {
+  orch_json_init();
+  FILE *f = tmpfile();
+  cr_assert_not_null(f);
+  struct sink_seen seen = {0};
+  orch_log_configure(ORCH_LOG_INFO, ORCH_LOG_TEXT, f);
+  orch_log_set_sink(sink, &seen);
+  orch_log_warn("engine says %d", 42);
+  orch_log_debug("below the level: never seen");
+  orch_log_set_sink(NULL, NULL);
+  orch_log_warn("after the sink");
+  orch_log_configure(ORCH_LOG_INFO, ORCH_LOG_TEXT, NULL);
+  cr_assert_eq(seen.n, 1);
+  cr_assert_eq(seen.level, ORCH_LOG_WARN);
+  cr_assert_not_null(strstr(seen.record, " warn  engine says 42"), "got: %s", seen.record);
+  cr_assert_null(strchr(seen.record, '\n'), "a record is one line without its newline");
+  char text[1024];
+  rewind(f);
+  size_t n = fread(text, 1, sizeof text - 1, f);
+  text[n] = '\0';
+  fclose(f);
+  cr_assert_null(strstr(text, "engine says"), "the sink's record did not also go to the destination: %s", text);
+  cr_assert_not_null(strstr(text, "after the sink"), "without a sink records go to the destination again");
+}
+
 Test(log, level_and_format_names) {
   enum orch_log_level l;
   enum orch_log_format f;

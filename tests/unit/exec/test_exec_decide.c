@@ -557,7 +557,63 @@ Test(decide, an_ended_execution_keeps_its_running_jobs_counted_and_polled) {
   struct orch_exec_input ans = answer(ORCH_FX_POLL, "111122223333/us-east-1", 0, done, NULL, ctx);
   decide_at(&ans, T0 + 6000, e, sizeof e, f, sizeof f);
   cr_assert(strstr(e, "JobEnded"), "%s", e);
+  /* The job did not report its server: it failed, so the job's log is read for DRS's reason first. */
+  cr_assert(strstr(f, "job-log:j1"), "%s", f);
+  cr_assert(!orch_exec_done(&st), "not done before the failed job's log is recorded");
+  struct orch_aws_error denied = {.http_status = 403, .retry_after_ms = -1};
+  snprintf(denied.code, sizeof denied.code, "AccessDeniedException");
+  struct orch_exec_input refused = answer(ORCH_FX_JOB_LOG, "j1", ORCH_EAWS, NULL, &denied, NULL);
+  decide_at(&refused, T0 + 7000, e, sizeof e, f, sizeof f);
+  cr_assert_str_eq(e, "JobLog", "an unreadable log is recorded as such, not asked for ever");
   cr_assert(orch_exec_done(&st));
+  json_decref(done);
+  json_decref(ctx);
+}
+
+/* The last notifications (execution_completed...) are sent at least once: an execution that ended is not
+ * done, and so stays driven, until each is sent or given up. */
+Test(decide, an_ended_execution_is_not_done_before_its_notifications) {
+  running_with("recovery", "[{\"name\":\"db\"}]", "[{\"id\":\"" S1 "\",\"wave\":\"db\"}]");
+  ev("ExecutionEnded", "{\"status\":\"COMPLETED\",\"reason\":\"done\"}");
+  ev("NotificationRequested", "{\"kind\":\"execution_completed\",\"topic\":\"arn:aws:sns:us-east-1:111122223333:t\","
+                              "\"subject\":\"s\",\"message\":\"m\"}");
+  cr_assert(!orch_exec_done(&st), "not done while its notification is unsent");
+  char data[64];
+  snprintf(data, sizeof data, "{\"id\":%lld,\"message_id\":\"m-1\"}", (long long)st.seq);
+  ev("NotificationSent", data);
+  cr_assert(orch_exec_done(&st));
+}
+
+/* A job that ended with a failed server: DRS's own reason (its LAUNCH_FAILED log item) is read once and
+ * journaled as JobLog, for the report; nothing is decided from it. */
+Test(decide, a_failed_launch_records_drs_reason_from_the_job_log) {
+  running_with("recovery", "[{\"name\":\"db\"}]", "[{\"id\":\"" S1 "\",\"wave\":\"db\"}]");
+  ev("WaveReady", "{\"wave\":\"db\"}");
+  ev("JobRequested", "{\"wave\":\"db\",\"attempt\":1,\"chunk\":0,\"tag\":\"t1\",\"servers\":[\"" S1 "\"]}");
+  ev("JobStarted", "{\"tag\":\"t1\",\"job_id\":\"j1\"}");
+  char e[512], f[512];
+  json_t *done = json_loads("{\"items\":[{\"jobID\":\"j1\",\"status\":\"COMPLETED\",\"participatingServers\":"
+                            "[{\"sourceServerID\":\"" S1 "\",\"launchStatus\":\"FAILED\"}]}]}", 0, NULL);
+  json_t *ctx = json_loads("{\"ids\":[\"j1\"]}", 0, NULL);
+  struct orch_exec_input ans = answer(ORCH_FX_POLL, "111122223333/us-east-1", 0, done, NULL, ctx);
+  decide_at(&ans, T0 + 6000, e, sizeof e, f, sizeof f);
+  cr_assert(strstr(f, "job-log:j1"), "%s", f);
+  /* Asked once: not again while it is out. */
+  decide_at(&tick, T0 + 6500, e, sizeof e, f, sizeof f);
+  cr_assert_null(strstr(f, "job-log"), "%s", f);
+  json_t *log = json_loads("{\"items\":[{\"event\":\"JOB_START\"},{\"event\":\"LAUNCH_FAILED\",\"logDateTime\":\"2027-01-01T00:04:15Z\","
+                           "\"eventData\":{\"sourceServerID\":\"" S1 "\",\"rawError\":\"InsufficientInstanceCapacity\"}}]}", 0, NULL);
+  struct orch_exec_input got = answer(ORCH_FX_JOB_LOG, "j1", 0, log, NULL, NULL);
+  decide_at(&got, T0 + 7000, e, sizeof e, f, sizeof f);
+  cr_assert_str_eq(e, "JobLog");
+  const json_t *failure = json_array_get(json_object_get(event_data(0), "failures"), 0);
+  cr_assert_str_eq(json_string_value(json_object_get(failure, "server")), S1);
+  cr_assert_str_eq(json_string_value(json_object_get(failure, "error")), "InsufficientInstanceCapacity");
+  cr_assert_eq(json_array_size(json_object_get(event_data(0), "failures")), 1, "only the failures are kept");
+  cr_assert(st.jobs[0].log_read);
+  decide_at(&tick, T0 + 8000, e, sizeof e, f, sizeof f);
+  cr_assert_null(strstr(f, "job-log"), "read once: %s", f);
+  json_decref(log);
   json_decref(done);
   json_decref(ctx);
 }

@@ -177,7 +177,7 @@ static struct orch_plan_report *validate_under(const char *ceiling, const char *
 }
 
 Test(compile, aws_allow_ceiling_is_the_operators) {
-  const char *plan = "return plan { name = 'p', aws_allow = { 'ec2:TerminateInstances', 'route53:*' },\n"
+  const char *plan = "return plan { name = 'p', aws_allow = { 'ec2:TerminateInstances', 'dynamodb:*' },\n"
                      "  waves = { wave 'a' { servers = group 'g' } } }\n";
   struct orch_error err = {0};
   struct orch_plan_report *r = validate_under(NULL, plan, &err);
@@ -187,13 +187,13 @@ Test(compile, aws_allow_ceiling_is_the_operators) {
   r = validate_under("", plan, &err);
   cr_expect_eq(orch_plan_report_count(r), 2, "so is an empty one");
   orch_plan_report_free(r);
-  r = validate_under("ec2:*, route53:*", plan, &err);
+  r = validate_under("ec2:*, dynamodb:*", plan, &err);
   cr_assert(r);
   cr_expect_eq(orch_plan_report_count(r), 0, "a wider ceiling admits the plan");
   const json_t *compiled = orch_plan_report_plan(r);
-  cr_expect_str_eq(json_string_value(json_array_get(json_object_get(compiled, "aws_allow"), 1)), "route53:*");
+  cr_expect_str_eq(json_string_value(json_array_get(json_object_get(compiled, "aws_allow"), 1)), "dynamodb:*");
   orch_plan_report_free(r);
-  r = validate_under("route53:*", plan, &err);
+  r = validate_under("dynamodb:*", plan, &err);
   const json_t *p = json_array_get(orch_plan_report_problems(r), 0);
   cr_expect_eq(orch_plan_report_count(r), 1);
   cr_expect(strstr(pt_field(p, "message"), "'ec2:TerminateInstances'"), "%s", pt_field(p, "message"));
@@ -203,6 +203,56 @@ Test(compile, aws_allow_ceiling_is_the_operators) {
   cr_expect_null(validate_under("ec2 DescribeInstances", plan, &err));
   cr_expect_eq(err.code, ORCH_ECONFIG);
   cr_expect(strstr(err.message, "plans.aws_allow_ceiling"), "%s", err.message);
+}
+
+/* An aws_allow entry the engine has no model for could never be called, whatever the ceiling: refused as
+ * unsupported, with the services it can reach or the operation it may have meant. */
+Test(compile, aws_allow_entries_the_engine_cannot_call_are_refused) {
+  const char *plan = "return plan { name = 'p', aws_allow = { 'route53:ChangeResourceRecordSets', 'drs:StartRecovry', "
+                     "'ec2:DescribeInstances', 'ssm:*' },\n  waves = { wave 'a' { servers = group 'g' } } }\n";
+  struct orch_error err = {0};
+  struct orch_plan_report *r = validate_under("*", plan, &err);
+  cr_assert(r, "%s", err.message);
+  cr_assert_eq(orch_plan_report_count(r), 2, "the embedded ones pass under a '*' ceiling");
+  const json_t *a = json_array_get(orch_plan_report_problems(r), 0), *b = json_array_get(orch_plan_report_problems(r), 1);
+  cr_expect_str_eq(pt_field(a, "code"), "unsupported");
+  cr_expect(strstr(pt_field(a, "message"), "cannot call route53"), "%s", pt_field(a, "message"));
+  cr_expect(strstr(pt_field(a, "hint"), "drs"), "%s", pt_field(a, "hint"));
+  cr_expect_str_eq(pt_field(b, "code"), "unsupported");
+  cr_expect(strstr(pt_field(b, "hint"), "drs:StartRecovery"), "%s", pt_field(b, "hint"));
+  orch_plan_report_free(r);
+}
+
+/* A library the sandbox leaves out is said so, with what a plan uses instead (not "declare it with local"). */
+Test(compile, a_left_out_library_says_what_to_use) {
+  const char *plan = "local t = os.time()\nreturn plan { name = 'p', waves = { wave 'a' { servers = group 'g' } } }\n";
+  struct orch_error err = {0};
+  struct orch_plan_report *r = validate_under(NULL, plan, &err);
+  cr_assert(r, "%s", err.message);
+  const json_t *p = json_array_get(orch_plan_report_problems(r), 0);
+  cr_expect(strstr(pt_field(p, "message"), "undefined global 'os'"), "%s", pt_field(p, "message"));
+  cr_expect(strstr(pt_field(p, "hint"), "w:now()"), "%s", pt_field(p, "hint"));
+  cr_expect_null(strstr(pt_field(p, "hint"), "local os"), "%s", pt_field(p, "hint"));
+  orch_plan_report_free(r);
+}
+
+/* Durations are limits or targets: "0s" is refused, and a tag of the wrong type is that problem alone (not
+ * also an "empty tag query"). */
+Test(compile, zero_durations_and_bad_tags_are_one_problem_each) {
+  const char *plan = "return plan { name = 'p', rto_target = '0s',\n"
+                     "  waves = { wave 'a' { servers = tags { Tier = 5 }, timeout = '0s' } } }\n";
+  struct orch_error err = {0};
+  struct orch_plan_report *r = validate_under(NULL, plan, &err);
+  cr_assert(r, "%s", err.message);
+  cr_expect_eq(orch_plan_report_count(r), 3);
+  size_t i;
+  const json_t *p;
+  json_array_foreach(orch_plan_report_problems(r), i, p) {
+    cr_expect_neq(strcmp(pt_field(p, "code"), "empty_wave"), 0, "%s", pt_field(p, "message"));
+    if (strcmp(pt_field(p, "code"), "bad_duration") == 0)
+      cr_expect(strstr(pt_field(p, "message"), "must be longer than 0s"), "%s", pt_field(p, "message"));
+  }
+  orch_plan_report_free(r);
 }
 
 /* A wave's launch settings add to the plan's key by key (tags too): what the wave does not say, the plan's

@@ -21,7 +21,7 @@ static int host_call(void *ctx, struct orch_plan_hook *hook, const struct orch_p
   h->calls++;
   if (strcmp(call->op, "aws") == 0) {
     const char *opn = json_string_value(json_object_get(call->args, "operation"));
-    if (strcmp(opn, "Fail") == 0) return orch_error_set(err, ORCH_EAWS, "AccessDenied: no");
+    if (strcmp(opn, "TerminateInstances") == 0) return orch_error_set(err, ORCH_EAWS, "AccessDenied: no");
     *result = json_pack("{s:s, s:I}", "operation", opn, "n", (json_int_t)h->calls);
     return 0;
   }
@@ -91,7 +91,7 @@ static enum orch_plan_status run_hook(struct orch_plan_hook *hk, struct orch_err
 }
 
 #define WAVE_PLAN(body)                                                                                        \
-  "return plan { name = 'h', aws_allow = { 'ec2:*', 'iam:Fail' }, waves = { wave 'web' { servers = group 'g', " \
+  "return plan { name = 'h', aws_allow = { 'ec2:*' }, waves = { wave 'web' { servers = group 'g', " \
   "after = function(w)\n" body "\nend } } }\n"
 
 static void setup(void) { orch_json_init(); }
@@ -102,7 +102,7 @@ Test(hook, host_calls_yield_and_journal) {
   struct orch_plan_runtime *rt = runtime(WAVE_PLAN("local r = assert(w:aws('ec2', 'DescribeInstances', { InstanceIds = { w.servers[1].instance_id } }))\n"
                                                    "assert(r.operation == 'DescribeInstances')\n"
                                                    "assert(w:sleep('5s') == true)\n"
-                                                   "local nilr, msg, code = w:aws('iam', 'Fail')\n"
+                                                   "local nilr, msg, code = w:aws('ec2', 'TerminateInstances')\n"
                                                    "assert(nilr == nil and msg:find('AccessDenied') and code == 'EAWS')\n"
                                                    "assert(w.name == 'web' and w.mode == 'drill')\n"
                                                    "w:log('done %d', 3)"),
@@ -260,6 +260,32 @@ Test(hook, misuse_raises_at_the_plan_line) {
   cr_expect(strstr(err.message, "bad argument #1 to 'sleep'"), "%s", err.message);
   cr_expect(orch_plan_hook_traceback(hk) != NULL);
   orch_plan_runtime_free(rt);
+}
+
+/* A misuse found by a helper of the method (a duration, a description, a log format) is still the plan's
+ * line, and the message names no file of the engine's own Lua. */
+Test(hook, misuse_in_helpers_names_no_engine_file) {
+  const char *bodies[] = {"w:sleep('soon')", "w:expect(true, 5)", "w:log('%d', 'x')",
+                          "w:wait_until(function() return true end, { timeout = 'x' })", "w:sleep(-1)"};
+  const char *wants[] = {"bad argument #1 to 'sleep' (not a duration", "bad argument #2 to 'expect'",
+                         "bad argument #2 to 'log' (number expected", "bad argument #2 to 'wait_until'",
+                         "bad argument #1 to 'sleep' (duration must not be negative)"};
+  for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+    struct host h = {0};
+    char plan[512];
+    snprintf(plan, sizeof plan,
+             "return plan { name = 'h', waves = { wave 'web' { servers = group 'g', after = function(w)\nlocal x = 1\n%s\nend } } }\n",
+             bodies[i]);
+    struct orch_plan_runtime *rt = runtime(plan, &h, NULL);
+    struct orch_error err = {0};
+    struct orch_plan_hook *hk = hook_for(rt, "drill");
+    cr_expect_eq(orch_plan_hook_resume(hk, &err), ORCH_PLAN_ERROR, "%s", bodies[i]);
+    cr_expect_str_eq(err.context, "hooks.lua:3", "%s: %s", bodies[i], err.context);
+    cr_expect(strstr(err.message, wants[i]), "%s: %s", bodies[i], err.message);
+    cr_expect_null(strstr(err.message, "context.lua"), "%s: %s", bodies[i], err.message);
+    cr_expect_null(strstr(err.message, "lua/plan"), "%s: %s", bodies[i], err.message);
+    orch_plan_runtime_free(rt);
+  }
 }
 
 Test(hook, limits_inside_hooks_and_the_state_survives) {
