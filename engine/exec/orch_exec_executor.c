@@ -417,8 +417,9 @@ static int step(struct orch_exec_engine *eng, struct exec_live *lv, const struct
     }
     for (struct exec_live *o = eng->lives; o; o = o->next)
       if (o != lv) o->dirty = true; /* capacity or conflicts may have changed for them */
-    sync_store_record(eng, lv, before);
   }
+  /* Also without events: a journal that ended before a crash let the record say so settles it now. */
+  sync_store_record(eng, lv, before);
   lv->next_wake_ms = dec.next_wake_ms > now ? dec.next_wake_ms : 0;
   if (dec.halt) {
     orch_log_error("exec %s: stopped in this process: %s", lv->st.id, dec.halt_reason);

@@ -196,3 +196,39 @@ Test(exec_resume, starts_an_execution_whose_creator_stopped_before_its_first_eve
   orch_store_exec_release(&rec);
   json_decref(final);
 }
+
+/* A crash between the journal's last append and the record's update: the journal says CLEANED, the record is
+ * still open. The next engine settles the record and sends nothing (it used to adopt the execution again at
+ * every start, for ever: `drsorch resume` never ran out of work). */
+Test(exec_resume, settles_the_record_of_an_execution_whose_journal_ended, .fini = teardown, .timeout = 120) {
+  json_t *sc = scenario();
+  h_start_sim(&h, NULL, sc, 0, 7);
+  json_decref(sc);
+  h_plan(&h, gated);
+  h_engine(&h, true, 5000);
+  char id[ORCH_ID_UUID_LEN + 1];
+  struct orch_error err = {0};
+  json_t *final = NULL;
+  cr_assert_eq(orch_exec_engine_create(h.eng, h.plan_id, 0, ORCH_MODE_DRILL, "tester", id, &err), 0, "%s", err.message);
+  cr_assert_eq(orch_exec_engine_wait(h.eng, id, 60000, &final, &err), 0, "%s", err.message);
+  cr_assert_str_eq(json_string_value(json_object_get(final, "status")), "CLEANED");
+  json_decref(final);
+  h_stop_engine(&h);
+  long terminations = h_calls(&h, "drs", "TerminateRecoveryInstances");
+  struct orch_store_exec_update upd = {.set_status = true, .status = ORCH_STORE_STATUS_CLEANING_UP, .reopen = true};
+  cr_assert_eq(orch_store_exec_update(h.store, id, &upd, NULL, &err), 0, "%s", err.message);
+  final = resume_and_finish(id);
+  cr_assert_str_eq(json_string_value(json_object_get(final, "status")), "CLEANED");
+  struct orch_store_exec rec = {0};
+  cr_assert_eq(orch_store_exec_get(h.store, id, &rec, &err), 0, "%s", err.message);
+  cr_expect_eq(rec.status, ORCH_STORE_STATUS_CLEANED);
+  cr_expect_neq(rec.ended_ms, 0, "the record is finished again");
+  orch_store_exec_release(&rec);
+  struct orch_store_exec_list open = {0};
+  cr_assert_eq(orch_store_exec_list_unfinished(h.store, &open, &err), 0, "%s", err.message);
+  cr_expect_eq(open.count, 0, "nothing left for the next resume");
+  orch_store_exec_list_release(&open);
+  cr_expect_eq(h_calls(&h, "drs", "StartRecovery"), 2, "nothing launched again");
+  cr_expect_eq(h_calls(&h, "drs", "TerminateRecoveryInstances"), terminations, "nothing terminated again");
+  json_decref(final);
+}
