@@ -13,6 +13,9 @@ for b in "$build"/bench/bench_*; do
   "$b"
 done
 [ "$found" = 1 ] || { echo "bench: no benchmarks built under $build/bench" >&2; exit 1; }
+# `drsorch test` in real time on the discrete-event clock (demo plan, 1,000-server scale plan).
+echo "== exec/test_wall"
+bench/exec/test_wall.sh "$build"
 # The Lambda package's cold start and memory (needs node and the deployment suite's npm tools).
 if command -v node >/dev/null 2>&1 && [ -d tests/deploy/node_modules ]; then
   echo "== lambda/cold_start"

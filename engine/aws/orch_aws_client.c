@@ -14,6 +14,7 @@
 #include "aws/orch_aws_endpoint.h"
 #include "aws/orch_aws_model.h"
 #include "aws/orch_aws_proto.h"
+#include "aws/orch_aws_s3.h"
 #include "aws/orch_sigv4.h"
 #include "core/orch_alloc.h"
 #include "core/orch_log.h"
@@ -41,6 +42,7 @@ struct orch_aws_client {
   struct orch_aws_retry *retry;
   struct orch_aws_ratelimit *rl;
   bool no_ratelimit;
+  bool s3_path_style;
   struct orch_sigv4_cache *sigcache;
   size_t max_pages;
   pthread_mutex_t mu; /* guards stats */
@@ -48,13 +50,8 @@ struct orch_aws_client {
   size_t nstats, capstats;
 };
 
-static void real_sleep(void *ctx, int64_t ms) {
-  (void)ctx;
-  if (ms <= 0) return;
-  struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) != 0) {
-  }
-}
+/* Backoff and pacing sleep through the client's clock: a simulated clock stands still or jumps. */
+static void clock_sleep(void *ctx, int64_t ms) { orch_clock_sleep_ms(ctx, ms); }
 
 int orch_aws_client_new(const struct orch_aws_client_config *cfg, struct orch_aws_client **out,
                         struct orch_error *err) {
@@ -74,9 +71,10 @@ int orch_aws_client_new(const struct orch_aws_client_config *cfg, struct orch_aw
   c->profiles = cfg->profiles;
   c->creds = cfg->creds;
   c->clock = cfg->clock ? cfg->clock : orch_clock_real();
-  c->sleep_ms = cfg->sleep_ms ? cfg->sleep_ms : real_sleep;
-  c->sleep_ctx = cfg->sleep_ctx;
+  c->sleep_ms = cfg->sleep_ms ? cfg->sleep_ms : clock_sleep;
+  c->sleep_ctx = cfg->sleep_ms ? cfg->sleep_ctx : (void *)(uintptr_t)c->clock;
   c->no_ratelimit = cfg->no_ratelimit;
+  c->s3_path_style = cfg->s3_path_style;
   c->max_pages = cfg->max_pages ? cfg->max_pages : ORCH_AWS_CLIENT_MAX_PAGES;
   if (!c->region || (cfg->endpoint_url && *cfg->endpoint_url && !c->endpoint_url) || (cfg->profile && !c->profile)) {
     rc = orch_error_set(err, ORCH_ENOMEM, "out of memory");
@@ -141,11 +139,14 @@ json_t *orch_aws_error_to_json(const struct orch_aws_error *e) {
   return j;
 }
 
-static bool is_expired_credentials(const char *code) {
+/* Did the service refuse the credentials as expired? EC2 says RequestExpired both for a request signed
+ * too long ago and for an expired session token, so with temporary credentials that code is taken as
+ * expired credentials first (one refresh); if the fresh ones fail too, it is reported as clock skew. */
+static bool is_expired_credentials(const char *code, bool temporary, bool refreshed) {
   static const char *const codes[] = {"ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired", NULL};
   for (size_t i = 0; codes[i]; i++)
     if (strcmp(code, codes[i]) == 0) return true;
-  return false;
+  return temporary && !refreshed && strcmp(code, "RequestExpired") == 0;
 }
 
 /* A complaint about the request's time rather than its keys. */
@@ -309,6 +310,13 @@ static int resolve_target(struct orch_aws_client *c, const struct orch_aws_opera
   return rc ? orch_error_set(err, rc, "endpoint '%s': %s", orch_buf_cstr(url), orch_error_str(rc)) : 0;
 }
 
+/* The Host header for `url` (after S3 addressing moved the bucket into it). */
+static int host_of(const struct orch_buf *url, struct orch_buf *host, struct orch_error *err) {
+  orch_buf_reset(host);
+  int rc = orch_aws_endpoint_host(orch_buf_cstr(url), host);
+  return rc ? orch_error_set(err, rc, "endpoint '%s': %s", orch_buf_cstr(url), orch_error_str(rc)) : 0;
+}
+
 /* Operations sent without a signature: the model's authtype "none", and the STS calls whose whole
  * point is to obtain credentials (older models, Debian's among them, do not mark them). */
 static bool is_unsigned(const struct orch_aws_operation *op) {
@@ -359,12 +367,15 @@ static int call(struct orch_aws_client *c, const char *service, const char *oper
   const struct orch_aws_service *svc = orch_aws_operation_service(op);
   const char *signing_name = orch_aws_service_signing_name(svc);
   bool sign = !is_unsigned(op);
+  bool s3 = orch_aws_s3_is(svc);
   if ((rc = orch_aws_proto_build_request(op, input, &req, err))) {
     if (rc == ORCH_EVALIDATION) aerr_set(aerr, CODE_VALIDATION, 0, "%s%s%s", err->context, err->context[0] ? ": " : "", err->message);
     else aerr_set(aerr, CODE_INTERNAL, 0, "%s", err->message);
     goto done;
   }
-  if ((rc = resolve_target(c, op, input, &url, &host, err))) {
+  if ((rc = resolve_target(c, op, input, &url, &host, err)) ||
+      (rc = orch_aws_s3_address(op, input, c->s3_path_style, &url, &req, err)) ||
+      (rc = orch_aws_s3_is(svc) ? host_of(&url, &host, err) : 0)) {
     aerr_set(aerr, CODE_INTERNAL, 0, "%s", err->message);
     goto done;
   }
@@ -392,7 +403,9 @@ static int call(struct orch_aws_client *c, const char *service, const char *oper
       struct orch_sigv4_params sp = {.mode = ORCH_SIGV4_HEADER, .access_key_id = cr.access_key_id,
                                      .secret_access_key = cr.secret_access_key, .session_token = cr.session_token,
                                      .region = c->region, .service = signing_name,
-                                     .time_ms = orch_clock_now_ms(c->clock), .cache = c->sigcache};
+                                     .time_ms = orch_clock_now_ms(c->clock), .cache = c->sigcache,
+                                     /* S3: the payload hash header, and the path signed as sent */
+                                     .sign_body = s3, .no_normalize = s3, .single_encode = s3};
       if ((rc = orch_sigv4_sign(&req, &sp, NULL, err))) {
         aerr_set(aerr, CODE_INTERNAL, 0, "%s", err->message);
         goto done;
@@ -421,7 +434,7 @@ static int call(struct orch_aws_client *c, const char *service, const char *oper
         orch_aws_error_classify(aerr);
         if (aerr->throttling) throttles++;
         orch_aws_ratelimit_feedback(c->rl, signing_name, c->region, aerr->throttling, aerr->retry_after_ms);
-        if (is_expired_credentials(aerr->code) && sign) {
+        if (sign && is_expired_credentials(aerr->code, cr.session_token[0] != '\0', refreshed)) {
           orch_aws_creds_invalidate(c->creds);
           if (!refreshed) { /* new credentials, one more try, outside the retry budget */
             refreshed = true;

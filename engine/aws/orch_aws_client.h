@@ -32,11 +32,12 @@ struct orch_aws_client_config {
   const char *profile;               /* the profile name those come from */
   struct orch_http_transport *transport; /* borrowed; NULL = a libcurl transport owned by the client */
   const struct orch_clock *clock;    /* NULL = real; signing time, latency, rate limiting */
-  void (*sleep_ms)(void *ctx, int64_t ms); /* backoff and pacing; NULL = nanosleep */
+  void (*sleep_ms)(void *ctx, int64_t ms); /* backoff and pacing; NULL = orch_clock_sleep_ms on `clock` */
   void *sleep_ctx;
   struct orch_aws_retry_config retry;
   struct orch_aws_ratelimit_config ratelimit;
   bool no_ratelimit;                 /* disable client-side pacing (feedback is still recorded) */
+  bool s3_path_style;                /* S3: always /bucket/key (else virtual-hosted where the bucket allows) */
   size_t max_pages;                  /* orch_aws_paginate guard; 0 = ORCH_AWS_CLIENT_MAX_PAGES */
 };
 

@@ -186,6 +186,10 @@ static int env_fetch(void *ctx, struct orch_aws_credentials *out, struct orch_er
 
 static const struct orch_aws_creds_ops env_ops = {.name = "environment", .fetch = env_fetch};
 
+const struct orch_clock *orch_aws_creds_cache_clock(const struct orch_aws_creds_options *o) {
+  return o->expiry_clock ? o->expiry_clock : o->clock;
+}
+
 int orch_aws_creds_env(const struct orch_clock *clock, struct orch_aws_creds **out) {
   return orch_aws_creds_new(&env_ops, NULL, clock, out);
 }
@@ -293,13 +297,14 @@ int orch_aws_creds_chain(const struct orch_aws_creds_options *o, struct orch_aws
     local.profiles = c->profiles;
   }
   bool explicit_profile = o && o->profile && *o->profile;
-  if (!explicit_profile && (rc = orch_aws_creds_env(local.clock, &c->links[c->n++]))) goto fail_oom;
+  if (!explicit_profile && (rc = orch_aws_creds_env(orch_aws_creds_cache_clock(&local), &c->links[c->n++])))
+    goto fail_oom;
   if ((rc = creds_profile_new(&local, CREDS_PROFILE_ROLE, &c->links[c->n++], err))) goto fail_n;
   if ((rc = creds_web_identity_env_new(&local, &c->links[c->n++], err))) goto fail_n;
   if ((rc = creds_profile_new(&local, CREDS_PROFILE_OTHER, &c->links[c->n++], err))) goto fail_n;
   if ((rc = orch_aws_creds_ecs(&local, &c->links[c->n++], err))) goto fail_n;
   if ((rc = orch_aws_creds_imds(&local, &c->links[c->n++], err))) goto fail_n;
-  return orch_aws_creds_new(&chain_ops, c, local.clock, out);
+  return orch_aws_creds_new(&chain_ops, c, orch_aws_creds_cache_clock(&local), out);
 fail_oom:
   orch_error_set(err, rc, "creating the credentials chain: %s", orch_error_str(rc));
 fail_n:

@@ -80,7 +80,11 @@ struct orch_aws_creds_options {
   const struct orch_aws_profiles *profiles; /* borrowed; NULL = load the shared files */
   const char *region;                       /* for STS; NULL = the profile's, AWS_REGION, ... else us-east-1 */
   const char *endpoint_url;                 /* explicit endpoint for STS (the simulator) */
-  const struct orch_clock *clock;           /* NULL = real */
+  const struct orch_clock *clock;           /* NULL = real: signing time (STS calls) and, unless expiry_clock, expiry */
+  /* The clock credentials' Expiration is judged on (refresh ORCH_AWS_CREDS_REFRESH_EARLY_MS before it);
+   * NULL = clock. A simulated region whose clock runs apart from the wall clock hands out Expirations in
+   * its own time: give its clock here, while requests are still signed with `clock`. */
+  const struct orch_clock *expiry_clock;
   struct orch_http_transport *transport;    /* for STS */
   struct orch_http_transport *metadata_transport; /* for ECS and IMDS: short timeouts */
   const char *ecs_host;                     /* host[:port] for the relative URI; NULL = 169.254.170.2 */
@@ -130,6 +134,9 @@ int orch_aws_creds_chain(const struct orch_aws_creds_options *o, struct orch_aws
                          struct orch_error *err) ORCH_MUST_CHECK;
 
 /* ---- shared by the source files ---- */
+
+/* The clock a provider built from `o` caches on: o->expiry_clock, else o->clock (NULL = real). */
+const struct orch_clock *orch_aws_creds_cache_clock(const struct orch_aws_creds_options *o);
 
 /* Fill `out` from a JSON object with AccessKeyId, SecretAccessKey, Token/SessionToken, Expiration
  * (ISO-8601), as ECS, IMDS and STS return them. `what` names the source in errors. */

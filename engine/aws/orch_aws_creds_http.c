@@ -40,7 +40,7 @@ static int http_new(const struct orch_aws_creds_options *o, const struct orch_aw
     http_destroy(h);
     return rc;
   }
-  rc = orch_aws_creds_new(ops, h, h->opts.o.clock, out);
+  rc = orch_aws_creds_new(ops, h, orch_aws_creds_cache_clock(&h->opts.o), out);
   return rc ? orch_error_set(err, rc, "out of memory") : 0;
 }
 

@@ -44,7 +44,7 @@ static int build(struct profile_ctx *pc, const char *name, int depth, struct orc
 static int base_from_credential_source(struct profile_ctx *pc, const char *name, const char *src,
                                        struct orch_aws_creds **out, struct orch_error *err) {
   if (strcmp(src, "Environment") == 0) {
-    int rc = orch_aws_creds_env(pc->opts.o.clock, out);
+    int rc = orch_aws_creds_env(orch_aws_creds_cache_clock(&pc->opts.o), out);
     return rc ? orch_error_set(err, rc, "out of memory") : 0;
   }
   if (strcmp(src, "Ec2InstanceMetadata") == 0) return orch_aws_creds_imds(&pc->opts.o, out, err);
@@ -190,7 +190,7 @@ int creds_profile_new(const struct orch_aws_creds_options *o, enum creds_profile
   pc->phase = phase;
   pc->explicit_profile = o && o->profile && *o->profile;
   snprintf(pc->name, sizeof pc->name, "%s", orch_aws_profile_name(o ? o->profile : NULL));
-  rc = orch_aws_creds_new(&profile_ops[phase], pc, pc->opts.o.clock, out);
+  rc = orch_aws_creds_new(&profile_ops[phase], pc, orch_aws_creds_cache_clock(&pc->opts.o), out);
   return rc ? orch_error_set(err, rc, "out of memory") : 0;
 }
 

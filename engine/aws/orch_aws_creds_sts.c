@@ -131,7 +131,7 @@ int orch_aws_creds_assume_role(struct orch_aws_creds *base, bool own_base, const
     sts_destroy(s);
     return rc;
   }
-  rc = orch_aws_creds_new(&assume_ops, s, s->opts.o.clock, out);
+  rc = orch_aws_creds_new(&assume_ops, s, orch_aws_creds_cache_clock(&s->opts.o), out);
   return rc ? orch_error_set(err, rc, "out of memory") : 0;
 }
 
@@ -152,7 +152,7 @@ int orch_aws_creds_web_identity(const char *token_file, const char *role_arn, co
     sts_destroy(s);
     return rc;
   }
-  rc = orch_aws_creds_new(&webid_ops, s, s->opts.o.clock, out);
+  rc = orch_aws_creds_new(&webid_ops, s, orch_aws_creds_cache_clock(&s->opts.o), out);
   return rc ? orch_error_set(err, rc, "out of memory") : 0;
 }
 
@@ -195,6 +195,6 @@ int creds_web_identity_env_new(const struct orch_aws_creds_options *o, struct or
     orch_free(w);
     return rc;
   }
-  rc = orch_aws_creds_new(&webid_env_ops, w, w->opts.o.clock, out);
+  rc = orch_aws_creds_new(&webid_env_ops, w, orch_aws_creds_cache_clock(&w->opts.o), out);
   return rc ? orch_error_set(err, rc, "out of memory") : 0;
 }

@@ -108,6 +108,7 @@ static int shape_own_traits(struct orch_aws_shape *s, const json_t *j, struct or
   s->streaming = jbool(j, "streaming");
   s->eventstream = jbool(j, "eventstream");
   s->location_name = jstr(j, "locationName");
+  s->location = jstr(j, "location");
   read_xml_namespace(j, &s->xml_namespace, &s->xml_ns_prefix);
   const json_t *e = json_object_get(j, "error");
   if (json_is_object(e)) {
@@ -158,6 +159,7 @@ static int resolve_ref(const struct orch_aws_service *svc, const json_t *ref, co
   m->jsonvalue = jbool(ref, "jsonvalue");
   m->host_label = jbool(ref, "hostLabel");
   const char *loc = jstr(ref, "location");
+  if (!loc) loc = s->location;
   if (!loc) m->location = ORCH_AWS_LOC_BODY;
   else if (!strcmp(loc, "header")) m->location = ORCH_AWS_LOC_HEADER;
   else if (!strcmp(loc, "headers")) m->location = ORCH_AWS_LOC_HEADERS;
@@ -301,6 +303,8 @@ static int load_operation(struct orch_aws_service *svc, struct orch_aws_operatio
   op->auth_type = jstr(j, "authtype");
   op->host_prefix = jstr(json_object_get(j, "endpoint"), "hostPrefix");
   op->idempotent = jbool(j, "idempotent");
+  op->checksum_required = jbool(j, "httpChecksumRequired") ||
+                          jbool(json_object_get(j, "httpChecksum"), "requestChecksumRequired");
   char where[ORCH_ERROR_CONTEXT_MAX];
   int rc;
   if (json_object_get(j, "input")) {
@@ -342,6 +346,7 @@ static int parse_protocol(const json_t *meta, enum orch_aws_protocol *out, struc
   else if (!strcmp(p, "json")) *out = ORCH_AWS_PROTO_JSON;
   else if (!strcmp(p, "query")) *out = ORCH_AWS_PROTO_QUERY;
   else if (!strcmp(p, "ec2")) *out = ORCH_AWS_PROTO_EC2;
+  else if (!strcmp(p, "rest-xml")) *out = ORCH_AWS_PROTO_REST_XML;
   else return orch_error_setc(err, ORCH_EUNSUPPORTED, "metadata.protocol", "protocol '%s' is not supported", p);
   return 0;
 }

@@ -16,6 +16,7 @@ enum orch_aws_protocol {
   ORCH_AWS_PROTO_JSON,  /* JSON 1.0 / 1.1 with X-Amz-Target */
   ORCH_AWS_PROTO_QUERY,
   ORCH_AWS_PROTO_EC2,
+  ORCH_AWS_PROTO_REST_XML, /* S3, CloudFront, Route 53 */
 };
 
 struct orch_aws_service;   /* a loaded model; opaque */

@@ -89,6 +89,7 @@ struct orch_aws_shape {
   enum orch_aws_tsformat ts_format;
   const char *xml_namespace, *xml_ns_prefix; /* shape-level xmlNamespace */
   const char *location_name;                 /* shape-level locationName (rare) */
+  const char *location;                      /* shape-level location (older models): refs without one inherit it */
   bool streaming;
 };
 
@@ -113,6 +114,7 @@ struct orch_aws_operation {
   const char *auth_type;   /* "none", "v4-unsigned-body", ... or NULL */
   const char *host_prefix; /* endpoint.hostPrefix or NULL */
   bool idempotent;
+  bool checksum_required; /* httpChecksumRequired / httpChecksum.requestChecksumRequired: send Content-MD5 */
   /* parsed requestUri */
   struct orch_aws_uri_part *path;
   size_t npath;

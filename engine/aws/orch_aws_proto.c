@@ -1,10 +1,13 @@
 /* orch_aws_proto: the public face of the protocols: validates input, fills idempotency tokens, and
- * dispatches each direction to the protocol's codec (rest-json, JSON 1.0/1.1, query, ec2); reads error
- * responses into orch_aws_error and writes them for the simulator. Uses orch_aws_proto_json, _rest,
- * _query, _xml, orch_aws_validate, orch_http. */
+ * dispatches each direction to the protocol's codec (rest-json, rest-xml, JSON 1.0/1.1, query, ec2); adds
+ * Content-MD5 where the model requires a checksum; reads error responses into orch_aws_error and writes
+ * them for the simulator. Uses orch_aws_proto_json, _rest, _query, _xml, orch_aws_validate, orch_http,
+ * OpenSSL (MD5). */
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aws/orch_aws_proto_int.h"
 #include "core/orch_str.h"
@@ -77,6 +80,24 @@ int orch_aws_proto_validate_input(const struct orch_aws_operation *op, const jso
 
 /* ---- client ---- */
 
+/* Content-MD5 (base64 of the body's MD5) for operations whose model requires a checksum (S3
+ * DeleteObjects), unless the caller set it or a flexible checksum header already. */
+static int content_md5(struct orch_http_request *req, struct orch_error *err) {
+  for (size_t i = 0; i < req->headers.n; i++)
+    if (!strcasecmp(req->headers.items[i].name, "Content-MD5") ||
+        !strncasecmp(req->headers.items[i].name, "x-amz-checksum-", 15))
+      return 0;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!EVP_Digest(req->body.data ? req->body.data : "", req->body.len, md, &n, EVP_md5(), NULL))
+    return orch_error_set(err, ORCH_EINTERNAL, "MD5 of the request body failed");
+  struct orch_buf b64 = ORCH_BUF_INIT(64);
+  int rc = orch_aws_b64_encode(&b64, md, n);
+  if (!rc) rc = orch_http_headers_set(&req->headers, "Content-MD5", orch_buf_cstr(&b64));
+  orch_buf_free(&b64);
+  return rc ? orch_error_set(err, ORCH_ENOMEM, "out of memory") : 0;
+}
+
 int orch_aws_proto_build_request(const struct orch_aws_operation *op, const json_t *input,
                                  struct orch_http_request *req, struct orch_error *err) {
   int rc = 0;
@@ -86,6 +107,7 @@ int orch_aws_proto_build_request(const struct orch_aws_operation *op, const json
   if ((rc = orch_aws_proto_validate_input(op, filled, err))) goto out;
   switch (orch_aws_service_protocol(op->svc)) {
     case ORCH_AWS_PROTO_REST_JSON:
+    case ORCH_AWS_PROTO_REST_XML:
       rc = orch_aws_rest_build_request(op, filled, req, err);
       break;
     case ORCH_AWS_PROTO_JSON:
@@ -96,6 +118,7 @@ int orch_aws_proto_build_request(const struct orch_aws_operation *op, const json
       rc = orch_aws_query_build_request(op, filled, req, err);
       break;
   }
+  if (!rc && op->checksum_required) rc = content_md5(req, err);
 out:
   json_decref(filled);
   return rc;
@@ -109,7 +132,7 @@ static void read_retry_after(const struct orch_http_response *resp, struct orch_
 
 static bool is_xml(const struct orch_aws_service *svc) {
   enum orch_aws_protocol p = orch_aws_service_protocol(svc);
-  return p == ORCH_AWS_PROTO_QUERY || p == ORCH_AWS_PROTO_EC2;
+  return p == ORCH_AWS_PROTO_QUERY || p == ORCH_AWS_PROTO_EC2 || p == ORCH_AWS_PROTO_REST_XML;
 }
 
 static int parse_error(const struct orch_aws_operation *op, const struct orch_http_response *resp,
@@ -147,6 +170,7 @@ int orch_aws_proto_parse_response(const struct orch_aws_operation *op, const str
   }
   switch (orch_aws_service_protocol(op->svc)) {
     case ORCH_AWS_PROTO_REST_JSON:
+    case ORCH_AWS_PROTO_REST_XML:
       rc = orch_aws_rest_parse_response(op, resp, output, err);
       break;
     case ORCH_AWS_PROTO_JSON:
@@ -181,6 +205,8 @@ static const char *validation_code(const struct orch_aws_service *svc, const str
       return strstr(verr->message, "missing required member") ? "MissingParameter" : "InvalidParameterValue";
     case ORCH_AWS_PROTO_QUERY:
       return "ValidationError";
+    case ORCH_AWS_PROTO_REST_XML:
+      return "InvalidArgument";
     case ORCH_AWS_PROTO_REST_JSON:
     case ORCH_AWS_PROTO_JSON:
       break;
@@ -199,6 +225,7 @@ int orch_aws_proto_parse_request(const struct orch_aws_service *svc, const struc
   int rc = 0;
   switch (orch_aws_service_protocol(svc)) {
     case ORCH_AWS_PROTO_REST_JSON:
+    case ORCH_AWS_PROTO_REST_XML:
       rc = orch_aws_rest_parse_request(svc, req, op, input, aerr);
       break;
     case ORCH_AWS_PROTO_JSON:
@@ -237,6 +264,7 @@ int orch_aws_proto_build_response(const struct orch_aws_operation *op, const jso
   char rid[64];
   switch (orch_aws_service_protocol(op->svc)) {
     case ORCH_AWS_PROTO_REST_JSON:
+    case ORCH_AWS_PROTO_REST_XML:
       return orch_aws_rest_build_response(op, output, resp, err);
     case ORCH_AWS_PROTO_JSON:
       return orch_aws_jsonrpc_build_response(op, output, resp, err);

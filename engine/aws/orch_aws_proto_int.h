@@ -174,6 +174,14 @@ int orch_aws_query_parse_request(const struct orch_aws_service *svc, const struc
 
 /* ---- XML responses (orch_aws_proto_xml.c) ---- */
 
+/* rest-xml documents. read: `body` (empty: *out NULL) decoded as member `m` from its root element, whose
+ * name is not checked. write: `v` as one element named `root` (NULL: the member's locationName, else its
+ * shape's name) carrying `xmlns` (NULL: the member's xmlNamespace), appended to `out` without an XML
+ * declaration. */
+int orch_aws_xml_read_doc(const struct orch_aws_member *m, const struct orch_buf *body, const char *ctype,
+                          const char *what, json_t **out, struct orch_error *err) ORCH_MUST_CHECK;
+int orch_aws_xml_write_doc(const struct orch_aws_member *m, const char *root, const char *xmlns, const json_t *v,
+                           struct orch_buf *out, struct orch_error *err) ORCH_MUST_CHECK;
 int orch_aws_xml_parse_response(const struct orch_aws_operation *op, const struct orch_http_response *resp,
                                 json_t **output, struct orch_aws_error *aerr, struct orch_error *err)
     ORCH_MUST_CHECK;

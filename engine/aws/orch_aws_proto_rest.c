@@ -1,7 +1,8 @@
-/* orch_aws_proto_rest: the rest-json protocol (DRS): requestUri templates with {label} and greedy
- * {label+}, query-string, header, prefix-header and status-code bindings, payload members, and the JSON
- * body for the rest; client direction and the simulator's (routing a request to its operation).
- * Uses orch_aws_proto_json (bodies, errors), orch_aws_proto_walk, orch_str, jansson. */
+/* orch_aws_proto_rest: the REST protocols, rest-json (DRS) and rest-xml (S3, CloudFront): requestUri
+ * templates with {label} and greedy {label+}, query-string, header, prefix-header and status-code bindings,
+ * payload members, and the body for the rest (JSON, or one XML document); client direction and the
+ * simulator's (routing a request to its operation). Uses orch_aws_proto_json, orch_aws_proto_xml (bodies,
+ * errors), orch_aws_proto_walk, orch_str, jansson. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -269,10 +270,57 @@ static int build_headers(const struct orch_aws_operation *op, const json_t *inpu
   return rc ? OOM(err) : 0;
 }
 
-/* The body: the payload member (raw blob or string, or JSON), else the JSON of the body members. */
-static int build_body(const struct orch_aws_member *io, const json_t *value, struct orch_buf *body,
-                      struct orch_http_headers *h, struct orch_error *err) {
+/* The root element of a rest-xml response whose model names none: S3's own names (botocore does not need
+ * them to read, but they are what S3 sends), else the output shape's name. */
+static const char *xml_response_root(const struct orch_aws_operation *op) {
+  static const struct {
+    const char *op, *root;
+  } s3[] = {{"ListObjectVersions", "ListVersionsResult"},
+            {"DeleteObjects", "DeleteResult"},
+            {"GetBucketLocation", "LocationConstraint"},
+            {"ListObjectsV2", "ListBucketResult"},
+            {"ListObjects", "ListBucketResult"}};
+  if (op->output.location_name) return op->output.location_name;
+  if (!strcmp(orch_aws_service_signing_name(op->svc), "s3"))
+    for (size_t i = 0; i < sizeof s3 / sizeof s3[0]; i++)
+      if (!strcmp(op->name, s3[i].op)) return s3[i].root;
+  return op->output.shape->name;
+}
+
+/* A rest-xml body document: the structure's body members under one root. A structure whose only body
+ * member is named like the root is that member (S3's <LocationConstraint>). Responses carry the service's
+ * namespace, http://<endpointPrefix>.amazonaws.com/doc/<apiVersion>/, as S3 and CloudFront write it. */
+static int xml_body(const struct orch_aws_operation *op, const struct orch_aws_member *io, bool response,
+                    const json_t *value, struct orch_buf *body, struct orch_error *err) {
   const struct orch_aws_shape *s = io->shape;
+  const char *root = response ? xml_response_root(op) : NULL;
+  char ns[256] = "";
+  if (response)
+    snprintf(ns, sizeof ns, "http://%s.amazonaws.com/doc/%s/", orch_aws_service_endpoint_prefix(op->svc),
+             orch_aws_service_api_version(op->svc));
+  const struct orch_aws_member *only = NULL;
+  size_t nbody = 0;
+  for (size_t i = 0; i < s->nmembers; i++)
+    if (s->members[i].location == ORCH_AWS_LOC_BODY) only = &s->members[i], nbody++;
+  if (root && nbody == 1 && only->shape->type != ORCH_AWS_T_STRUCTURE &&
+      !strcmp(only->location_name ? only->location_name : only->name, root)) {
+    const json_t *v = json_object_get(value, only->name);
+    if (!v || json_is_null(v)) v = json_string("");
+    else json_incref(orch_aws_unconst(v));
+    int rc = orch_aws_xml_write_doc(only, root, ns[0] ? ns : NULL, v, body, err);
+    json_decref(orch_aws_unconst(v));
+    return rc;
+  }
+  return orch_aws_xml_write_doc(io, root, ns[0] ? ns : NULL, value, body, err);
+}
+
+/* The body: the payload member (raw blob or string, or a JSON or XML document), else the body members as
+ * one JSON object (rest-json) or XML document (rest-xml). */
+static int build_body(const struct orch_aws_operation *op, bool response, const json_t *value,
+                      struct orch_buf *body, struct orch_http_headers *h, struct orch_error *err) {
+  const struct orch_aws_member *io = response ? &op->output : &op->input;
+  const struct orch_aws_shape *s = io->shape;
+  bool xml = orch_aws_service_protocol(op->svc) == ORCH_AWS_PROTO_REST_XML;
   json_t *j = NULL;
   int rc = 0;
   const char *ct = NULL;
@@ -296,12 +344,27 @@ static int build_body(const struct orch_aws_member *io, const json_t *value, str
         ct = "text/plain";
         break;
       default:
+        if (xml) {
+          if (!pv) return 0;
+          if ((rc = orch_aws_xml_write_doc(pm, NULL, NULL, pv, body, err))) return rc;
+          ct = "application/xml";
+          break;
+        }
         if (!pv && (pm->shape->is_union || pm->shape->type == ORCH_AWS_T_DOCUMENT)) return 0;
         if (pv && (rc = orch_aws_json_encode(pm, pv, 0, &j, err))) return rc;
         rc = j ? orch_json_dump(body, j, JSON_COMPACT | JSON_ENCODE_ANY) : orch_buf_puts(body, "{}");
         ct = "application/json";
         break;
     }
+  } else if (s->has_body_members && xml) {
+    bool any = false;
+    for (size_t i = 0; i < s->nmembers && !any; i++) {
+      const json_t *mv = json_object_get(value, s->members[i].name);
+      any = s->members[i].location == ORCH_AWS_LOC_BODY && mv && !json_is_null(mv);
+    }
+    if (!any && !response) return 0;
+    if ((rc = xml_body(op, io, response, value, body, err))) return rc;
+    ct = "application/xml";
   } else if (s->has_body_members) {
     if ((rc = orch_aws_json_encode(io, value, ORCH_AWS_JSON_BODY_ONLY, &j, err))) return rc;
     rc = orch_json_dump(body, j, JSON_COMPACT);
@@ -320,7 +383,7 @@ int orch_aws_rest_build_request(const struct orch_aws_operation *op, const json_
   orch_buf_reset(&req->body);
   if ((rc = build_path(op, input, &path, err)) || (rc = build_query(op, input, &query, err)) ||
       (rc = build_headers(op, input, &req->headers, err)) ||
-      (rc = build_body(&op->input, input, &req->body, &req->headers, err)))
+      (rc = build_body(op, false, input, &req->body, &req->headers, err)))
     goto out;
   if (orch_http_request_set_target(req, orch_buf_cstr(&path), orch_buf_cstr(&query))) rc = OOM(err);
 out:
@@ -332,11 +395,23 @@ out:
 /* ---- client: parse a response ---- */
 
 /* The payload or body of a response (or request) into `obj`. */
-static int body_to_members(const struct orch_aws_member *io, const struct orch_buf *body, const char *ctype,
-                           unsigned flags, const char *what, json_t *obj, struct orch_error *err) {
+static int body_to_members(const struct orch_aws_operation *op, const struct orch_aws_member *io,
+                           const struct orch_buf *body, const char *ctype, unsigned flags, const char *what,
+                           json_t *obj, struct orch_error *err) {
   const struct orch_aws_shape *s = io->shape;
+  bool xml = orch_aws_service_protocol(op->svc) == ORCH_AWS_PROTO_REST_XML;
   json_t *val = NULL;
   int rc = 0;
+  if (xml && (s->payload < 0 || s->members[s->payload].shape->type == ORCH_AWS_T_STRUCTURE)) {
+    const struct orch_aws_member *m = s->payload >= 0 ? &s->members[s->payload] : io;
+    if (orch_aws_proto_is_html(body, ctype))
+      return orch_error_set(err, ORCH_EPARSE, "%s is an HTML page, not XML: a proxy or load balancer answered", what);
+    if ((rc = orch_aws_xml_read_doc(m, body, ctype, what, &val, err)) || !val) return rc;
+    if (s->payload >= 0) rc = json_object_set_new(obj, m->name, val) ? OOM(err) : 0;
+    else rc = json_object_update(obj, val) ? OOM(err) : 0;
+    if (s->payload < 0) json_decref(val);
+    return rc;
+  }
   if (s->payload >= 0) {
     const struct orch_aws_member *pm = &s->members[s->payload];
     if (pm->shape->type == ORCH_AWS_T_BLOB) {
@@ -375,7 +450,8 @@ int orch_aws_rest_parse_response(const struct orch_aws_operation *op, const stru
   if (s) {
     const char *ct = orch_http_headers_get(&resp->headers, "Content-Type");
     if ((rc = headers_to_members(s, &resp->headers, obj, err)) ||
-        (rc = body_to_members(&op->output, &resp->body, ct, ORCH_AWS_JSON_KEEP_UNKNOWN, "response body", obj, err)))
+        (rc = body_to_members(op, &op->output, &resp->body, ct, ORCH_AWS_JSON_KEEP_UNKNOWN, "response body", obj,
+                              err)))
       goto fail;
     for (size_t i = 0; i < s->nmembers; i++)
       if (s->members[i].location == ORCH_AWS_LOC_STATUSCODE &&
@@ -513,6 +589,7 @@ int orch_aws_rest_parse_request(const struct orch_aws_service *svc, const struct
   int rc = 0;
   const char *path = req->path && *req->path ? req->path : "/";
   const char *query = req->query ? req->query : "";
+  bool xml = orch_aws_service_protocol(svc) == ORCH_AWS_PROTO_REST_XML;
   rc = orch_aws_params_parse(&q, query, strlen(query), true);
   if (rc == ORCH_ENOMEM) goto out;
   if (rc) {
@@ -575,11 +652,12 @@ int orch_aws_rest_parse_request(const struct orch_aws_service *svc, const struct
     goto out;
   }
   if ((rc = headers_to_members(s, &req->headers, obj, &perr)) ||
-      (rc = body_to_members(&best->input, &req->body, orch_http_headers_get(&req->headers, "Content-Type"), 0,
+      (rc = body_to_members(best, &best->input, &req->body, orch_http_headers_get(&req->headers, "Content-Type"), 0,
                             "request body", obj, &perr))) {
     if (rc != ORCH_ENOMEM) {
       char line[ORCH_ERROR_MESSAGE_MAX + ORCH_ERROR_CONTEXT_MAX + 4];
-      rc = orch_aws_proto_reject(aerr, 400, "SerializationException", "%s", orch_error_format(&perr, line, sizeof line));
+      rc = orch_aws_proto_reject(aerr, 400, xml ? "MalformedXML" : "SerializationException", "%s",
+                                 orch_error_format(&perr, line, sizeof line));
     }
     goto out;
   }
@@ -604,7 +682,9 @@ int orch_aws_rest_build_response(const struct orch_aws_operation *op, const json
   const struct orch_aws_shape *s = op->output.shape;
   resp->status = op->response_code;
   orch_buf_reset(&resp->body);
+  bool xml = orch_aws_service_protocol(op->svc) == ORCH_AWS_PROTO_REST_XML;
   if (!s || !output) {
+    if (xml) return 0; /* rest-xml: an empty body */
     if (orch_buf_puts(&resp->body, "{}") || orch_http_headers_set(&resp->headers, "Content-Type", "application/json"))
       return OOM(err);
     return 0;
@@ -635,8 +715,8 @@ int orch_aws_rest_build_response(const struct orch_aws_operation *op, const json
   orch_buf_free(&text);
   if (rc == ORCH_ETYPE) return orch_error_set(err, rc, "an output header member has a value of the wrong type");
   if (rc) return OOM(err);
-  if ((rc = build_body(&op->output, output, &resp->body, &resp->headers, err))) return rc;
-  if (resp->body.len == 0 && s->payload < 0) {
+  if ((rc = build_body(op, true, output, &resp->body, &resp->headers, err))) return rc;
+  if (resp->body.len == 0 && s->payload < 0 && !xml) {
     /* Smithy servers answer with a JSON object even when nothing is bound to the body. */
     if (orch_buf_puts(&resp->body, "{}") || orch_http_headers_set(&resp->headers, "Content-Type", "application/json"))
       return OOM(err);

@@ -1,7 +1,8 @@
 /* orch_aws_proto_xml: the XML side of the query and ec2 protocols: responses read into our JSON by the
  * output shape (result wrappers, wrapped and flattened lists and maps, attributes), error documents
  * (<ErrorResponse><Error>, ec2's <Response><Errors><Error>, also inside a 200), and the simulator's
- * responses and errors written with libxml2's text writer. Uses libxml2, orch_aws_proto_walk, jansson. */
+ * responses and errors; rest-xml body documents (read and written) for the REST codec. Reads with libxml2,
+ * writes with its own small writer (botocore's byte form). Uses libxml2, orch_aws_proto_walk, jansson. */
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -9,7 +10,6 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xmlwriter.h>
 
 #include "aws/orch_aws_proto_int.h"
 #include "core/orch_alloc.h"
@@ -249,7 +249,17 @@ int orch_aws_xml_parse_error(const struct orch_aws_service *svc, const struct or
   if (details) *details = NULL;
   aerr->http_status = resp->status;
   const char *rid = orch_http_headers_get(&resp->headers, "x-amzn-RequestId");
+  if (!rid) rid = orch_http_headers_get(&resp->headers, "x-amz-request-id"); /* S3 */
   if (rid) snprintf(aerr->request_id, sizeof aerr->request_id, "%s", rid);
+  if (orch_str_trim((struct orch_strview){orch_buf_cstr(&resp->body), resp->body.len}).n == 0) {
+    /* No body (S3 answers HEAD requests so): the status says what it was, as the SDKs name it. */
+    const char *code = resp->status == 404 ? "NotFound" : resp->status == 403 ? "Forbidden"
+                       : resp->status == 400 ? "BadRequest" : resp->status == 301 ? "PermanentRedirect" : NULL;
+    if (code) snprintf(aerr->code, sizeof aerr->code, "%s", code);
+    else snprintf(aerr->code, sizeof aerr->code, "Http%dError", resp->status);
+    snprintf(aerr->message, sizeof aerr->message, "HTTP %d with no body", resp->status);
+    return 0;
+  }
   xmlDoc *doc = NULL;
   struct orch_error perr = {0};
   int rc = xml_parse(&resp->body, orch_http_headers_get(&resp->headers, "Content-Type"), "error response body", &doc,
@@ -321,26 +331,110 @@ int orch_aws_xml_parse_response(const struct orch_aws_operation *op, const struc
   return rc;
 }
 
+/* ---- rest-xml documents ---- */
+
+/* The wire name of a rest-xml member with no locationName: its shape's name. */
+static const char *doc_name(const struct orch_aws_member *m) {
+  return m->location_name ? m->location_name : m->shape->location_name ? m->shape->location_name : m->shape->name;
+}
+
+int orch_aws_xml_read_doc(const struct orch_aws_member *m, const struct orch_buf *body, const char *ctype,
+                          const char *what, json_t **out, struct orch_error *err) {
+  xmlDoc *doc = NULL;
+  *out = NULL;
+  if (orch_str_trim((struct orch_strview){orch_buf_cstr(body), body->len}).n == 0) return 0;
+  int rc = xml_parse(body, ctype, what, &doc, err);
+  if (rc) return rc;
+  struct xread r = {.err = err};
+  orch_buf_init(&r.text, 0);
+  const xmlNode *root = xmlDocGetRootElement(doc);
+  const struct orch_aws_shape *s = m->shape;
+  /* A structure whose one body member is the root element itself, holding text: S3's GetBucketLocation
+   * answers <LocationConstraint>us-west-2</LocationConstraint> for a structure {LocationConstraint}. */
+  const struct orch_aws_member *whole = s->type == ORCH_AWS_T_STRUCTURE ? xml_member(s, (const char *)root->name) : NULL;
+  bool has_children = false;
+  for (const xmlNode *c = root->children; c; c = c->next) has_children = has_children || is_elem(c, NULL);
+  if (whole && !has_children && whole->shape->type != ORCH_AWS_T_STRUCTURE) {
+    json_t *v = NULL, *obj = json_object();
+    rc = obj ? xdecode(&r, root, whole, &v) : OOM(err);
+    if (!rc && v && json_object_set_new(obj, whole->name, v)) rc = OOM(err);
+    if (rc) json_decref(obj);
+    else *out = obj;
+  } else {
+    rc = xdecode(&r, root, m, out);
+  }
+  orch_buf_free(&r.text);
+  xmlFreeDoc(doc);
+  return rc;
+}
+
 /* ---- writing (the simulator) ---- */
 
+/* A small XML writer over orch_buf: start tags are closed lazily, so an element with no content is written
+ * "<name />" as botocore (ElementTree) writes it; text escapes & < >, attributes also " and newlines. */
+#define XW_MAX_OPEN (ORCH_AWS_MAX_DEPTH * 3 + 8)
 struct xwrite {
-  xmlTextWriter *w;
+  struct orch_buf *out;
   struct orch_buf text;
-  bool failed;
+  bool failed, open; /* open: the last start tag still lacks its '>' */
   int depth;
+  char *stack[XW_MAX_OPEN];
+  size_t n;
 };
 
+static void xescape(struct xwrite *x, const char *s, bool attr) {
+  for (const char *p = s; *p && !x->failed; p++) {
+    const char *e = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;"
+                    : attr && *p == '"' ? "&quot;" : attr && *p == '\n' ? "&#10;" : attr && *p == '\r' ? "&#13;"
+                    : NULL;
+    if (e ? orch_buf_puts(x->out, e) : orch_buf_putc(x->out, *p)) x->failed = true;
+  }
+}
+static void xclose_tag(struct xwrite *x) {
+  if (x->open && orch_buf_putc(x->out, '>')) x->failed = true;
+  x->open = false;
+}
 static void xstart(struct xwrite *x, const char *name) {
-  if (!x->failed && xmlTextWriterStartElement(x->w, BAD_CAST name) < 0) x->failed = true;
+  if (x->failed) return;
+  xclose_tag(x);
+  char *copy = x->n < XW_MAX_OPEN ? orch_strdup(name) : NULL;
+  if (!copy || orch_buf_printf(x->out, "<%s", name)) {
+    orch_free(copy);
+    x->failed = true;
+    return;
+  }
+  x->stack[x->n++] = copy;
+  x->open = true;
 }
 static void xend(struct xwrite *x) {
-  if (!x->failed && xmlTextWriterEndElement(x->w) < 0) x->failed = true;
+  if (x->failed || !x->n) return;
+  char *name = x->stack[--x->n];
+  if (x->open ? orch_buf_puts(x->out, " />") : orch_buf_printf(x->out, "</%s>", name)) x->failed = true;
+  x->open = false;
+  orch_free(name);
 }
 static void xattr(struct xwrite *x, const char *name, const char *value) {
-  if (!x->failed && xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST value) < 0) x->failed = true;
+  if (x->failed || !x->open || orch_buf_printf(x->out, " %s=\"", name)) {
+    x->failed = true;
+    return;
+  }
+  xescape(x, value, true);
+  if (!x->failed && orch_buf_putc(x->out, '"')) x->failed = true;
+}
+static void xtext(struct xwrite *x, const char *text) {
+  if (x->failed || !*text) return;
+  xclose_tag(x);
+  xescape(x, text, false);
 }
 static void xleaf(struct xwrite *x, const char *name, const char *text) {
-  if (!x->failed && xmlTextWriterWriteElement(x->w, BAD_CAST name, BAD_CAST text) < 0) x->failed = true;
+  xstart(x, name);
+  xtext(x, text);
+  xend(x);
+}
+/* Free what an abandoned document left open. */
+static void xwrite_release(struct xwrite *x) {
+  while (x->n) orch_free(x->stack[--x->n]);
+  orch_buf_free(&x->text);
 }
 
 static int xencode(struct xwrite *x, const struct orch_aws_member *m, const char *name, const json_t *v);
@@ -375,6 +469,11 @@ static int xencode(struct xwrite *x, const struct orch_aws_member *m, const char
   switch (s->type) {
     case ORCH_AWS_T_STRUCTURE:
       xstart(x, name);
+      if (s->xml_namespace) { /* a structure with its own namespace declares it (S3's xsi:type grantees) */
+        char attr[160];
+        snprintf(attr, sizeof attr, "xmlns%s%s", s->xml_ns_prefix ? ":" : "", s->xml_ns_prefix ? s->xml_ns_prefix : "");
+        xattr(x, attr, s->xml_namespace);
+      }
       rc = xencode_members(x, s, v);
       xend(x);
       break;
@@ -424,48 +523,77 @@ static int xencode(struct xwrite *x, const struct orch_aws_member *m, const char
   return rc;
 }
 
-static int xwrite_begin(struct xwrite *x, xmlBuffer **buf) {
-  pthread_once(&xml_once, xml_init);
+/* A response document with its XML declaration, written into `body`. */
+static void xwrite_begin(struct xwrite *x, struct orch_buf *body) {
   orch_buf_init(&x->text, 0);
-  *buf = xmlBufferCreate();
-  if (!*buf) return ORCH_ENOMEM;
-  x->w = xmlNewTextWriterMemory(*buf, 0);
-  if (!x->w) {
-    xmlBufferFree(*buf);
-    *buf = NULL;
-    return ORCH_ENOMEM;
-  }
-  if (xmlTextWriterStartDocument(x->w, "1.0", "UTF-8", NULL) < 0) x->failed = true;
-  return 0;
+  x->out = body;
+  if (orch_buf_puts(body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")) x->failed = true;
 }
 
-/* Finish the document into `resp` (status, Content-Type, body). Frees the writer and buffer. */
-static int xwrite_end(struct xwrite *x, xmlBuffer *buf, int rc, int status, const char *request_id,
+/* Finish the document into `resp` (status, Content-Type, body) from `body`, which it frees. */
+static int xwrite_end(struct xwrite *x, struct orch_buf *body, int rc, int status, const char *request_id,
                       struct orch_http_response *resp, struct orch_error *err) {
-  if (!rc && !x->failed && xmlTextWriterEndDocument(x->w) < 0) x->failed = true;
-  xmlFreeTextWriter(x->w); /* flushes into buf */
+  if (!x->failed && orch_buf_putc(body, '\n')) x->failed = true;
   if (!rc && !x->failed) {
     resp->status = status;
     orch_buf_reset(&resp->body);
-    if (orch_buf_append(&resp->body, xmlBufferContent(buf), (size_t)xmlBufferLength(buf)) ||
+    if (orch_buf_append(&resp->body, body->data, body->len) ||
         orch_http_headers_set(&resp->headers, "Content-Type", "text/xml") ||
         orch_http_headers_set(&resp->headers, "x-amzn-RequestId", request_id))
       rc = ORCH_ENOMEM;
   }
-  xmlBufferFree(buf);
-  orch_buf_free(&x->text);
+  orch_buf_free(body);
   if (x->failed && !rc) rc = ORCH_ENOMEM;
+  xwrite_release(x);
   if (rc == ORCH_ENOMEM) return OOM(err);
   if (rc == ORCH_ETYPE) return orch_error_set(err, rc, "output value does not match its shape");
   if (rc) return orch_error_set(err, rc, "cannot write the XML response");
   return 0;
 }
 
+int orch_aws_xml_write_doc(const struct orch_aws_member *m, const char *root, const char *xmlns, const json_t *v,
+                           struct orch_buf *out, struct orch_error *err) {
+  struct orch_buf doc = ORCH_BUF_INIT(0);
+  struct xwrite x = {.out = &doc};
+  orch_buf_init(&x.text, 0);
+  const char *name = root ? root : doc_name(m);
+  const char *ns = xmlns ? xmlns : m->xml_namespace ? m->xml_namespace : m->shape->xml_namespace;
+  const char *prefix = xmlns ? NULL : m->xml_namespace ? m->xml_ns_prefix : m->shape->xml_ns_prefix;
+  int rc = 0;
+  if (m->shape->type != ORCH_AWS_T_STRUCTURE && ns) {
+    /* A scalar root (S3's <LocationConstraint>) still carries the namespace. */
+    rc = orch_aws_scalar_append(&x.text, m, v, ORCH_AWS_TS_ISO8601);
+    xstart(&x, name);
+    xattr(&x, "xmlns", ns);
+    if (!rc) xtext(&x, orch_buf_cstr(&x.text));
+    xend(&x);
+  } else if (m->shape->type == ORCH_AWS_T_STRUCTURE) {
+    /* The root carries the namespace (as xmlns or xmlns:prefix), then the members. */
+    xstart(&x, name);
+    if (ns) {
+      char attr[160];
+      snprintf(attr, sizeof attr, "xmlns%s%s", prefix ? ":" : "", prefix ? prefix : "");
+      xattr(&x, attr, ns);
+    }
+    rc = xencode_members(&x, m->shape, v);
+    xend(&x);
+  } else {
+    rc = xencode(&x, m, name, v);
+  }
+  if (!rc && !x.failed && orch_buf_append(out, doc.data ? doc.data : "", doc.len)) rc = ORCH_ENOMEM;
+  orch_buf_free(&doc);
+  if (x.failed && !rc) rc = ORCH_ENOMEM;
+  xwrite_release(&x);
+  if (rc == ORCH_ETYPE) return orch_error_setc(err, rc, name, "value does not match its shape %s", m->shape->name);
+  if (rc == ORCH_ETOOBIG) return orch_error_setc(err, rc, name, "nested deeper than %d levels", ORCH_AWS_MAX_DEPTH);
+  return rc ? OOM(err) : 0;
+}
+
 int orch_aws_xml_build_response(const struct orch_aws_operation *op, const json_t *output, const char *request_id,
                                 struct orch_http_response *resp, struct orch_error *err) {
   struct xwrite x = {0};
-  xmlBuffer *buf = NULL;
-  if (xwrite_begin(&x, &buf)) return OOM(err);
+  struct orch_buf buf = ORCH_BUF_INIT(0);
+  xwrite_begin(&x, &buf);
   bool ec2 = orch_aws_service_protocol(op->svc) == ORCH_AWS_PROTO_EC2;
   const char *ns = orch_aws_service_xml_namespace(op->svc);
   char name[300];
@@ -494,7 +622,7 @@ int orch_aws_xml_build_response(const struct orch_aws_operation *op, const json_
     xend(&x);
   }
   xend(&x);
-  return xwrite_end(&x, buf, rc, 200, request_id, resp, err);
+  return xwrite_end(&x, &buf, rc, 200, request_id, resp, err);
 }
 
 /* The modeled members of an error, less those the envelope already writes (Code, Message, Type). */
@@ -521,10 +649,20 @@ int orch_aws_xml_build_error(const struct orch_aws_service *svc, const struct or
                : shape && shape->fault ? 500
                                        : 400;
   struct xwrite x = {0};
-  xmlBuffer *buf = NULL;
-  if (xwrite_begin(&x, &buf)) return OOM(err);
+  struct orch_buf buf = ORCH_BUF_INIT(0);
+  xwrite_begin(&x, &buf);
   int rc = 0;
-  if (orch_aws_service_protocol(svc) == ORCH_AWS_PROTO_EC2) {
+  bool s3 = orch_aws_service_protocol(svc) == ORCH_AWS_PROTO_REST_XML &&
+            !strcmp(orch_aws_service_signing_name(svc), "s3");
+  if (s3) {
+    /* S3: a bare <Error> with the request id inside it (and in x-amz-request-id). */
+    xstart(&x, "Error");
+    xleaf(&x, "Code", aerr->code);
+    xleaf(&x, "Message", aerr->message);
+    if (shape && details) rc = xencode_error_members(&x, shape, details);
+    xleaf(&x, "RequestId", request_id);
+    xend(&x);
+  } else if (orch_aws_service_protocol(svc) == ORCH_AWS_PROTO_EC2) {
     xstart(&x, "Response");
     xstart(&x, "Errors");
     xstart(&x, "Error");
@@ -547,5 +685,7 @@ int orch_aws_xml_build_error(const struct orch_aws_service *svc, const struct or
     xleaf(&x, "RequestId", request_id);
     xend(&x);
   }
-  return xwrite_end(&x, buf, rc, status, request_id, resp, err);
+  rc = xwrite_end(&x, &buf, rc, status, request_id, resp, err);
+  if (!rc && s3 && orch_http_headers_set(&resp->headers, "x-amz-request-id", request_id)) rc = OOM(err);
+  return rc;
 }

@@ -446,6 +446,7 @@ struct sv_canon {
   const char *extra_query;
   const char *const *skip_params;
   bool raw_path;
+  bool single_encode; /* S3: the path as sent is the canonical URI */
   struct sv_hdr *hdrs;
   size_t nhdrs;
   const char *payload_hash;
@@ -457,7 +458,8 @@ static int build_canonical(const struct sv_canon *c, struct orch_buf *cr, struct
   int rc = canonical_headers(c->hdrs, c->nhdrs, &canon_hdrs, signed_list);
   if (!rc) rc = orch_buf_puts(cr, c->method);
   if (!rc) rc = orch_buf_putc(cr, '\n');
-  if (!rc) rc = canonical_uri(cr, c->path, c->raw_path);
+  if (!rc) rc = c->single_encode ? orch_buf_puts(cr, c->path && *c->path ? c->path : "/")
+                                 : canonical_uri(cr, c->path, c->raw_path);
   if (!rc) rc = orch_buf_putc(cr, '\n');
   if (!rc) rc = canonical_query(cr, c->query, c->extra_query, c->skip_params);
   if (!rc) rc = orch_buf_putc(cr, '\n');
@@ -556,7 +558,7 @@ int orch_sigv4_sign(struct orch_http_request *req, const struct orch_sigv4_param
   if ((rc = payload_hash(&req->body, p->unsigned_payload, phash))) goto fail;
 
   struct sv_canon c = {.method = req->method, .path = req->path, .query = req->query,
-                       .raw_path = p->no_normalize, .payload_hash = phash};
+                       .raw_path = p->no_normalize, .single_encode = p->single_encode, .payload_hash = phash};
   if (p->mode == ORCH_SIGV4_HEADER) {
     orch_http_headers_remove(&req->headers, "authorization");
     orch_http_headers_remove(&req->headers, "x-amz-security-token");
@@ -938,7 +940,8 @@ int orch_sigv4_verify(const struct orch_http_request *req, const struct orch_sig
     if (attempt == 1 && !(out->presigned && a.token)) break;
     struct sv_canon c = {.method = req->method, .path = req->path, .query = req->query,
                          .skip_params = out->presigned ? (attempt ? skip_sig_token : skip_sig) : NULL,
-                         .raw_path = p->no_normalize, .hdrs = hdrs, .nhdrs = nhdrs, .payload_hash = phash};
+                         .raw_path = p->no_normalize, .single_encode = p->single_encode, .hdrs = hdrs,
+                         .nhdrs = nhdrs, .payload_hash = phash};
     orch_buf_reset(&cr);
     orch_buf_reset(&sts);
     orch_buf_reset(&signed_list);

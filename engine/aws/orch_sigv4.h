@@ -41,6 +41,7 @@ struct orch_sigv4_params {
   int64_t time_ms;     /* signing time (from the injected clock) */
   int64_t expires_s;   /* ORCH_SIGV4_QUERY only; 0 means 900 */
   bool no_normalize;   /* S3 style: keep "." / ".." / "//" in the path as sent */
+  bool single_encode;  /* S3 style: the path as sent (already encoded once) is the canonical URI */
   bool sign_body;      /* add and sign x-amz-content-sha256 (header mode) */
   bool unsigned_payload; /* use UNSIGNED-PAYLOAD instead of the body's SHA-256 */
   bool omit_session_token; /* send the token but leave it out of the signature (some STS flows) */
@@ -75,6 +76,7 @@ struct orch_sigv4_verify_params {
   int64_t now_ms;
   int64_t max_skew_ms; /* 0 means ORCH_SIGV4_DEFAULT_MAX_SKEW_MS */
   bool no_normalize;
+  bool single_encode; /* S3 style, as in orch_sigv4_params */
   struct orch_sigv4_cache *cache; /* optional */
 };
 

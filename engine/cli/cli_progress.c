@@ -228,7 +228,7 @@ static void count_waves(const struct orch_exec_state *st, struct pwave *out) {
     out[s->wave].total++;
     /* launched_ms, not the status: a drill's clean-up later marks launched servers TERMINATED */
     if (s->launched_ms) out[s->wave].launched++;
-    else if (strcmp(s->launch_status, "FAILED") == 0) out[s->wave].failed++;
+    else if (s->launch == ORCH_LAUNCH_FAILED) out[s->wave].failed++;
   }
 }
 
@@ -261,12 +261,12 @@ static void wave_lines(struct cli_progress *p, struct pexec *x, const struct orc
   }
   for (size_t i = 0; i < st->nservers; i++) {
     const struct orch_exec_server *s = &st->servers[i];
-    if (strcmp(x->servers[i], s->launch_status) == 0) continue;
-    snprintf(x->servers[i], sizeof x->servers[i], "%s", s->launch_status);
-    if (strcmp(s->launch_status, "LAUNCHED") == 0)
+    if (strcmp(x->servers[i], orch_launch_status_name(s->launch)) == 0) continue;
+    snprintf(x->servers[i], sizeof x->servers[i], "%s", orch_launch_status_name(s->launch));
+    if (s->launch == ORCH_LAUNCH_LAUNCHED)
       line(p, x, false, "server %s (%s) in wave %s: launched%s%s%s%s", s->id, s->hostname, st->waves[s->wave].name,
            s->ec2_instance_id[0] ? " as " : "", s->ec2_instance_id, s->private_ip[0] ? " at " : "", s->private_ip);
-    else if (strcmp(s->launch_status, "FAILED") == 0)
+    else if (s->launch == ORCH_LAUNCH_FAILED)
       line(p, x, true, "server %s (%s) in wave %s: launch FAILED: %s", s->id, s->hostname, st->waves[s->wave].name,
            s->failure[0] ? s->failure : "no reason given");
   }
@@ -286,7 +286,9 @@ static void event_line(struct cli_progress *p, struct pexec *x, const struct orc
     } else {
       size_t i;
       const json_t *c;
-      json_array_foreach(json_object_get(data, "checks"), i, c) {
+      /* the first failures (the rest are in the journal's PreflightChecks and the report) */
+      const json_t *failures = json_object_get(data, "failures") ? json_object_get(data, "failures") : json_object_get(data, "checks");
+      json_array_foreach(failures, i, c) {
         if (json_is_true(json_object_get(c, "ok"))) continue;
         const char *name = json_string_value(json_object_get(c, "name")), *detail = json_string_value(json_object_get(c, "detail"));
         const char *server = json_string_value(json_object_get(c, "server")), *cw = json_string_value(json_object_get(c, "wave"));
@@ -295,6 +297,10 @@ static void event_line(struct cli_progress *p, struct pexec *x, const struct orc
              server ? server : "", si >= 0 ? " " : "", si >= 0 ? st->servers[si].hostname : "",
              server && cw ? " in wave " : cw ? "wave " : "", cw ? cw : "", server || cw ? ")" : "", detail ? detail : "");
       }
+      json_int_t failed = json_integer_value(json_object_get(data, "failed"));
+      if (failed > (json_int_t)json_array_size(failures))
+        line(p, x, true, "preflight FAILED: %lld more failed checks (the report lists every check)",
+             (long long)(failed - (json_int_t)json_array_size(failures)));
     }
   } else if (strcmp(type, "ApprovalRequested") == 0 && wave) {
     approval_push(p, st->id, wave, json_string_value(json_object_get(data, "prompt")), false);
@@ -323,9 +329,11 @@ static void event_line(struct cli_progress *p, struct pexec *x, const struct orc
          st->mode == ORCH_MODE_DRILL ? "; the drill will clean up" : "");
   } else if (strcmp(type, "ExecutionEnded") == 0) {
     char d[32] = "";
+    const char *status = json_string_value(json_object_get(data, "status"));
+    const char *reason = json_string_value(json_object_get(data, "reason"));
     if (st->started_ms) short_dur(d, sizeof d, st->ended_ms - st->started_ms);
-    line(p, x, true, "execution ended %s%s%s%s%s", orch_exec_status_name(st->status), d[0] ? " after " : "", d,
-         st->end_reason[0] ? ": " : "", st->end_reason);
+    line(p, x, true, "execution ended %s%s%s%s%s", status ? status : orch_exec_status_name(st->status), d[0] ? " after " : "",
+         d, reason && *reason ? ": " : "", reason ? reason : "");
   } else if (strcmp(type, "CleanupStarted") == 0) {
     int64_t after = json_integer_value(json_object_get(data, "after_ms"));
     char iso[ORCH_TIME_ISO_MAX];
@@ -353,13 +361,14 @@ static void exec_seed(struct cli_progress *p, struct pexec *x, const struct orch
       approval_push(p, st->id, st->waves[w].name, msg, true);
   }
   for (size_t i = 0; i < st->nservers; i++)
-    snprintf(x->servers[i], sizeof x->servers[i], "%s", st->servers[i].launch_status);
+    snprintf(x->servers[i], sizeof x->servers[i], "%s", orch_launch_status_name(st->servers[i].launch));
   if (st->seq > 1)
     line(p, x, true, "%s of %s (execution %s) resumed at event %lld: %s", orch_exec_mode_name(st->mode), st->plan_name,
          st->id, (long long)st->seq, orch_exec_status_name(st->status));
 }
 
-static void observe(struct cli_progress *p, const struct orch_exec_state *st, const char *type, const json_t *data) {
+static void observe(struct cli_progress *p, const struct orch_exec_state *st, const char *type, const json_t *data,
+                    bool last) {
   struct pexec *x = exec_find(p, st->id);
   bool fresh = !x;
   if (!x && !(x = exec_add(p, st->id))) return;
@@ -369,21 +378,23 @@ static void observe(struct cli_progress *p, const struct orch_exec_state *st, co
     if (!type) return;
   }
   copy_exec(x, st);
-  if (strcmp(type, "ExecutionEnded") != 0) wave_lines(p, x, st);
   event_line(p, x, st, type, data);
-  if (strcmp(type, "ExecutionEnded") == 0) wave_lines(p, x, st);
+  /* The state is the batch's: what changed in waves and servers is told once, after its events. */
+  if (last) wave_lines(p, x, st);
 }
 
-void cli_progress_listener(void *ctx, const struct orch_exec_state *st, const char *type, const json_t *data) {
+void cli_progress_listener(void *ctx, const struct orch_exec_state *st, int64_t seq, int64_t at_ms, const char *type,
+                           const json_t *data) {
   struct cli_progress *p = ctx;
+  (void)at_ms;
   pthread_mutex_lock(&p->mu);
-  observe(p, st, type, data);
+  observe(p, st, type, data, seq >= st->seq);
   pthread_mutex_unlock(&p->mu);
 }
 
 void cli_progress_seed(struct cli_progress *p, const struct orch_exec_state *st) {
   pthread_mutex_lock(&p->mu);
-  observe(p, st, NULL, NULL);
+  observe(p, st, NULL, NULL, true);
   pthread_mutex_unlock(&p->mu);
 }
 

@@ -38,7 +38,8 @@ int cli_progress_new(const struct cli_progress_options *o, struct cli_progress *
 void cli_progress_free(struct cli_progress *p);
 
 /* An orch_exec_listener: pass cli_progress as its context. */
-void cli_progress_listener(void *ctx, const struct orch_exec_state *st, const char *type, const json_t *data);
+void cli_progress_listener(void *ctx, const struct orch_exec_state *st, int64_t seq, int64_t at_ms, const char *type,
+                           const json_t *data);
 
 /* Take an execution's state as it is now, without a line per past change (before resuming it: the
  * engine says nothing of an execution until its next event); queues the approvals it waits for. */

@@ -163,7 +163,8 @@ int cli_resume(int argc, char **argv) {
                                   .poll_ms = poll_set ? poll_ms : orch_config_duration_ms(cfg, "scheduler.poll_interval"),
                                   .keep_for_ms = orch_config_duration_ms(cfg, "exec.keep_for"),
                                   .module_dir = module_dir ? module_dir : dir[0] ? dir : NULL,
-                                  .listener = cli_progress_listener, .listener_ctx = progress};
+                                  .listener = cli_progress_listener, .listener_ctx = progress,
+                                  .aws_allow_ceiling = orch_config_str(cfg, "plans.aws_allow_ceiling")};
   if (cli_session_engine(&s, &eo, &err)) {
     status = cli_fail(&err);
     goto out;

@@ -21,7 +21,6 @@
 #include "core/orch_time.h"
 #include "plan/orch_plan_compile.h"
 
-#define TEST_SPEED 3600.0
 #define TEST_POLL_MS 5000
 #define RUN_MAX_GROUPS 4096
 
@@ -52,8 +51,9 @@ static const char run_help[] =
 static const char test_help[] =
     "Usage: drsorch test PLAN --scenario FILE [OPTIONS]\n"
     "\n"
-    "Test a recovery plan against a simulated region: a drill at full speed (3600 sim seconds per second,\n"
-    "polling every 5 s of sim time) with every approval gate opened. It passes when every wave completes,\n"
+    "Test a recovery plan against a simulated region: a drill in simulated time (a discrete-event clock that\n"
+    "jumps to the next due moment, polling every 5 s of sim time) with every approval gate opened. The same\n"
+    "plan, scenario and seed give the same report, idle or busy. It passes when every wave completes,\n"
     "the drill cleans up, and the plan's RTO target (if any) is met. Prints the report, then PASS or FAIL.\n"
     "\nOptions:\n"
     "  --scenario FILE       the simulated region (JSON; examples in plans/scenarios/); required\n"
@@ -112,14 +112,15 @@ static void plan_dir(const char *path, char *out, size_t n) {
 }
 
 /* Compile the plan as `validate` does. On problems prints them (stderr) and returns 1 with *report kept. */
-static int compile_plan(const struct run_args *a, struct orch_store *store, const char *source, size_t len,
-                        const char *dir, struct orch_plan_report **report) {
+static int compile_plan(const struct run_args *a, const struct orch_config *cfg, struct orch_store *store,
+                        const char *source, size_t len, const char *dir, struct orch_plan_report **report) {
   const char **groups = NULL;
   char *pool = NULL;
   struct orch_error err = {0};
   int status = CLI_EXIT_OK;
   if (group_names(store, &groups, &pool, &err)) return cli_fail(&err);
-  struct orch_plan_sandbox_config sc = {.module_dir = dir};
+  struct orch_plan_sandbox_config sc = {.module_dir = dir,
+                                        .aws_allow_ceiling = orch_config_str(cfg, "plans.aws_allow_ceiling")};
   struct orch_plan_source src = {.file = a->plan_path, .text = source, .len = len};
   struct orch_plan_options po = {.known_groups = groups};
   if (orch_plan_validate(&sc, &src, &po, report, &err)) {
@@ -221,7 +222,7 @@ static int execute(const struct run_args *a, const struct orch_config *cfg, stru
     status = cli_fail(&err);
     goto out;
   }
-  if ((status = compile_plan(a, s.store, orch_buf_cstr(&source), source.len, dir, &report)) != CLI_EXIT_OK) goto out;
+  if ((status = compile_plan(a, cfg, s.store, orch_buf_cstr(&source), source.len, dir, &report)) != CLI_EXIT_OK) goto out;
   status = CLI_EXIT_FAIL;
   const json_t *compiled = orch_plan_report_plan(report);
   const char *plan_name = json_string_value(json_object_get(compiled, "name"));
@@ -260,7 +261,8 @@ static int execute(const struct run_args *a, const struct orch_config *cfg, stru
   struct cli_engine_options eo = {.approve_all = a->approve_all,
                                   .poll_ms = a->poll_set ? a->poll_ms : orch_config_duration_ms(cfg, "scheduler.poll_interval"),
                                   .keep_for_ms = a->keep_set ? a->keep_for_ms : orch_config_duration_ms(cfg, "exec.keep_for"),
-                                  .module_dir = dir, .listener = cli_progress_listener, .listener_ctx = progress};
+                                  .module_dir = dir, .listener = cli_progress_listener, .listener_ctx = progress,
+                                  .aws_allow_ceiling = orch_config_str(cfg, "plans.aws_allow_ceiling")};
   if (cli_session_engine(&s, &eo, &err)) {
     status = cli_fail(&err);
     goto out;
@@ -394,7 +396,7 @@ int cli_test(int argc, char **argv) {
   struct cli_common common = {0};
   const char *groups = NULL;
   struct run_args a = {.cmd = "test", .mode = ORCH_MODE_DRILL, .approve_all = true, .poll_set = true,
-                       .poll_ms = TEST_POLL_MS, .target = {.speed = TEST_SPEED, .speed_set = true}};
+                       .poll_ms = TEST_POLL_MS};
   int opt, used;
   optind = 1;
   opterr = 0;

@@ -13,7 +13,6 @@
 #include "core/orch_str.h"
 #include "core/orch_time.h"
 
-#define DEFAULT_SPEED 60.0
 
 /* log.level from its default to warn: progress owns the terminal; configured levels are kept. */
 void cli_session_quiet_logs(const struct orch_config *cfg) {
@@ -140,9 +139,14 @@ int cli_session_store(struct cli_session *s, const struct orch_config *cfg, cons
 
 static int connect_sim(struct cli_session *s, const struct orch_config *cfg, const struct cli_target *t,
                        const char *plan_region, struct orch_error *err) {
-  s->speed = t->speed_set ? t->speed : DEFAULT_SPEED;
+  /* Without --speed the simulated region runs on a discrete-event clock: time stands still while the
+   * engine or the simulator has work in hand and jumps to the next due moment when both are idle, so
+   * the same plan, scenario and seed give the same run however busy the machine is. */
+  s->discrete = !t->speed_set;
+  s->speed = s->discrete ? 0 : t->speed;
+  uint64_t seed = t->seed_set ? t->seed : 1;
   struct orch_sim_options so = {.scenario_path = t->sim_scenario, .listen = "127.0.0.1:0", .speed = s->speed,
-                                .seed = t->seed_set ? t->seed : 1};
+                                .discrete = s->discrete, .seed = seed};
   int rc = orch_sim_start(&so, &s->sim, err);
   if (rc) return rc;
   snprintf(s->region, sizeof s->region, "%s", t->region ? t->region : plan_region && *plan_region ? plan_region : "us-east-1");
@@ -154,7 +158,8 @@ static int connect_sim(struct cli_session *s, const struct orch_config *cfg, con
   const char *role = orch_config_str(cfg, "aws.role_name"), *external_id = orch_config_str(cfg, "aws.external_id");
   struct orch_exec_aws_config ac = {.base = s->creds, .home_account = s->account, .endpoint_url = orch_sim_url(s->sim),
                                     .role_name = *role ? role : NULL, .external_id = *external_id ? external_id : NULL,
-                                    .no_ratelimit = true};
+                                    .no_ratelimit = true, .clock = orch_sim_clock(s->sim),
+                                    .jitter_seed = s->discrete ? seed : 0};
   return orch_exec_aws_new(&ac, &s->aws, err);
 }
 
@@ -218,10 +223,12 @@ const struct orch_clock *cli_session_clock(const struct cli_session *s) {
 
 int cli_session_engine(struct cli_session *s, const struct cli_engine_options *o, struct orch_error *err) {
   struct orch_exec_engine_config ec = {.store = s->store, .aws = orch_exec_aws_ops(), .aws_ctx = s->aws,
-                                       .clock = cli_session_clock(s), .clock_speed = s->speed,
+                                       .clock = cli_session_clock(s), .inline_effects = s->discrete,
+                                       .resume = true,
                                        .poll_ms = o->poll_ms, .default_account = s->account,
                                        .default_region = s->region, .keep_for_ms = o->keep_for_ms,
                                        .approve_all = o->approve_all, .module_dir = o->module_dir,
+                                       .aws_allow_ceiling = o->aws_allow_ceiling,
                                        .listener = o->listener, .listener_ctx = o->listener_ctx};
   int rc = orch_exec_engine_new(&ec, &s->eng, err);
   if (!rc) rc = orch_exec_engine_start(s->eng, err);

@@ -21,7 +21,7 @@
 struct cli_target {
   const char *db;           /* --db PATH, "sqlite:PATH" or "dynamodb:..."; NULL: <storage.data_dir>/drsorch.db */
   const char *sim_scenario; /* --sim FILE: a simulated region in-process */
-  double speed;             /* --speed: sim seconds per real second (default 60) */
+  double speed;             /* --speed: sim seconds per real second (default: a discrete-event clock) */
   uint64_t seed;            /* --seed (default 1) */
   bool speed_set, seed_set;
   const char *endpoint_url; /* --endpoint-url URL (else aws.endpoint_url) */
@@ -46,7 +46,8 @@ enum { CLI_OPT_DB = 0x300, CLI_OPT_SIM, CLI_OPT_SPEED, CLI_OPT_SEED, CLI_OPT_END
   "  --db PATH|SPEC        the store: a SQLite file (default <storage.data_dir>/drsorch.db) or a\n"      \
   "                        DynamoDB store, dynamodb:PREFIX?region=R[&endpoint=URL] (docs/store.md)\n"    \
   "  --sim SCENARIO        run against a simulated region started in-process from SCENARIO (JSON)\n"    \
-  "  --speed N             with --sim: sim seconds per real second (default 60)\n"                      \
+  "  --speed N             with --sim: sim seconds per real second (default: discrete-event time, as\n"   \
+  "                        fast as the work allows, the same run for the same seed)\n"                    \
   "  --seed S              with --sim: seed for the simulated timings and outcomes (default 1)\n"       \
   "  --endpoint-url URL    send every AWS call to URL, e.g. a 'drsorch sim' (aws.endpoint_url)\n"       \
   "  --region REGION       default region (aws.region, AWS_REGION, the profile)\n"                      \
@@ -75,7 +76,8 @@ struct cli_session {
   struct orch_aws_creds *creds;
   struct orch_exec_aws *aws;
   struct orch_exec_engine *eng;
-  double speed;                         /* the engine clock's speed (1 without the simulator) */
+  double speed;                         /* the engine clock's speed (1 without the simulator, 0 discrete) */
+  bool discrete;                        /* the simulator runs on a discrete-event clock (no --speed) */
   char region[ORCH_AWS_REGION_MAX];     /* the default region ("" when none could be found) */
   char account[16];                     /* the home account ("" = learnt on first use) */
   char endpoint[512];                   /* every call goes here ("" = AWS's endpoints) */
@@ -95,6 +97,7 @@ struct cli_engine_options {
   int64_t poll_ms;        /* sim time with --sim */
   int64_t keep_for_ms;
   const char *module_dir; /* the plan's own modules (require "lib.x" -> <module_dir>/lib/x.lua) */
+  const char *aws_allow_ceiling; /* plans.aws_allow_ceiling */
   orch_exec_listener listener;
   void *listener_ctx;
 };

@@ -23,19 +23,23 @@ static const char validate_help[] =
     "                    report the REST API returns: {file, ok, problems, plan})\n"
     "  --group NAME      a protection group that exists (repeatable); with any, `group \"x\"` selectors\n"
     "                    naming others are reported\n"
-    "  -h, --help        show this help\n";
+    CLI_COMMON_HELP;
 
 int cli_validate(int argc, char **argv) {
-  static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+  static const struct option longopts[] = {CLI_COMMON_LONGOPTS,
+                                           {"format", required_argument, NULL, 'f'},
                                            {"group", required_argument, NULL, 'g'},
-                                           {"help", no_argument, NULL, 'h'},
                                            {0, 0, 0, 0}};
+  struct cli_common common = {0};
   const char *groups[VALIDATE_MAX_GROUPS + 1];
   size_t ngroups = 0;
   int json = 0, opt;
   optind = 1;
   opterr = 0;
   while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    int used = cli_common_option(&common, opt, optarg, "validate");
+    if (used < 0) return CLI_EXIT_USAGE;
+    if (used) continue;
     if (opt == 'h') return fputs(validate_help, stdout), CLI_EXIT_OK;
     if (opt == 'f') {
       if (strcmp(optarg, "json") == 0) json = 1;
@@ -54,7 +58,13 @@ int cli_validate(int argc, char **argv) {
   struct orch_plan_options opts = {.known_groups = ngroups ? groups : NULL};
   struct orch_plan_report *report = NULL;
   struct orch_error err = {0};
-  if (orch_plan_validate(NULL, &src, &opts, &report, &err)) return cli_fail(&err);
+  /* The operators' ceiling on aws_allow comes from the configuration, as for run and serve. */
+  struct orch_config *cfg = cli_common_load(&common, "validate");
+  if (!cfg) return CLI_EXIT_FAIL;
+  struct orch_plan_sandbox_config sc = {.aws_allow_ceiling = orch_config_str(cfg, "plans.aws_allow_ceiling")};
+  int vrc = orch_plan_validate(&sc, &src, &opts, &report, &err);
+  orch_config_free(cfg);
+  if (vrc) return cli_fail(&err);
   struct orch_buf out = ORCH_BUF_INIT(0);
   json_t *j = NULL;
   int rc;

@@ -15,7 +15,7 @@ static const struct cli_command commands[] = {
   {"aws", cli_aws, "call an AWS operation through the engine's client (JSON in, JSON out)"},
   {"sim", cli_sim, "run a simulated AWS region from a scenario"},
   {"run", cli_run, "run a recovery plan (drill, recovery or dry run) with live progress and a report"},
-  {"test", cli_test, "test a plan: a drill against a simulated region at full speed, PASS or FAIL"},
+  {"test", cli_test, "test a plan: a drill against a simulated region in simulated time, PASS or FAIL"},
   {"resume", cli_resume, "carry on every unfinished execution in the store to its end"},
   {"executions", cli_executions, "list executions, show one's state, print its report"},
   {"groups", cli_groups, "import protection groups from JSON, list them"},

@@ -2,7 +2,8 @@
  * with one client per account+region (created on first use, shared by the I/O threads). The home
  * account uses the base credentials; any other account is reached by sts:AssumeRole into
  * arn:<partition>:iam::<account>:role/<role_name> with the configured ExternalId.
- * Uses orch_aws_client, orch_aws_creds, pthreads. */
+ * A new account+region is set up (GetCallerIdentity, AssumeRole) outside any lock, so one slow STS call
+ * never holds up calls to the other accounts. Uses orch_aws_client, orch_aws_creds, pthreads. */
 #ifndef ORCH_EXEC_AWS_H
 #define ORCH_EXEC_AWS_H
 
@@ -16,8 +17,10 @@ struct orch_exec_aws_config {
   const char *endpoint_url;      /* every service at this URL (the simulator); NULL = AWS's endpoints */
   const char *role_name;         /* cross-account role; NULL = "DRSOrchestratorCrossAccount" */
   const char *external_id;       /* NULL = none */
-  const struct orch_clock *clock;
+  const struct orch_clock *clock;  /* the engine's clock: backoff sleeps, credential expiry (NULL = real) */
+  const struct orch_clock *sign_clock; /* request signing (NULL = real: the simulator checks real time) */
   bool no_ratelimit;
+  uint64_t jitter_seed;            /* non-zero: retry jitter from this seed (a deterministic simulation) */
 };
 
 struct orch_exec_aws;

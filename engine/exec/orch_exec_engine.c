@@ -1,8 +1,10 @@
-/* orch_exec_engine: the engine's threads and queues. The scheduler thread owns every live execution:
- * it takes messages (create, operator commands, snapshots, I/O answers), journals before it acts
- * (exec_append), and steps each execution (orch_exec_step.c). I/O threads make AWS calls and post the
- * answers back. Uses orch_store, orch_exec_state, orch_exec_admission, orch_log, pthreads. */
+/* orch_exec_engine: the engine's public face and its threads: the scheduler thread, which owns every
+ * live execution and runs the executor (orch_exec_executor.c) on each message and on each due moment;
+ * the I/O pool that performs effects when they are not performed inline; the message queue; and the
+ * list of finished executions callers wait for. Every wait goes through the injected clock.
+ * Uses orch_exec_int, orch_store, orch_log, pthreads. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -12,7 +14,21 @@
 #include "exec/orch_exec_int.h"
 #include "exec/orch_exec_report.h"
 
-/* ---- small helpers shared by the engine's files ----------------------------------------------- */
+#define FINISHED_KEEP 256
+
+static const char *const command_names[] = {"pause", "resume", "approve", "cancel", "retry-wave", "skip-wave", "cleanup"};
+
+const char *orch_exec_command_name(enum orch_exec_command cmd) {
+  return (size_t)cmd < sizeof command_names / sizeof command_names[0] ? command_names[cmd] : "?";
+}
+
+int orch_exec_command_parse(const char *name) {
+  for (size_t i = 0; name && i < sizeof command_names / sizeof command_names[0]; i++)
+    if (strcmp(command_names[i], name) == 0) return (int)i;
+  return -1;
+}
+
+/* ---- small helpers shared by the executor's files ---------------------------------------------- */
 
 const char *exec_account(const struct orch_exec_engine *eng, const char *account) {
   return account && *account ? account : eng->default_account;
@@ -29,62 +45,21 @@ void exec_count(struct orch_exec_engine *eng, const char *counter, json_int_t by
     orch_log_warn("exec: counter %s not updated (out of memory)", counter);
 }
 
-struct exec_io *exec_io_new(enum exec_io_kind kind, const char *exec_id, const char *account, const char *region,
-                            const char *service, const char *operation, json_t *input) {
-  struct exec_io *io = orch_calloc(1, sizeof *io);
-  if (!io) {
-    json_decref(input);
-    return NULL;
-  }
-  io->kind = kind;
-  snprintf(io->exec_id, sizeof io->exec_id, "%s", exec_id ? exec_id : "");
-  snprintf(io->account, sizeof io->account, "%s", account ? account : "");
-  snprintf(io->region, sizeof io->region, "%s", region ? region : "");
-  io->service = service;
-  io->operation = operation;
-  io->input = input;
-  return io;
-}
-
-void exec_io_free(struct exec_io *io) {
-  if (!io) return;
-  json_decref(io->input);
-  json_decref(io->output);
-  json_decref(io->context);
-  orch_free(io);
-}
-
-#define PATIENT_TRIES 6
-
-int exec_call_patient(struct orch_exec_engine *eng, const char *account, const char *region, const char *service,
-                      const char *operation, const json_t *input, bool paginate, json_t **output,
-                      struct orch_aws_error *aerr, struct orch_error *err) {
-  int rc = 0;
-  long delay_ms = 250;
-  for (int attempt = 1;; attempt++) {
-    *aerr = (struct orch_aws_error){.retry_after_ms = -1};
-    rc = eng->cfg.aws->call(eng->cfg.aws_ctx, exec_account(eng, account), exec_region(eng, region), service, operation,
-                            input, paginate, output, aerr, err);
-    bool passing = rc == ORCH_ECONN || rc == ORCH_ETIMEDOUT || (rc == ORCH_EAWS && (aerr->retryable || aerr->throttling));
-    if (!rc || !passing || attempt == PATIENT_TRIES) return rc;
-    orch_log_info("exec: %s:%s failed for a passing reason (%s); trying again in %ld ms", service, operation,
-                  aerr->code[0] ? aerr->code : err->message, delay_ms);
-    struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-    delay_ms = delay_ms * 2 > 4000 ? 4000 : delay_ms * 2;
-  }
-}
-
 /* ---- the message queue ------------------------------------------------------------------------ */
 
-static void post(struct orch_exec_engine *eng, struct exec_msg *m) {
+void exec_post(struct orch_exec_engine *eng, struct exec_msg *m) {
+  /* An AWS answer is work in hand: a discrete-event clock must not move before it is handled. A caller's
+   * request (a command, a snapshot) is not: it is handled at whatever time it arrives, and holding the
+   * clock for it could wait for ever on a scheduler sleeping through the clock in an inline effect. */
+  m->held = m->kind == MSG_IO_DONE;
+  if (m->held) orch_clock_hold(eng->clock);
   pthread_mutex_lock(&eng->mu);
   m->next = NULL;
   if (eng->tail) eng->tail->next = m;
   else eng->head = m;
   eng->tail = m;
-  pthread_cond_signal(&eng->cv);
   pthread_mutex_unlock(&eng->mu);
+  orch_clock_signal(eng->clock, &eng->wake_ev);
 }
 
 static void reply_init(struct exec_reply *r) {
@@ -101,7 +76,7 @@ static void reply_wait(struct exec_reply *r) {
   pthread_cond_destroy(&r->cv);
 }
 
-static void reply_send(struct exec_reply *r, int rc, const struct orch_error *err) {
+void exec_reply_send(struct exec_reply *r, int rc, const struct orch_error *err) {
   if (!r) return;
   pthread_mutex_lock(&r->mu);
   r->rc = rc;
@@ -123,16 +98,17 @@ static int call_scheduler(struct orch_exec_engine *eng, struct exec_msg *m, stru
   }
   reply_init(r);
   m->reply = r;
-  post(eng, m);
+  exec_post(eng, m);
   reply_wait(r);
   if (r->rc && err) *err = r->err;
   return r->rc;
 }
 
-/* ---- I/O threads ------------------------------------------------------------------------------ */
+/* ---- the I/O pool ------------------------------------------------------------------------------- */
 
 void exec_io_submit(struct orch_exec_engine *eng, struct exec_io *io) {
   exec_count(eng, "io_requests", 1);
+  orch_clock_hold(eng->clock);
   pthread_mutex_lock(&eng->io_mu);
   io->next = NULL;
   if (eng->io_tail) eng->io_tail->next = io;
@@ -155,47 +131,25 @@ static void *io_main(void *arg) {
     eng->io_head = io->next;
     if (!eng->io_head) eng->io_tail = NULL;
     pthread_mutex_unlock(&eng->io_mu);
-
-    io->started_ns = orch_clock_mono_ns(orch_clock_real());
-    if (io->kind == IO_PREFLIGHT) {
-      exec_preflight_run(eng, io);
-    } else if (io->kind == IO_PREPARE) {
-      exec_prepare_run(eng, io);
-    } else {
-      io->aerr.retry_after_ms = -1;
-      io->rc = eng->cfg.aws->call(eng->cfg.aws_ctx, exec_account(eng, io->account), exec_region(eng, io->region),
-                                  io->service, io->operation, io->input, io->paginate, &io->output, &io->aerr,
-                                  &io->err);
-    }
-    io->ended_ns = orch_clock_mono_ns(orch_clock_real());
+    exec_io_perform(eng, io);
     struct exec_msg *m = orch_calloc(1, sizeof *m);
     if (!m) {
-      /* Without memory for the message the answer is lost; the step re-issues what it needs after
-       * a restart. Say so loudly rather than silently. */
-      orch_log_error("exec: out of memory delivering the answer of %s:%s", io->service ? io->service : "",
-                     io->operation ? io->operation : "");
+      /* Without memory for the message the answer is lost; decide asks again after a restart. */
+      orch_log_error("exec: out of memory delivering the answer of %s", orch_exec_purpose_name(io->fx.purpose));
       exec_io_free(io);
+      orch_clock_release(eng->clock);
       continue;
     }
     m->kind = MSG_IO_DONE;
     m->io = io;
-    post(eng, m);
+    exec_post(eng, m);
+    orch_clock_release(eng->clock); /* the io's hold: the message holds now */
   }
 }
 
-/* ---- journal ---------------------------------------------------------------------------------- */
+/* ---- finished executions ------------------------------------------------------------------------ */
 
-/* The store spells statuses as the reducer does; map by name so neither enum's order matters. */
-#define FINISHED_KEEP 256
-
-static enum orch_store_status store_status(enum orch_exec_status s) {
-  enum orch_store_status out = ORCH_STORE_STATUS_PENDING;
-  if (orch_store_status_parse(orch_exec_status_name(s), &out, NULL))
-    orch_log_error("exec: status %s has no store equivalent", orch_exec_status_name(s));
-  return out;
-}
-
-static void finish_live(struct orch_exec_engine *eng, struct exec_live *lv) {
+void exec_finish_live(struct orch_exec_engine *eng, struct exec_live *lv, int rc, const char *reason) {
   struct finished *f = orch_calloc(1, sizeof *f);
   if (!f) {
     orch_log_error("exec: out of memory recording the end of %s", lv->st.id);
@@ -203,7 +157,17 @@ static void finish_live(struct orch_exec_engine *eng, struct exec_live *lv) {
   }
   snprintf(f->id, sizeof f->id, "%s", lv->st.id);
   f->state = orch_exec_state_json(&lv->st);
+  f->rc = rc;
+  snprintf(f->reason, sizeof f->reason, "%s", reason ? reason : "");
   pthread_mutex_lock(&eng->mu);
+  for (struct finished **pp = &eng->finished; *pp; pp = &(*pp)->next)
+    if (strcmp((*pp)->id, f->id) == 0) { /* a halted one resumed and finished since: replace it */
+      struct finished *old = *pp;
+      *pp = old->next;
+      json_decref(old->state);
+      orch_free(old);
+      break;
+    }
   f->next = eng->finished;
   eng->finished = f;
   /* Keep the newest FINISHED_KEEP for waiters; older ones are read from the store. */
@@ -221,140 +185,94 @@ static void finish_live(struct orch_exec_engine *eng, struct exec_live *lv) {
   }
 }
 
-/* Whether nothing is left to do: ended, and for drills cleaned up. */
-static bool live_done(const struct exec_live *lv) {
-  const struct orch_exec_state *st = &lv->st;
-  if (!st->ended_ms) return false;
-  if (st->mode == ORCH_MODE_DRILL) return st->status == ORCH_EXEC_CLEANED;
-  return true;
-}
+/* ---- the scheduler -------------------------------------------------------------------------------- */
 
-/* Keep the store's execution record (status, start, end, summary) in step with the reducer. */
-static void sync_store_record(struct orch_exec_engine *eng, struct exec_live *lv, enum orch_exec_status before) {
-  struct orch_exec_state *st = &lv->st;
-  bool done = live_done(lv);
-  if (st->status == before && !(done && !lv->rt.store_finished)) return;
-  json_t *summary = json_pack("{s:s, s:s, s:I, s:I}", "status", orch_exec_status_name(st->status), "plan_name",
-                              st->plan_name, "waves", (json_int_t)st->nwaves, "servers", (json_int_t)st->nservers);
-  struct orch_store_exec_update upd = {.set_status = true,
-                                       .status = store_status(st->status),
-                                       .started_ms = st->started_ms,
-                                       .ended_ms = done ? (st->ended_ms ? orch_clock_now_ms(eng->clock) : 0) : 0,
-                                       .summary = summary};
-  struct orch_error err = {0};
-  if (orch_store_exec_update(eng->cfg.store, st->id, &upd, NULL, &err))
-    orch_log_warn("exec %s: store record not updated: %s", st->id, err.message); /* the journal is the truth */
-  else if (done)
-    lv->rt.store_finished = true;
-  json_decref(summary);
-  if (done) finish_live(eng, lv);
-}
+static void handle(struct orch_exec_engine *eng, struct exec_msg *m);
 
-/* Append one event durably, then fold it into the state. Takes ownership of `data`. On failure the
- * execution stalls (nothing is acted on) and retries later; the caller must not act. */
-int exec_append(struct orch_exec_engine *eng, struct exec_live *lv, const char *type, json_t *data) {
-  struct orch_error err = {0};
-  int rc = 0;
-  if (!data) {
-    rc = ORCH_ENOMEM;
-    orch_error_set(&err, rc, "out of memory building %s", type);
-    goto fail;
+static int64_t next_wake(struct orch_exec_engine *eng) {
+  int64_t next = eng->next_poll_ms;
+  if (eng->cfg.adopt_interval_ms && eng->next_adopt_ms < next) next = eng->next_adopt_ms;
+  for (struct exec_live *lv = eng->lives; lv; lv = lv->next) {
+    if (lv->dirty) return 0;
+    int64_t t = lv->stalled_until_ms > lv->next_wake_ms ? lv->stalled_until_ms : lv->next_wake_ms;
+    if (t > 0 && t < next) next = t;
   }
-  int64_t now = orch_clock_now_ms(eng->clock);
-  struct orch_store_event_spec spec = {.seq = lv->st.seq + 1, .at_ms = now, .type = type, .data = data};
-  rc = orch_store_event_append(eng->cfg.store, lv->st.id, &spec, &err);
-  if (rc) goto fail;
-  enum orch_exec_status before = lv->st.status;
-  struct orch_exec_event ev = {.seq = spec.seq, .at_ms = now, .type = type, .data = data};
-  rc = orch_exec_apply(&lv->st, &ev, &err);
-  if (rc) {
-    /* Written but not understood: a bug in the engine, never in the operator's input. Stop this
-     * execution loudly; the journal stays as written for inspection. */
-    orch_log_error("exec %s: journaled %s but the reducer refused it: %s: %s", lv->st.id, type, err.context,
-                   err.message);
-    lv->rt.stalled = true;
-    lv->rt.stalled_until_ms = INT64_MAX;
-    json_decref(data);
-    return rc;
-  }
-  exec_count(eng, "events", 1);
-  if (eng->cfg.listener) eng->cfg.listener(eng->cfg.listener_ctx, &lv->st, type, data);
-  sync_store_record(eng, lv, before);
-  json_decref(data);
-  return 0;
-fail:
-  orch_log_error("exec %s: cannot journal %s: %s (will retry)", lv->st.id, type, err.message);
-  lv->rt.stalled = true;
-  lv->rt.stalled_until_ms = orch_clock_now_ms(eng->clock) + 1000;
-  json_decref(data);
-  return rc;
+  return next;
 }
 
-/* ---- lives ------------------------------------------------------------------------------------ */
+static void remove_done(struct orch_exec_engine *eng) {
+  bool removed = false;
+  for (struct exec_live **pp = &eng->lives; *pp;) {
+    struct exec_live *lv = *pp;
+    bool done = orch_exec_done(&lv->st) && lv->store_finished;
+    if (!done && !lv->halted && !exec_lease_lost(eng, lv->st.id)) {
+      pp = &lv->next;
+      continue;
+    }
+    if (!done && !lv->halted) {
+      orch_log_error("exec %s: another process took this execution over; this one stops driving it", lv->st.id);
+      exec_finish_live(eng, lv, ORCH_ECONFLICT, "another process took the execution over (its lease was lost)");
+    }
+    exec_lease_give(eng, lv->st.id);
+    *pp = lv->next;
+    exec_live_free(lv);
+    removed = true;
+  }
+  if (removed) exec_states_refresh(eng);
+}
 
-static struct exec_live *live_find(struct orch_exec_engine *eng, const char *id) {
-  for (struct exec_live *lv = eng->lives; lv; lv = lv->next)
-    if (strcmp(lv->st.id, id) == 0) return lv;
+static void *scheduler_main(void *arg) {
+  struct orch_exec_engine *eng = arg;
+  orch_clock_hold(eng->clock); /* the scheduler is at work until it waits */
+  for (;;) {
+    pthread_mutex_lock(&eng->mu);
+    struct exec_msg *m = eng->head;
+    eng->head = eng->tail = NULL;
+    bool stop = eng->stopping;
+    pthread_mutex_unlock(&eng->mu);
+    while (m) {
+      struct exec_msg *next = m->next;
+      bool held = m->held;
+      handle(eng, m);
+      orch_free(m);
+      if (held) orch_clock_release(eng->clock);
+      m = next;
+    }
+    if (stop) break;
+    int64_t now = orch_clock_now_ms(eng->clock);
+    if (now >= eng->next_poll_ms) {
+      eng->next_poll_ms = now + eng->cfg.poll_ms;
+      exec_poll_tick(eng);
+    }
+    if (eng->cfg.adopt_interval_ms && now >= eng->next_adopt_ms) {
+      eng->next_adopt_ms = now + eng->cfg.adopt_interval_ms;
+      struct exec_msg adopt = {.kind = MSG_ADOPT};
+      handle(eng, &adopt);
+    }
+    for (struct exec_live *lv = eng->lives; lv; lv = lv->next) {
+      now = orch_clock_now_ms(eng->clock);
+      if (lv->halted || lv->stalled_until_ms > now) continue;
+      if (!lv->dirty && !(lv->next_wake_ms && now >= lv->next_wake_ms) && !lv->stalled_until_ms) continue;
+      lv->dirty = false;
+      lv->stalled_until_ms = 0;
+      struct orch_exec_input tick = {.kind = ORCH_IN_TICK};
+      exec_run(eng, lv, &tick, NULL);
+    }
+    remove_done(eng);
+    pthread_mutex_lock(&eng->mu);
+    json_decref(eng->stats_copy);
+    eng->stats_copy = json_deep_copy(eng->stats);
+    bool queued = eng->head != NULL;
+    pthread_mutex_unlock(&eng->mu);
+    if (queued) continue;
+    int64_t wake = next_wake(eng);
+    if (wake && wake > orch_clock_now_ms(eng->clock)) orch_clock_wait(eng->clock, &eng->wake_ev, wake);
+  }
+  orch_clock_release(eng->clock);
   return NULL;
 }
 
-static void live_free(struct exec_live *lv) {
-  if (!lv) return;
-  exec_hooks_free(lv->rt.hooks);
-  orch_free(lv->rt.job_inflight);
-  orch_free(lv->rt.job_sends);
-  orch_free(lv->rt.term_inflight);
-  orch_exec_state_release(&lv->st);
-  orch_free(lv);
-}
-
-static void live_add(struct orch_exec_engine *eng, struct exec_live *lv) {
-  lv->next = eng->lives;
-  eng->lives = lv;
-}
-
-static void live_remove_done(struct orch_exec_engine *eng) {
-  struct exec_live **pp = &eng->lives;
-  while (*pp) {
-    struct exec_live *lv = *pp;
-    if (live_done(lv) && lv->rt.store_finished) {
-      *pp = lv->next;
-      live_free(lv);
-    } else {
-      pp = &lv->next;
-    }
-  }
-}
-
-/* Rebuild a live execution from its journal (engine start). */
-static int live_load(struct orch_exec_engine *eng, const char *id, struct orch_error *err) {
-  struct exec_live *lv = orch_calloc(1, sizeof *lv);
-  if (!lv) return orch_error_set(err, ORCH_ENOMEM, "out of memory resuming %s", id);
-  orch_exec_state_init(&lv->st);
-  struct orch_store_event_list list = {0};
-  int64_t from = 1;
-  int rc = 0;
-  do {
-    rc = orch_store_event_read(eng->cfg.store, id, from, 1000, &list, err);
-    if (!rc) rc = orch_exec_state_from_events(&lv->st, &list, err);
-    if (rc) goto fail;
-    from = list.next_seq;
-    orch_store_event_list_release(&list);
-  } while (from);
-  if (!lv->st.id[0]) {
-    rc = orch_error_set(err, ORCH_ESTATE, "execution %s has an empty journal", id);
-    goto fail;
-  }
-  live_add(eng, lv);
-  orch_log_info("exec %s: resumed at event %lld (%s)", id, (long long)lv->st.seq, orch_exec_status_name(lv->st.status));
-  return 0;
-fail:
-  orch_store_event_list_release(&list);
-  live_free(lv);
-  return rc;
-}
-
-/* ---- scheduler -------------------------------------------------------------------------------- */
+/* ---- messages ------------------------------------------------------------------------------------- */
 
 static int handle_create(struct orch_exec_engine *eng, struct exec_msg *m, struct orch_error *err) {
   struct orch_store_plan plan = {0};
@@ -362,18 +280,17 @@ static int handle_create(struct orch_exec_engine *eng, struct exec_msg *m, struc
   struct orch_store_exec rec = {0};
   struct exec_live *lv = NULL;
   json_t *created = NULL;
+  enum orch_store_mode smode = ORCH_STORE_MODE_DRILL;
   int rc = orch_store_plan_get(eng->cfg.store, m->plan_id, &plan, err);
   if (!rc) rc = orch_store_plan_version_get(eng->cfg.store, m->plan_id, m->version, &version, err);
-  if (rc) goto out;
-  enum orch_store_mode smode = ORCH_STORE_MODE_DRILL;
-  rc = orch_store_mode_parse(orch_exec_mode_name(m->mode), &smode, err);
+  if (!rc) rc = orch_store_mode_parse(orch_exec_mode_name(m->mode), &smode, err);
   if (rc) goto out;
   struct orch_store_exec_spec spec = {.plan_id = m->plan_id, .plan_version = version.version, .mode = smode,
                                       .started_by = m->by};
   rc = orch_store_exec_create(eng->cfg.store, &spec, &rec, err);
-  if (rc) goto out;
-  rc = exec_plan_created(version.compiled, rec.id, m->plan_id, version.version, plan.name, m->mode, m->by,
-                         eng->cfg.module_dir, &created, err);
+  if (!rc) rc = exec_lease_take(eng, rec.id, err);
+  if (!rc) rc = exec_plan_created(version.compiled, rec.id, m->plan_id, version.version, plan.name, m->mode, m->by,
+                                  eng->cfg.module_dir, &created, err);
   if (rc) goto out;
   lv = orch_calloc(1, sizeof *lv);
   if (!lv) {
@@ -381,126 +298,104 @@ static int handle_create(struct orch_exec_engine *eng, struct exec_msg *m, struc
     goto out;
   }
   orch_exec_state_init(&lv->st);
-  /* The state has no id until ExecutionCreated is applied; the store needs it to append. */
-  snprintf(lv->st.id, sizeof lv->st.id, "%s", rec.id);
-  rc = exec_append(eng, lv, "ExecutionCreated", created);
-  created = NULL;
-  if (rc) {
-    orch_error_set(err, rc, "cannot journal the new execution");
-    goto out;
-  }
+  orch_exec_inflight_init(&lv->fl);
+  struct orch_exec_event ev = {.seq = 1, .at_ms = orch_clock_now_ms(eng->clock), .type = "ExecutionCreated", .data = created};
+  struct orch_store_event_spec es = {.seq = 1, .at_ms = ev.at_ms, .type = ev.type, .data = created};
+  rc = orch_exec_apply(&lv->st, &ev, err);
+  if (!rc) rc = orch_store_event_append_owned(eng->cfg.store, rec.id, exec_lease_owner(eng), &es, 1, err);
+  if (rc) goto out;
   snprintf(m->reply->id, sizeof m->reply->id, "%s", rec.id);
-  live_add(eng, lv);
+  if (eng->cfg.listener) eng->cfg.listener(eng->cfg.listener_ctx, &lv->st, 1, ev.at_ms, "ExecutionCreated", created);
+  lv->dirty = true;
+  exec_live_add(eng, lv);
   lv = NULL;
 out:
+  if (rc && rec.id[0]) exec_lease_give(eng, rec.id);
   json_decref(created);
-  if (lv) live_free(lv);
+  exec_live_free(lv);
   orch_store_exec_release(&rec);
   orch_store_plan_version_release(&version);
   return rc;
 }
 
+/* Executions no live process drives: at start (resume) and, in a long-running server, from time to time. */
+static int adopt(struct orch_exec_engine *eng, bool quiet, struct orch_error *err) {
+  struct orch_store_exec_list list = {0};
+  int rc = orch_store_exec_list_unfinished(eng->cfg.store, &list, err);
+  if (rc) return rc;
+  for (size_t i = list.count; i-- > 0;) { /* oldest first: they resume in the order they started */
+    const char *id = list.items[i].id;
+    if (exec_live_find(eng, id)) continue;
+    struct orch_error e = {0};
+    if (exec_lease_take(eng, id, &e)) {
+      if (!quiet) orch_log_info("exec %s: not resumed here: %s", id, e.message);
+      continue;
+    }
+    struct exec_live *lv = NULL;
+    if (exec_live_load(eng, id, &lv, &e)) {
+      orch_log_error("exec %s: cannot be resumed: %s: %s", id, e.context, e.message);
+      exec_lease_give(eng, id);
+      continue;
+    }
+    orch_log_info("exec %s: resumed at event %lld (%s)", id, (long long)lv->st.seq, orch_exec_status_name(lv->st.status));
+    lv->dirty = true;
+    exec_live_add(eng, lv);
+  }
+  orch_store_exec_list_release(&list);
+  return 0;
+}
+
+static void handle_command(struct orch_exec_engine *eng, struct exec_msg *m) {
+  struct orch_error err = {0};
+  int rc = 0;
+  struct exec_live *lv = exec_live_find(eng, m->exec_id);
+  if (!lv && m->cmd == ORCH_CMD_CLEANUP) { /* a drill whose clean-up failed: load it to try again */
+    struct orch_store_exec rec = {0};
+    rc = orch_store_exec_get(eng->cfg.store, m->exec_id, &rec, &err);
+    bool failed = !rc && rec.status == ORCH_STORE_STATUS_CLEANUP_FAILED;
+    orch_store_exec_release(&rec);
+    if (!rc && !failed) rc = orch_error_set(&err, ORCH_ESTATE, "execution %s is not running here (nothing to clean up now)", m->exec_id);
+    if (!rc) rc = exec_lease_take(eng, m->exec_id, &err);
+    if (!rc && (rc = exec_live_load(eng, m->exec_id, &lv, &err))) exec_lease_give(eng, m->exec_id);
+    if (!rc) exec_live_add(eng, lv);
+  } else if (!lv) {
+    rc = orch_error_set(&err, ORCH_ENOTFOUND, "execution %s is not running in this engine", m->exec_id);
+  }
+  if (!rc) {
+    struct orch_exec_input in = {.kind = ORCH_IN_COMMAND,
+                                 .command = {.cmd = m->cmd, .wave = m->wave, .by = m->by, .role = m->role, .reason = m->reason}};
+    rc = exec_run(eng, lv, &in, &err);
+  }
+  exec_reply_send(m->reply, rc, &err);
+}
+
 static void handle(struct orch_exec_engine *eng, struct exec_msg *m) {
   struct orch_error err = {0};
   int rc = 0;
-  struct exec_live *lv = m->exec_id[0] ? live_find(eng, m->exec_id) : NULL;
   switch (m->kind) {
     case MSG_CREATE:
       rc = handle_create(eng, m, &err);
-      if (!rc) lv = live_find(eng, m->reply->id);
-      reply_send(m->reply, rc, &err);
+      exec_reply_send(m->reply, rc, &err);
       break;
-    case MSG_COMMAND:
-      if (!lv) rc = orch_error_set(&err, ORCH_ENOTFOUND, "execution %s is not running", m->exec_id);
-      else rc = exec_command(eng, lv, m->cmd, m->wave, m->by, &err);
-      reply_send(m->reply, rc, &err);
-      break;
-    case MSG_SNAPSHOT:
+    case MSG_COMMAND: handle_command(eng, m); break;
+    case MSG_SNAPSHOT: {
+      struct exec_live *lv = exec_live_find(eng, m->exec_id);
       m->reply->json = lv ? orch_exec_state_json(&lv->st) : NULL;
-      reply_send(m->reply, 0, NULL);
+      exec_reply_send(m->reply, 0, NULL);
       break;
+    }
     case MSG_IO_DONE:
       exec_count(eng, "io_done", 1);
-      if (m->io->kind == IO_POLL || m->io->kind == IO_QUOTAS) {
-        exec_poll_done(eng, m->io);
-      } else if (lv || (lv = live_find(eng, m->io->exec_id))) {
-        exec_io_done(eng, lv, m->io);
-      } else {
-        exec_io_free(m->io);
-      }
+      exec_io_answered(eng, m->io);
+      break;
+    case MSG_ADOPT:
+      if (adopt(eng, true, &err)) orch_log_warn("exec: looking for executions to adopt failed: %s", err.message);
       break;
     case MSG_STOP: break;
   }
-  if (lv) exec_step(eng, lv);
 }
 
-static int64_t next_wake_ms(struct orch_exec_engine *eng, int64_t now) {
-  int64_t next = eng->next_poll_ms;
-  for (struct exec_live *lv = eng->lives; lv; lv = lv->next) {
-    if (lv->rt.stalled && lv->rt.stalled_until_ms < next) next = lv->rt.stalled_until_ms;
-    int64_t t = exec_hooks_next_timer(lv);
-    if (t > 0 && t < next) next = t;
-    if (lv->st.status == ORCH_EXEC_CLEANING_UP && lv->st.cleanup_after_ms > now && lv->st.cleanup_after_ms < next)
-      next = lv->st.cleanup_after_ms;
-  }
-  return next;
-}
-
-static void *scheduler_main(void *arg) {
-  struct orch_exec_engine *eng = arg;
-  for (struct exec_live *lv = eng->lives; lv; lv = lv->next) exec_step(eng, lv);
-  for (;;) {
-    int64_t now = orch_clock_now_ms(eng->clock);
-    if (now >= eng->next_poll_ms) {
-      exec_poll(eng);
-      eng->next_poll_ms = now + eng->cfg.poll_ms;
-      for (struct exec_live *lv = eng->lives; lv; lv = lv->next) {
-        exec_hooks_tick(eng, lv);
-        exec_step(eng, lv);
-      }
-    } else {
-      for (struct exec_live *lv = eng->lives; lv; lv = lv->next) {
-        if (lv->rt.stalled && now >= lv->rt.stalled_until_ms) lv->rt.stalled = false;
-        exec_hooks_tick(eng, lv);
-        exec_step(eng, lv);
-      }
-    }
-    live_remove_done(eng);
-    pthread_mutex_lock(&eng->mu);
-    json_decref(eng->stats_copy);
-    eng->stats_copy = json_deep_copy(eng->stats);
-    int64_t wake = next_wake_ms(eng, orch_clock_now_ms(eng->clock));
-    while (!eng->head && !eng->stopping) {
-      int64_t left = wake - orch_clock_now_ms(eng->clock);
-      if (left <= 0) break;
-      /* Wait in real time: a virtual clock running N times faster needs N times less. */
-      left = (int64_t)((double)left / eng->cfg.clock_speed);
-      if (left < 1) left = 1;
-      if (left > 1000) left = 1000;
-      struct timespec ts;
-      clock_gettime(CLOCK_REALTIME, &ts);
-      ts.tv_nsec += (long)(left % 1000) * 1000000;
-      ts.tv_sec += (time_t)(left / 1000) + ts.tv_nsec / 1000000000;
-      ts.tv_nsec %= 1000000000;
-      if (pthread_cond_timedwait(&eng->cv, &eng->mu, &ts) == ETIMEDOUT) break;
-    }
-    struct exec_msg *m = eng->head;
-    eng->head = eng->tail = NULL;
-    bool stop = eng->stopping;
-    pthread_mutex_unlock(&eng->mu);
-    while (m) {
-      struct exec_msg *next = m->next;
-      handle(eng, m);
-      if (m->kind == MSG_IO_DONE && m->io) { /* handlers take the io; nothing left to free here */
-      }
-      orch_free(m);
-      m = next;
-    }
-    if (stop) return NULL;
-  }
-}
-
-/* ---- public API ------------------------------------------------------------------------------- */
+/* ---- public API ----------------------------------------------------------------------------------- */
 
 int orch_exec_engine_new(const struct orch_exec_engine_config *cfg, struct orch_exec_engine **out,
                          struct orch_error *err) {
@@ -511,63 +406,55 @@ int orch_exec_engine_new(const struct orch_exec_engine_config *cfg, struct orch_
   eng->cfg = *cfg;
   if (eng->cfg.poll_ms <= 0) eng->cfg.poll_ms = 5000;
   if (eng->cfg.io_threads <= 0) eng->cfg.io_threads = 4;
-  if (eng->cfg.clock_speed <= 0) eng->cfg.clock_speed = 1;
   eng->clock = cfg->clock ? cfg->clock : orch_clock_real();
   snprintf(eng->default_account, sizeof eng->default_account, "%s", cfg->default_account ? cfg->default_account : "");
   snprintf(eng->default_region, sizeof eng->default_region, "%s", cfg->default_region ? cfg->default_region : "");
-  snprintf(eng->module_dir, sizeof eng->module_dir, "%s", cfg->module_dir ? cfg->module_dir : "");
+  char abs[PATH_MAX];
+  const char *dir = cfg->module_dir && *cfg->module_dir ? cfg->module_dir : NULL;
+  if (dir && realpath(dir, abs)) dir = abs; /* recorded absolute: a resume from elsewhere finds it */
+  snprintf(eng->module_dir, sizeof eng->module_dir, "%s", dir ? dir : "");
   eng->cfg.default_account = eng->default_account;
   eng->cfg.default_region = eng->default_region;
   eng->cfg.module_dir = eng->module_dir[0] ? eng->module_dir : NULL;
+  eng->ceiling = cfg->aws_allow_ceiling ? orch_strdup(cfg->aws_allow_ceiling) : NULL;
+  eng->cfg.aws_allow_ceiling = eng->ceiling;
   pthread_mutex_init(&eng->mu, NULL);
-  pthread_cond_init(&eng->cv, NULL);
   pthread_cond_init(&eng->done_cv, NULL);
   pthread_mutex_init(&eng->io_mu, NULL);
   pthread_cond_init(&eng->io_cv, NULL);
   eng->stats = json_object();
-  eng->polls_inflight = json_object();
-  eng->quotas_known = json_object();
-  if (!eng->stats || !eng->polls_inflight || !eng->quotas_known || orch_exec_admission_new(&eng->admission)) {
+  if (orch_clock_event_init(&eng->wake_ev) || !eng->stats || orch_exec_admission_new(&eng->admission)) {
     orch_exec_engine_free(eng);
     return orch_error_set(err, ORCH_ENOMEM, "out of memory");
+  }
+  int rc = exec_lease_start(eng, err);
+  if (rc) {
+    orch_exec_engine_free(eng);
+    return rc;
   }
   *out = eng;
   return 0;
 }
 
 int orch_exec_engine_start(struct orch_exec_engine *eng, struct orch_error *err) {
-  struct orch_store_exec_list list = {0};
-  int rc = orch_store_exec_list_unfinished(eng->cfg.store, &list, err);
+  int rc = eng->cfg.resume ? adopt(eng, false, err) : 0;
   if (rc) return rc;
-  for (size_t i = 0; i < list.count && !rc; i++) rc = live_load(eng, list.items[i].id, err);
-  orch_store_exec_list_release(&list);
-  if (rc) return rc;
-  /* DRS still counts the jobs these executions started before the restart: so does admission. */
-  for (struct exec_live *lv = eng->lives; lv && !rc; lv = lv->next) {
-    const struct orch_exec_state *st = &lv->st;
-    for (size_t j = 0; j < st->njobs && !rc; j++)
-      if (st->jobs[j].status == ORCH_JOB_REQUESTED || st->jobs[j].status == ORCH_JOB_STARTED)
-        rc = orch_exec_admission_job_started(eng->admission, exec_account(eng, st->jobs[j].account),
-                                             exec_region(eng, st->jobs[j].region), (int)st->jobs[j].nservers);
-    for (size_t c = 0; c < st->nterms && !rc; c++)
-      if (st->terms[c].job_id[0] && !st->terms[c].ended)
-        rc = orch_exec_admission_job_started(eng->admission, exec_account(eng, st->terms[c].account),
-                                             exec_region(eng, st->terms[c].region), (int)json_array_size(st->terms[c].ids));
-  }
-  if (rc) return orch_error_set(err, rc, "out of memory counting the jobs in flight");
-  eng->workers = orch_calloc((size_t)eng->cfg.io_threads, sizeof *eng->workers);
-  if (!eng->workers) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
-  for (int i = 0; i < eng->cfg.io_threads; i++) {
-    if (pthread_create(&eng->workers[i], NULL, io_main, eng) != 0)
-      return orch_error_set(err, ORCH_EINTERNAL, "cannot start I/O thread: %s", strerror(errno));
-    eng->nworkers++;
+  if (!eng->cfg.inline_effects) {
+    eng->workers = orch_calloc((size_t)eng->cfg.io_threads, sizeof *eng->workers);
+    if (!eng->workers) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
+    for (int i = 0; i < eng->cfg.io_threads; i++) {
+      if (pthread_create(&eng->workers[i], NULL, io_main, eng) != 0)
+        return orch_error_set(err, ORCH_EINTERNAL, "cannot start I/O thread: %s", strerror(errno));
+      eng->nworkers++;
+    }
   }
   eng->next_poll_ms = orch_clock_now_ms(eng->clock);
-  if (pthread_create(&eng->scheduler, NULL, scheduler_main, eng) != 0)
-    return orch_error_set(err, ORCH_EINTERNAL, "cannot start the scheduler thread: %s", strerror(errno));
+  eng->next_adopt_ms = eng->next_poll_ms + eng->cfg.adopt_interval_ms;
   pthread_mutex_lock(&eng->mu);
-  eng->scheduler_started = true;
+  eng->scheduler_started = pthread_create(&eng->scheduler, NULL, scheduler_main, eng) == 0;
+  bool started = eng->scheduler_started;
   pthread_mutex_unlock(&eng->mu);
+  if (!started) return orch_error_set(err, ORCH_EINTERNAL, "cannot start the scheduler thread: %s", strerror(errno));
   return 0;
 }
 
@@ -576,19 +463,20 @@ void orch_exec_engine_free(struct orch_exec_engine *eng) {
   pthread_mutex_lock(&eng->mu);
   bool started = eng->scheduler_started;
   eng->stopping = true;
-  pthread_cond_broadcast(&eng->cv);
+  pthread_cond_broadcast(&eng->done_cv);
   pthread_mutex_unlock(&eng->mu);
+  orch_clock_signal(eng->clock, &eng->wake_ev);
   if (started) pthread_join(eng->scheduler, NULL);
   pthread_mutex_lock(&eng->io_mu);
   eng->io_stopping = true;
   pthread_cond_broadcast(&eng->io_cv);
   pthread_mutex_unlock(&eng->io_mu);
   for (int i = 0; i < eng->nworkers; i++) pthread_join(eng->workers[i], NULL);
-  /* Answers that arrived after the scheduler stopped are dropped: nothing was journaled for them, so a
-   * restart asks again (StartRecovery answers are found by their tag). */
+  /* Answers that arrived after the scheduler stopped are dropped: decide asks again after a restart
+   * (StartRecovery answers are found by their tag). */
   for (struct exec_msg *m = eng->head, *n; m; m = n) {
     n = m->next;
-    if (m->reply) reply_send(m->reply, ORCH_ESTATE, &(struct orch_error){.code = ORCH_ESTATE, .message = "engine stopped"});
+    if (m->reply) exec_reply_send(m->reply, ORCH_ESTATE, &(struct orch_error){.code = ORCH_ESTATE, .message = "engine stopped"});
     if (m->io) exec_io_free(m->io);
     orch_free(m);
   }
@@ -598,8 +486,10 @@ void orch_exec_engine_free(struct orch_exec_engine *eng) {
   }
   for (struct exec_live *lv = eng->lives, *n; lv; lv = n) {
     n = lv->next;
-    live_free(lv);
+    if (eng->leases) exec_lease_give(eng, lv->st.id);
+    exec_live_free(lv);
   }
+  exec_lease_stop(eng);
   for (struct finished *f = eng->finished, *n; f; f = n) {
     n = f->next;
     json_decref(f->state);
@@ -608,11 +498,12 @@ void orch_exec_engine_free(struct orch_exec_engine *eng) {
   orch_exec_admission_free(eng->admission);
   json_decref(eng->stats);
   json_decref(eng->stats_copy);
-  json_decref(eng->polls_inflight);
-  json_decref(eng->quotas_known);
+  json_decref(eng->poll_parts);
+  orch_free(eng->states);
   orch_free(eng->workers);
+  orch_free(eng->ceiling);
+  orch_clock_event_destroy(&eng->wake_ev);
   pthread_mutex_destroy(&eng->mu);
-  pthread_cond_destroy(&eng->cv);
   pthread_cond_destroy(&eng->done_cv);
   pthread_mutex_destroy(&eng->io_mu);
   pthread_cond_destroy(&eng->io_cv);
@@ -635,17 +526,26 @@ int orch_exec_engine_create(struct orch_exec_engine *eng, const char *plan_id, i
   return rc;
 }
 
-int orch_exec_engine_command(struct orch_exec_engine *eng, const char *exec_id, enum orch_exec_command cmd,
-                             const char *wave, const char *by, struct orch_error *err) {
+int orch_exec_engine_command_ex(struct orch_exec_engine *eng, const struct orch_exec_command_spec *spec,
+                                struct orch_error *err) {
+  if (!spec || !spec->exec_id) return orch_error_set(err, ORCH_EINVAL, "a command needs an execution id");
   struct exec_msg *m = orch_calloc(1, sizeof *m);
   if (!m) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
   m->kind = MSG_COMMAND;
-  m->cmd = cmd;
-  snprintf(m->exec_id, sizeof m->exec_id, "%s", exec_id);
-  snprintf(m->wave, sizeof m->wave, "%s", wave ? wave : "");
-  snprintf(m->by, sizeof m->by, "%s", by ? by : "");
+  m->cmd = spec->cmd;
+  snprintf(m->exec_id, sizeof m->exec_id, "%s", spec->exec_id);
+  snprintf(m->wave, sizeof m->wave, "%s", spec->wave ? spec->wave : "");
+  snprintf(m->by, sizeof m->by, "%s", spec->by ? spec->by : "");
+  snprintf(m->role, sizeof m->role, "%s", spec->role ? spec->role : "");
+  snprintf(m->reason, sizeof m->reason, "%s", spec->reason ? spec->reason : "");
   struct exec_reply r;
   return call_scheduler(eng, m, &r, err);
+}
+
+int orch_exec_engine_command(struct orch_exec_engine *eng, const char *exec_id, enum orch_exec_command cmd,
+                             const char *wave, const char *by, struct orch_error *err) {
+  struct orch_exec_command_spec spec = {.exec_id = exec_id, .cmd = cmd, .wave = wave, .by = by};
+  return orch_exec_engine_command_ex(eng, &spec, err);
 }
 
 json_t *orch_exec_engine_snapshot(struct orch_exec_engine *eng, const char *exec_id) {
@@ -682,6 +582,21 @@ int orch_exec_engine_wait(struct orch_exec_engine *eng, const char *exec_id, int
   bool done = false;
   int src = finished_in_store(eng, exec_id, &done, final, err);
   if (src || done) return src; /* unknown (ORCH_ENOTFOUND) or long finished */
+  json_t *live = orch_exec_engine_snapshot(eng, exec_id);
+  if (!live) { /* finished just now, or not driven here at all */
+    pthread_mutex_lock(&eng->mu);
+    struct finished *f = eng->finished;
+    while (f && strcmp(f->id, exec_id) != 0) f = f->next;
+    pthread_mutex_unlock(&eng->mu);
+    if (!f) {
+      struct orch_store_lease lease;
+      if (orch_store_lease_get(eng->cfg.store, exec_id, &lease, NULL) == 0 && lease.owner[0])
+        return orch_error_set(err, ORCH_ECONFLICT, "execution %s is driven by another process (pid %lld on %s)", exec_id,
+                              (long long)lease.pid, lease.host);
+      return orch_error_set(err, ORCH_ESTATE, "execution %s is unfinished but not driven by this engine", exec_id);
+    }
+  }
+  json_decref(live);
   struct timespec deadline;
   clock_gettime(CLOCK_REALTIME, &deadline);
   if (timeout_ms >= 0) {
@@ -697,6 +612,7 @@ int orch_exec_engine_wait(struct orch_exec_engine *eng, const char *exec_id, int
     while (f && strcmp(f->id, exec_id) != 0) f = f->next;
     if (f) {
       if (final) *final = json_incref(f->state);
+      if (f->rc) rc = orch_error_set(err, f->rc, "%s", f->reason);
       break;
     }
     if (eng->stopping) {

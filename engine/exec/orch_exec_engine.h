@@ -23,24 +23,32 @@ struct orch_exec_aws_ops {
               struct orch_error *err);
 };
 
-/* Told after every journal event of every execution, on the scheduler thread: keep it short. `st` is
- * the state after the event; borrowed for the call. */
-typedef void (*orch_exec_listener)(void *ctx, const struct orch_exec_state *st, const char *type,
-                                   const json_t *data);
+/* Told of every journal event of every execution once its step's batch is durable, in order, on the
+ * scheduler thread: keep it short. `seq`, `at_ms`, `type` and `data` are the event's; `st` is the state
+ * after the whole batch (its seq is the batch's last: the listener sees seq == st->seq on the last
+ * event of a batch). Borrowed for the call. */
+typedef void (*orch_exec_listener)(void *ctx, const struct orch_exec_state *st, int64_t seq, int64_t at_ms,
+                                   const char *type, const json_t *data);
 
 struct orch_exec_engine_config {
   struct orch_store *store;             /* borrowed; must outlive the engine */
   const struct orch_exec_aws_ops *aws;
   void *aws_ctx;
-  const struct orch_clock *clock;       /* NULL = real; the simulator's clock in `run --sim` */
-  double clock_speed;                   /* how fast `clock` runs against real time (sim --speed); 0 = 1 */
+  const struct orch_clock *clock;       /* NULL = real; the simulator's clock in `run --sim`. Every wait
+                                           of the engine goes through it. */
+  bool inline_effects;                  /* perform effects on the scheduler thread, one at a time, in the
+                                           order decided: with a discrete-event clock, a run is the same
+                                           for the same inputs whatever the machine's load */
   int64_t poll_ms;                      /* DescribeJobs poll interval; 0 = 5000 */
-  int io_threads;                       /* 0 = 4 */
+  int io_threads;                       /* 0 = 4 (ignored with inline_effects) */
   const char *default_account;          /* for plans and groups that name none */
   const char *default_region;
   int64_t keep_for_ms;                  /* drills keep their instances this long before clean-up */
   bool approve_all;                     /* approval gates open themselves (journaled as such) */
-  const char *module_dir;               /* where plans' own modules live (plans/) */
+  const char *module_dir;               /* where plans' own modules live (plans/); recorded absolute */
+  bool resume;                          /* on start, resume unfinished executions no live process owns */
+  int64_t adopt_interval_ms;            /* also adopt, this often, executions whose owner died (0 = never) */
+  const char *aws_allow_ceiling;        /* the operators' ceiling on plans' aws_allow (NULL = default) */
   orch_exec_listener listener;
   void *listener_ctx;
 };
@@ -67,6 +75,17 @@ enum orch_exec_command {
   ORCH_CMD_CANCEL,
   ORCH_CMD_RETRY_WAVE, /* wave */
   ORCH_CMD_SKIP_WAVE,  /* wave */
+  ORCH_CMD_CLEANUP,    /* a drill: clean up now (cut keep-for short), or try a failed clean-up again */
+};
+
+/* Who sends a command, and what for. */
+struct orch_exec_command_spec {
+  const char *exec_id;
+  enum orch_exec_command cmd;
+  const char *wave;   /* APPROVE, RETRY_WAVE, SKIP_WAVE */
+  const char *by;     /* the actor: a user, a token's name, the OS user */
+  const char *role;   /* its role (Admin, Operator, Approver...); "" or NULL for the command line */
+  const char *reason; /* optional, journaled */
 };
 
 /* An operator command. Checked on the scheduler thread against the live state: a command that does
@@ -74,9 +93,19 @@ enum orch_exec_command {
  * message saying why; an unknown execution is ORCH_ENOTFOUND. Returns once its event is durable. */
 int orch_exec_engine_command(struct orch_exec_engine *eng, const char *exec_id, enum orch_exec_command cmd,
                              const char *wave, const char *by, struct orch_error *err) ORCH_MUST_CHECK;
+/* The same with the actor's role and a reason: a gate whose plan names approvers (users or roles) opens
+ * only for one of them (ORCH_EPERM otherwise). CLEANUP of a drill whose clean-up failed loads it again. */
+int orch_exec_engine_command_ex(struct orch_exec_engine *eng, const struct orch_exec_command_spec *spec,
+                                struct orch_error *err) ORCH_MUST_CHECK;
+/* Name of a command as the API and the journal spell it ("pause", "retry-wave"...); parse gives -1 for an
+ * unknown name. */
+const char *orch_exec_command_name(enum orch_exec_command cmd);
+int orch_exec_command_parse(const char *name);
 
-/* Wait until the execution has finished (for drills: cleaned up) or `timeout_ms` passed (-1: forever).
- * ORCH_ETIMEDOUT on time-out. *final (optional) receives the state as JSON; caller owns it. */
+/* Wait until the execution has finished (for drills: cleaned up) or `timeout_ms` real ms passed (-1:
+ * forever). ORCH_ETIMEDOUT on time-out; when this process stopped driving it (its lease went to another
+ * process, or decide halted it: a region that does not know its jobs, missing plan modules) the reason,
+ * with the execution left unfinished. *final (optional) receives the state as JSON; caller owns it. */
 int orch_exec_engine_wait(struct orch_exec_engine *eng, const char *exec_id, int64_t timeout_ms, json_t **final,
                           struct orch_error *err) ORCH_MUST_CHECK;
 

@@ -1,8 +1,10 @@
-/* orch_exec_preflight: before any launch (and as a dry run on its own), resolve every wave's servers
- * (explicit ids, protection groups, tag queries through DescribeSourceServers) and check them: they
- * exist, replicate healthily, lag within the plan's RPO, are in no active DRS job, have a launch
- * configuration, appear in one wave only and in no other running execution, and fit the DRS quotas.
- * Runs on an I/O thread (AWS and store calls); the cross-execution check runs on the scheduler.
+/* orch_exec_preflight: the preflight effect. Before any launch (and as a dry run on its own), resolve
+ * every wave's servers (explicit ids, protection groups with their launch overrides, tag queries through
+ * DescribeSourceServers) and check them: they exist, replicate healthily, lag within the plan's RPO, are
+ * in no active DRS job, have a launch configuration, appear in one wave only, have no live recovery
+ * instance from a recovery when this is a drill (warned for a recovery), and fit the DRS quotas. A read
+ * that fails for a passing reason (throttling, 5xx) is reported as "unreadable", so decide asks again
+ * instead of judging. Runs on an I/O thread or inline; decide adds the cross-execution check.
  * Uses orch_exec_int, orch_store, orch_log. */
 #include <ctype.h>
 #include <stdarg.h>
@@ -16,32 +18,56 @@
 
 struct pf {
   struct orch_exec_engine *eng;
-  json_t *checks;   /* [{name, ok, detail, wave?, server?}] */
-  json_t *servers;  /* [{id, wave, hostname, account, region}] */
+  json_t *checks;   /* [{name, ok, detail, wave?, server?, warning?}] */
+  json_t *servers;  /* [{id, wave, hostname, account, region, group?, launch?}] */
   json_t *fleets;   /* {"account/region": [source servers]} */
   bool ok;
+  char unreadable[600]; /* the first read that failed for a passing reason */
 };
+
+static void vcheck(struct pf *pf, const char *name, bool ok, bool warning, const char *wave, const char *server,
+                   const char *fmt, va_list ap) ORCH_PRINTF(7, 0);
+static void vcheck(struct pf *pf, const char *name, bool ok, bool warning, const char *wave, const char *server,
+                   const char *fmt, va_list ap) {
+  char detail[600];
+  vsnprintf(detail, sizeof detail, fmt, ap);
+  if (!ok) pf->ok = false;
+  json_t *c = json_pack("{s:s, s:b, s:s, s:s*, s:s*}", "name", name, "ok", ok, "detail", detail, "wave", wave, "server", server);
+  if (c && warning) json_object_set_new(c, "warning", json_true());
+  if (!c || json_array_append_new(pf->checks, c)) pf->ok = false;
+}
 
 static void check(struct pf *pf, const char *name, bool ok, const char *wave, const char *server, const char *fmt, ...)
     ORCH_PRINTF(6, 7);
 static void check(struct pf *pf, const char *name, bool ok, const char *wave, const char *server, const char *fmt, ...) {
-  char detail[600];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(detail, sizeof detail, fmt, ap);
+  vcheck(pf, name, ok, false, wave, server, fmt, ap);
   va_end(ap);
-  if (!ok) pf->ok = false;
-  json_t *c = json_pack("{s:s, s:b, s:s, s:s*, s:s*}", "name", name, "ok", ok, "detail", detail, "wave", wave, "server", server);
-  if (!c || json_array_append_new(pf->checks, c)) pf->ok = false;
 }
 
+static void warn(struct pf *pf, const char *name, const char *wave, const char *server, const char *fmt, ...)
+    ORCH_PRINTF(5, 6);
+static void warn(struct pf *pf, const char *name, const char *wave, const char *server, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vcheck(pf, name, true, true, wave, server, fmt, ap);
+  va_end(ap);
+}
+
+/* One call through the engine's AWS interface (its client retries with the standard policy). */
 static int call(struct pf *pf, const char *account, const char *region, const char *service, const char *op,
                 json_t *input, bool paginate, json_t **out, char *why, size_t whyn) {
   struct orch_aws_error aerr = {.retry_after_ms = -1};
   struct orch_error err = {0};
-  int rc = exec_call_patient(pf->eng, account, region, service, op, input, paginate, out, &aerr, &err);
+  int rc = pf->eng->cfg.aws->call(pf->eng->cfg.aws_ctx, exec_account(pf->eng, account), exec_region(pf->eng, region),
+                                  service, op, input, paginate, out, &aerr, &err);
   json_decref(input);
-  if (rc) snprintf(why, whyn, "%s:%s: %s", service, op, aerr.code[0] ? aerr.message[0] ? aerr.message : aerr.code : err.message);
+  if (!rc) return 0;
+  snprintf(why, whyn, "%s:%s: %s", service, op, aerr.code[0] ? aerr.message[0] ? aerr.message : aerr.code : err.message);
+  bool passing = rc == ORCH_ECONN || rc == ORCH_ETIMEDOUT ||
+                 (rc == ORCH_EAWS && (aerr.retryable || aerr.throttling || aerr.http_status >= 500));
+  if (passing && !pf->unreadable[0]) snprintf(pf->unreadable, sizeof pf->unreadable, "%s", why);
   return rc;
 }
 
@@ -84,7 +110,8 @@ static bool tags_match(const json_t *server, const json_t *want) {
   return true;
 }
 
-static void add_server(struct pf *pf, const char *wave, json_t *src, const char *account, const char *region) {
+static void add_server(struct pf *pf, const char *wave, json_t *src, const char *account, const char *region,
+                       const struct orch_store_group *grp) {
   const char *id = json_string_value(json_object_get(src, "sourceServerID"));
   const char *host = json_string_value(json_object_get(
       json_object_get(json_object_get(src, "sourceProperties"), "identificationHints"), "hostname"));
@@ -97,25 +124,28 @@ static void add_server(struct pf *pf, const char *wave, json_t *src, const char 
       return;
     }
   }
-  json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "wave", wave, "hostname", host ? host : "", "account",
-                          exec_account(pf->eng, account), "region", exec_region(pf->eng, region));
+  json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s*, s:O*}", "id", id, "wave", wave, "hostname", host ? host : "",
+                          "account", exec_account(pf->eng, account), "region", exec_region(pf->eng, region), "group",
+                          grp ? grp->name : NULL, "launch", grp ? grp->launch_overrides : NULL);
   if (!rec || json_array_append_new(pf->servers, rec)) pf->ok = false;
 }
 
-/* Resolve one selector ({ids}, {groups}, {tags}) within account+region. */
-static void resolve(struct pf *pf, const char *wave, const json_t *sel, const char *account, const char *region) {
+/* Resolve one selector ({ids}, a group's {server_ids}, {tags}) within account+region. */
+static void resolve(struct pf *pf, const char *wave, const json_t *sel, const char *account, const char *region,
+                    const struct orch_store_group *grp) {
   json_t *fl = fleet(pf, account, region, wave);
   if (!fl) return;
   size_t i;
   json_t *v;
-  json_array_foreach(json_object_get(sel, "ids"), i, v) {
+  json_t *ids = json_object_get(sel, grp ? "server_ids" : "ids");
+  json_array_foreach(ids, i, v) {
     json_t *src = find_server(fl, json_string_value(v));
     if (!src) {
       check(pf, "server exists", false, wave, json_string_value(v), "no source server %s in %s/%s", json_string_value(v),
             exec_account(pf->eng, account), exec_region(pf->eng, region));
       continue;
     }
-    add_server(pf, wave, src, account, region);
+    add_server(pf, wave, src, account, region, grp);
   }
   json_t *tags = json_object_get(sel, "tags");
   if (json_is_object(tags) && json_object_size(tags)) {
@@ -124,7 +154,7 @@ static void resolve(struct pf *pf, const char *wave, const json_t *sel, const ch
     json_array_foreach(fl, i, src) {
       if (!tags_match(src, tags)) continue;
       matched++;
-      add_server(pf, wave, src, account, region);
+      add_server(pf, wave, src, account, region, grp);
     }
     char *q = json_dumps(tags, JSON_COMPACT | JSON_SORT_KEYS);
     check(pf, "tag query matches servers", matched > 0, wave, NULL, "tags %s matched %zu servers", q ? q : "?", matched);
@@ -138,7 +168,7 @@ static void resolve_wave(struct pf *pf, const json_t *spec) {
   const char *account = json_string_value(json_object_get(spec, "account"));
   const char *region = json_string_value(json_object_get(spec, "region"));
   size_t before = json_array_size(pf->servers);
-  resolve(pf, wave, sel, account, region);
+  resolve(pf, wave, sel, account, region, NULL);
   size_t i;
   json_t *g;
   json_array_foreach(json_object_get(sel, "groups"), i, g) {
@@ -148,7 +178,7 @@ static void resolve_wave(struct pf *pf, const json_t *spec) {
       check(pf, "protection group exists", false, wave, NULL, "protection group '%s': %s", json_string_value(g), err.message);
       continue;
     }
-    resolve(pf, wave, grp.selector, grp.account, grp.region);
+    resolve(pf, wave, grp.selector, grp.account, grp.region, &grp);
     orch_store_group_release(&grp);
   }
   size_t n = json_array_size(pf->servers) - before;
@@ -256,6 +286,53 @@ static void check_active_jobs(struct pf *pf) {
   }
 }
 
+/* A server with a live recovery instance from a recovery (not a drill): a drill would launch a new one in
+ * its place and its clean-up would terminate it, destroying the real recovery. Refused for a drill,
+ * warned for a recovery (which launches a second instance). */
+static void check_live_recoveries(struct pf *pf, const char *mode) {
+  bool drill = strcmp(mode, "drill") == 0;
+  const char *key;
+  json_t *fl;
+  json_object_foreach(pf->fleets, key, fl) {
+    char account[16] = "", region[32] = "";
+    const char *slash = strchr(key, '/');
+    if (!slash) continue;
+    snprintf(account, sizeof account, "%.*s", (int)(slash - key), key);
+    snprintf(region, sizeof region, "%s", slash + 1);
+    json_t *out = NULL;
+    char why[800];
+    if (call(pf, account, region, "drs", "DescribeRecoveryInstances", json_pack("{s:{}}", "filters"), true, &out, why,
+             sizeof why)) {
+      check(pf, "no live recovery instance", false, NULL, NULL, "%s", why);
+      continue;
+    }
+    size_t i, m;
+    json_t *ri, *s;
+    json_array_foreach(json_object_get(out, "items"), i, ri) {
+      const char *sid = json_string_value(json_object_get(ri, "sourceServerID"));
+      const char *state = json_string_value(json_object_get(ri, "ec2InstanceState"));
+      if (!sid || json_is_true(json_object_get(ri, "isDrill"))) continue;
+      if (state && (strcmp(state, "TERMINATED") == 0 || strcmp(state, "SHUTTING-DOWN") == 0)) continue;
+      json_array_foreach(pf->servers, m, s) {
+        if (strcmp(json_string_value(json_object_get(s, "id")), sid) != 0) continue;
+        const char *wave = json_string_value(json_object_get(s, "wave"));
+        const char *rid = json_string_value(json_object_get(ri, "recoveryInstanceID"));
+        const char *ec2 = json_string_value(json_object_get(ri, "ec2InstanceID"));
+        if (drill)
+          check(pf, "no live recovery instance", false, wave, sid,
+                "server %s has recovery instance %s (EC2 %s, %s) running from a recovery: a drill would replace it and "
+                "its clean-up terminate it; drill other servers, or terminate that recovery instance first",
+                sid, rid ? rid : "?", ec2 ? ec2 : "?", state ? state : "state unknown");
+        else
+          warn(pf, "no live recovery instance", wave, sid,
+               "server %s already has recovery instance %s (EC2 %s, %s) from a recovery: this recovery launches another",
+               sid, rid ? rid : "?", ec2 ? ec2 : "?", state ? state : "state unknown");
+      }
+    }
+    json_decref(out);
+  }
+}
+
 /* The SSM documents the plan declares (ssm_documents) must exist where its hooks will run them. */
 static void check_documents(struct pf *pf, const json_t *ctx) {
   const char *account = json_string_value(json_object_get(ctx, "account"));
@@ -289,38 +366,22 @@ void exec_preflight_run(struct orch_exec_engine *eng, struct exec_io *io) {
     io->rc = orch_error_set(&io->err, ORCH_ENOMEM, "out of memory running the preflight");
     goto out;
   }
-  json_t *waves = json_object_get(io->context, "waves");
+  json_t *waves = json_object_get(io->fx.context, "waves");
   size_t i;
   json_t *spec;
   json_array_foreach(waves, i, spec) resolve_wave(&pf, spec);
-  json_int_t rpo = json_integer_value(json_object_get(io->context, "rpo_target_ms"));
+  json_int_t rpo = json_integer_value(json_object_get(io->fx.context, "rpo_target_ms"));
   check_servers(&pf, rpo);
   check_active_jobs(&pf);
-  check_documents(&pf, io->context);
+  const char *mode = json_string_value(json_object_get(io->fx.context, "mode"));
+  if (mode && strcmp(mode, "dry-run") != 0) check_live_recoveries(&pf, mode);
+  check_documents(&pf, io->fx.context);
   check_quotas(&pf);
-  io->output = json_pack("{s:b, s:O, s:O}", "ok", pf.ok, "servers", pf.servers, "checks", pf.checks);
+  io->output = json_pack("{s:b, s:O, s:O, s:s*}", "ok", pf.ok, "servers", pf.servers, "checks", pf.checks, "unreadable",
+                         pf.unreadable[0] ? pf.unreadable : NULL);
   if (!io->output) io->rc = orch_error_set(&io->err, ORCH_ENOMEM, "out of memory building the preflight report");
 out:
   json_decref(pf.checks);
   json_decref(pf.servers);
   json_decref(pf.fleets);
-}
-
-int exec_preflight_conflicts(struct orch_exec_engine *eng, struct exec_live *lv, json_t *result) {
-  size_t i;
-  json_t *s;
-  json_t *checks = json_object_get(result, "checks");
-  json_array_foreach(json_object_get(result, "servers"), i, s) {
-    const char *id = json_string_value(json_object_get(s, "id"));
-    for (struct exec_live *other = eng->lives; other; other = other->next) {
-      if (other == lv || other->st.ended_ms) continue;
-      if (orch_exec_server_index(&other->st, id) < 0) continue;
-      char detail[300];
-      snprintf(detail, sizeof detail, "server %s is in running execution %s (%s)", id, other->st.id, other->st.plan_name);
-      json_array_append_new(checks, json_pack("{s:s, s:b, s:s, s:s, s:O}", "name", "not in another execution", "ok", 0,
-                                              "detail", detail, "server", id, "wave", json_object_get(s, "wave")));
-      json_object_set_new(result, "ok", json_false());
-    }
-  }
-  return 0;
 }

@@ -2,9 +2,9 @@
  * settings (copy private IP, copy tags, launch disposition, right-sizing, BYOL) through
  * UpdateLaunchConfiguration, EC2 settings (instance type, subnet, security groups, tags) as a new
  * default version of each server's launch template, and, for a point-in-time snapshot choice, the
- * newest recovery snapshot at or before that time. Runs on an I/O thread; the scheduler journals the
- * answer as WavePrepared (once, so a restart does not apply anything twice) or fails the wave.
- * Uses orch_exec_int, jansson. */
+ * newest recovery snapshot at or before that time. The prepare effect, run on an I/O thread or inline;
+ * decide journals the answer as WavePrepared (once, so a restart does not apply anything twice), tries
+ * again after a failure that may pass, or fails the wave. Uses orch_exec_int, jansson. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,59 +12,30 @@
 #include "core/orch_log.h"
 #include "exec/orch_exec_int.h"
 
-static const json_t *wave_spec(const struct exec_live *lv, size_t w) { return json_array_get(lv->st.wave_specs, w); }
-
 static bool has_ec2_settings(const json_t *launch) {
   return json_object_get(launch, "instance_type") || json_object_get(launch, "subnet_id") ||
          json_object_get(launch, "security_group_ids") || json_object_get(launch, "tags");
-}
-
-bool exec_wave_needs_prepare(const struct exec_live *lv, size_t w) {
-  const json_t *spec = wave_spec(lv, w);
-  const json_t *launch = json_object_get(spec, "launch");
-  const char *snap = json_string_value(json_object_get(json_object_get(spec, "snapshot"), "kind"));
-  return json_object_size(launch) > 0 || (snap && strcmp(snap, "point_in_time") == 0);
-}
-
-void exec_prepare_submit(struct orch_exec_engine *eng, struct exec_live *lv, size_t w) {
-  const struct orch_exec_state *st = &lv->st;
-  json_t *servers = json_array();
-  for (size_t i = 0; servers && i < st->nservers; i++)
-    if (st->servers[i].wave == w &&
-        json_array_append_new(servers, json_pack("{s:s, s:s, s:s}", "id", st->servers[i].id, "account",
-                                                 st->servers[i].account, "region", st->servers[i].region))) {
-      json_decref(servers);
-      servers = NULL;
-    }
-  struct exec_io *io = servers ? exec_io_new(IO_PREPARE, st->id, "", "", "drs", "UpdateLaunchConfiguration", NULL) : NULL;
-  if (!io) {
-    json_decref(servers);
-    orch_log_error("exec %s: out of memory preparing wave %s; will retry", st->id, st->waves[w].name);
-    return;
-  }
-  const json_t *spec = wave_spec(lv, w);
-  io->context = json_pack("{s:s, s:o, s:O*, s:O*}", "wave", st->waves[w].name, "servers", servers, "launch",
-                          json_object_get(spec, "launch"), "snapshot", json_object_get(spec, "snapshot"));
-  snprintf(io->key, sizeof io->key, "%s", st->waves[w].name);
-  lv->rt.prepare_inflight = true;
-  exec_io_submit(eng, io);
 }
 
 struct prep {
   struct orch_exec_engine *eng;
   struct exec_io *io;
   json_t *errors;
+  bool passing; /* a failure may pass (throttling, 5xx): decide tries the wave's preparation again */
 };
 
 static int call(struct prep *p, const json_t *server, const char *service, const char *op, json_t *input, json_t **out) {
   struct orch_aws_error aerr = {.retry_after_ms = -1};
   struct orch_error err = {0};
   const char *account = exec_account(p->eng, json_string_value(json_object_get(server, "account")));
+  /* the engine's client for that account and region applies its standard retries */
   const char *region = exec_region(p->eng, json_string_value(json_object_get(server, "region")));
   json_t *o = NULL;
-  int rc = exec_call_patient(p->eng, account, region, service, op, input, false, &o, &aerr, &err);
+  int rc = p->eng->cfg.aws->call(p->eng->cfg.aws_ctx, account, region, service, op, input, false, &o, &aerr, &err);
   json_decref(input);
   if (rc) {
+    if (rc == ORCH_ECONN || rc == ORCH_ETIMEDOUT || (rc == ORCH_EAWS && (aerr.retryable || aerr.throttling || aerr.http_status >= 500)))
+      p->passing = true;
     char msg[1400];
     snprintf(msg, sizeof msg, "%s: %s:%s: %s", json_string_value(json_object_get(server, "id")), service, op,
              aerr.code[0] ? aerr.message[0] ? aerr.message : aerr.code : err.message);
@@ -162,12 +133,21 @@ void exec_prepare_run(struct orch_exec_engine *eng, struct exec_io *io) {
     io->rc = orch_error_set(&io->err, ORCH_ENOMEM, "out of memory preparing the wave");
     goto out;
   }
-  const json_t *launch = json_object_get(io->context, "launch");
-  const json_t *snapshot = json_object_get(io->context, "snapshot");
+  const json_t *launch = json_object_get(io->fx.context, "launch");
+  const json_t *snapshot = json_object_get(io->fx.context, "snapshot");
   size_t i;
   json_t *server;
-  json_array_foreach(json_object_get(io->context, "servers"), i, server) prepare_server(&p, server, launch, snapshot, snaps);
-  io->output = json_pack("{s:O, s:O}", "snapshots", snaps, "errors", p.errors);
+  json_array_foreach(json_object_get(io->fx.context, "servers"), i, server) {
+    /* The server's protection group overrides the wave's settings key by key (the most specific wins). */
+    json_t *merged = exec_launch_merge(launch, json_object_get(server, "launch"));
+    if (!merged) {
+      io->rc = orch_error_set(&io->err, ORCH_ENOMEM, "out of memory preparing the wave");
+      goto out;
+    }
+    prepare_server(&p, server, merged, snapshot, snaps);
+    json_decref(merged);
+  }
+  io->output = json_pack("{s:O, s:O, s:b}", "snapshots", snaps, "errors", p.errors, "passing", p.passing);
 out:
   json_decref(snaps);
   json_decref(p.errors);

@@ -25,7 +25,7 @@ static int64_t recovered_at(const struct orch_exec_state *st, const struct orch_
 static json_t *server_report(const struct orch_exec_state *st, const struct orch_exec_server *s) {
   int64_t rec = recovered_at(st, s);
   return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:i, s:o, s:o, s:o, s:o, s:o}", "id", s->id, "hostname",
-                   s->hostname, "wave", st->waves[s->wave].name, "status", s->launch_status[0] ? s->launch_status : "NOT_LAUNCHED",
+                   s->hostname, "wave", st->waves[s->wave].name, "status", s->launch ? orch_launch_status_name(s->launch) : "NOT_LAUNCHED",
                    "job_id", s->job_id[0] ? s->job_id : NULL, "ec2_instance_id", s->ec2_instance_id[0] ? s->ec2_instance_id : NULL,
                    "private_ip", s->private_ip[0] ? s->private_ip : NULL, "failure", s->failure[0] ? s->failure : NULL,
                    "attempts", s->attempt, "requested_at", ts(s->requested_ms), "launched_at", ts(s->launched_ms),
@@ -40,7 +40,7 @@ static json_t *wave_report(const struct orch_exec_state *st, size_t w, json_t *s
     if (st->servers[i].wave != w) continue;
     total++;
     if (st->servers[i].launched_ms) launched++;
-    if (strcmp(st->servers[i].launch_status, "FAILED") == 0) failed++;
+    if (st->servers[i].launch == ORCH_LAUNCH_FAILED) failed++;
     json_array_append_new(servers_out, server_report(st, &st->servers[i]));
   }
   return json_pack("{s:s, s:s, s:s?, s:i, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "name", wv->name, "status",
@@ -97,7 +97,7 @@ json_t *orch_exec_report_json(const struct orch_exec_state *st, const struct orc
   size_t launched = 0, failed = 0;
   for (size_t i = 0; i < st->nservers; i++) {
     if (st->servers[i].launched_ms) launched++;
-    if (strcmp(st->servers[i].launch_status, "FAILED") == 0) failed++;
+    if (st->servers[i].launch == ORCH_LAUNCH_FAILED) failed++;
   }
   json_t *rto_json = all_recovered && st->started_ms ? json_integer(rto) : json_null();
   json_t *met = json_null();

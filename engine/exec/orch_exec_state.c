@@ -9,10 +9,12 @@
 
 static const char *const mode_names[] = {"drill", "recovery", "dry-run"};
 static const char *const exec_status_names[] = {"PENDING",  "PREFLIGHT", "RUNNING",   "PAUSED",      "COMPLETED",
-                                                "PARTIAL",  "FAILED",    "CANCELLED", "CLEANING_UP", "CLEANED"};
+                                                "PARTIAL",  "FAILED",    "CANCELLED", "CLEANING_UP", "CLEANED",
+                                                "CLEANUP_FAILED"};
 static const char *const wave_status_names[] = {"PENDING", "WAITING",   "AWAITING_APPROVAL", "LAUNCHING", "RECOVERING",
                                                 "HOOKS",   "COMPLETED", "FAILED",            "SKIPPED",   "CANCELLED"};
 static const char *const policy_names[] = {"fail", "continue", "retry"};
+static const char *const launch_names[] = {"", "REQUESTED", "PENDING", "IN_PROGRESS", "LAUNCHED", "FAILED", "TERMINATED"};
 
 #define NAMES_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -35,10 +37,14 @@ const char *orch_failure_policy_name(enum orch_failure_policy p) {
 int orch_exec_mode_parse(const char *s) { return name_parse(mode_names, NAMES_LEN(mode_names), s); }
 int orch_exec_status_parse(const char *s) { return name_parse(exec_status_names, NAMES_LEN(exec_status_names), s); }
 int orch_wave_status_parse(const char *s) { return name_parse(wave_status_names, NAMES_LEN(wave_status_names), s); }
+const char *orch_launch_status_name(enum orch_launch_status s) {
+  return (size_t)s < NAMES_LEN(launch_names) ? launch_names[s] : "?";
+}
+int orch_launch_status_parse(const char *s) { return name_parse(launch_names, NAMES_LEN(launch_names), s); }
 
 bool orch_exec_status_final(enum orch_exec_status s) {
   return s == ORCH_EXEC_COMPLETED || s == ORCH_EXEC_PARTIAL || s == ORCH_EXEC_FAILED || s == ORCH_EXEC_CANCELLED ||
-         s == ORCH_EXEC_CLEANED;
+         s == ORCH_EXEC_CLEANED || s == ORCH_EXEC_CLEANUP_FAILED;
 }
 
 bool orch_wave_status_final(enum orch_wave_status s) {
@@ -46,8 +52,21 @@ bool orch_wave_status_final(enum orch_wave_status s) {
 }
 
 bool orch_exec_server_final(const struct orch_exec_server *s) {
-  return strcmp(s->launch_status, "LAUNCHED") == 0 || strcmp(s->launch_status, "FAILED") == 0 ||
-         strcmp(s->launch_status, "TERMINATED") == 0;
+  return s->launch == ORCH_LAUNCH_LAUNCHED || s->launch == ORCH_LAUNCH_FAILED || s->launch == ORCH_LAUNCH_TERMINATED;
+}
+
+bool orch_exec_jobs_quiet(const struct orch_exec_state *st) {
+  for (size_t j = 0; j < st->njobs; j++)
+    if (st->jobs[j].status == ORCH_JOB_REQUESTED || st->jobs[j].status == ORCH_JOB_STARTED) return false;
+  for (size_t c = 0; c < st->nterms; c++)
+    if (st->terms[c].job_id[0] && !st->terms[c].ended) return false;
+  return true;
+}
+
+bool orch_exec_done(const struct orch_exec_state *st) {
+  if (!st->ended_ms || !orch_exec_jobs_quiet(st)) return false;
+  if (st->mode == ORCH_MODE_DRILL) return st->status == ORCH_EXEC_CLEANED || st->status == ORCH_EXEC_CLEANUP_FAILED;
+  return true;
 }
 
 void orch_exec_state_init(struct orch_exec_state *st) { memset(st, 0, sizeof *st); }
@@ -57,8 +76,14 @@ void orch_exec_state_release(struct orch_exec_state *st) {
   for (size_t i = 0; i < st->nwaves; i++) {
     orch_free(st->waves[i].deps);
     orch_free(st->waves[i].approval);
+    json_decref(st->waves[i].approvers);
     json_decref(st->waves[i].hook_calls);
   }
+  for (size_t i = 0; i < st->nservers; i++) json_decref(st->servers[i].launch_overrides);
+  for (size_t i = 0; i < st->nnotices; i++) json_decref(st->notices[i].data);
+  orch_free(st->notices);
+  json_decref(st->notify_topics);
+  json_decref(st->notify_events);
   for (size_t i = 0; i < st->njobs; i++) orch_free(st->jobs[i].servers);
   for (size_t i = 0; i < st->nterms; i++) json_decref(st->terms[i].ids);
   orch_free(st->terms);
@@ -114,7 +139,7 @@ static json_t *str_or_null(const char *s) { return s && *s ? json_string(s) : js
 static json_t *server_json(const struct orch_exec_server *s) {
   return json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", s->id,
                    "hostname", s->hostname, "account", s->account, "region", s->region, "attempt", s->attempt,
-                   "launch_status", str_or_null(s->launch_status), "job_id", str_or_null(s->job_id),
+                   "launch_status", str_or_null(orch_launch_status_name(s->launch)), "job_id", str_or_null(s->job_id),
                    "recovery_instance_id", str_or_null(s->recovery_instance_id), "ec2_instance_id",
                    str_or_null(s->ec2_instance_id), "ec2_state", str_or_null(s->ec2_state), "private_ip",
                    str_or_null(s->private_ip), "failure", str_or_null(s->failure), "requested_at",

@@ -26,6 +26,7 @@ enum orch_exec_status {
   ORCH_EXEC_CANCELLED,
   ORCH_EXEC_CLEANING_UP,
   ORCH_EXEC_CLEANED,
+  ORCH_EXEC_CLEANUP_FAILED, /* a drill's clean-up gave up: instances are left to terminate by hand */
 };
 
 enum orch_wave_status {
@@ -45,11 +46,25 @@ enum orch_failure_policy { ORCH_ON_FAILURE_FAIL, ORCH_ON_FAILURE_CONTINUE, ORCH_
 
 enum orch_job_status { ORCH_JOB_REQUESTED, ORCH_JOB_STARTED, ORCH_JOB_ENDED, ORCH_JOB_START_FAILED };
 
+/* A server's launch as DRS reports it (plus REQUESTED before DRS answered and NONE before any launch). */
+enum orch_launch_status {
+  ORCH_LAUNCH_NONE,
+  ORCH_LAUNCH_REQUESTED,
+  ORCH_LAUNCH_PENDING,
+  ORCH_LAUNCH_IN_PROGRESS,
+  ORCH_LAUNCH_LAUNCHED,
+  ORCH_LAUNCH_FAILED,
+  ORCH_LAUNCH_TERMINATED,
+};
+
 /* Hook phases a wave can run; bit flags in orch_exec_wave.hooks. */
 enum orch_hook_kind { ORCH_HOOK_BEFORE = 1, ORCH_HOOK_AFTER = 2, ORCH_HOOK_ON_FAILURE = 4 };
 
 #define ORCH_EXEC_NAME_MAX 128
 #define ORCH_EXEC_AWS_ID_MAX 64
+#define ORCH_EXEC_ATTEMPT_MAX 101 /* retry(n) allows n <= 100 */
+/* "<execution>/<wave>/<attempt>/<chunk>": sized from its parts so a long wave name cannot truncate it. */
+#define ORCH_EXEC_TAG_MAX (ORCH_ID_UUID_LEN + 1 + ORCH_EXEC_NAME_MAX + 1 + 11 + 1 + 11 + 1)
 
 struct orch_exec_server {
   char id[ORCH_EXEC_AWS_ID_MAX];      /* source server id */
@@ -59,12 +74,14 @@ struct orch_exec_server {
   size_t wave;                        /* index into waves */
   int attempt;                        /* wave attempt that last launched it; 0 = never */
   char job_id[ORCH_EXEC_AWS_ID_MAX];
-  char launch_status[16];             /* "", REQUESTED, PENDING, IN_PROGRESS, LAUNCHED, FAILED, TERMINATED */
+  enum orch_launch_status launch;
   char recovery_instance_id[ORCH_EXEC_AWS_ID_MAX];
   char ec2_instance_id[ORCH_EXEC_AWS_ID_MAX];
   char ec2_state[24];
   char private_ip[48];
   char snapshot_id[64];               /* recovery snapshot to launch from; "" = the latest */
+  char group[ORCH_EXEC_NAME_MAX];     /* the protection group that selected it ("" = ids or tags) */
+  json_t *launch_overrides;           /* the group's launch overrides (owned; NULL = none) */
   char failure[256];                  /* why it failed, when it did */
   int64_t requested_ms, launched_ms, hooks_passed_ms;
 };
@@ -75,7 +92,7 @@ struct orch_exec_job {
   int chunk;                          /* a wave larger than the servers-per-job quota splits in chunks */
   char account[16];
   char region[32];
-  char tag[96];                       /* the drsorch:launch tag value: <execution>/<wave>/<attempt>/<chunk> */
+  char tag[ORCH_EXEC_TAG_MAX];         /* the drsorch:launch tag value: <execution>/<wave>/<attempt>/<chunk> */
   char job_id[ORCH_EXEC_AWS_ID_MAX];  /* "" until JobStarted */
   enum orch_job_status status;
   size_t *servers;                    /* indices into servers */
@@ -90,6 +107,18 @@ struct orch_exec_termination {
   json_t *ids;                        /* recovery instance ids (owned) */
   char job_id[ORCH_EXEC_AWS_ID_MAX];  /* "" until TerminateStarted */
   bool ended;
+  int failures;                       /* TerminateFailed events so far */
+  int64_t failed_ms;                  /* the latest failure */
+  char error[256];                    /* its reason */
+};
+
+/* An SNS notification: journaled when decided (NotificationRequested), then sent at least once. */
+struct orch_exec_notice {
+  int64_t id;                         /* the seq of its NotificationRequested */
+  json_t *data;                       /* {kind, topic, subject, message} (owned) */
+  bool sent, failed;
+  int failures;
+  int64_t failed_ms;
 };
 
 struct orch_exec_wave {
@@ -102,6 +131,8 @@ struct orch_exec_wave {
   int64_t timeout_ms;                 /* the longest the wave may take from ready to verdict; 0 = none */
   int64_t approval_timeout_ms;        /* a gate not approved this long after it asked fails the wave; 0 = none */
   int64_t approval_asked_ms;
+  json_t *approvers;                  /* users or roles who may open the gate ([] = anyone allowed to approve) */
+  char approved_by[128];
   unsigned hooks;                     /* ORCH_HOOK_* the plan defines for this wave */
   enum orch_wave_status status;
   int attempt;                        /* 0 before the first launch */
@@ -128,7 +159,10 @@ struct orch_exec_state {
   bool preflight_done;
   bool preflight_ok;
   char end_reason[256];
-  char notify_topic[256];
+  char notify_topic[256];             /* the first topic (kept for older readers) */
+  json_t *notify_topics;              /* every SNS topic the plan names (owned) */
+  json_t *notify_events;              /* the events to notify ([] = all) (owned) */
+  char started_by[128];
   char module_dir[1024];              /* where the plan's own modules were when it started ("" = the engine's) */
   int64_t rto_target_ms;              /* 0 = none */
   int64_t created_ms, started_ms, ended_ms, cleanup_after_ms;
@@ -143,6 +177,8 @@ struct orch_exec_state {
   struct orch_exec_job *jobs;
   size_t njobs;
   bool cleanup_hook_done;             /* plan-level cleanup hook finished (or there is none) */
+  bool cleanup_hook_failed;
+  char cleanup_hook_error[256];
   bool cleanup_hook_running;
   bool has_cleanup_hook;
   json_t *cleanup_calls;              /* the cleanup hook's journal, as hook_calls */
@@ -150,6 +186,15 @@ struct orch_exec_state {
   struct orch_exec_termination *terms; /* TerminateRecoveryInstances requests (at most 200 ids each) */
   size_t nterms;
   size_t warnings;                    /* w:expect failures recorded in a recovery */
+  struct orch_exec_notice *notices;
+  size_t nnotices;
+  bool cleanup_expedited;             /* an operator asked for the clean-up now (keep_for cut short) */
+  char cleanup_error[256];            /* why a clean-up gave up (CLEANUP_FAILED) */
+  int preflight_failures;             /* preflight runs that could not read what they check */
+  bool preflight_checks_recorded;     /* PreflightChecks seen (the checks are in the journal) */
+  int64_t preflight_ms;               /* when the preflight result came */
+  char preflight_error[512];          /* the first failed check: "name for server: detail" */
+  char cancel_reason[256];            /* who cancelled, and why */
 };
 
 /* One journal event as the reducer sees it (the store's record shape, borrowed). */
@@ -166,7 +211,8 @@ void orch_exec_state_release(struct orch_exec_state *st);
 
 /* Apply one event. Events must come in seq order (seq = st->seq + 1). An event that does not fit the
  * state (unknown wave, wrong type of data, a transition the lifecycle forbids) is ORCH_EVALIDATION
- * naming the event seq and field: a journal is never applied half-understood. */
+ * naming the event seq and field, and leaves the state exactly as it was: every check is made before
+ * anything changes, so a journal is never applied half-understood. */
 int orch_exec_apply(struct orch_exec_state *st, const struct orch_exec_event *ev, struct orch_error *err)
     ORCH_MUST_CHECK;
 
@@ -178,10 +224,17 @@ const char *orch_failure_policy_name(enum orch_failure_policy p);
 int orch_exec_mode_parse(const char *s);
 int orch_exec_status_parse(const char *s);
 int orch_wave_status_parse(const char *s);
+const char *orch_launch_status_name(enum orch_launch_status s); /* "" for NONE */
+int orch_launch_status_parse(const char *s);                     /* "" is NONE; -1 unknown */
 
-bool orch_exec_status_final(enum orch_exec_status s);  /* COMPLETED..CANCELLED, CLEANED */
+bool orch_exec_status_final(enum orch_exec_status s);  /* COMPLETED..CANCELLED, CLEANED, CLEANUP_FAILED */
 bool orch_wave_status_final(enum orch_wave_status s);  /* COMPLETED, FAILED, SKIPPED, CANCELLED */
 bool orch_exec_server_final(const struct orch_exec_server *s); /* LAUNCHED or FAILED or TERMINATED */
+/* Every piece of work the execution started in DRS has ended (its jobs and terminations): it no longer
+ * counts against the DRS quotas and needs no more polling. */
+bool orch_exec_jobs_quiet(const struct orch_exec_state *st);
+/* Nothing is left to do: ended, drills cleaned up (or given up), every DRS job over. */
+bool orch_exec_done(const struct orch_exec_state *st);
 
 /* Lookups; -1 when absent. */
 long orch_exec_wave_index(const struct orch_exec_state *st, const char *name);

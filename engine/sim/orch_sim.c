@@ -209,7 +209,8 @@ int orch_sim_start(const struct orch_sim_options *opts, struct orch_sim **out, s
     if (err) snprintf(err->context, sizeof err->context, "%s", ctx);
     goto fail;
   }
-  if ((rc = orch_vclock_new(sim->world->start_ms, opts->speed, &sim->vclock)) ||
+  if ((rc = opts->discrete ? orch_vclock_new_discrete(sim->world->start_ms, &sim->vclock)
+                           : orch_vclock_new(sim->world->start_ms, opts->speed, &sim->vclock)) ||
       (rc = orch_sigv4_cache_new(&sim->sigcache))) {
     rc = orch_error_set(err, ORCH_ENOMEM, "out of memory");
     goto fail;

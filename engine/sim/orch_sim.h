@@ -23,6 +23,8 @@ struct orch_sim_options {
   const json_t *scenario;     /* an already parsed scenario (borrowed; copied); neither: an empty region */
   const char *listen;         /* "127.0.0.1:0"; NULL: no HTTP listener (in-process only) */
   double speed;               /* sim seconds per real second; 0 freezes the clock (advance by hand) */
+  bool discrete;              /* a discrete-event clock instead (speed ignored): it stands still while its
+                                 users hold work and jumps to the next deadline when all are idle */
   uint64_t seed;              /* ids, timings and outcomes; the same seed replays the same run */
   int threads;                /* CivetWeb workers (one per open connection); 0 means 32 */
   int64_t start_ms;           /* sim clock start when the scenario has no start_time; 0 means now */

@@ -105,7 +105,7 @@ int orch_sim_admin_handle(struct orch_sim *sim, const char *method, const char *
   }
   if (strcmp(path, "/_sim/faults") == 0 && (get || put)) {
     json_t *in = NULL;
-    static const char *const keys[] = {"throttling", "errors", "latency", "failures", NULL};
+    static const char *const keys[] = {"throttling", "errors", "latency", "failures", "consistency", NULL};
     if (put) {
       in = parse_body(body, len, &err);
       if (!in) return error_reply(status, out, 400, "ValidationError", err.message);

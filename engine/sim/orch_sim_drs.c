@@ -1,51 +1,52 @@
 /* orch_sim_drs: Elastic Disaster Recovery handlers: source servers, recovery jobs with their timelines
- * and log items, quotas and conflicts, recovery instances, termination, launch configuration,
- * recovery snapshots, failback, tags. Jobs fix every step's time when created; readers evaluate them
- * at the call's sim time. Uses orch_sim_ops, orch_sim_world, orch_sim_rng, orch_sim_faults, jansson. */
+ * and log items, quotas and conflicts (recovery instances, termination, launch configuration, snapshots,
+ * failback and tags are orch_sim_drs_instances.c). Jobs fix every step's time when created; readers
+ * evaluate them at the call's sim time. Uses orch_sim_drs_int, orch_sim_ops, orch_sim_world, orch_sim_rng,
+ * orch_sim_faults, jansson. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/orch_alloc.h"
 #include "core/orch_time.h"
-#include "sim/orch_sim_ops.h"
+#include "sim/orch_sim_drs_int.h"
 
 #define PAGE_MAX 1000
 #define TAG_MANAGED "AWSElasticDisasterRecoveryManaged"
 #define TAG_SOURCE "AWSElasticDisasterRecoverySourceServerID"
 
-static int internal(struct orch_aws_error *aerr) {
+int orch_sim_drs_internal(struct orch_aws_error *aerr) {
   return orch_sim_fail(aerr, 500, "InternalServerException", "Internal server error");
 }
 
-static int validation(struct orch_sim_call *c, struct orch_aws_error *aerr, const char *field, const char *msg) {
+int orch_sim_drs_validation(struct orch_sim_call *c, struct orch_aws_error *aerr, const char *field, const char *msg) {
   json_decref(c->error_fields);
   c->error_fields = json_pack("{s:s, s:[{s:s, s:s}]}", "reason", "fieldValidationFailed", "fieldList", "name",
                               field, "message", msg);
   return orch_sim_fail(aerr, 400, "ValidationException", "%s", msg);
 }
 
-static int not_found(struct orch_sim_call *c, struct orch_aws_error *aerr, const char *type, const char *id) {
+int orch_sim_drs_not_found(struct orch_sim_call *c, struct orch_aws_error *aerr, const char *type, const char *id) {
   json_decref(c->error_fields);
   c->error_fields = json_pack("{s:s, s:s}", "resourceId", id, "resourceType", type);
   return orch_sim_fail(aerr, 404, "ResourceNotFoundException", "%s %s not found", type, id);
 }
 
-static int conflict(struct orch_sim_call *c, struct orch_aws_error *aerr, const char *type, const char *id,
+int orch_sim_drs_conflict(struct orch_sim_call *c, struct orch_aws_error *aerr, const char *type, const char *id,
                     const char *msg) {
   json_decref(c->error_fields);
   c->error_fields = json_pack("{s:s, s:s}", "resourceId", id, "resourceType", type);
   return orch_sim_fail(aerr, 409, "ConflictException", "%s", msg);
 }
 
-static int quota_exceeded(struct orch_sim_call *c, struct orch_aws_error *aerr, int q, const char *msg) {
+int orch_sim_drs_quota_exceeded(struct orch_sim_call *c, struct orch_aws_error *aerr, int q, const char *msg) {
   json_decref(c->error_fields);
   c->error_fields = json_pack("{s:s, s:s, s:s}", "serviceCode", "drs", "quotaCode", c->w->quotas[q].code,
                               "resourceType", "JOB");
   return orch_sim_fail(aerr, 402, "ServiceQuotaExceededException", "%s", msg);
 }
 
-static int page_bounds(const json_t *in, size_t *start, size_t *max, struct orch_aws_error *aerr) {
+int orch_sim_drs_page_bounds(const json_t *in, size_t *start, size_t *max, struct orch_aws_error *aerr) {
   json_t *m = json_object_get(in, "maxResults");
   *max = PAGE_MAX;
   if (json_is_integer(m) && json_integer_value(m) > 0 && json_integer_value(m) < PAGE_MAX)
@@ -117,7 +118,7 @@ static json_t *server_json(const struct orch_sim_call *c, const struct orch_sim_
   return out;
 }
 
-static json_t *job_json(const struct orch_sim_call *c, const struct orch_sim_job *j) {
+json_t *orch_sim_drs_job_json(const struct orch_sim_call *c, const struct orch_sim_job *j) {
   static const char *const st[] = {"PENDING", "STARTED", "COMPLETED"};
   enum orch_sim_job_status status = orch_sim_job_status(j, c->now);
   json_t *ps = json_array();
@@ -144,46 +145,6 @@ fail:
   return NULL;
 }
 
-static const char *ec2_state_upper(enum orch_sim_ec2_state s) {
-  static const char *const names[] = {"NOT_FOUND", "PENDING", "RUNNING", "STOPPING", "STOPPED", "SHUTTING-DOWN",
-                                      "TERMINATED"};
-  return names[s];
-}
-
-static const char *failback_state(const struct orch_sim_call *c, const struct orch_sim_instance *in) {
-  if (in->failback_job[0]) {
-    int ji = orch_sim_idx_get(c->env->job_idx, in->failback_job);
-    if (ji >= 0) return orch_sim_job_active(ORCH_SIM_JOB(c->env, ji), c->now) ? "FAILBACK_IN_PROGRESS"
-                                                                                : "FAILBACK_COMPLETED";
-  }
-  return in->failback_state[0] ? in->failback_state : "FAILBACK_NOT_STARTED";
-}
-
-static json_t *recovery_instance_json(const struct orch_sim_call *c, const struct orch_sim_instance *in) {
-  const struct orch_sim_server *s = ORCH_SIM_SERVER(c->env, in->server);
-  const struct orch_sim_job *j = ORCH_SIM_JOB(c->env, in->job);
-  json_t *out = json_pack(
-      "{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:b, s:o, s:s, s:s, s:{s:o, s:{s:s, s:s, s:s}, s:[{s:s, s:[s], s:b}],"
-      " s:[{s:s, s:I, s:s}], s:[{s:I, s:s}], s:I, s:{s:s}}, s:{s:s}}",
-      "recoveryInstanceID", in->id, "ec2InstanceID", in->id, "ec2InstanceState",
-      ec2_state_upper(orch_sim_instance_state(in, c->now)), "jobID", j->id, "sourceServerID", s->id, "arn", in->arn,
-      "tags", in->rtags, "isDrill", in->drill, "pointInTimeSnapshotDateTime", orch_sim_time_json(in->pit_ms),
-      "originEnvironment", "ON_PREMISES", "originAvailabilityZone", c->env->subnets[in->subnet].az,
-      "recoveryInstanceProperties", "lastUpdatedDateTime", orch_sim_time_json(in->t_created), "identificationHints",
-      "fqdn", s->fqdn, "hostname", s->hostname, "awsInstanceID", in->id, "networkInterfaces", "macAddress",
-      "06:00:00:00:00:01", "ips", in->ip, "isPrimary", 1, "disks", "internalDeviceName",
-      s->windows ? "Disk0" : "/dev/xvda", "bytes", (json_int_t)s->disk_bytes, "ebsVolumeID", "vol-0123456789abcdef0",
-      "cpus", "cores", (json_int_t)s->cpus, "modelName", "Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz",
-      "ramBytes", (json_int_t)s->ram_bytes, "os", "fullString", s->os, "failback", "state", failback_state(c, in));
-  if (out && in->failback_job[0]) {
-    json_t *fb = json_object_get(out, "failback");
-    json_object_set_new(fb, "failbackJobID", json_string(in->failback_job));
-    json_object_set_new(fb, "failbackInitiationTime", orch_sim_time_json(in->failback_ms));
-    json_object_set_new(fb, "failbackLaunchType", json_string(in->drill ? "DRILL" : "RECOVERY"));
-  }
-  return out;
-}
-
 /* ---- DescribeSourceServers ---- */
 
 static int drs_describe_source_servers(struct orch_sim_call *c, const json_t *in, json_t **out,
@@ -191,37 +152,46 @@ static int drs_describe_source_servers(struct orch_sim_call *c, const json_t *in
   json_t *filters = json_object_get(in, "filters");
   json_t *ids = json_object_get(filters, "sourceServerIDs");
   size_t start, max, i;
-  int rc = page_bounds(in, &start, &max, aerr);
+  int rc = orch_sim_drs_page_bounds(in, &start, &max, aerr);
   if (rc) return rc;
   json_t *items = json_array();
   json_t *res = json_pack("{s:o}", "items", items);
-  if (!res) return internal(aerr);
+  if (!res) return orch_sim_drs_internal(aerr);
   struct orch_sim_page pg = {.res = res, .items = items, .token_key = "nextToken", .start = start, .max = max};
   for (i = 0; i < c->env->servers.n && !pg.done; i++) {
     const struct orch_sim_server *s = ORCH_SIM_SERVER(c->env, i);
     if (ids && !orch_sim_in_list(ids, s->id)) continue;
     if (orch_sim_page_take(&pg)) orch_sim_page_add(&pg, server_json(c, s));
   }
-  return orch_sim_page_end(&pg, out) ? internal(aerr) : 0;
+  return orch_sim_page_end(&pg, out) ? orch_sim_drs_internal(aerr) : 0;
 }
 
 /* ---- StartRecovery ---- */
 
-static bool server_in_active_job(const struct orch_sim_call *c, int server, size_t *active_jobs, size_t *active_servers,
-                                 bool count) {
-  bool found = false;
-  for (size_t i = c->env->jobs.n; i-- > 0;) {
+/* How many active jobs `server` takes part in. */
+size_t orch_sim_drs_server_active_jobs(const struct orch_sim_call *c, int server) {
+  size_t n = 0;
+  for (size_t i = 0; i < c->env->jobs.n; i++) {
     const struct orch_sim_job *j = ORCH_SIM_JOB(c->env, i);
     if (!orch_sim_job_active(j, c->now)) continue;
-    if (count) {
-      (*active_jobs)++;
-      *active_servers += j->nps;
-    }
-    for (size_t k = 0; k < j->nps && !found; k++)
-      if (j->ps[k].server == server) found = true;
-    if (found && !count) return true;
+    for (size_t k = 0; k < j->nps; k++)
+      if (j->ps[k].server == server) {
+        n++;
+        break;
+      }
   }
-  return found;
+  return n;
+}
+
+/* The active jobs, and the servers taking part in them, of the caller's account and region. */
+void orch_sim_drs_active_totals(const struct orch_sim_call *c, size_t *jobs, size_t *servers) {
+  *jobs = *servers = 0;
+  for (size_t i = 0; i < c->env->jobs.n; i++) {
+    const struct orch_sim_job *j = ORCH_SIM_JOB(c->env, i);
+    if (!orch_sim_job_active(j, c->now)) continue;
+    (*jobs)++;
+    *servers += j->nps;
+  }
 }
 
 static const struct orch_sim_launch_rule *launch_rule(const struct orch_sim_call *c, const struct orch_sim_server *s) {
@@ -242,7 +212,7 @@ static bool ready_for_recovery(const struct orch_sim_server *s) {
   return false;
 }
 
-static int new_job(struct orch_sim_call *c, enum orch_sim_job_type type, const char *initiated_by, bool drill,
+int orch_sim_drs_new_job(struct orch_sim_call *c, enum orch_sim_job_type type, const char *initiated_by, bool drill,
                    const json_t *tags, size_t nps, struct orch_sim_job **out) {
   char res[64];
   struct orch_sim_job *j = orch_calloc(1, sizeof *j);
@@ -259,6 +229,9 @@ static int new_job(struct orch_sim_call *c, enum orch_sim_job_type type, const c
   j->nps = nps;
   j->created_ms = c->now;
   j->started_ms = c->now + orch_sim_dist_sample(&c->w->timing.job_start, &c->w->rng);
+  /* Eventual consistency: the fault generator decides, so turning it on shifts no id or timing. */
+  j->listed_ms = c->now;
+  if (c->w->faults.has_new_jobs) j->listed_ms += orch_sim_dist_sample(&c->w->faults.new_jobs, &c->w->fault_rng);
   *out = j;
   return 0;
 fail:
@@ -278,14 +251,14 @@ static void free_unadded_job(struct orch_sim_job *j) {
 
 /* Fix the job's end and add it to the env, which takes ownership; on failure `j` is freed (an internal
  * error in aerr). */
-static int add_job(struct orch_sim_call *c, struct orch_sim_job *j, struct orch_aws_error *aerr) {
+int orch_sim_drs_add_job(struct orch_sim_call *c, struct orch_sim_job *j, struct orch_aws_error *aerr) {
   int64_t end = j->started_ms;
   for (size_t i = 0; i < j->nps; i++)
     if (j->ps[i].t_done > end) end = j->ps[i].t_done;
   j->end_ms = end + 1000;
   if (orch_sim_vec_push_indexed(&c->env->jobs, c->env->job_idx, j->id, j)) {
     free_unadded_job(j);
-    return internal(aerr);
+    return orch_sim_drs_internal(aerr);
   }
   return 0;
 }
@@ -375,10 +348,10 @@ static int drs_start_recovery(struct orch_sim_call *c, const json_t *in, json_t 
   json_t *ids = json_array();
   const char *err_code = NULL;
   char msg[512];
-  if (!ids) return internal(aerr);
+  if (!ids) return orch_sim_drs_internal(aerr);
   idx = orch_calloc(n ? n : 1, sizeof *idx);
   if (!idx) {
-    rc = internal(aerr);
+    rc = orch_sim_drs_internal(aerr);
     goto out;
   }
   for (i = 0; i < n; i++) {
@@ -386,7 +359,7 @@ static int drs_start_recovery(struct orch_sim_call *c, const json_t *in, json_t 
     json_array_append_new(ids, json_string(id ? id : ""));
   }
   if (n == 0) {
-    rc = validation(c, aerr, "sourceServers", "sourceServers must contain at least 1 item");
+    rc = orch_sim_drs_validation(c, aerr, "sourceServers", "sourceServers must contain at least 1 item");
     goto out;
   }
   for (i = 0; i < n; i++) {
@@ -397,13 +370,13 @@ static int drs_start_recovery(struct orch_sim_call *c, const json_t *in, json_t 
     if (idx[i] < 0) {
       snprintf(msg, sizeof msg, "Source server %s does not exist in account %s region %s", id ? id : "(none)",
                w->accounts[env->account].id, env->region);
-      rc = validation(c, aerr, "sourceServers", msg);
+      rc = orch_sim_drs_validation(c, aerr, "sourceServers", msg);
       goto out;
     }
     for (size_t k = 0; k < i; k++) {
       if (idx[k] == idx[i]) {
         snprintf(msg, sizeof msg, "Source server %s appears more than once", id);
-        rc = validation(c, aerr, "sourceServers", msg);
+        rc = orch_sim_drs_validation(c, aerr, "sourceServers", msg);
         goto out;
       }
     }
@@ -413,7 +386,7 @@ static int drs_start_recovery(struct orch_sim_call *c, const json_t *in, json_t 
       for (size_t k = 0; k < s->nsnaps && !found; k++) found = strcmp(s->snaps[k].id, snap) == 0 && s->snaps[k].at_ms <= c->now;
       if (!found) {
         snprintf(msg, sizeof msg, "Recovery snapshot %s not found for source server %s", snap, id);
-        rc = validation(c, aerr, "recoverySnapshotID", msg);
+        rc = orch_sim_drs_validation(c, aerr, "recoverySnapshotID", msg);
         goto out;
       }
     }
@@ -422,32 +395,33 @@ static int drs_start_recovery(struct orch_sim_call *c, const json_t *in, json_t 
   if ((double)n > w->quotas[ORCH_SIM_Q_SERVERS_PER_JOB].value) {
     snprintf(msg, sizeof msg, "Cannot start a job with %zu source servers: the quota is %.0f per job", n,
              w->quotas[ORCH_SIM_Q_SERVERS_PER_JOB].value);
-    rc = quota_exceeded(c, aerr, ORCH_SIM_Q_SERVERS_PER_JOB, msg);
+    rc = orch_sim_drs_quota_exceeded(c, aerr, ORCH_SIM_Q_SERVERS_PER_JOB, msg);
     goto out;
   }
-  server_in_active_job(c, -1, &active_jobs, &active_servers, true);
+  orch_sim_drs_active_totals(c, &active_jobs, &active_servers);
   for (i = 0; i < n; i++) {
-    if (server_in_active_job(c, idx[i], NULL, NULL, false)) {
+    /* L-DD6D028C, concurrent jobs per source server (1): DRS answers a conflict naming the server. */
+    if ((double)orch_sim_drs_server_active_jobs(c, idx[i]) >= w->quotas[ORCH_SIM_Q_JOBS_PER_SERVER].value) {
       const struct orch_sim_server *s = ORCH_SIM_SERVER(env, idx[i]);
       snprintf(msg, sizeof msg, "Source server %s is already participating in an active job", s->id);
-      rc = conflict(c, aerr, "SOURCE_SERVER", s->id, msg);
+      rc = orch_sim_drs_conflict(c, aerr, "SOURCE_SERVER", s->id, msg);
       goto out;
     }
   }
   if ((double)(active_jobs + 1) > w->quotas[ORCH_SIM_Q_CONCURRENT_JOBS].value) {
     snprintf(msg, sizeof msg, "Cannot start another job: %zu jobs are active and the quota is %.0f", active_jobs,
              w->quotas[ORCH_SIM_Q_CONCURRENT_JOBS].value);
-    rc = quota_exceeded(c, aerr, ORCH_SIM_Q_CONCURRENT_JOBS, msg);
+    rc = orch_sim_drs_quota_exceeded(c, aerr, ORCH_SIM_Q_CONCURRENT_JOBS, msg);
     goto out;
   }
   if ((double)(active_servers + n) > w->quotas[ORCH_SIM_Q_SERVERS_IN_ACTIVE_JOBS].value) {
     snprintf(msg, sizeof msg, "Cannot add %zu source servers: %zu are in active jobs and the quota is %.0f", n,
              active_servers, w->quotas[ORCH_SIM_Q_SERVERS_IN_ACTIVE_JOBS].value);
-    rc = quota_exceeded(c, aerr, ORCH_SIM_Q_SERVERS_IN_ACTIVE_JOBS, msg);
+    rc = orch_sim_drs_quota_exceeded(c, aerr, ORCH_SIM_Q_SERVERS_IN_ACTIVE_JOBS, msg);
     goto out;
   }
-  if (new_job(c, ORCH_SIM_JOB_LAUNCH, drill ? "START_DRILL" : "START_RECOVERY", drill, tags, n, &j)) {
-    rc = internal(aerr);
+  if (orch_sim_drs_new_job(c, ORCH_SIM_JOB_LAUNCH, drill ? "START_DRILL" : "START_RECOVERY", drill, tags, n, &j)) {
+    rc = orch_sim_drs_internal(aerr);
     goto out;
   }
   size_t ji = env->jobs.n; /* the position add_job will give it */
@@ -480,11 +454,11 @@ static int drs_start_recovery(struct orch_sim_call *c, const json_t *in, json_t 
     if (p->failed && !p->fail_reason) {
       free_unadded_job(j);
       j = NULL;
-      rc = internal(aerr);
+      rc = orch_sim_drs_internal(aerr);
       goto out;
     }
   }
-  if ((rc = add_job(c, j, aerr))) {
+  if ((rc = orch_sim_drs_add_job(c, j, aerr))) {
     j = NULL;
     goto out;
   }
@@ -493,16 +467,16 @@ static int drs_start_recovery(struct orch_sim_call *c, const json_t *in, json_t 
     struct orch_sim_server *s = ORCH_SIM_SERVER(env, p->server);
     s->last_job = (int)ji;
     if (p->new_snapshot && !p->fail_at_snapshot && orch_sim_server_add_snapshot(w, s, p->t_snap_end, NULL)) {
-      rc = internal(aerr);
+      rc = orch_sim_drs_internal(aerr);
       goto out;
     }
     if (!p->failed && launch_instance(c, j, p, ji)) {
-      rc = internal(aerr);
+      rc = orch_sim_drs_internal(aerr);
       goto out;
     }
   }
-  *out = json_pack("{s:o}", "job", job_json(c, j));
-  if (!*out) rc = internal(aerr);
+  *out = json_pack("{s:o}", "job", orch_sim_drs_job_json(c, j));
+  if (!*out) rc = orch_sim_drs_internal(aerr);
 out:
   if (rc == ORCH_EAWS) err_code = aerr->code;
   orch_sim_calls_recovery(&w->calls, c->now, w->accounts[env->account].id, env->region, rc == 0 && j ? j->id : NULL,
@@ -520,14 +494,14 @@ static int drs_describe_jobs(struct orch_sim_call *c, const json_t *in, json_t *
   const char *from = orch_sim_str(filters, "fromDate"), *to = orch_sim_str(filters, "toDate");
   int64_t from_ms = INT64_MIN, to_ms = INT64_MAX;
   size_t start, max;
-  int rc = page_bounds(in, &start, &max, aerr);
+  int rc = orch_sim_drs_page_bounds(in, &start, &max, aerr);
   if (rc) return rc;
-  if (from && orch_time_parse_iso8601(from, &from_ms)) return validation(c, aerr, "filters.fromDate", "Invalid fromDate");
-  if (to && orch_time_parse_iso8601(to, &to_ms)) return validation(c, aerr, "filters.toDate", "Invalid toDate");
+  if (from && orch_time_parse_iso8601(from, &from_ms)) return orch_sim_drs_validation(c, aerr, "filters.fromDate", "Invalid fromDate");
+  if (to && orch_time_parse_iso8601(to, &to_ms)) return orch_sim_drs_validation(c, aerr, "filters.toDate", "Invalid toDate");
   json_t *items = json_array();
   json_t *res = json_pack("{s:o}", "items", items);
   int *found = NULL;
-  if (!res) return internal(aerr);
+  if (!res) return orch_sim_drs_internal(aerr);
   /* The jobs to list, newest first: those of the ids asked for (`found`), else all of them. */
   size_t nfound = c->env->jobs.n;
   if (ids && json_array_size(ids) > 0) {
@@ -553,14 +527,14 @@ static int drs_describe_jobs(struct orch_sim_call *c, const json_t *in, json_t *
   struct orch_sim_page pg = {.res = res, .items = items, .token_key = "nextToken", .start = start, .max = max};
   for (size_t k = 0; k < nfound && !pg.done; k++) {
     const struct orch_sim_job *j = ORCH_SIM_JOB(c->env, found ? (size_t)found[k] : nfound - 1 - k);
-    if (j->created_ms < from_ms || j->created_ms > to_ms || j->created_ms > c->now) continue;
-    if (orch_sim_page_take(&pg)) orch_sim_page_add(&pg, job_json(c, j));
+    if (j->created_ms < from_ms || j->created_ms > to_ms || j->listed_ms > c->now) continue;
+    if (orch_sim_page_take(&pg)) orch_sim_page_add(&pg, orch_sim_drs_job_json(c, j));
   }
   orch_free(found);
-  return orch_sim_page_end(&pg, out) ? internal(aerr) : 0;
+  return orch_sim_page_end(&pg, out) ? orch_sim_drs_internal(aerr) : 0;
 fail:
   json_decref(res);
-  return internal(aerr);
+  return orch_sim_drs_internal(aerr);
 }
 
 struct log_item {
@@ -597,10 +571,10 @@ static int drs_describe_job_log_items(struct orch_sim_call *c, const json_t *in,
                                       struct orch_aws_error *aerr) {
   const char *id = orch_sim_str(in, "jobID");
   size_t start, max, n = 0;
-  int rc = page_bounds(in, &start, &max, aerr);
+  int rc = orch_sim_drs_page_bounds(in, &start, &max, aerr);
   if (rc) return rc;
   int ji = id ? orch_sim_idx_get(c->env->job_idx, id) : -1;
-  if (ji < 0) return validation(c, aerr, "jobID", "Job not found");
+  if (ji < 0) return orch_sim_drs_validation(c, aerr, "jobID", "Job not found");
   const struct orch_sim_job *j = ORCH_SIM_JOB(c->env, ji);
   struct log_item *items = orch_calloc(j->nps * 7 + 2, sizeof *items);
   json_t *arr = json_array(), *res = json_pack("{s:o}", "items", arr);
@@ -658,332 +632,7 @@ fail:
     for (size_t i = 0; i < n; i++) json_decref(items[i].j);
   orch_free(items);
   json_decref(res);
-  return internal(aerr);
-}
-
-/* ---- recovery instances ---- */
-
-static int find_instance(struct orch_sim_call *c, const char *id, struct orch_aws_error *aerr, int *out) {
-  int ii = id ? orch_sim_idx_get(c->env->instance_idx, id) : -1;
-  if (ii < 0 || !orch_sim_instance_recovery_visible(ORCH_SIM_INSTANCE(c->env, ii), c->now))
-    return not_found(c, aerr, "RECOVERY_INSTANCE", id ? id : "(none)");
-  *out = ii;
-  return 0;
-}
-
-static bool instance_in_active_job(const struct orch_sim_call *c, int ii) {
-  for (size_t i = c->env->jobs.n; i-- > 0;) {
-    const struct orch_sim_job *j = ORCH_SIM_JOB(c->env, i);
-    if (!orch_sim_job_active(j, c->now)) continue;
-    for (size_t k = 0; k < j->nps; k++)
-      if (j->ps[k].instance == ii) return true;
-  }
-  return false;
-}
-
-static int drs_describe_recovery_instances(struct orch_sim_call *c, const json_t *in, json_t **out,
-                                           struct orch_aws_error *aerr) {
-  json_t *filters = json_object_get(in, "filters");
-  json_t *rids = json_object_get(filters, "recoveryInstanceIDs"), *sids = json_object_get(filters, "sourceServerIDs");
-  size_t start, max;
-  int rc = page_bounds(in, &start, &max, aerr);
-  if (rc) return rc;
-  json_t *items = json_array(), *res = json_pack("{s:o}", "items", items);
-  if (!res) return internal(aerr);
-  struct orch_sim_page pg = {.res = res, .items = items, .token_key = "nextToken", .start = start, .max = max};
-  for (size_t i = 0; i < c->env->instances.n && !pg.done; i++) {
-    const struct orch_sim_instance *ri = ORCH_SIM_INSTANCE(c->env, i);
-    if (!orch_sim_instance_recovery_visible(ri, c->now)) continue;
-    if (rids && !orch_sim_in_list(rids, ri->id)) continue;
-    if (sids && !orch_sim_in_list(sids, ORCH_SIM_SERVER(c->env, ri->server)->id)) continue;
-    if (orch_sim_page_take(&pg)) orch_sim_page_add(&pg, recovery_instance_json(c, ri));
-  }
-  return orch_sim_page_end(&pg, out) ? internal(aerr) : 0;
-}
-
-/* Active jobs and their servers, for the quota checks of jobs other than StartRecovery. */
-static int check_job_quotas(struct orch_sim_call *c, size_t n, struct orch_aws_error *aerr) {
-  size_t jobs = 0, servers = 0;
-  char msg[256];
-  server_in_active_job(c, -1, &jobs, &servers, true);
-  if ((double)(jobs + 1) > c->w->quotas[ORCH_SIM_Q_CONCURRENT_JOBS].value) {
-    snprintf(msg, sizeof msg, "Cannot start another job: %zu jobs are active", jobs);
-    return quota_exceeded(c, aerr, ORCH_SIM_Q_CONCURRENT_JOBS, msg);
-  }
-  if ((double)(servers + n) > c->w->quotas[ORCH_SIM_Q_SERVERS_IN_ACTIVE_JOBS].value) {
-    snprintf(msg, sizeof msg, "Cannot add %zu source servers: %zu are in active jobs", n, servers);
-    return quota_exceeded(c, aerr, ORCH_SIM_Q_SERVERS_IN_ACTIVE_JOBS, msg);
-  }
-  return 0;
-}
-
-/* Collect and check the recovery instances named by `key` of `in`. */
-static int instances_arg(struct orch_sim_call *c, const json_t *in, const char *key, int **out, size_t *nout,
-                         struct orch_aws_error *aerr) {
-  json_t *list = json_object_get(in, key);
-  size_t n = json_array_size(list);
-  int rc;
-  if (n == 0) return validation(c, aerr, key, "At least one recovery instance is required");
-  int *idx = orch_calloc(n, sizeof *idx);
-  if (!idx) return internal(aerr);
-  for (size_t i = 0; i < n; i++) {
-    if ((rc = find_instance(c, json_string_value(json_array_get(list, i)), aerr, &idx[i]))) goto fail;
-    if (instance_in_active_job(c, idx[i])) {
-      rc = conflict(c, aerr, "RECOVERY_INSTANCE", ORCH_SIM_INSTANCE(c->env, idx[i])->id,
-                    "Recovery instance is participating in an active job");
-      goto fail;
-    }
-  }
-  *out = idx;
-  *nout = n;
-  return 0;
-fail:
-  orch_free(idx);
-  return rc;
-}
-
-static int drs_terminate_recovery_instances(struct orch_sim_call *c, const json_t *in, json_t **out,
-                                            struct orch_aws_error *aerr) {
-  int *idx = NULL, rc;
-  size_t n = 0;
-  struct orch_sim_job *j = NULL;
-  if ((rc = instances_arg(c, in, "recoveryInstanceIDs", &idx, &n, aerr))) return rc;
-  if ((rc = check_job_quotas(c, n, aerr))) goto out;
-  if (new_job(c, ORCH_SIM_JOB_TERMINATE, "TERMINATE_RECOVERY_INSTANCES", false, NULL, n, &j)) {
-    rc = internal(aerr);
-    goto out;
-  }
-  for (size_t i = 0; i < n; i++) {
-    struct orch_sim_instance *ri = ORCH_SIM_INSTANCE(c->env, idx[i]);
-    struct orch_sim_pserver *p = &j->ps[i];
-    p->server = ri->server;
-    p->instance = idx[i];
-    p->t_snap_start = j->started_ms;
-    p->t_done = j->started_ms + orch_sim_dist_sample(&c->w->timing.terminate, &c->w->rng);
-    j->drill = j->drill || ri->drill;
-  }
-  if ((rc = add_job(c, j, aerr))) goto out;
-  for (size_t i = 0; i < n; i++) {
-    struct orch_sim_instance *ri = ORCH_SIM_INSTANCE(c->env, idx[i]);
-    if (ri->t_shutting_down > j->started_ms) ri->t_shutting_down = j->started_ms;
-    if (ri->t_terminated > j->ps[i].t_done) ri->t_terminated = j->ps[i].t_done;
-  }
-  *out = json_pack("{s:o}", "job", job_json(c, j));
-  if (!*out) rc = internal(aerr);
-out:
-  orch_free(idx);
-  return rc;
-}
-
-/* ---- launch configuration, snapshots ---- */
-
-static int find_server(struct orch_sim_call *c, const json_t *in, struct orch_aws_error *aerr, bool nf_is_404,
-                       struct orch_sim_server **out) {
-  const char *id = orch_sim_str(in, "sourceServerID");
-  int si = id ? orch_sim_idx_get(c->env->server_idx, id) : -1;
-  if (si < 0) {
-    if (nf_is_404) return not_found(c, aerr, "SOURCE_SERVER", id ? id : "(none)");
-    return validation(c, aerr, "sourceServerID", "Source server not found");
-  }
-  *out = ORCH_SIM_SERVER(c->env, si);
-  return 0;
-}
-
-static json_t *launch_config_json(const struct orch_sim_call *c, const struct orch_sim_server *s) {
-  return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:{s:b}, s:b}", "sourceServerID", s->id, "name", s->lc_name,
-                   "ec2LaunchTemplateID", ORCH_SIM_LT(c->env, s->lt)->id, "launchDisposition", s->launch_disposition,
-                   "targetInstanceTypeRightSizingMethod", s->right_sizing, "copyPrivateIp", s->copy_private_ip,
-                   "copyTags", s->copy_tags, "licensing", "osByol", s->os_byol, "postLaunchEnabled", s->post_launch);
-}
-
-static int drs_get_launch_configuration(struct orch_sim_call *c, const json_t *in, json_t **out,
-                                        struct orch_aws_error *aerr) {
-  struct orch_sim_server *s = NULL;
-  int rc = find_server(c, in, aerr, true, &s);
-  if (rc || !s) return rc ? rc : internal(aerr);
-  *out = launch_config_json(c, s);
-  return *out ? 0 : internal(aerr);
-}
-
-static int drs_update_launch_configuration(struct orch_sim_call *c, const json_t *in, json_t **out,
-                                           struct orch_aws_error *aerr) {
-  struct orch_sim_server *s = NULL;
-  int rc = find_server(c, in, aerr, true, &s);
-  const char *v;
-  json_t *b;
-  if (rc || !s) return rc ? rc : internal(aerr);
-  if (server_in_active_job(c, (int)orch_sim_idx_get(c->env->server_idx, s->id), NULL, NULL, false))
-    return conflict(c, aerr, "SOURCE_SERVER", s->id, "Cannot update the launch configuration during an active job");
-  if ((v = orch_sim_str(in, "name"))) snprintf(s->lc_name, sizeof s->lc_name, "%s", v);
-  if ((v = orch_sim_str(in, "launchDisposition"))) snprintf(s->launch_disposition, sizeof s->launch_disposition, "%s", v);
-  if ((v = orch_sim_str(in, "targetInstanceTypeRightSizingMethod")))
-    snprintf(s->right_sizing, sizeof s->right_sizing, "%s", v);
-  if ((b = json_object_get(in, "copyPrivateIp")) && json_is_boolean(b)) s->copy_private_ip = json_is_true(b);
-  if ((b = json_object_get(in, "copyTags")) && json_is_boolean(b)) s->copy_tags = json_is_true(b);
-  if ((b = json_object_get(in, "postLaunchEnabled")) && json_is_boolean(b)) s->post_launch = json_is_true(b);
-  if ((b = json_object_get(json_object_get(in, "licensing"), "osByol")) && json_is_boolean(b))
-    s->os_byol = json_is_true(b);
-  *out = launch_config_json(c, s);
-  return *out ? 0 : internal(aerr);
-}
-
-static int drs_describe_recovery_snapshots(struct orch_sim_call *c, const json_t *in, json_t **out,
-                                           struct orch_aws_error *aerr) {
-  struct orch_sim_server *s = NULL;
-  json_t *filters = json_object_get(in, "filters");
-  const char *from = orch_sim_str(filters, "fromDateTime"), *to = orch_sim_str(filters, "toDateTime");
-  const char *order = orch_sim_str(in, "order");
-  bool desc = order && strcmp(order, "DESC") == 0;
-  int64_t from_ms = INT64_MIN, to_ms = INT64_MAX;
-  size_t start, max;
-  int rc = find_server(c, in, aerr, false, &s);
-  if (rc || (rc = page_bounds(in, &start, &max, aerr))) return rc;
-  if (from && orch_time_parse_iso8601(from, &from_ms)) return validation(c, aerr, "filters.fromDateTime", "Invalid date");
-  if (to && orch_time_parse_iso8601(to, &to_ms)) return validation(c, aerr, "filters.toDateTime", "Invalid date");
-  json_t *items = json_array(), *res = json_pack("{s:o}", "items", items);
-  if (!res) return internal(aerr);
-  struct orch_sim_page pg = {.res = res, .items = items, .token_key = "nextToken", .start = start, .max = max};
-  for (size_t k = 0; k < s->nsnaps && !pg.done; k++) {
-    const struct orch_sim_snapshot *sn = &s->snaps[desc ? s->nsnaps - 1 - k : k];
-    if (sn->at_ms > c->now || sn->at_ms < from_ms || sn->at_ms > to_ms) continue;
-    if (!orch_sim_page_take(&pg)) continue;
-    char ebs[32];
-    snprintf(ebs, sizeof ebs, "snap-%s", sn->id + 4);
-    orch_sim_page_add(&pg, json_pack("{s:s, s:s, s:o, s:o, s:[s]}", "snapshotID", sn->id, "sourceServerID", s->id,
-                                     "expectedTimestamp", orch_sim_time_json(sn->at_ms), "timestamp",
-                                     orch_sim_time_json(sn->at_ms), "ebsSnapshots", ebs));
-  }
-  return orch_sim_page_end(&pg, out) ? internal(aerr) : 0;
-}
-
-/* ---- failback ---- */
-
-static int drs_start_failback_launch(struct orch_sim_call *c, const json_t *in, json_t **out,
-                                     struct orch_aws_error *aerr) {
-  int *idx = NULL, rc;
-  size_t n = 0;
-  struct orch_sim_job *j = NULL;
-  if ((rc = instances_arg(c, in, "recoveryInstanceIDs", &idx, &n, aerr))) return rc;
-  for (size_t i = 0; i < n; i++) {
-    const struct orch_sim_instance *ri = ORCH_SIM_INSTANCE(c->env, idx[i]);
-    if (ri->drill) {
-      rc = validation(c, aerr, "recoveryInstanceIDs", "Failback is not possible for drill instances");
-      goto out;
-    }
-  }
-  if ((rc = check_job_quotas(c, n, aerr))) goto out;
-  if (new_job(c, ORCH_SIM_JOB_LAUNCH, "FAILBACK", false, json_object_get(in, "tags"), n, &j)) {
-    rc = internal(aerr);
-    goto out;
-  }
-  for (size_t i = 0; i < n; i++) {
-    struct orch_sim_pserver *p = &j->ps[i];
-    const struct orch_sim_timing *t = &c->w->timing;
-    p->server = ORCH_SIM_INSTANCE(c->env, idx[i])->server;
-    p->instance = idx[i];
-    p->t_snap_start = p->t_snap_end = p->t_conv_start = j->started_ms;
-    p->t_conv_end = p->t_launch_start = j->started_ms + orch_sim_dist_sample(&t->conversion, &c->w->rng);
-    p->t_done = p->t_launch_start + orch_sim_dist_sample(&t->launch, &c->w->rng);
-  }
-  if ((rc = add_job(c, j, aerr))) goto out;
-  for (size_t i = 0; i < n; i++) {
-    struct orch_sim_instance *ri = ORCH_SIM_INSTANCE(c->env, idx[i]);
-    snprintf(ri->failback_job, sizeof ri->failback_job, "%s", j->id);
-    ri->failback_ms = c->now;
-  }
-  *out = json_pack("{s:o}", "job", job_json(c, j));
-  if (!*out) rc = internal(aerr);
-out:
-  orch_free(idx);
-  return rc;
-}
-
-static int one_instance(struct orch_sim_call *c, const json_t *in, struct orch_aws_error *aerr,
-                        struct orch_sim_instance **out) {
-  int ii = -1, rc = find_instance(c, orch_sim_str(in, "recoveryInstanceID"), aerr, &ii);
-  if (rc || ii < 0) return rc ? rc : internal(aerr);
-  if (instance_in_active_job(c, ii))
-    return conflict(c, aerr, "RECOVERY_INSTANCE", ORCH_SIM_INSTANCE(c->env, ii)->id,
-                    "Recovery instance is participating in an active job");
-  *out = ORCH_SIM_INSTANCE(c->env, ii);
-  return 0;
-}
-
-static int drs_reverse_replication(struct orch_sim_call *c, const json_t *in, json_t **out,
-                                   struct orch_aws_error *aerr) {
-  struct orch_sim_instance *ri = NULL;
-  int rc = one_instance(c, in, aerr, &ri);
-  if (rc || !ri) return rc ? rc : internal(aerr);
-  if (ri->drill) return validation(c, aerr, "recoveryInstanceID", "Cannot reverse replication of a drill instance");
-  struct orch_sim_server *s = ORCH_SIM_SERVER(c->env, ri->server);
-  if (strcmp(ri->failback_state, "FAILBACK_READY_FOR_LAUNCH") == 0)
-    return conflict(c, aerr, "RECOVERY_INSTANCE", ri->id, "Replication is already reversed");
-  snprintf(ri->failback_state, sizeof ri->failback_state, "FAILBACK_READY_FOR_LAUNCH");
-  snprintf(s->direction, sizeof s->direction, "FAILBACK");
-  snprintf(s->reversed_arn, sizeof s->reversed_arn, "%s", s->arn);
-  *out = json_pack("{s:s}", "reversedDirectionSourceServerArn", s->arn);
-  return *out ? 0 : internal(aerr);
-}
-
-static int drs_stop_failback(struct orch_sim_call *c, const json_t *in, json_t **out, struct orch_aws_error *aerr) {
-  int ii = -1, rc = find_instance(c, orch_sim_str(in, "recoveryInstanceID"), aerr, &ii);
-  if (rc || ii < 0) return rc ? rc : internal(aerr);
-  struct orch_sim_instance *ri = ORCH_SIM_INSTANCE(c->env, ii);
-  ri->failback_job[0] = '\0';
-  snprintf(ri->failback_state, sizeof ri->failback_state, "FAILBACK_NOT_STARTED");
-  snprintf(ORCH_SIM_SERVER(c->env, ri->server)->direction, 16, "FAILOVER");
-  *out = json_object();
-  return *out ? 0 : internal(aerr);
-}
-
-static int drs_disconnect_recovery_instance(struct orch_sim_call *c, const json_t *in, json_t **out,
-                                            struct orch_aws_error *aerr) {
-  struct orch_sim_instance *ri = NULL;
-  int rc = one_instance(c, in, aerr, &ri);
-  if (rc || !ri) return rc ? rc : internal(aerr);
-  ri->disconnected = true;
-  *out = json_object();
-  return *out ? 0 : internal(aerr);
-}
-
-/* ---- tags ---- */
-
-/* The tags object of the DRS resource named by an ARN in the caller's account and region. */
-static json_t *arn_tags(struct orch_sim_call *c, const char *arn) {
-  char prefix[160];
-  orch_sim_arn(prefix, sizeof prefix, c->w, c->env, "drs", "");
-  if (!arn || strncmp(arn, prefix, strlen(prefix)) != 0) return NULL;
-  const char *res = arn + strlen(prefix);
-  const char *slash = strchr(res, '/');
-  if (!slash) return NULL;
-  int i;
-  if (strncmp(res, "source-server/", 14) == 0 && (i = orch_sim_idx_get(c->env->server_idx, slash + 1)) >= 0)
-    return ORCH_SIM_SERVER(c->env, i)->tags;
-  if (strncmp(res, "job/", 4) == 0 && (i = orch_sim_idx_get(c->env->job_idx, slash + 1)) >= 0)
-    return ORCH_SIM_JOB(c->env, i)->tags;
-  if (strncmp(res, "recovery-instance/", 18) == 0 && (i = orch_sim_idx_get(c->env->instance_idx, slash + 1)) >= 0 &&
-      ORCH_SIM_INSTANCE(c->env, i)->recovery)
-    return ORCH_SIM_INSTANCE(c->env, i)->rtags;
-  return NULL;
-}
-
-static int drs_tag_resource(struct orch_sim_call *c, const json_t *in, json_t **out, struct orch_aws_error *aerr) {
-  const char *arn = orch_sim_str(in, "resourceArn");
-  json_t *tags = arn_tags(c, arn), *add = json_object_get(in, "tags");
-  if (!tags) return not_found(c, aerr, "RESOURCE", arn ? arn : "(none)");
-  if (json_object_size(tags) + json_object_size(add) > 50) return validation(c, aerr, "tags", "Too many tags");
-  if (json_object_update(tags, add)) return internal(aerr);
-  *out = json_object();
-  return *out ? 0 : internal(aerr);
-}
-
-static int drs_list_tags_for_resource(struct orch_sim_call *c, const json_t *in, json_t **out,
-                                      struct orch_aws_error *aerr) {
-  const char *arn = orch_sim_str(in, "resourceArn");
-  json_t *tags = arn_tags(c, arn);
-  if (!tags) return not_found(c, aerr, "RESOURCE", arn ? arn : "(none)");
-  *out = json_pack("{s:O}", "tags", tags);
-  return *out ? 0 : internal(aerr);
+  return orch_sim_drs_internal(aerr);
 }
 
 const struct orch_sim_op orch_sim_drs_ops[] = {
@@ -991,16 +640,5 @@ const struct orch_sim_op orch_sim_drs_ops[] = {
     {"StartRecovery", drs_start_recovery},
     {"DescribeJobs", drs_describe_jobs},
     {"DescribeJobLogItems", drs_describe_job_log_items},
-    {"DescribeRecoveryInstances", drs_describe_recovery_instances},
-    {"TerminateRecoveryInstances", drs_terminate_recovery_instances},
-    {"GetLaunchConfiguration", drs_get_launch_configuration},
-    {"UpdateLaunchConfiguration", drs_update_launch_configuration},
-    {"DescribeRecoverySnapshots", drs_describe_recovery_snapshots},
-    {"StartFailbackLaunch", drs_start_failback_launch},
-    {"ReverseReplication", drs_reverse_replication},
-    {"StopFailback", drs_stop_failback},
-    {"DisconnectRecoveryInstance", drs_disconnect_recovery_instance},
-    {"TagResource", drs_tag_resource},
-    {"ListTagsForResource", drs_list_tags_for_resource},
     {NULL, NULL},
 };

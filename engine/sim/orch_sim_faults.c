@@ -39,7 +39,7 @@ void orch_sim_faults_free(struct orch_sim_faults *f) {
 
 /* An operation key: "*", "svc:*" or "svc:Operation" with a known service name. */
 static int check_op_key(const char *key, const char *path, struct orch_error *err) {
-  static const char *const services[] = {"drs", "ec2", "ssm", "sns", "sts", "servicequotas", NULL};
+  static const char *const services[] = {"drs", "ec2", "ssm", "sns", "sts", "servicequotas", "s3", "cloudfront", NULL};
   if (strcmp(key, "*") == 0) return 0;
   const char *colon = strchr(key, ':');
   if (!colon || !colon[1] || strlen(key) >= sizeof((struct orch_sim_op_fault *)0)->key)
@@ -49,7 +49,7 @@ static int check_op_key(const char *key, const char *path, struct orch_error *er
     if (strlen(services[i]) == (size_t)(colon - key) && strncmp(services[i], key, (size_t)(colon - key)) == 0)
       return 0;
   return orch_error_setc(err, ORCH_EVALIDATION, path,
-                         "unknown service in '%s' (drs, ec2, ssm, sns, sts, servicequotas)", key);
+                         "unknown service in '%s' (drs, ec2, ssm, sns, sts, servicequotas, s3, cloudfront)", key);
 }
 
 static struct orch_sim_op_fault *op_slot(struct orch_sim_faults *f, const char *key) {
@@ -241,6 +241,24 @@ int orch_sim_faults_copy(struct orch_sim_faults *dst, const struct orch_sim_faul
   return 0;
 }
 
+/* "consistency": {"new_jobs": distribution} (a duration, "0s" turns it off). */
+static int parse_consistency(const json_t *c, const char *path, struct orch_sim_dist *out, bool *has,
+                             struct orch_error *err) {
+  static const char *const keys[] = {"new_jobs", NULL};
+  char p[ORCH_JSON_PATH_MAX];
+  int rc;
+  if ((rc = orch_json_expect(c, path, JSON_OBJECT, err)) || (rc = orch_json_check_keys(c, path, keys, err))) return rc;
+  json_t *v = json_object_get(c, "new_jobs");
+  if (!v) return 0;
+  orch_json_path_key(p, path, "new_jobs");
+  if ((rc = orch_sim_dist_parse(v, p, out, err))) return rc;
+  int64_t hi = out->kind == ORCH_SIM_DIST_FIXED ? out->a : out->kind == ORCH_SIM_DIST_UNIFORM ? out->b : out->a;
+  if (hi > 3600000)
+    return orch_error_setc(err, ORCH_ERANGE, p, "the delay is capped at 1h");
+  *has = !(out->kind == ORCH_SIM_DIST_FIXED && out->a == 0);
+  return 0;
+}
+
 int orch_sim_faults_parse(const json_t *obj, const char *path, struct orch_sim_faults *f, struct orch_error *err) {
   static const char *const fkeys[] = {"launch", "ssm", NULL};
   static const char *const maps[] = {"throttling", "errors", "latency"};
@@ -259,6 +277,13 @@ int orch_sim_faults_parse(const json_t *obj, const char *path, struct orch_sim_f
     if (!v) continue;
     orch_json_path_key(p, path, maps[m]);
     if ((rc = parse_op_map(v, p, m, &work, err))) goto fail;
+  }
+  json_t *cons = json_object_get(obj, "consistency");
+  struct orch_sim_dist new_jobs = f->new_jobs;
+  bool has_new_jobs = f->has_new_jobs;
+  if (cons) {
+    orch_json_path_key(p, path, "consistency");
+    if ((rc = parse_consistency(cons, p, &new_jobs, &has_new_jobs, err))) goto fail;
   }
   json_t *failures = json_object_get(obj, "failures");
   bool new_launch = false, new_ssm = false;
@@ -282,6 +307,8 @@ int orch_sim_faults_parse(const json_t *obj, const char *path, struct orch_sim_f
   orch_free(f->ops);
   f->ops = work.ops;
   f->nops = work.nops;
+  f->new_jobs = new_jobs;
+  f->has_new_jobs = has_new_jobs;
   if (new_launch) {
     launch_rules_free(f->launch, f->nlaunch);
     f->launch = work.launch;
@@ -331,8 +358,9 @@ bool orch_sim_tags_match(const json_t *tags, const json_t *want) {
 }
 
 json_t *orch_sim_faults_json(const struct orch_sim_faults *f) {
-  json_t *out = json_pack("{s:{}, s:{}, s:{}, s:{s:[], s:[]}}", "throttling", "errors", "latency", "failures",
-                          "launch", "ssm");
+  json_t *out = json_pack("{s:{}, s:{}, s:{}, s:{s:[], s:[]}, s:{s:o}}", "throttling", "errors", "latency",
+                          "failures", "launch", "ssm", "consistency", "new_jobs",
+                          f->has_new_jobs ? orch_sim_dist_json(&f->new_jobs) : json_string("0s"));
   if (!out) return NULL;
   json_t *th = json_object_get(out, "throttling"), *er = json_object_get(out, "errors"),
          *la = json_object_get(out, "latency");

@@ -55,6 +55,10 @@ struct orch_sim_ssm_rule {
 };
 
 struct orch_sim_faults {
+  /* Eventual consistency: how long a new DRS job stays invisible to DescribeJobs (sampled per job from the
+   * fault generator). has_new_jobs false: listed at once. */
+  struct orch_sim_dist new_jobs;
+  bool has_new_jobs;
   struct orch_sim_op_fault *ops;
   size_t nops;
   struct orch_sim_launch_rule *launch;
@@ -64,7 +68,8 @@ struct orch_sim_faults {
 };
 
 /* Parse the fault keys of `obj` ("throttling", "errors", "latency": objects of operation key -> rate or
- * duration; "failures": {"launch": [...], "ssm": [...]}) into `f`, replacing only the parts present.
+ * duration; "failures": {"launch": [...], "ssm": [...]}; "consistency": {"new_jobs": distribution}) into `f`,
+ * replacing only the parts present.
  * Keys of `obj` outside these are left to the caller. On error `f` is unchanged. */
 int orch_sim_faults_parse(const json_t *obj, const char *path, struct orch_sim_faults *f, struct orch_error *err)
     ORCH_MUST_CHECK;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "aws/orch_aws_model.h"
+#include "aws/orch_aws_model_shape.h"
 #include "aws/orch_aws_proto.h"
 #include "core/orch_log.h"
 #include "core/orch_str.h"
@@ -27,6 +28,8 @@ static const struct {
     {"sns", "sns", "Throttled", 429, "InternalError"},
     {"sts", "sts", "Throttling", 400, "InternalFailure"},
     {"servicequotas", "service-quotas", "TooManyRequestsException", 400, "ServiceException"},
+    {"s3", "s3", "SlowDown", 503, "InternalError"},
+    {"cloudfront", "cloudfront", "Throttling", 400, "InternalError"},
 };
 #define NSERVICES (sizeof services / sizeof services[0])
 
@@ -45,6 +48,8 @@ static int guess_service(const struct orch_http_request *req) {
   }
   const char *body = orch_buf_cstr(&req->body);
   const char *q = req->query ? req->query : "";
+  if (req->path && strncmp(req->path, "/2020-05-31/distribution", 24) == 0) return service_index("cloudfront");
+  if (orch_http_headers_get(&req->headers, "x-amz-content-sha256")) return service_index("s3");
   if (strstr(body, "Action=") || strstr(q, "Action=")) {
     if (strstr(body, "Version=2010-03-31") || strstr(q, "Version=2010-03-31")) return service_index("sns");
     if (strstr(body, "Version=2011-06-15") || strstr(q, "Version=2011-06-15")) return service_index("sts");
@@ -70,12 +75,30 @@ static int lookup_secret(void *ctx, const char *akid, struct orch_buf *secret, s
   return rc;
 }
 
+/* S3's own authentication errors. */
+static void s3_auth_error(int code, bool missing, const char *detail, struct orch_aws_error *aerr) {
+  if (code == ORCH_ECREDS)
+    orch_sim_fail(aerr, 403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
+  else if (code == ORCH_ESIGNATURE && strstr(detail, "x-amz-content-sha256"))
+    orch_sim_fail(aerr, 400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.");
+  else if (code == ORCH_ESIGNATURE)
+    orch_sim_fail(aerr, 403, "SignatureDoesNotMatch",
+                  "The request signature we calculated does not match the signature you provided. Check your key and "
+                  "signing method.");
+  else if (code == ORCH_ERANGE)
+    orch_sim_fail(aerr, 403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.");
+  else if (missing) orch_sim_fail(aerr, 403, "AccessDenied", "Access Denied");
+  else orch_sim_fail(aerr, 400, "AuthorizationHeaderMalformed", "%s", detail);
+}
+
 /* The error each protocol family returns for a failed authentication. `missing`: no signature at all. */
 static void auth_error(int svc, int code, bool missing, const char *detail, struct orch_aws_error *aerr) {
+  if (strcmp(services[svc].signing, "s3") == 0) return s3_auth_error(code, missing, detail, aerr);
   enum { REST_JSON_OR_JSON, QUERY, EC2 } fam =
       strcmp(services[svc].signing, "ec2") == 0 ? EC2
-      : (strcmp(services[svc].signing, "sns") == 0 || strcmp(services[svc].signing, "sts") == 0) ? QUERY
-                                                                                                    : REST_JSON_OR_JSON;
+      : (strcmp(services[svc].signing, "sns") == 0 || strcmp(services[svc].signing, "sts") == 0 ||
+         strcmp(services[svc].signing, "cloudfront") == 0) ? QUERY
+                                                            : REST_JSON_OR_JSON;
   static const char mismatch[] =
       "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access "
       "Key and signing method. Consult the service documentation for details.";
@@ -107,6 +130,17 @@ static void auth_error(int svc, int code, bool missing, const char *detail, stru
   }
 }
 
+/* Expired temporary credentials, as each service says it: the query services (STS, SNS) ExpiredToken, the
+ * JSON ones (DRS, SSM, Service Quotas) ExpiredTokenException, EC2 RequestExpired. */
+static void expired_error(int svc, struct orch_aws_error *aerr) {
+  static const char msg[] = "The security token included in the request is expired";
+  const char *s = services[svc].signing;
+  if (strcmp(s, "ec2") == 0) orch_sim_fail(aerr, 400, "RequestExpired", "Request has expired.");
+  else if (strcmp(s, "s3") == 0) orch_sim_fail(aerr, 400, "ExpiredToken", "The provided token has expired.");
+  else if (strcmp(s, "sns") == 0 || strcmp(s, "sts") == 0) orch_sim_fail(aerr, 403, "ExpiredToken", msg);
+  else orch_sim_fail(aerr, 403, "ExpiredTokenException", msg);
+}
+
 /* The error in the service's protocol, with the handler's modeled extra members (quotaCode,
  * resourceId...) when it set any. */
 static int write_error(const struct orch_aws_service *model, struct orch_aws_error *aerr, const json_t *fields,
@@ -117,12 +151,6 @@ static int write_error(const struct orch_aws_service *model, struct orch_aws_err
   return rc;
 }
 
-static void sleep_ms(int64_t ms) {
-  if (ms <= 0) return;
-  struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
-  while (nanosleep(&ts, &ts) != 0) {
-  }
-}
 
 int orch_sim_front_handle(struct orch_sim *sim, const struct orch_http_request *req, struct orch_http_response *resp) {
   struct orch_aws_error aerr = {.retry_after_ms = -1};
@@ -135,6 +163,10 @@ int orch_sim_front_handle(struct orch_sim *sim, const struct orch_http_request *
   json_t *input = NULL, *output = NULL, *fields = NULL;
   int rc = 0;
 
+  /* S3 signs its path as sent and its payload hash (x-amz-content-sha256). */
+  const char *auth = orch_http_headers_get(&req->headers, "Authorization");
+  vp.no_normalize = vp.single_encode = (auth && strstr(auth, "/s3/aws4_request")) ||
+                                       (req->query && strstr(req->query, "%2Fs3%2Faws4_request"));
   int vrc = orch_sigv4_verify(req, &vp, &who, &verr);
   int svc = who.service[0] ? service_index(who.service) : -1;
   if (svc < 0) svc = guess_service(req);
@@ -152,7 +184,23 @@ int orch_sim_front_handle(struct orch_sim *sim, const struct orch_http_request *
     orch_sim_fail(&aerr, 400, "UnknownServiceException", "The simulator does not offer service '%s'", who.service);
     return write_error(model, &aerr, NULL, resp);
   }
-  if (orch_aws_proto_parse_request(model, req, &op, &input, &aerr)) return write_error(model, &aerr, NULL, resp);
+  /* S3: a virtual-hosted request is routed as its path-style form; bodies must match their checksums. */
+  struct orch_http_request routed = *req;
+  char s3path[4096];
+  bool s3 = strcmp(services[svc].signing, "s3") == 0;
+  if (s3) {
+    int r = orch_sim_s3_route(req, s3path, sizeof s3path);
+    if (r < 0) {
+      orch_sim_fail(&aerr, 400, "KeyTooLongError", "Your key is too long");
+      return write_error(model, &aerr, NULL, resp);
+    }
+    if (r > 0) routed.path = s3path;
+  }
+  if (orch_aws_proto_parse_request(model, &routed, &op, &input, &aerr)) return write_error(model, &aerr, NULL, resp);
+  if (s3 && orch_sim_s3_check_checksum(req, op->checksum_required, &aerr)) {
+    json_decref(input);
+    return write_error(model, &aerr, NULL, resp);
+  }
   if (!input && !(input = json_object())) return ORCH_ENOMEM;
   const char *opname = orch_aws_operation_name(op);
   orch_sim_handler fn = orch_sim_ops_find(services[svc].signing, opname);
@@ -161,10 +209,16 @@ int orch_sim_front_handle(struct orch_sim *sim, const struct orch_http_request *
   struct orch_sim_world *w = sim->world;
   const struct orch_sim_credential *cred = orch_sim_world_credential(w, who.access_key_id);
   struct orch_sim_op_fault f = orch_sim_faults_lookup(&w->faults, services[svc].signing, opname);
+  int64_t now = orch_clock_now_ms(orch_vclock_clock(sim->vclock));
   orch_sim_calls_count(&w->calls, services[svc].signing, opname, "calls");
-  bool throttled = orch_sim_rng_chance(&w->fault_rng, f.throttle);
-  bool failed = !throttled && orch_sim_rng_chance(&w->fault_rng, f.error);
-  if (throttled) {
+  /* Temporary credentials past their Expiration (sim time) are refused before anything else. */
+  bool expired = cred && cred->expires_ms != ORCH_SIM_NEVER && now >= cred->expires_ms;
+  bool throttled = !expired && orch_sim_rng_chance(&w->fault_rng, f.throttle);
+  bool failed = !expired && !throttled && orch_sim_rng_chance(&w->fault_rng, f.error);
+  if (expired) {
+    expired_error(svc, &aerr);
+    rc = ORCH_EAWS;
+  } else if (throttled) {
     orch_sim_calls_count(&w->calls, services[svc].signing, opname, "throttled");
     orch_sim_fail(&aerr, services[svc].throttle_status, services[svc].throttle_code, "Rate exceeded");
     aerr.throttling = true;
@@ -183,7 +237,7 @@ int orch_sim_front_handle(struct orch_sim *sim, const struct orch_http_request *
     rc = ORCH_EAWS;
   } else {
     struct orch_sim_env *env = orch_sim_world_env(w, cred->account, who.region);
-    struct orch_sim_call call = {.w = w, .env = env, .cred = cred, .now = orch_clock_now_ms(orch_vclock_clock(sim->vclock))};
+    struct orch_sim_call call = {.w = w, .env = env, .cred = cred, .now = now};
     if (!env) {
       rc = orch_sim_fail(&aerr, 500, services[svc].internal_code, "out of memory");
     } else {
@@ -193,7 +247,12 @@ int orch_sim_front_handle(struct orch_sim *sim, const struct orch_http_request *
     }
   }
   pthread_mutex_unlock(&sim->mu);
-  sleep_ms(f.latency_ms);
+  /* Latency on the sim's clock (a discrete-event clock jumps over it); a frozen clock, which only a test's
+   * hand moves, cannot pass it, so there it takes real time. */
+  if (orch_vclock_discrete(sim->vclock) || orch_vclock_speed(sim->vclock) > 0)
+    orch_clock_sleep_ms(orch_vclock_clock(sim->vclock), f.latency_ms);
+  else
+    orch_clock_sleep_ms(orch_clock_real(), f.latency_ms);
 
   if (rc == ORCH_EAWS) {
     rc = write_error(model, &aerr, fields, resp);
@@ -210,6 +269,7 @@ int orch_sim_front_handle(struct orch_sim *sim, const struct orch_http_request *
       rc = write_error(model, &aerr, NULL, resp);
     }
   }
+  if (strcmp(req->method, "HEAD") == 0) orch_buf_reset(&resp->body); /* HEAD answers carry no body */
   json_decref(input);
   json_decref(output);
   json_decref(fields);

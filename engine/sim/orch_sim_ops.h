@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "aws/orch_aws_error.h"
+#include "aws/orch_http.h"
 #include "core/orch_error.h"
 #include "sim/orch_sim_world.h"
 
@@ -42,6 +43,26 @@ extern const struct orch_sim_op orch_sim_ssm_ops[];
 extern const struct orch_sim_op orch_sim_sns_ops[];
 extern const struct orch_sim_op orch_sim_sts_ops[];
 extern const struct orch_sim_op orch_sim_quotas_ops[];
+extern const struct orch_sim_op orch_sim_s3_ops[];
+extern const struct orch_sim_op orch_sim_cloudfront_ops[];
+
+/* Scenario parts the S3 and CloudFront files own. buckets: region `r`'s "buckets" (path names `r`);
+ * distributions: account `a`'s "distributions". Errors name the JSON path. */
+int orch_sim_s3_scenario(struct orch_sim_world *w, struct orch_sim_env *env, const json_t *r, const char *path,
+                         struct orch_error *err) ORCH_MUST_CHECK;
+int orch_sim_cloudfront_scenario(struct orch_sim_account *acc, const json_t *a, const char *path,
+                                 struct orch_error *err) ORCH_MUST_CHECK;
+/* The bucket named `name` anywhere in the world (bucket names are global), with its env, or NULL. */
+struct orch_sim_bucket *orch_sim_s3_find_bucket(const struct orch_sim_world *w, const char *name,
+                                                struct orch_sim_env **env);
+/* S3 virtual-hosted requests (Host "<bucket>.s3.<region>.amazonaws.com", "<bucket>.s3.amazonaws.com" or
+ * "<bucket>.localhost[:port]"): the path-style path ("/<bucket>" + the path) into `out`; a path-style
+ * "/<bucket>/" becomes "/<bucket>". 1 when rewritten, 0 when the path stands, ORCH_ETOOBIG when it does not fit. */
+int orch_sim_s3_route(const struct orch_http_request *req, char *out, size_t outsz);
+/* S3's integrity checks of a request body: Content-MD5 and x-amz-checksum-{crc32,crc32c,sha1,sha256} are
+ * verified when present; `required` (DeleteObjects) demands one. 0, or ORCH_EAWS with aerr filled. */
+int orch_sim_s3_check_checksum(const struct orch_http_request *req, bool required, struct orch_aws_error *aerr)
+    ORCH_MUST_CHECK;
 
 /* The handler for `service` (signing name: "drs", "ec2", "ssm", "sns", "sts", "servicequotas") and
  * operation, or NULL. */

@@ -11,6 +11,7 @@
 #include "core/orch_json.h"
 #include "core/orch_str.h"
 #include "core/orch_time.h"
+#include "sim/orch_sim_ops.h"
 
 int orch_sim_scenario_read(const char *path, json_t **out, struct orch_error *err) {
   int rc = 0;
@@ -156,9 +157,9 @@ static int enum_field(const json_t *obj, const char *path, const char *key, cons
 /* ---- accounts ---- */
 
 static int build_accounts(struct orch_sim_world *w, const json_t *sc, struct orch_error *err) {
-  static const char *const keys[] = {"id", "name", "access_keys", "roles", NULL};
+  static const char *const keys[] = {"id", "name", "access_keys", "roles", "distributions", NULL};
   static const char *const kkeys[] = {"id", "secret", "user", NULL};
-  static const char *const rkeys[] = {"name", "external_id", NULL};
+  static const char *const rkeys[] = {"name", "external_id", "max_session_duration", NULL};
   json_t *accounts = NULL;
   int rc = orch_json_get_array(sc, "", "accounts", false, &accounts, err);
   char p[ORCH_JSON_PATH_MAX], kp[ORCH_JSON_PATH_MAX], ip[ORCH_JSON_PATH_MAX];
@@ -188,6 +189,7 @@ static int build_accounts(struct orch_sim_world *w, const json_t *sc, struct orc
     acc->name = orch_strdup(name ? name : id);
     w->naccounts++;
     if (!acc->name) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
+    if ((rc = orch_sim_cloudfront_scenario(acc, a, p, err))) return rc;
     if (roles && json_array_size(roles)) {
       acc->roles = orch_calloc(json_array_size(roles), sizeof *acc->roles);
       if (!acc->roles) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
@@ -202,7 +204,19 @@ static int build_accounts(struct orch_sim_world *w, const json_t *sc, struct orc
           return rc;
         acc->roles[k].name = orch_strdup(rn);
         acc->roles[k].external_id = ext ? orch_strdup(ext) : NULL;
+        acc->roles[k].max_session_s = 3600;
         acc->nroles++;
+        json_t *msd = json_object_get(r, "max_session_duration");
+        if (msd) {
+          /* IAM's MaxSessionDuration: 1 to 12 hours. */
+          struct orch_sim_dist d;
+          char mp[ORCH_JSON_PATH_MAX];
+          orch_json_path_key(mp, ip, "max_session_duration");
+          if ((rc = orch_sim_dist_parse(msd, mp, &d, err))) return rc;
+          if (d.kind != ORCH_SIM_DIST_FIXED || d.a < 3600000 || d.a > 43200000 || d.a % 1000)
+            return orch_error_setc(err, ORCH_ERANGE, mp, "must be a duration from 1h to 12h, in whole seconds");
+          acc->roles[k].max_session_s = d.a / 1000;
+        }
         if (!acc->roles[k].name || (ext && !acc->roles[k].external_id))
           return orch_error_set(err, ORCH_ENOMEM, "out of memory");
       }
@@ -656,7 +670,7 @@ static const char *const group_keys[] = {"count", "hostname", "fqdn", "os", "os_
 static int build_region(struct orch_sim_world *w, const json_t *r, const char *path, size_t *total,
                         struct orch_error *err) {
   static const char *const keys[] = {"account", "region", "vpc", "subnets", "security_groups", "topics", "documents",
-                                     "servers", "server_groups", NULL};
+                                     "servers", "server_groups", "buckets", NULL};
   const char *account = NULL, *region = NULL, *vpc = NULL;
   json_t *servers = NULL, *groups = NULL, *topics = NULL, *s;
   char p[ORCH_JSON_PATH_MAX], sp[ORCH_JSON_PATH_MAX];
@@ -693,7 +707,7 @@ static int build_region(struct orch_sim_world *w, const json_t *r, const char *p
     for (size_t k = 0; k < env->nsgs; k++) snprintf(env->sgs[k].vpc, sizeof env->sgs[k].vpc, "%s", vpc);
   }
   if ((rc = build_subnets(w, env, r, path, err)) || (rc = build_sgs(w, env, r, path, err)) ||
-      (rc = build_documents(env, r, path, err)))
+      (rc = build_documents(env, r, path, err)) || (rc = orch_sim_s3_scenario(w, env, r, path, err)))
     return rc;
   orch_json_path_key(sp, path, "topics");
   json_array_foreach(topics, i, s) {
@@ -732,11 +746,13 @@ static int build_region(struct orch_sim_world *w, const json_t *r, const char *p
 
 static int build_timing(struct orch_sim_world *w, const json_t *sc, struct orch_error *err) {
   static const char *const keys[] = {"job_start", "snapshot", "conversion", "launch", "boot", "ssm_ready",
-                                     "terminate", "stop", "command_start", "command_run", "automation", NULL};
+                                     "terminate", "stop", "command_start", "command_run", "automation",
+                                     "invalidation", NULL};
   struct orch_sim_dist *slots[] = {&w->timing.job_start, &w->timing.snapshot, &w->timing.conversion,
                                    &w->timing.launch, &w->timing.boot, &w->timing.ssm_ready,
                                    &w->timing.terminate, &w->timing.stop, &w->timing.command_start,
-                                   &w->timing.command_run, &w->timing.automation};
+                                   &w->timing.command_run, &w->timing.automation,
+                                   &w->timing.invalidation};
   json_t *t = NULL;
   char p[ORCH_JSON_PATH_MAX];
   int rc = orch_json_get_object(sc, "", "timing", false, &t, err);
@@ -774,7 +790,7 @@ static int build_quotas(struct orch_sim_world *w, const json_t *sc, struct orch_
 int orch_sim_scenario_build(const json_t *sc, uint64_t seed, int64_t default_start_ms, struct orch_sim_world **out,
                             struct orch_error *err) {
   static const char *const keys[] = {"name", "description", "start_time", "accounts", "regions", "timing", "quotas",
-                                     "throttling", "errors", "latency", "failures", NULL};
+                                     "throttling", "errors", "latency", "failures", "consistency", NULL};
   struct orch_sim_world *w = NULL;
   const char *name = NULL, *start = NULL, *desc = NULL;
   json_t *regions = NULL, *r;

@@ -1,6 +1,6 @@
 /* orch_sim_services: the three small services: SNS Publish (messages kept for GET /_sim/sns), STS
- * GetCallerIdentity / AssumeRole (cross-account: the account comes from the role ARN, and the temporary
- * keys it hands out are then accepted), and Service Quotas for the DRS quota codes.
+ * GetCallerIdentity / AssumeRole (cross-account: the account comes from the role ARN; the temporary keys it
+ * hands out are accepted until their Expiration on the sim clock), and Service Quotas for the DRS quotas.
  * Uses orch_sim_ops, orch_sim_world, jansson. */
 #include <stdio.h>
 #include <string.h>
@@ -73,19 +73,32 @@ static int sts_assume_role(struct orch_sim_call *c, const json_t *in, json_t **o
   snprintf(name, sizeof name, "%s", last + 1);
   int acc = orch_sim_world_account(c->w, account);
   const struct orch_sim_account *a = acc >= 0 ? &c->w->accounts[acc] : NULL;
+  const struct orch_sim_role *role = NULL;
   bool allowed = a != NULL && *name;
   if (a && a->nroles) {
     allowed = false;
     for (size_t i = 0; i < a->nroles; i++) {
       if (strcmp(a->roles[i].name, name) != 0) continue;
-      allowed = !a->roles[i].external_id || (ext && strcmp(ext, a->roles[i].external_id) == 0);
+      role = &a->roles[i];
+      allowed = !role->external_id || (ext && strcmp(ext, role->external_id) == 0);
     }
   }
   if (!allowed)
     return orch_sim_fail(aerr, 403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s",
                          c->cred->arn, role_arn);
+  /* AWS's limits: 15 minutes at least; at most the role's MaxSessionDuration (1 h unless the scenario says
+   * otherwise); at most 1 h when the caller is itself an assumed role (role chaining). */
   if (seconds < 900 || seconds > 43200)
-    return orch_sim_fail(aerr, 400, "ValidationError", "The requested DurationSeconds exceeds the allowed range");
+    return orch_sim_fail(aerr, 400, "ValidationError",
+                         "1 validation error detected: Value '%lld' at 'durationSeconds' failed to satisfy constraint: "
+                         "Member must have value %s",
+                         (long long)seconds, seconds < 900 ? "greater than or equal to 900" : "less than or equal to 43200");
+  if (c->cred->session_token && seconds > 3600)
+    return orch_sim_fail(aerr, 400, "ValidationError",
+                         "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.");
+  if (seconds > (role ? role->max_session_s : 3600))
+    return orch_sim_fail(aerr, 400, "ValidationError",
+                         "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
   char akid[24] = "ASIA", secret[41], token[161], role_id[32] = "AROA", arn[384], user_id[192];
   random_upper(&c->w->rng, akid + 4, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
   random_upper(&c->w->rng, secret, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
@@ -93,9 +106,8 @@ static int sts_assume_role(struct orch_sim_call *c, const json_t *in, json_t **o
   random_upper(&c->w->rng, role_id + 4, 17, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
   snprintf(arn, sizeof arn, "arn:aws:sts::%s:assumed-role/%s/%s", account, name, session);
   snprintf(user_id, sizeof user_id, "%s:%s", role_id, session);
-  /* Temporary keys stay valid in the simulator (Expiration is reported, not enforced): the caller's
-   * clock and the sim clock may run at different speeds. */
-  if (orch_sim_world_add_credential(c->w, acc, akid, secret, token, ORCH_SIM_NEVER, arn, user_id))
+  /* Refused with ExpiredToken (EC2: RequestExpired) from Expiration on, by the sim clock. */
+  if (orch_sim_world_add_credential(c->w, acc, akid, secret, token, c->now + seconds * 1000, arn, user_id))
     return orch_sim_fail(aerr, 500, "InternalFailure", "Internal failure");
   *out = json_pack("{s:{s:s, s:s, s:s, s:o}, s:{s:s, s:s}, s:i}", "Credentials", "AccessKeyId", akid,
                    "SecretAccessKey", secret, "SessionToken", token, "Expiration",
@@ -123,15 +135,13 @@ static json_t *quota_json(const struct orch_sim_call *c, const struct orch_sim_q
 
 static int sq_get_service_quota(struct orch_sim_call *c, const json_t *in, json_t **out, struct orch_aws_error *aerr) {
   const char *svc = orch_sim_str(in, "ServiceCode"), *code = orch_sim_str(in, "QuotaCode");
-  if (svc && strcmp(svc, "drs") == 0 && code) {
-    for (int i = 0; i < ORCH_SIM_NQUOTAS; i++) {
-      if (strcmp(c->w->quotas[i].code, code) != 0) continue;
-      *out = json_pack("{s:o}", "Quota", quota_json(c, &c->w->quotas[i]));
-      return *out ? 0 : orch_sim_fail(aerr, 500, "ServiceException", "Internal error");
-    }
-  }
-  return orch_sim_fail(aerr, 400, "NoSuchResourceException", "The request failed because the specified service quota %s/%s does not exist.",
-                       svc ? svc : "", code ? code : "");
+  const struct orch_sim_quota *q = svc && strcmp(svc, "drs") == 0 ? orch_sim_world_quota(c->w, code) : NULL;
+  if (!q)
+    return orch_sim_fail(aerr, 400, "NoSuchResourceException",
+                         "The request failed because the specified service quota %s/%s does not exist.", svc ? svc : "",
+                         code ? code : "");
+  *out = json_pack("{s:o}", "Quota", quota_json(c, q));
+  return *out ? 0 : orch_sim_fail(aerr, 500, "ServiceException", "Internal error");
 }
 
 static int sq_list_service_quotas(struct orch_sim_call *c, const json_t *in, json_t **out, struct orch_aws_error *aerr) {

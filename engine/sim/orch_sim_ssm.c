@@ -230,6 +230,16 @@ static bool info_matches(const struct orch_sim_instance *in, const char *ping, c
   return true;
 }
 
+/* The agent pings every five minutes from the moment it came online until the instance stops running (stopping,
+ * shutting down): the last ping at or before `now` in that period. Listed instances came online. */
+static int64_t last_ping_ms(const struct orch_sim_instance *in, int64_t now) {
+  int64_t end = now;
+  if (in->t_stopping < end) end = in->t_stopping;
+  if (in->t_shutting_down < end) end = in->t_shutting_down;
+  if (end < in->t_ssm_online) return in->t_ssm_online;
+  return end - (end - in->t_ssm_online) % 300000;
+}
+
 static int ssm_describe_instance_information(struct orch_sim_call *c, const json_t *in, json_t **out,
                                              struct orch_aws_error *aerr) {
   static const char *const keys[] = {"InstanceIds", "AgentVersion", "PingStatus", "PlatformTypes", "ResourceType",
@@ -262,7 +272,7 @@ static int ssm_describe_instance_information(struct orch_sim_call *c, const json
     json_array_foreach(filters, i, f) match = match && info_matches(inst, ping, orch_sim_str(f, "Key"), json_object_get(f, "Values"));
     if (!match || !orch_sim_page_take(&pg)) continue;
     const struct orch_sim_server *s = inst->server >= 0 ? ORCH_SIM_SERVER(c->env, inst->server) : NULL;
-    int64_t last_ping = strcmp(ping, "Online") == 0 ? c->now - (c->now - inst->t_ssm_online) % 300000 : inst->t_stopping;
+    int64_t last_ping = last_ping_ms(inst, c->now);
     orch_sim_page_add(&pg, json_pack("{s:s, s:s, s:o, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s}", "InstanceId",
                                      inst->id, "PingStatus", ping, "LastPingDateTime", orch_sim_time_json(last_ping),
                                      "AgentVersion", "3.3.40.0", "IsLatestVersion", true, "PlatformType",

@@ -43,15 +43,17 @@ static const struct {
   double value;
   bool adjustable;
 } quota_defaults[ORCH_SIM_NQUOTAS] = {
-    [ORCH_SIM_Q_SERVERS_PER_JOB] = {"servers_per_job", "L-DRS00001",
-                                    "Max number of source servers in a single Drill or Recovery Job", 100, false},
-    [ORCH_SIM_Q_CONCURRENT_JOBS] = {"concurrent_jobs", "L-DRS00002", "Max number of concurrent Jobs", 20, false},
-    [ORCH_SIM_Q_SERVERS_IN_ACTIVE_JOBS] = {"servers_in_active_jobs", "L-DRS00003",
-                                           "Max number of source servers in all Jobs", 500, false},
-    [ORCH_SIM_Q_REPLICATING_SERVERS] = {"replicating_servers", "L-DRS00004",
-                                        "Max number of replicating source servers", 3000, true},
-    [ORCH_SIM_Q_SOURCE_SERVERS] = {"source_servers", "L-DRS00005", "Max number of total source servers per account",
-                                   4000, true},
+    /* AWS's Service Quotas codes and names for service code "drs", with AWS's default values. */
+    [ORCH_SIM_Q_SERVERS_PER_JOB] = {"servers_per_job", "L-B827C881", "Max source servers in a single Job", 100, false},
+    [ORCH_SIM_Q_CONCURRENT_JOBS] = {"concurrent_jobs", "L-D88FAC3A", "Concurrent jobs in progress", 20, false},
+    [ORCH_SIM_Q_SERVERS_IN_ACTIVE_JOBS] = {"servers_in_active_jobs", "L-05AFA8C6", "Max source servers in all Jobs", 500,
+                                           false},
+    [ORCH_SIM_Q_REPLICATING_SERVERS] = {"replicating_servers", "L-C1D14A2B",
+                                        "Max Total replicating source servers Per AWS Account", 300, true},
+    [ORCH_SIM_Q_SOURCE_SERVERS] = {"source_servers", "L-E28BE5E0", "Max Total source servers Per AWS Account", 4000,
+                                   true},
+    [ORCH_SIM_Q_JOBS_PER_SERVER] = {"concurrent_jobs_per_server", "L-DD6D028C", "Max concurrent Jobs per source server",
+                                    1, false},
 };
 
 int orch_sim_world_alloc(uint64_t seed, int64_t start_ms, struct orch_sim_world **out) {
@@ -74,6 +76,7 @@ int orch_sim_world_alloc(uint64_t seed, int64_t start_ms, struct orch_sim_world 
   t->command_start = orch_sim_dist_uniform(1000, 3000);
   t->command_run = orch_sim_dist_uniform(5000, 20000);
   t->automation = orch_sim_dist_uniform(30000, 90000);
+  t->invalidation = orch_sim_dist_uniform(30000, 120000); /* CloudFront: InProgress until Completed */
   for (int i = 0; i < ORCH_SIM_NQUOTAS; i++) {
     w->quotas[i].key = quota_defaults[i].key;
     snprintf(w->quotas[i].code, sizeof w->quotas[i].code, "%s", quota_defaults[i].code);
@@ -168,7 +171,20 @@ static void env_free(struct orch_sim_env *e) {
   orch_free(e->sgs);
   for (size_t i = 0; i < e->ndocs; i++) orch_free(e->docs[i].description);
   orch_free(e->docs);
+  for (size_t i = 0; i < e->buckets.n; i++) orch_sim_bucket_free(e->buckets.items[i]);
+  orch_free(e->buckets.items);
   orch_free(e);
+}
+
+void orch_sim_bucket_free(struct orch_sim_bucket *b) {
+  if (!b) return;
+  for (size_t i = 0; i < b->versions.n; i++) {
+    struct orch_sim_s3_version *v = b->versions.items[i];
+    orch_free(v->key);
+    orch_free(v);
+  }
+  orch_free(b->versions.items);
+  orch_free(b);
 }
 
 void orch_sim_world_free(struct orch_sim_world *w) {
@@ -180,7 +196,15 @@ void orch_sim_world_free(struct orch_sim_world *w) {
       orch_free(w->accounts[i].roles[r].external_id);
     }
     orch_free(w->accounts[i].roles);
+    json_decref(w->accounts[i].distributions);
   }
+  for (size_t i = 0; i < w->invalidations.n; i++) {
+    struct orch_sim_invalidation *inv = w->invalidations.items[i];
+    orch_free(inv->caller_reference);
+    json_decref(inv->paths);
+    orch_free(inv);
+  }
+  orch_free(w->invalidations.items);
   orch_free(w->accounts);
   for (size_t i = 0; i < w->creds.n; i++) {
     struct orch_sim_credential *c = w->creds.items[i];
@@ -198,6 +222,12 @@ void orch_sim_world_free(struct orch_sim_world *w) {
   orch_sim_faults_free(&w->faults);
   orch_sim_calls_free(&w->calls);
   orch_free(w);
+}
+
+const struct orch_sim_quota *orch_sim_world_quota(const struct orch_sim_world *w, const char *code) {
+  for (int i = 0; code && i < ORCH_SIM_NQUOTAS; i++)
+    if (strcmp(w->quotas[i].code, code) == 0) return &w->quotas[i];
+  return NULL;
 }
 
 int orch_sim_world_account(const struct orch_sim_world *w, const char *account_id) {
@@ -464,11 +494,11 @@ static json_t *env_state_json(const struct orch_sim_world *w, const struct orch_
                                            "launchStatus", orch_sim_pserver_status(j, p, now), "recoveryInstanceID",
                                            p->instance >= 0 ? ORCH_SIM_INSTANCE(e, p->instance)->id : NULL));
     }
-    json_array_append_new(jobs, json_pack("{s:s, s:s, s:b, s:s, s:O, s:o, s:o, s:o}", "jobID", j->id, "type",
+    json_array_append_new(jobs, json_pack("{s:s, s:s, s:b, s:s, s:O, s:o, s:o, s:o, s:o}", "jobID", j->id, "type",
                                           j->type == ORCH_SIM_JOB_LAUNCH ? "LAUNCH" : "TERMINATE", "isDrill", j->drill,
                                           "status", st[orch_sim_job_status(j, now)], "tags", j->tags, "created",
-                                          iso_or_null(j->created_ms), "ends", iso_or_null(j->end_ms),
-                                          "participatingServers", ps));
+                                          iso_or_null(j->created_ms), "listed", iso_or_null(j->listed_ms), "ends",
+                                          iso_or_null(j->end_ms), "participatingServers", ps));
   }
   for (size_t i = 0; i < e->instances.n; i++) {
     const struct orch_sim_instance *in = ORCH_SIM_INSTANCE(e, i);

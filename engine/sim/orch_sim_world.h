@@ -36,6 +36,7 @@ int orch_sim_vec_push(struct orch_sim_vec *v, void *item) ORCH_MUST_CHECK;
 struct orch_sim_role {
   char *name;
   char *external_id; /* NULL: none required */
+  int64_t max_session_s; /* IAM MaxSessionDuration: the longest DurationSeconds AssumeRole grants (1h-12h) */
 };
 
 struct orch_sim_account {
@@ -43,6 +44,35 @@ struct orch_sim_account {
   char *name;
   struct orch_sim_role *roles;
   size_t nroles; /* 0: any role name may be assumed */
+  json_t *distributions; /* CloudFront distribution ids (array); empty: any id of this account */
+};
+
+/* One version of an S3 object (or a delete marker), in the order they were made. */
+struct orch_sim_s3_version {
+  char *key;
+  char version_id[40]; /* "null" for what an unversioned (or suspended) bucket keeps */
+  bool delete_marker;
+  int64_t at_ms;
+  int64_t size;
+  char etag[40]; /* "\"<md5 hex>\"" */
+  uint64_t seq;  /* creation order, to order versions made in the same millisecond */
+};
+
+struct orch_sim_bucket {
+  char name[64];
+  char versioning[16]; /* "" (never enabled) | "Enabled" | "Suspended" */
+  int64_t created_ms;
+  struct orch_sim_vec versions; /* struct orch_sim_s3_version * */
+};
+
+/* A CloudFront invalidation. */
+struct orch_sim_invalidation {
+  int account;
+  char distribution[32];
+  char id[24];
+  char *caller_reference;
+  json_t *paths; /* array of strings */
+  int64_t created_ms, done_ms;
 };
 
 struct orch_sim_credential {
@@ -145,6 +175,7 @@ struct orch_sim_job {
   bool drill;
   json_t *tags;
   int64_t created_ms, started_ms, end_ms;
+  int64_t listed_ms; /* from when DescribeJobs lists it (eventual consistency; created_ms when off) */
   struct orch_sim_pserver *ps;
   size_t nps;
 };
@@ -236,11 +267,12 @@ struct orch_sim_env {
   size_t ndocs;
   json_t *topics; /* array of topic ARNs; empty: any topic of this account and region */
   json_t *sns;    /* published messages */
+  struct orch_sim_vec buckets; /* struct orch_sim_bucket *: S3 buckets created in this region */
 };
 
 struct orch_sim_timing {
   struct orch_sim_dist job_start, snapshot, conversion, launch, boot, ssm_ready, terminate, stop, command_start,
-      command_run, automation;
+      command_run, automation, invalidation;
 };
 
 struct orch_sim_quota {
@@ -251,8 +283,12 @@ struct orch_sim_quota {
   bool adjustable;
 };
 
-enum { ORCH_SIM_Q_SERVERS_PER_JOB, ORCH_SIM_Q_CONCURRENT_JOBS, ORCH_SIM_Q_SERVERS_IN_ACTIVE_JOBS,
-       ORCH_SIM_Q_REPLICATING_SERVERS, ORCH_SIM_Q_SOURCE_SERVERS, ORCH_SIM_NQUOTAS };
+/* In the order ListServiceQuotas lists them: AWS's order (concurrent jobs, replicating servers, servers in all
+ * jobs, source servers, servers per job, jobs per server), except that jobs per server comes first while the
+ * engine still matches quotas by name, where "Max concurrent Jobs per source server" listed after "Concurrent
+ * jobs in progress" would be taken for the concurrent jobs quota (see docs/simulator.md). */
+enum { ORCH_SIM_Q_JOBS_PER_SERVER, ORCH_SIM_Q_CONCURRENT_JOBS, ORCH_SIM_Q_REPLICATING_SERVERS,
+       ORCH_SIM_Q_SERVERS_IN_ACTIVE_JOBS, ORCH_SIM_Q_SOURCE_SERVERS, ORCH_SIM_Q_SERVERS_PER_JOB, ORCH_SIM_NQUOTAS };
 
 struct orch_sim_world {
   struct orch_sim_rng rng;       /* ids, timings, outcomes */
@@ -267,6 +303,8 @@ struct orch_sim_world {
   struct orch_sim_quota quotas[ORCH_SIM_NQUOTAS];
   struct orch_sim_faults faults;
   struct orch_sim_calls calls;
+  struct orch_sim_vec invalidations; /* struct orch_sim_invalidation * (CloudFront is global) */
+  uint64_t s3_seq;                   /* S3 object versions made so far */
   char name[128];
 };
 
@@ -277,6 +315,8 @@ void orch_sim_world_free(struct orch_sim_world *w);
 
 /* Lookups. */
 int orch_sim_world_account(const struct orch_sim_world *w, const char *account_id); /* index or -1 */
+/* The quota with Service Quotas code `code` ("L-D88FAC3A"), or NULL. */
+const struct orch_sim_quota *orch_sim_world_quota(const struct orch_sim_world *w, const char *code);
 const struct orch_sim_credential *orch_sim_world_credential(const struct orch_sim_world *w, const char *akid);
 /* Add a credential (copies the strings). */
 int orch_sim_world_add_credential(struct orch_sim_world *w, int account, const char *akid, const char *secret,
@@ -323,6 +363,7 @@ int orch_sim_env_new_lt(struct orch_sim_world *w, struct orch_sim_env *env, cons
 void orch_sim_subnet_next_ip(struct orch_sim_subnet *sn, char ip[16]);
 int orch_sim_env_subnet(const struct orch_sim_env *env, const char *subnet_id); /* index or -1 */
 void orch_sim_server_free(struct orch_sim_server *s);
+void orch_sim_bucket_free(struct orch_sim_bucket *b); /* accepts NULL */
 int orch_sim_server_add_snapshot(struct orch_sim_world *w, struct orch_sim_server *s, int64_t at_ms,
                                  char id_out[24]) ORCH_MUST_CHECK;
 

@@ -71,8 +71,16 @@ void orch_store_close(struct orch_store *store) {
 const char *orch_store_backend(const struct orch_store *store) { return store ? store->ops->name : "none"; }
 
 static int check_store(const struct orch_store *store, const void *arg, const char *what, struct orch_error *err) {
-  if (!store) return orch_error_set(err, ORCH_EINVAL, "store handle is NULL");
-  if (!arg) return orch_error_setc(err, ORCH_EINVAL, what, "is required");
+  /* The code is returned as a constant (not orch_error_set's result) so the compiler sees that a NULL `arg`
+   * never reaches its caller's dereference: -O2 builds check -Wnull-dereference. */
+  if (!store) {
+    orch_error_set(err, ORCH_EINVAL, "store handle is NULL");
+    return ORCH_EINVAL;
+  }
+  if (!arg) {
+    orch_error_setc(err, ORCH_EINVAL, what, "is required");
+    return ORCH_EINVAL;
+  }
   return 0;
 }
 
@@ -377,7 +385,7 @@ void orch_store_version_list_release(struct orch_store_version_list *l) {
 static const char *const mode_names[ORCH_STORE_MODE_COUNT + 1] = {"drill", "recovery", "dry-run", NULL};
 static const char *const status_names[ORCH_STORE_STATUS_COUNT + 1] = {
   "PENDING", "PREFLIGHT", "RUNNING", "PAUSED", "COMPLETED", "PARTIAL", "FAILED", "CANCELLED", "CLEANING_UP",
-  "CLEANED", NULL};
+  "CLEANED", "CLEANUP_FAILED", NULL};
 
 const char *orch_store_mode_name(enum orch_store_mode m) {
   return (unsigned)m < ORCH_STORE_MODE_COUNT ? mode_names[m] : NULL;

@@ -216,8 +216,9 @@ enum orch_store_status {
   ORCH_STORE_STATUS_CANCELLED,
   ORCH_STORE_STATUS_CLEANING_UP,
   ORCH_STORE_STATUS_CLEANED,
+  ORCH_STORE_STATUS_CLEANUP_FAILED,
 };
-#define ORCH_STORE_STATUS_COUNT 10
+#define ORCH_STORE_STATUS_COUNT 11
 #define ORCH_STORE_BIT(e) (1u << (unsigned)(e))
 
 /* "drill", "recovery", "dry-run" / "PENDING" ... "CLEANED"; NULL for out-of-range values. */
@@ -263,6 +264,7 @@ struct orch_store_exec_update {
   int64_t started_ms;
   int64_t ended_ms;
   const json_t *summary; /* replaces the summary (an object) */
+  bool reopen;           /* unfinished again (ended_ms back to none): a drill whose failed clean-up is retried */
 };
 
 /* Every field is optional (NULL / 0 = any). */

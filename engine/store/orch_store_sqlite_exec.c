@@ -16,7 +16,7 @@ static const char SQL_INSERT[] =
   "INSERT INTO executions (" EXEC_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, NULL, ?8)";
 static const char SQL_UPDATE[] =
   "UPDATE executions SET status = coalesce(?2, status), started_ms = coalesce(?3, started_ms),"
-  " ended_ms = coalesce(?4, ended_ms), summary = coalesce(?5, summary) WHERE id = ?1";
+  " ended_ms = CASE WHEN ?6 THEN NULL ELSE coalesce(?4, ended_ms) END, summary = coalesce(?5, summary) WHERE id = ?1";
 static const char SQL_GET[] = "SELECT " EXEC_COLS " FROM executions WHERE id = ?1";
 /* status and mode filters are ",A,B," lists, so one cached statement serves every combination */
 static const char SQL_LIST[] =
@@ -113,6 +113,7 @@ static int update_tx(struct orch_store_sq_conn *c, void *arg, struct orch_error 
   orch_store_sq_bind_opt_int(&b, 3, a->u->started_ms);
   orch_store_sq_bind_opt_int(&b, 4, a->u->ended_ms);
   orch_store_sq_bind_json(&b, 5, a->u->summary, "summary");
+  orch_store_sq_bind_int(&b, 6, a->u->reopen ? 1 : 0);
   int rc = orch_store_sq_run(&b, "updating an execution");
   if (!rc && sqlite3_changes(c->db) == 0) rc = exec_missing(a->id, err);
   /* read back inside the transaction: if that fails the update is rolled back too */

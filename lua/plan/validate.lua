@@ -16,7 +16,7 @@ local LAUNCH_KEYS = { "instance_type", "copy_private_ip", "copy_tags", "launch_d
   "os_byol", "subnet_id", "security_group_ids", "tags" }
 local NOTIFY_KEYS = { "sns", "events" }
 local NOTIFY_EVENTS = { "execution_started", "wave_started", "wave_completed", "wave_failed", "approval_requested",
-  "execution_completed", "execution_failed", "cleanup_done" }
+  "execution_completed", "execution_failed", "execution_cancelled", "cleanup_done", "cleanup_failed" }
 local APPROVAL_KEYS = { "message", "timeout", "approvers" }
 local ON_FAILURE_KEYS = { "policy", "run" }
 local MAX_PROBLEMS = 200
@@ -266,6 +266,25 @@ function Run:launch(v, at, what)
   return out
 end
 
+-- A wave's launch settings over the plan's, key by key (tags too): what the wave does not say, the plan's.
+local function merge_launch(base, over)
+  if base == nil then return over end
+  if over == nil then return base end
+  local out = {}
+  for k, v in pairs(base) do out[k] = v end
+  for k, v in pairs(over) do
+    if type(v) == "table" and type(out[k]) == "table" and k == "tags" then
+      local t = {}
+      for tk, tv in pairs(out[k]) do t[tk] = tv end
+      for tk, tv in pairs(v) do t[tk] = tv end
+      out[k] = t
+    else
+      out[k] = v
+    end
+  end
+  return out
+end
+
 local SERVER_ID = "^s%-" .. string.rep("%x", 17) .. "$"
 
 function Run:servers(v, at, wname, seen_servers)
@@ -489,7 +508,7 @@ function Run:wave(v, index, plan_at, ctx)
     w.servers = self:servers(v.servers, wat, name, ctx.seen_servers)
   end
   w.snapshot = self:snapshot(v.snapshot, wat) or ctx.default_snapshot or { kind = "latest" }
-  w.launch = self:launch(v.launch, wat, ("wave '%s'"):format(name)) or ctx.default_launch
+  w.launch = merge_launch(ctx.default_launch, self:launch(v.launch, wat, ("wave '%s'"):format(name)))
   w.approval = self:approval(v.approval, wat)
   local t = self:duration_field(v, "timeout", wat)
   if t then w.timeout, w.timeout_ms = t.text, t.ms end

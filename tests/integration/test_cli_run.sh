@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 
 SCEN="$ORCH_SOURCE_DIR/plans/scenarios/three-tier-demo.json"
 DB="$TMP/run.db"
-FAST=(--speed 3600 --poll 5s)
+FAST=(--poll 5s)
 # No real AWS anywhere: a clean environment and no metadata service.
 clean_aws_env
 

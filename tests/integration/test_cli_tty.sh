@@ -36,7 +36,7 @@ on_tty() {
 }
 clean() { sed -e 's/\x1b\[[0-9]*[AJ]//g' -e 's/\r//g' "$1"; }
 
-on_tty "[y/N]" y "$TMP/yes.log" run "$TMP/gated.lua" --mode drill --sim "$SCEN" --speed 3600 --db "$TMP/tty.db"
+on_tty "[y/N]" y "$TMP/yes.log" run "$TMP/gated.lua" --mode drill --sim "$SCEN" --db "$TMP/tty.db"
 expect_eq "$rc" 0 "approved drill exit"
 expect_match "$(cat "$TMP/yes.log")" $'\x1b\\[[0-9]+A\x1b\\[J' "bars redrawn in place"
 expect_match "$(clean "$TMP/yes.log")" 'wave app asks: Is the database consistent\?' "gate prompt text"
@@ -46,7 +46,7 @@ expect_match "$(clean "$TMP/yes.log")" '  app +\[#{20}\] COMPLETED +8/8 +launche
 expect_match "$(clean "$TMP/yes.log")" 'of gated v1: CLEANED  took [0-9hms]+ of an RTO target of 1h' "final header"
 expect_match "$(clean "$TMP/yes.log")" 'outcome: COMPLETED, recovery instances cleaned up' "report after the bars"
 
-on_tty "[y/N]" n "$TMP/no.log" run "$TMP/gated.lua" --mode drill --sim "$SCEN" --speed 3600 --db "$TMP/tty.db"
+on_tty "[y/N]" n "$TMP/no.log" run "$TMP/gated.lua" --mode drill --sim "$SCEN" --db "$TMP/tty.db"
 expect_eq "$rc" 1 "refused gate exit"
 expect_match "$(clean "$TMP/no.log")" 'wave app not approved: cancelling' "refusal cancels"
 expect_match "$(clean "$TMP/no.log")" 'outcome: CANCELLED, recovery instances cleaned up' "cancelled drill cleaned up"

@@ -342,7 +342,8 @@ int main(int argc, char **argv) {
                       ops_path, models));
   for (size_t i = 0; i < nsvc; i++) {
     json_t *reduced = reduce_service(models, ops_path, &w, services[i], &dep);
-    char *text = json_dumps(reduced, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    /* Members keep the model's order: XML protocols write elements in it (CloudFront and S3 read them so). */
+    char *text = json_dumps(reduced, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (!text) die("out of memory");
     oom(orch_buf_printf(&c, "/* %s: %zu operations, %zu shapes, %zu bytes */\nstatic const char model_%zu[] =\n",
                         services[i], json_object_size(json_object_get(reduced, "operations")),

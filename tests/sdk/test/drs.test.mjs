@@ -177,16 +177,16 @@ test('quotas and conflicts surface as the SDK exceptions with their fields', asy
     const c = tight.client(DrsClient);
     const ids = (await c.send(new DescribeSourceServersCommand({}))).items.map((s) => ({ sourceServerID: s.sourceServerID }));
     let e = await rejectsWith(assert, c.send(new StartRecoveryCommand({ sourceServers: ids.slice(0, 3) })), ServiceQuotaExceededException, 402);
-    assert.equal(e.quotaCode, 'L-DRS00001');
+    assert.equal(e.quotaCode, 'L-B827C881');
     assert.equal(e.serviceCode, 'drs');
     await c.send(new StartRecoveryCommand({ sourceServers: ids.slice(0, 2) }));
     e = await rejectsWith(assert, c.send(new StartRecoveryCommand({ sourceServers: ids.slice(1, 2) })), ConflictException, 409);
     assert.equal(e.resourceId, ids[1].sourceServerID);
     e = await rejectsWith(assert, c.send(new StartRecoveryCommand({ sourceServers: ids.slice(2, 4) })), ServiceQuotaExceededException, 402);
-    assert.equal(e.quotaCode, 'L-DRS00003');
+    assert.equal(e.quotaCode, 'L-05AFA8C6');
     await c.send(new StartRecoveryCommand({ sourceServers: ids.slice(2, 3) }));
     e = await rejectsWith(assert, c.send(new StartRecoveryCommand({ sourceServers: ids.slice(3, 4) })), ServiceQuotaExceededException, 402);
-    assert.equal(e.quotaCode, 'L-DRS00002');
+    assert.equal(e.quotaCode, 'L-D88FAC3A');
   } finally {
     await tight.stop();
     fs.unlinkSync(file);

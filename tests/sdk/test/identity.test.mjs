@@ -60,9 +60,19 @@ test('SNS Publish is captured for inspection', async () => {
 test('Service Quotas for the DRS quota codes', async () => {
   const sq = sim.client(ServiceQuotasClient);
   const list = await sq.send(new ListServiceQuotasCommand({ ServiceCode: 'drs' }));
-  assert.equal(list.Quotas.length, 5);
-  const q = await sq.send(new GetServiceQuotaCommand({ ServiceCode: 'drs', QuotaCode: list.Quotas[0].QuotaCode }));
+  // AWS's own codes and names for service code drs, with AWS's defaults.
+  const byCode = Object.fromEntries(list.Quotas.map((q) => [q.QuotaCode, [q.QuotaName, q.Value]]));
+  assert.deepEqual(byCode, {
+    'L-B827C881': ['Max source servers in a single Job', 100],
+    'L-D88FAC3A': ['Concurrent jobs in progress', 20],
+    'L-05AFA8C6': ['Max source servers in all Jobs', 500],
+    'L-C1D14A2B': ['Max Total replicating source servers Per AWS Account', 300],
+    'L-E28BE5E0': ['Max Total source servers Per AWS Account', 4000],
+    'L-DD6D028C': ['Max concurrent Jobs per source server', 1],
+  });
+  const q = await sq.send(new GetServiceQuotaCommand({ ServiceCode: 'drs', QuotaCode: 'L-B827C881' }));
   assert.equal(q.Quota.Value, 100);
+  assert.equal(q.Quota.QuotaName, 'Max source servers in a single Job');
   assert.equal(q.Quota.ServiceCode, 'drs');
   await rejectsWith(assert, sq.send(new GetServiceQuotaCommand({ ServiceCode: 'drs', QuotaCode: 'L-00000000' })), NoSuchResourceException, 400);
 });

@@ -209,9 +209,16 @@ static inline void *lb_loop(void *arg) {
   return NULL;
 }
 
-static inline struct lb_server *lb_start(lb_handler handler, void *ctx) {
+/* Start a server; a test cannot go on without it, so a failure to start aborts the test process with
+ * the reason (never NULL). */
+static inline void lb_fail(const char *what) {
+  fprintf(stderr, "loopback_http: %s: %s\n", what, strerror(errno));
+  abort();
+}
+
+__attribute__((returns_nonnull)) static inline struct lb_server *lb_start(lb_handler handler, void *ctx) {
   struct lb_server *s = calloc(1, sizeof *s);
-  if (!s) return NULL;
+  if (!s) lb_fail("out of memory");
   s->handler = handler;
   s->ctx = ctx;
   for (int i = 0; i < LB_MAX_CONNS; i++) s->conns[i] = -1;
@@ -223,17 +230,10 @@ static inline struct lb_server *lb_start(lb_handler handler, void *ctx) {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t al = sizeof a;
   if (bind(s->listen_fd, (struct sockaddr *)&a, sizeof a) || listen(s->listen_fd, 16) ||
-      getsockname(s->listen_fd, (struct sockaddr *)&a, &al) || pipe(s->stop_pipe)) {
-    close(s->listen_fd);
-    free(s);
-    return NULL;
-  }
+      getsockname(s->listen_fd, (struct sockaddr *)&a, &al) || pipe(s->stop_pipe))
+    lb_fail("cannot listen on 127.0.0.1");
   s->port = ntohs(a.sin_port);
-  if (pthread_create(&s->thread, NULL, lb_loop, s)) {
-    close(s->listen_fd);
-    free(s);
-    return NULL;
-  }
+  if (pthread_create(&s->thread, NULL, lb_loop, s)) lb_fail("cannot start the server thread");
   return s;
 }
 

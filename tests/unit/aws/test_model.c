@@ -13,15 +13,21 @@
 
 Test(model, embedded_services) {
   const char *const *names = orch_aws_model_service_names();
-  const char *want[] = {"drs", "dynamodb", "ec2", "service-quotas", "sns", "ssm", "sts"};
+  const char *want[] = {"cloudfront", "drs", "dynamodb", "ec2", "s3", "service-quotas", "sns", "ssm", "sts"};
   size_t n = 0;
   while (names[n]) n++;
-  cr_assert_eq(n, 7);
-  for (size_t i = 0; i < 7; i++) {
+  cr_assert_eq(n, 9);
+  for (size_t i = 0; i < 9; i++) {
     cr_assert_str_eq(names[i], want[i]);
     cr_assert_not_null(orch_aws_model_service(want[i]), "%s did not load", want[i]);
   }
-  cr_assert_null(orch_aws_model_service("s3"));
+  cr_assert_null(orch_aws_model_service("route53"));
+  const struct orch_aws_service *s3 = orch_aws_model_service("s3");
+  cr_assert_eq(orch_aws_service_protocol(s3), ORCH_AWS_PROTO_REST_XML);
+  cr_assert_str_eq(orch_aws_service_signing_name(s3), "s3");
+  const struct orch_aws_operation *del = orch_aws_model_operation(s3, "DeleteObjects");
+  cr_assert(del && del->checksum_required, "DeleteObjects requires a checksum (Content-MD5)");
+  cr_assert_not(orch_aws_model_operation(s3, "ListObjectVersions")->checksum_required);
   const struct orch_aws_service *drs = orch_aws_model_service("drs");
   cr_assert_eq(orch_aws_service_protocol(drs), ORCH_AWS_PROTO_REST_JSON);
   cr_assert_str_eq(orch_aws_service_signing_name(drs), "drs");
@@ -138,8 +144,8 @@ Test(model, load_from_json) {
   cr_assert_str_eq(orch_aws_service_name(svc), "demo-thing");
   cr_assert_not_null(orch_aws_model_operation(svc, "Get"));
   orch_aws_model_free(svc);
-  cr_assert_eq(load("{\"metadata\":{\"protocol\":\"rest-xml\"},\"shapes\":{}}", &svc, &err), ORCH_EUNSUPPORTED);
-  cr_assert(strstr(err.message, "rest-xml"), "%s", err.message);
+  cr_assert_eq(load("{\"metadata\":{\"protocol\":\"smithy-rpc-v2-cbor\"},\"shapes\":{}}", &svc, &err), ORCH_EUNSUPPORTED);
+  cr_assert(strstr(err.message, "smithy-rpc-v2-cbor"), "%s", err.message);
   cr_assert_eq(load("{\"metadata\":{\"protocol\":\"json\"},\"shapes\":{\"A\":{\"type\":\"list\",\"member\":"
                     "{\"shape\":\"Nope\"}}}}",
                     &svc, &err),

@@ -75,6 +75,17 @@ static inline void h_stop(struct harness *h) {
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", h->dir);
 }
 
+/* Wait (real time, polling) until the simulator's clock reads at least `until_ms`: the discrete-event
+ * clock gets there by jumping from poll to poll while the engine idles, whatever the machine's speed.
+ * Fails the test after `seconds` real seconds. */
+static inline void h_wait_sim_time(struct harness *h, int64_t until_ms, int seconds) {
+  for (int i = 0; i < seconds * 100; i++) {
+    if (orch_clock_now_ms(orch_sim_clock(h->sim)) >= until_ms) return;
+    usleep(10000);
+  }
+  cr_assert_fail("the simulated clock did not reach %lld", (long long)until_ms);
+}
+
 /* Count of one operation in the simulator's call record. */
 static inline long h_calls(struct harness *h, const char *service, const char *op) {
   json_t *calls = orch_sim_calls(h->sim);

@@ -113,8 +113,8 @@ Test(exec_control, pause_holds_new_launches_and_resume_continues, .fini = teardo
   cr_assert_eq(orch_exec_engine_command(h.eng, id, ORCH_CMD_PAUSE, NULL, "op", &err), 0, "%s", err.message);
   cr_assert_eq(orch_exec_engine_command(h.eng, id, ORCH_CMD_PAUSE, NULL, "op", &err), ORCH_ESTATE);
   cr_assert_eq(orch_exec_engine_command(h.eng, id, ORCH_CMD_APPROVE, "app", "op", &err), 0);
-  struct timespec ts = {0, 500 * 1000000}; /* 5 simulated minutes */
-  nanosleep(&ts, NULL);
+  /* Five simulated minutes of polls pass while paused (simulated time: the same on any machine). */
+  h_wait_sim_time(&h, orch_clock_now_ms(orch_sim_clock(h.sim)) + 5 * 60 * 1000, 60);
   cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 1, "no launch while paused");
   cr_assert_eq(orch_exec_engine_command(h.eng, id, ORCH_CMD_RESUME, NULL, "op", &err), 0, "%s", err.message);
   json_t *final = finish(id);

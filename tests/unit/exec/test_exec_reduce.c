@@ -79,13 +79,13 @@ Test(reduce, a_wave_runs_to_completion) {
   cr_assert_eq(st.waves[0].status, ORCH_WAVE_WAITING);
   apply("JobRequested", "{\"wave\":\"db\",\"attempt\":1,\"chunk\":0,\"tag\":\"x/db/1/0\",\"servers\":[\"s-00000000000000001\"]}");
   cr_assert_eq(st.waves[0].status, ORCH_WAVE_LAUNCHING);
-  cr_assert_str_eq(st.servers[0].launch_status, "REQUESTED");
+  cr_assert_eq(st.servers[0].launch, ORCH_LAUNCH_REQUESTED);
   int64_t requested = st.servers[0].requested_ms;
   cr_assert_gt(requested, 0);
   apply("JobStarted", "{\"tag\":\"x/db/1/0\",\"job_id\":\"drsjob-00000000000000001\"}");
   cr_assert_eq(st.waves[0].status, ORCH_WAVE_RECOVERING);
   cr_assert_str_eq(st.servers[0].job_id, "drsjob-00000000000000001");
-  cr_assert_str_eq(st.servers[0].launch_status, "PENDING");
+  cr_assert_eq(st.servers[0].launch, ORCH_LAUNCH_PENDING);
   apply("ServerStatus", "{\"server\":\"s-00000000000000001\",\"launch_status\":\"IN_PROGRESS\"}");
   cr_assert_eq(st.waves[0].recovered_ms, 0);
   apply("ServerStatus", "{\"server\":\"s-00000000000000001\",\"launch_status\":\"LAUNCHED\",\"recovery_instance_id\":\"i-00000000000000009\","
@@ -135,11 +135,11 @@ Test(reduce, approval_gate_and_retry_of_failed_servers_only) {
   cr_assert(st.waves[1].approved, "a retry does not ask for approval again");
   apply("JobRequested", "{\"wave\":\"app\",\"attempt\":2,\"chunk\":0,\"tag\":\"t2\",\"servers\":[\"s-00000000000000003\"]}");
   cr_assert_eq(st.servers[1].attempt, 1, "the launched server keeps its instance");
-  cr_assert_str_eq(st.servers[1].launch_status, "LAUNCHED");
+  cr_assert_eq(st.servers[1].launch, ORCH_LAUNCH_LAUNCHED);
   cr_assert_eq(st.servers[2].attempt, 2);
   cr_assert_str_eq(st.servers[2].failure, "", "the new attempt clears the old failure");
   apply("JobStartFailed", "{\"tag\":\"t2\",\"error\":\"ConflictException: server in another job\"}");
-  cr_assert_str_eq(st.servers[2].launch_status, "FAILED");
+  cr_assert_eq(st.servers[2].launch, ORCH_LAUNCH_FAILED);
   cr_assert_str_eq(st.servers[2].failure, "ConflictException: server in another job");
   cr_assert_eq(st.waves[1].status, ORCH_WAVE_RECOVERING);
   cr_assert_neq(st.waves[1].recovered_ms, 0);
@@ -226,4 +226,47 @@ Test(reduce, bad_creation_data) {
   cr_assert_eq(apply_e("ExecutionCreated", "{\"execution_id\":\"e\",\"mode\":\"drill\",\"waves\":[{\"name\":\"a\"},{\"name\":\"a\"}]}", &err),
                ORCH_EVALIDATION);
   cr_assert_str_eq(err.message, "duplicate wave 'a'");
+}
+
+/* A rejected event leaves the state exactly as it was: events whose first parts would have applied and
+ * whose last part is wrong change nothing (the reducer checks everything, then changes). */
+Test(reduce, a_rejected_event_is_never_half_applied) {
+  struct orch_error err = {0};
+  /* creation with a bad second wave leaves no execution behind */
+  cr_assert_eq(apply_e("ExecutionCreated", "{\"execution_id\":\"e\",\"mode\":\"drill\",\"waves\":[{\"name\":\"a\"},{\"name\":\"b\",\"on_failure\":\"explode\"}]}", &err),
+               ORCH_EVALIDATION);
+  cr_assert_eq(st.nwaves, 0);
+  cr_assert_str_eq(st.id, "");
+  cr_assert_eq(st.seq, 0);
+  start_three_waves();
+  apply("WaveReady", "{\"wave\":\"app\"}");
+  apply("ApprovalRequested", "{\"wave\":\"app\",\"prompt\":\"DB consistent?\"}");
+  apply("ApprovalGranted", "{\"wave\":\"app\",\"by\":\"alice\"}");
+  /* the second server is not in the wave: the first must not be marked REQUESTED */
+  cr_assert_eq(apply_e("JobRequested", "{\"wave\":\"app\",\"attempt\":1,\"chunk\":0,\"tag\":\"t\",\"servers\":[\"s-00000000000000002\",\"s-00000000000000004\"]}", &err),
+               ORCH_EVALIDATION);
+  cr_assert_eq(st.servers[1].launch, ORCH_LAUNCH_NONE);
+  cr_assert_eq(st.servers[1].attempt, 0);
+  cr_assert_eq(st.servers[1].requested_ms, 0);
+  cr_assert_eq(st.njobs, 0);
+  cr_assert_eq(st.waves[1].status, ORCH_WAVE_WAITING);
+  /* the same server twice */
+  cr_assert_eq(apply_e("JobRequested", "{\"wave\":\"app\",\"attempt\":1,\"chunk\":0,\"tag\":\"t\",\"servers\":[\"s-00000000000000002\",\"s-00000000000000002\"]}", &err),
+               ORCH_EVALIDATION);
+  cr_assert_eq(st.njobs, 0);
+  /* a snapshot list naming a stranger after a known server changes neither */
+  cr_assert_eq(apply_e("WavePrepared", "{\"wave\":\"app\",\"snapshots\":{\"s-00000000000000002\":\"snap-1\",\"s-0000000000000000f\":\"snap-2\"}}", &err),
+               ORCH_EVALIDATION);
+  cr_assert_str_eq(st.servers[1].snapshot_id, "");
+  cr_assert(!st.waves[1].prepared);
+  /* a hook finishing with bad data: warnings are not counted, the hook still runs */
+  apply("HookStarted", "{\"wave\":\"app\",\"hook\":\"before\"}");
+  cr_assert_eq(apply_e("HookFinished", "{\"wave\":\"app\",\"hook\":\"after\",\"ok\":true,\"warnings\":3}", &err), ORCH_EVALIDATION);
+  cr_assert_eq(st.warnings, 0);
+  cr_assert_eq(st.waves[1].hook_running, ORCH_HOOK_BEFORE);
+  cr_assert_not_null(st.waves[1].hook_calls);
+  /* more servers resolved after the last part: refused, nothing added */
+  size_t n = st.nservers;
+  cr_assert_eq(apply_e("ServersResolved", "{\"servers\":[{\"id\":\"s-0000000000000000a\",\"wave\":\"db\"}]}", &err), ORCH_EVALIDATION);
+  cr_assert_eq(st.nservers, n);
 }

@@ -124,6 +124,21 @@ static inline json_t *sim_err(struct orch_sim *sim, const char *service, const c
   return out;
 }
 
+/* An HTTP transport that hands each request to the simulator in-process (orch_sim_handle): the AWS client's
+ * whole pipeline without a socket. ctx is the struct orch_sim. */
+static inline int sim_transport_send(void *ctx, const char *endpoint, const struct orch_http_request *req,
+                                     struct orch_http_response *resp, struct orch_error *err) {
+  (void)endpoint;
+  int rc = orch_sim_handle(ctx, req, resp);
+  return rc ? orch_error_set(err, rc, "orch_sim_handle failed") : 0;
+}
+static const struct orch_http_transport_ops SIM_TRANSPORT = {.send = sim_transport_send};
+/* A sleeper for the client's backoff and pacing that does not wait. */
+static inline void sim_no_sleep(void *ctx, int64_t ms) {
+  (void)ctx;
+  (void)ms;
+}
+
 /* Walk "a.b.0.c" (objects by key, arrays by index). */
 static inline const json_t *jget(const json_t *j, const char *path) {
   const json_t *cur = j;

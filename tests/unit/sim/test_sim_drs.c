@@ -155,11 +155,149 @@ Test(sim_drs, drill_runs_its_timeline) {
   orch_sim_stop(sim);
 }
 
+/* L-DD6D028C, concurrent jobs per source server: a scenario may raise it, and then the same server may take
+ * part in two active jobs (and no more); at the default 1 the second job is a conflict naming the server. */
+Test(sim_drs, jobs_per_server_quota_from_the_scenario) {
+  static const char *two =
+      "{\"regions\": [{\"region\": \"us-east-1\", \"server_groups\": [{\"count\": 2, \"hostname\": \"db-{n}\"}]}],"
+      " \"quotas\": {\"concurrent_jobs_per_server\": 2}}";
+  struct orch_sim *sim = sim_open(NULL, two, 1);
+  json_t *ids = server_ids(sim);
+  json_decref(sim_ok(sim, "drs", "StartRecovery", recover(ids, 0, 1, true)));
+  json_decref(sim_ok(sim, "drs", "StartRecovery", recover(ids, 0, 1, true)));
+  json_t *e = sim_err(sim, "drs", "StartRecovery", recover(ids, 0, 1, true), 409, "ConflictException");
+  cr_assert_str_eq(jstr(e, "resourceId"), json_string_value(json_array_get(ids, 0)));
+  json_decref(e);
+  json_t *q = sim_ok(sim, "service-quotas", "GetServiceQuota",
+                     json_pack("{s:s, s:s}", "ServiceCode", "drs", "QuotaCode", "L-DD6D028C"));
+  cr_assert_float_eq(json_number_value(jget(q, "Quota.Value")), 2.0, 1e-9);
+  cr_assert_str_eq(jstr(q, "Quota.QuotaName"), "Max concurrent Jobs per source server");
+  json_decref(q);
+  json_decref(ids);
+  orch_sim_stop(sim);
+}
+
+/* Does an unfiltered DescribeJobs, and one filtered by the id, list `job_id`? */
+static bool jobs_list(struct orch_sim *sim, const char *job_id) {
+  bool all = false, by_id = false;
+  json_t *out = sim_ok(sim, "drs", "DescribeJobs", NULL);
+  size_t i;
+  json_t *j;
+  json_array_foreach(json_object_get(out, "items"), i, j) all = all || strcmp(jstr(j, "jobID"), job_id) == 0;
+  json_decref(out);
+  out = sim_ok(sim, "drs", "DescribeJobs", json_pack("{s:{s:[s]}}", "filters", "jobIDs", job_id));
+  by_id = json_array_size(json_object_get(out, "items")) == 1;
+  json_decref(out);
+  cr_assert_eq(all, by_id, "listing and lookup by id disagree about %s", job_id);
+  return all;
+}
+
+/* Eventual consistency: a new job is invisible to DescribeJobs for the scenario's delay, yet it exists (its
+ * servers conflict at once); PUT /_sim/faults turns it on and off at run time; the delay is seeded. */
+Test(sim_drs, new_jobs_are_listed_after_the_consistency_delay) {
+  static const char *lagging =
+      "{\"regions\": [{\"region\": \"us-east-1\", \"server_groups\": [{\"count\": 4, \"hostname\": \"db-{n}\"}]}],"
+      " \"consistency\": {\"new_jobs\": \"30s\"}}";
+  struct orch_sim *sim = sim_open(NULL, lagging, 1);
+  json_t *ids = server_ids(sim);
+  json_t *started = sim_ok(sim, "drs", "StartRecovery", recover(ids, 0, 1, true));
+  char job[32];
+  snprintf(job, sizeof job, "%s", jstr(started, "job.jobID"));
+  json_decref(started);
+  cr_assert_not(jobs_list(sim, job));
+  json_decref(sim_err(sim, "drs", "StartRecovery", recover(ids, 0, 1, true), 409, "ConflictException"));
+  orch_sim_advance(sim, 29999);
+  cr_assert_not(jobs_list(sim, job));
+  orch_sim_advance(sim, 1);
+  cr_assert(jobs_list(sim, job));
+
+  struct orch_error err = {0};
+  json_t *off = json_pack("{s:{s:s}}", "consistency", "new_jobs", "0s");
+  cr_assert_eq(orch_sim_set_faults(sim, off, &err), 0, "%s", err.message);
+  json_decref(off);
+  started = sim_ok(sim, "drs", "StartRecovery", recover(ids, 1, 1, true));
+  cr_assert(jobs_list(sim, jstr(started, "job.jobID")));
+  json_decref(started);
+  json_t *on = json_pack("{s:{s:{s:s, s:s}}}", "consistency", "new_jobs", "min", "1s", "max", "20s");
+  cr_assert_eq(orch_sim_set_faults(sim, on, &err), 0, "%s", err.message);
+  json_decref(on);
+  started = sim_ok(sim, "drs", "StartRecovery", recover(ids, 2, 1, true));
+  cr_assert_not(jobs_list(sim, jstr(started, "job.jobID")));
+  orch_sim_advance(sim, 20000);
+  cr_assert(jobs_list(sim, jstr(started, "job.jobID")));
+  json_decref(started);
+  json_decref(ids);
+  orch_sim_stop(sim);
+
+  /* The same seed gives the same delays: sample the first job's delay twice, 1 ms at a time. */
+  static const char *uniform =
+      "{\"regions\": [{\"region\": \"us-east-1\", \"server_groups\": [{\"count\": 1, \"hostname\": \"db-{n}\"}]}],"
+      " \"consistency\": {\"new_jobs\": {\"min\": \"1s\", \"max\": \"2s\"}}}";
+  int64_t seen[2];
+  for (int run = 0; run < 2; run++) {
+    sim = sim_open(NULL, uniform, 7);
+    ids = server_ids(sim);
+    started = sim_ok(sim, "drs", "StartRecovery", recover(ids, 0, 1, true));
+    int64_t waited = 0;
+    while (!jobs_list(sim, jstr(started, "job.jobID"))) {
+      orch_sim_advance(sim, 50);
+      waited += 50;
+      cr_assert(waited <= 2000, "listed only after %lld ms", (long long)waited);
+    }
+    cr_assert(waited >= 1000, "listed after %lld ms", (long long)waited);
+    seen[run] = waited;
+    json_decref(started);
+    json_decref(ids);
+    orch_sim_stop(sim);
+  }
+  cr_assert_eq(seen[0], seen[1]);
+}
+
+/* A recovery's instances are listed as isDrill=false with their source server, on the instance and on the
+ * source server. A later launch of the same server (a drill here) replaces the server's recovery instance, as
+ * DRS keeps one per source server: the recovery instance's EC2 instance is terminated and it leaves
+ * DescribeRecoveryInstances. This is what the engine's preflight must refuse for a drill. */
+Test(sim_drs, a_drill_replaces_a_live_recovery_instance) {
+  struct orch_sim *sim = sim_open(NULL, SMALL, 1);
+  json_t *ids = server_ids(sim);
+  const char *s0 = json_string_value(json_array_get(ids, 0));
+  json_t *list = recover_two(sim, ids, false);
+  cr_assert_eq(json_array_size(json_object_get(list, "items")), 2);
+  const json_t *ri = jget(list, "items.0");
+  cr_assert(json_is_false(json_object_get(ri, "isDrill")));
+  cr_assert_str_eq(jstr(ri, "sourceServerID"), s0);
+  cr_assert_str_eq(jstr(ri, "ec2InstanceState"), "RUNNING");
+  char rec_id[24];
+  snprintf(rec_id, sizeof rec_id, "%s", jstr(ri, "recoveryInstanceID"));
+  json_decref(list);
+  json_t *srv = sim_ok(sim, "drs", "DescribeSourceServers", json_pack("{s:{s:[s]}}", "filters", "sourceServerIDs", s0));
+  cr_assert_str_eq(jstr(srv, "items.0.recoveryInstanceId"), rec_id);
+  cr_assert_str_eq(jstr(srv, "items.0.lifeCycle.lastLaunch.initiated.type"), "RECOVERY");
+  json_decref(srv);
+  /* Only the recovery's: a filter by isDrill is the caller's, on the listed field. */
+  list = sim_ok(sim, "drs", "DescribeRecoveryInstances", json_pack("{s:{s:[s]}}", "filters", "sourceServerIDs", s0));
+  cr_assert_eq(json_array_size(json_object_get(list, "items")), 1);
+  json_decref(list);
+
+  json_decref(sim_ok(sim, "drs", "StartRecovery", recover(ids, 0, 1, true)));
+  orch_sim_advance(sim, 600000);
+  list = sim_ok(sim, "drs", "DescribeRecoveryInstances", json_pack("{s:{s:[s]}}", "filters", "sourceServerIDs", s0));
+  cr_assert_eq(json_array_size(json_object_get(list, "items")), 1);
+  cr_assert(json_is_true(jget(list, "items.0.isDrill")), "the drill's instance replaced the recovery's");
+  cr_assert_str_neq(jstr(list, "items.0.recoveryInstanceID"), rec_id);
+  json_decref(list);
+  json_t *ec2 = sim_ok(sim, "ec2", "DescribeInstances", json_pack("{s:[s]}", "InstanceIds", rec_id));
+  cr_assert_str_eq(jstr(ec2, "Reservations.0.Instances.0.State.Name"), "terminated");
+  json_decref(ec2);
+  json_decref(ids);
+  orch_sim_stop(sim);
+}
+
 Test(sim_drs, quotas_and_conflicts) {
   struct orch_sim *sim = sim_open(NULL, SMALL, 1);
   json_t *ids = server_ids(sim);
   json_t *e = sim_err(sim, "drs", "StartRecovery", recover(ids, 0, 5, true), 402, "ServiceQuotaExceededException");
-  cr_assert_str_eq(jstr(e, "quotaCode"), "L-DRS00001");
+  cr_assert_str_eq(jstr(e, "quotaCode"), "L-B827C881");
   cr_assert_str_eq(jstr(e, "serviceCode"), "drs");
   json_decref(e);
   json_decref(sim_ok(sim, "drs", "StartRecovery", recover(ids, 0, 4, true)));
@@ -168,12 +306,12 @@ Test(sim_drs, quotas_and_conflicts) {
   json_decref(e);
   /* 4 active + 3 > 6 servers across active jobs */
   e = sim_err(sim, "drs", "StartRecovery", recover(ids, 4, 3, true), 402, "ServiceQuotaExceededException");
-  cr_assert_str_eq(jstr(e, "quotaCode"), "L-DRS00003");
+  cr_assert_str_eq(jstr(e, "quotaCode"), "L-05AFA8C6");
   json_decref(e);
   json_decref(sim_ok(sim, "drs", "StartRecovery", recover(ids, 4, 1, true)));
   json_decref(sim_ok(sim, "drs", "StartRecovery", recover(ids, 5, 1, true)));
   e = sim_err(sim, "drs", "StartRecovery", recover(ids, 6, 1, true), 402, "ServiceQuotaExceededException");
-  cr_assert_str_eq(jstr(e, "quotaCode"), "L-DRS00002");
+  cr_assert_str_eq(jstr(e, "quotaCode"), "L-D88FAC3A");
   json_decref(e);
   /* unknown server and duplicates */
   json_decref(sim_err(sim, "drs", "StartRecovery",

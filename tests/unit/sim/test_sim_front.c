@@ -188,10 +188,27 @@ Test(sim_front, sns_and_service_quotas) {
 
   in = json_pack("{s:s}", "ServiceCode", "drs");
   cr_assert_eq(sim_call_as(sim, &A, "service-quotas", "ListServiceQuotas", in, &out, 0), 200);
-  cr_assert_eq(json_array_size(json_object_get(out, "Quotas")), 5);
+  /* AWS's own codes and names for service code drs, with AWS's default values. */
+  static const struct {
+    const char *code, *name;
+    double value;
+  } want[] = {{"L-DD6D028C", "Max concurrent Jobs per source server", 1},
+              {"L-D88FAC3A", "Concurrent jobs in progress", 20},
+              {"L-C1D14A2B", "Max Total replicating source servers Per AWS Account", 300},
+              {"L-05AFA8C6", "Max source servers in all Jobs", 500},
+              {"L-E28BE5E0", "Max Total source servers Per AWS Account", 4000},
+              {"L-B827C881", "Max source servers in a single Job", 100}};
+  cr_assert_eq(json_array_size(json_object_get(out, "Quotas")), 6);
+  for (size_t k = 0; k < 6; k++) {
+    const json_t *q = json_array_get(json_object_get(out, "Quotas"), k);
+    cr_assert_str_eq(jstr(q, "QuotaCode"), want[k].code);
+    cr_assert_str_eq(jstr(q, "QuotaName"), want[k].name);
+    cr_assert_float_eq(json_number_value(json_object_get(q, "Value")), want[k].value, 1e-9, "%s", want[k].code);
+    cr_assert_str_eq(jstr(q, "ServiceCode"), "drs");
+  }
   json_decref(out);
   json_decref(in);
-  in = json_pack("{s:s, s:s}", "ServiceCode", "drs", "QuotaCode", "L-DRS00002");
+  in = json_pack("{s:s, s:s}", "ServiceCode", "drs", "QuotaCode", "L-D88FAC3A");
   cr_assert_eq(sim_call_as(sim, &A, "service-quotas", "GetServiceQuota", in, &out, 0), 200);
   cr_assert_float_eq(json_number_value(jget(out, "Quota.Value")), 20.0, 1e-9);
   json_decref(out);

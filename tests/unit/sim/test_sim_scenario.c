@@ -135,9 +135,12 @@ Test(sim_scenario, errors_name_the_path) {
   expect_error("{\"timing\": {\"boot\": \"soon\"}}", "timing.boot", "invalid duration");
   expect_error("{\"quotas\": {\"servers_per_jobs\": 5}}", "quotas.servers_per_jobs", "did you mean 'servers_per_job'");
   expect_error("{\"throttling\": {\"drs:DescribeJobs\": 2}}", "throttling.drs:DescribeJobs", "between 0 and 1");
-  expect_error("{\"throttling\": {\"s3:GetObject\": 0.1}}", "throttling.s3:GetObject", "unknown service");
+  expect_error("{\"throttling\": {\"lambda:Invoke\": 0.1}}", "throttling.lambda:Invoke", "unknown service");
   expect_error("{\"failures\": {\"ssm\": [{\"status\": \"Done\"}]}}", "failures.ssm[0].status", "Success, Failed or TimedOut");
   expect_error("{\"failures\": {\"launch\": [{\"probability\": -1}]}}", "failures.launch[0].probability", "between 0 and 1");
+  expect_error("{\"consistency\": {\"new_job\": \"5s\"}}", "consistency.new_job", "did you mean 'new_jobs'");
+  expect_error("{\"consistency\": {\"new_jobs\": \"later\"}}", "consistency.new_jobs", "invalid duration");
+  expect_error("{\"consistency\": {\"new_jobs\": \"2h\"}}", "consistency.new_jobs", "capped at 1h");
   expect_error("{\"regions\": [{\"region\": \"us-east-1\", \"subnets\": [{\"cidr\": \"10.0.0.0/33\"}]}]}",
                "regions[0].subnets[0].cidr", "CIDR");
   expect_error("{\"regions\": [{\"region\": \"us-east-1\", \"servers\": [{\"hostname\": \"a\", \"subnet\": \"subnet-nope\"}]}]}",
