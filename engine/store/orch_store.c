@@ -588,8 +588,7 @@ static int lease_args(struct orch_store *store, const char *exec_id, const char 
 int orch_store_lease_acquire(struct orch_store *store, const char *exec_id, const struct orch_store_lease_spec *spec,
                              struct orch_store_lease *held, struct orch_error *err) {
   int rc = check_store(store, spec, "lease", err);
-  if (rc || !spec) return rc ? rc : ORCH_EINVAL; /* (spelled out for the optimiser's null analysis) */
-  if ((rc = lease_args(store, exec_id, spec->owner, err))) return rc;
+  if (rc || (rc = lease_args(store, exec_id, spec->owner, err))) return rc;
   if (!spec->host || !*spec->host || strlen(spec->host) > ORCH_STORE_HOST_MAX)
     return orch_error_setc(err, ORCH_EINVAL, "host", "needs 1 to %d characters", ORCH_STORE_HOST_MAX);
   if (spec->now_ms <= 0 || spec->until_ms <= spec->now_ms)
