@@ -150,21 +150,11 @@ int orch_store_dy_json_get(struct orch_store_dy *d, const json_t *item, const ch
   return orch_error_setc(err, ORCH_ESTORE, field, "stored JSON is corrupt: %s", perr.message);
 }
 
-static int collect_key(void *ctx, json_t *item, struct orch_error *err) {
-  json_t *req = json_pack("{s{s{sOsO}}}", "DeleteRequest", "Key", "pk", json_object_get(item, "pk"), "sk",
-                          json_object_get(item, "sk"));
-  if (!req || json_array_append_new(ctx, req)) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
-  return 0;
-}
-
 void orch_store_dy_blob_drop(struct orch_store_dy *d, const json_t *attr) {
   struct ref r;
   if (!attr || !json_object_get(attr, "M") || ref_read(attr, &r, NULL)) return;
   char prefix[8 + ORCH_STORE_DY_TOKEN_LEN];
   snprintf(prefix, sizeof prefix, "c#%s#", r.tok);
-  json_t *reqs = json_array();
-  struct orch_store_dy_query q = {.pk = r.pk, .prefix = prefix, .proj = "pk, sk"};
-  if (!reqs || orch_store_dy_query(d, &q, collect_key, reqs, NULL) || orch_store_dy_batch_write(d, reqs, NULL))
-    orch_log_debug("dynamodb: chunks %s of %s left behind (unreachable)", r.tok, r.pk);
-  json_decref(reqs);
+  struct orch_store_dy_query q = {.pk = r.pk, .prefix = prefix};
+  if (orch_store_dy_purge(d, &q, NULL)) orch_log_debug("dynamodb: chunks %s of %s left behind (unreachable)", r.tok, r.pk);
 }

@@ -145,6 +145,10 @@ int orch_store_dy_batch_get(struct orch_store_dy *d, const json_t *keys, const c
 int orch_store_dy_batch_write(struct orch_store_dy *d, const json_t *requests, struct orch_error *err)
     ORCH_MUST_CHECK;
 
+/* Delete every item query q finds, unconditionally: for items nothing references any more. */
+int orch_store_dy_purge(struct orch_store_dy *d, const struct orch_store_dy_query *q, struct orch_error *err)
+    ORCH_MUST_CHECK;
+
 /* A fresh random token (hex) naming one write: chunk sets, journal batches, revisions. */
 int orch_store_dy_token(char out[ORCH_STORE_DY_TOKEN_LEN + 1], struct orch_error *err) ORCH_MUST_CHECK;
 

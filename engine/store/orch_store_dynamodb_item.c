@@ -351,6 +351,23 @@ int orch_store_dy_batch_write(struct orch_store_dy *d, const json_t *requests, s
   return rc;
 }
 
+static int collect_key(void *ctx, json_t *item, struct orch_error *err) {
+  json_t *req = json_pack("{s{s{sOsO}}}", "DeleteRequest", "Key", "pk", json_object_get(item, "pk"), "sk",
+                          json_object_get(item, "sk"));
+  if (!req || json_array_append_new(ctx, req)) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
+  return 0;
+}
+
+int orch_store_dy_purge(struct orch_store_dy *d, const struct orch_store_dy_query *q, struct orch_error *err) {
+  struct orch_store_dy_query keys = *q;
+  keys.proj = "pk, sk";
+  json_t *reqs = json_array();
+  int rc = reqs ? orch_store_dy_query(d, &keys, collect_key, reqs, err) : orch_error_set(err, ORCH_ENOMEM, "out of memory");
+  if (!rc) rc = orch_store_dy_batch_write(d, reqs, err);
+  json_decref(reqs);
+  return rc;
+}
+
 int orch_store_dy_token(char out[ORCH_STORE_DY_TOKEN_LEN + 1], struct orch_error *err) {
   int rc = orch_id_hex(out, ORCH_STORE_DY_TOKEN_LEN + 1, "", ORCH_STORE_DY_TOKEN_LEN);
   return rc ? orch_error_set(err, rc, "cannot make a write token") : 0;

@@ -236,13 +236,6 @@ int orch_store_dy_plan_add_version(void *ctx, int64_t expected_latest, struct or
   return rc;
 }
 
-static int collect_key(void *ctx, json_t *item, struct orch_error *err) {
-  json_t *req = json_pack("{s{s{sOsO}}}", "DeleteRequest", "Key", "pk", json_object_get(item, "pk"), "sk",
-                          json_object_get(item, "sk"));
-  if (!req || json_array_append_new(ctx, req)) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
-  return 0;
-}
-
 /* After the record is gone: its pointer, versions and chunks (best effort: they are unreachable). */
 static void plan_cleanup(struct orch_store_dy *d, const char *id, const char *name) {
   char pk[ORCH_STORE_DY_KEY_MAX + 1], sk[ORCH_STORE_DY_KEY_MAX + 1];
@@ -250,11 +243,9 @@ static void plan_cleanup(struct orch_store_dy *d, const char *id, const char *na
   json_t *names = json_pack("{ss}", "#name", "name"), *values = json_pack("{s{ss}}", ":name", "S", name);
   int rc = orch_store_dy_delete(d, PK, sk, "#name = :name", names, values, NULL);
   plan_pk(pk, id);
-  json_t *reqs = json_array();
-  struct orch_store_dy_query q = {.pk = pk, .prefix = "", .proj = "pk, sk"};
-  if (rc || !reqs || orch_store_dy_query(d, &q, collect_key, reqs, NULL) || orch_store_dy_batch_write(d, reqs, NULL))
+  struct orch_store_dy_query q = {.pk = pk, .prefix = ""};
+  if (orch_store_dy_purge(d, &q, NULL) || rc)
     orch_log_debug("dynamodb: items of deleted plan %s left behind (unreachable)", id);
-  json_decref(reqs);
 }
 
 int orch_store_dy_plan_delete(void *ctx, const char *id, struct orch_error *err) {
