@@ -141,7 +141,12 @@ static int settle_each(void *ctx, json_t *item, struct orch_error *err) {
   if (pend && id) {
     int rc = withdraw(s->d, id, pend, err);
     if (rc == 0) return 0;
-    if (rc != ORCH_ECONFLICT) return rc; /* ECONFLICT: it was committed meanwhile */
+    if (rc != ORCH_ECONFLICT) return rc;
+    /* it changed meanwhile: committed (it counts), or withdrawn by its own writer (it does not) */
+    json_t *now = NULL;
+    if ((rc = orch_store_dy_exec_record(s->d, id, "id, pend", &now, err)) < 0) return rc;
+    json_decref(now);
+    if (rc == 0) return 0;
   }
   s->count++;
   return 0;

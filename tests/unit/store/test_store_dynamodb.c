@@ -1,8 +1,9 @@
 /* test_store_dynamodb: what only the DynamoDB backend has, against dynalite on 127.0.0.1 (one per test):
  * the store spec and the table checks on open, values larger than an item (chunk items) coming back
  * whole, the TTL on a finished drill's records, a journal append whose answer was lost being recognised
- * as done on its retry, the lease fencing appends while another engine takes it over, and writes
- * abandoned half-way (a crashed Lambda) never blocking the next. The table is read raw through the AWS
+ * as done on its retry, the lease fencing appends while another engine takes it over, writes abandoned
+ * half-way (a crashed Lambda) never blocking the next, and an execution created while its plan is
+ * deleted: exactly one of the two wins. The table is read raw through the AWS
  * client to check the layout docs/store.md describes. Skips only without node.
  * Uses orch_store_dynamodb, orch_aws_client, dynalite_local.h, loopback proxy below, Criterion. */
 #include "dynalite_local.h"
@@ -632,4 +633,66 @@ Test(dynamodb, an_abandoned_group_write_never_blocks_the_next) {
   json_decref(sel);
   orch_store_group_release(&g);
   orch_store_close(s);
+}
+
+/* ---- an execution created while its plan is deleted ------------------------------------------------ */
+
+struct racer {
+  struct orch_store *s;
+  const char *plan_id;
+  atomic_int *go;
+  int rc;
+};
+
+static void *create_racer(void *arg) {
+  struct racer *r = arg;
+  while (!atomic_load(r->go)) sched_yield();
+  struct orch_store_exec_spec spec = {.plan_id = r->plan_id, .mode = ORCH_STORE_MODE_DRILL};
+  r->rc = orch_store_exec_create(r->s, &spec, NULL, NULL);
+  return NULL;
+}
+
+static void *delete_racer(void *arg) {
+  struct racer *r = arg;
+  while (!atomic_load(r->go)) sched_yield();
+  r->rc = orch_store_plan_delete(r->s, r->plan_id, NULL);
+  return NULL;
+}
+
+Test(dynamodb, a_plan_is_deleted_or_runs_never_both, .timeout = 300) {
+  struct orch_store *a = open_store(NULL, NULL), *b = open_store(NULL, NULL);
+  json_t *compiled = json_pack("{s[]}", "waves");
+  int created = 0, deleted = 0;
+  for (int round = 0; round < 20; round++) {
+    char name[32];
+    struct orch_store_plan p;
+    snprintf(name, sizeof name, "race-%d", round);
+    make_plan(a, name, "return plan {}", compiled, &p);
+    atomic_int go = 0;
+    struct racer c = {a, p.id, &go, -1}, d = {b, p.id, &go, -1};
+    pthread_t tc, td;
+    cr_assert_eq(pthread_create(&tc, NULL, create_racer, &c), 0);
+    cr_assert_eq(pthread_create(&td, NULL, delete_racer, &d), 0);
+    atomic_store(&go, 1);
+    pthread_join(tc, NULL);
+    pthread_join(td, NULL);
+    cr_assert((c.rc == 0) != (d.rc == 0), "round %d: exactly one wins (create %s, delete %s)", round,
+              orch_error_name(c.rc), orch_error_name(d.rc));
+    cr_assert(c.rc == 0 || c.rc == ORCH_ENOTFOUND || c.rc == ORCH_ECONFLICT, "create: %s", orch_error_name(c.rc));
+    cr_assert(d.rc == 0 || d.rc == ORCH_ECONFLICT, "delete: %s", orch_error_name(d.rc));
+    struct orch_store_exec_list xl;
+    struct orch_store_exec_filter f = {.plan_id = p.id};
+    OK(orch_store_exec_list(a, &f, NULL, &xl, err));
+    cr_assert_eq(xl.count, c.rc == 0 ? 1u : 0u, "round %d: the execution exists only if it won", round);
+    orch_store_exec_list_release(&xl);
+    struct orch_store_plan got;
+    int prc = orch_store_plan_get(a, p.id, &got, NULL);
+    cr_assert_eq(prc, d.rc == 0 ? ORCH_ENOTFOUND : 0, "round %d: the plan exists only if the delete lost", round);
+    created += c.rc == 0;
+    deleted += d.rc == 0;
+  }
+  cr_assert_eq(created + deleted, 20);
+  json_decref(compiled);
+  orch_store_close(a);
+  orch_store_close(b);
 }
