@@ -2,8 +2,8 @@
  * the store spec and the table checks on open, values larger than an item (chunk items) coming back
  * whole, the TTL on a finished drill's records, a journal append whose answer was lost being recognised
  * as done on its retry, the lease fencing appends while another engine takes it over, writes abandoned
- * half-way (a crashed Lambda) never blocking the next, and an execution created while its plan is
- * deleted: exactly one of the two wins. The table is read raw through the AWS
+ * half-way (a crashed Lambda) never blocking the next, and races without transactions: an execution
+ * created while its plan is deleted, two groups claiming one server: exactly one of the two wins. The table is read raw through the AWS
  * client to check the layout docs/store.md describes. Skips only without node.
  * Uses orch_store_dynamodb, orch_aws_client, dynalite_local.h, loopback proxy below, Criterion. */
 #include "dynalite_local.h"
@@ -693,6 +693,57 @@ Test(dynamodb, a_plan_is_deleted_or_runs_never_both, .timeout = 300) {
   }
   cr_assert_eq(created + deleted, 20);
   json_decref(compiled);
+  orch_store_close(a);
+  orch_store_close(b);
+}
+
+/* ---- two groups claiming one server at once ------------------------------------------------------ */
+
+struct group_racer {
+  struct orch_store *s;
+  struct orch_store_group_spec spec;
+  atomic_int *go;
+  int rc;
+};
+
+static void *group_racer_main(void *arg) {
+  struct group_racer *r = arg;
+  while (!atomic_load(r->go)) sched_yield();
+  r->rc = orch_store_group_create(r->s, &r->spec, NULL, NULL);
+  return NULL;
+}
+
+Test(dynamodb, two_groups_claiming_one_server_one_wins, .timeout = 300) {
+  struct orch_store *a = open_store(NULL, NULL), *b = open_store(NULL, NULL);
+  for (int round = 0; round < 20; round++) {
+    char server[24], na[32], nb[32];
+    snprintf(server, sizeof server, "s-%017x", round + 1);
+    snprintf(na, sizeof na, "a-%d", round);
+    snprintf(nb, sizeof nb, "b-%d", round);
+    json_t *sel = json_pack("{s[s]}", "server_ids", server);
+    atomic_int go = 0;
+    struct group_racer ra = {a, {na, "111122223333", "us-east-1", sel, NULL}, &go, -1};
+    struct group_racer rb = {b, {nb, "111122223333", "us-east-1", sel, NULL}, &go, -1};
+    pthread_t ta, tb;
+    cr_assert_eq(pthread_create(&ta, NULL, group_racer_main, &ra), 0);
+    cr_assert_eq(pthread_create(&tb, NULL, group_racer_main, &rb), 0);
+    atomic_store(&go, 1);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    cr_assert((ra.rc == 0) != (rb.rc == 0), "round %d: exactly one group gets the server (%s, %s)", round,
+              orch_error_name(ra.rc), orch_error_name(rb.rc));
+    cr_assert_eq(ra.rc ? ra.rc : rb.rc, ORCH_ECONFLICT);
+    struct orch_store_group got;
+    OK(orch_store_group_find(a, ra.rc == 0 ? na : nb, &got, err));
+    orch_store_group_release(&got);
+    cr_assert_eq(orch_store_group_find(a, ra.rc == 0 ? nb : na, &got, NULL), ORCH_ENOTFOUND, "the loser left nothing");
+    json_decref(sel);
+  }
+  struct orch_store_group_list gl;
+  struct orch_store_page page = {.limit = 100};
+  OK(orch_store_group_list(a, &page, &gl, err));
+  cr_assert_eq(gl.count, 20);
+  orch_store_group_list_release(&gl);
   orch_store_close(a);
   orch_store_close(b);
 }
