@@ -26,7 +26,8 @@ static const char executions_help[] =
     "         per-server figures, the timeline and every hook result)\n"
     "\nID is an execution id, 4 or more of its first characters, or 'latest'.\n"
     "\nOptions:\n"
-    "  --db PATH             the store (default <storage.data_dir>/drsorch.db)\n"
+    "  --db PATH|SPEC        the store: a SQLite file (default <storage.data_dir>/drsorch.db) or\n"
+    "                        dynamodb:PREFIX?region=R[&endpoint=URL] (docs/store.md)\n"
     "  --json                list and report: print JSON\n"
     "  --limit N             list: at most N executions (default 20, at most 1000)\n" CLI_COMMON_HELP
     "\nExit status: 0 done; 1 unknown execution or an error; 2 usage.\n";

@@ -1,6 +1,6 @@
 /* orch_store: the store front end: opening by spec, argument validation, ids and timestamps, dispatch
  * to a backend's ops table, and the record release functions. Uses orch_store_valid, orch_store_sqlite
- * (the built-in backend), orch_id, orch_clock, orch_alloc, jansson. */
+ * and orch_store_dynamodb (the backends), orch_id, orch_clock, orch_alloc, jansson. */
 #include "store/orch_store.h"
 
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include "core/orch_alloc.h"
 #include "core/orch_id.h"
 #include "core/orch_str.h"
+#include "store/orch_store_dynamodb.h"
 #include "store/orch_store_int.h"
 #include "store/orch_store_sqlite.h"
 #include "store/orch_store_valid.h"
@@ -24,6 +25,7 @@ static const struct {
   store_open_fn open;
 } backends[] = {
   {"sqlite", orch_store_sqlite_open},
+  {"dynamodb", orch_store_dynamodb_open},
 };
 
 int orch_store_open(const char *spec, const struct orch_store_options *opts, struct orch_store **out,
@@ -37,7 +39,7 @@ int orch_store_open(const char *spec, const struct orch_store_options *opts, str
   for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
     if (strlen(backends[i].scheme) == slen && memcmp(backends[i].scheme, spec, slen) == 0)
       return backends[i].open(colon + 1, opts, out, err);
-  return orch_error_setc(err, ORCH_EINVAL, "store", "unknown store backend '%.*s' (known: sqlite)", (int)slen, spec);
+  return orch_error_setc(err, ORCH_EINVAL, "store", "unknown store backend '%.*s' (known: sqlite, dynamodb)", (int)slen, spec);
 }
 
 int orch_store_wrap(const struct orch_store_ops *ops, void *ctx, const struct orch_store_options *opts,
