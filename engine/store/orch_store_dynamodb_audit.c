@@ -35,7 +35,8 @@ int orch_store_dy_audit_append(void *ctx, const struct orch_store_audit *a, int6
   json_t *item = json_pack("{s{ss}s{ss}s{ss}s{ss}}", "pk", "S", PK, "sk", "S", sk, "actor", "S", a->actor, "action", "S",
                            a->action);
   if (!item || orch_store_dy_set_n(item, "id", *id) || orch_store_dy_set_n(item, "at_ms", a->at_ms) ||
-      orch_store_dy_set_s(item, "target", a->target) || orch_store_dy_set_s(item, "rid", a->request_id) ||
+      orch_store_dy_set_s(item, "target", a->target) || orch_store_dy_set_s(item, "role", a->role) ||
+      orch_store_dy_set_s(item, "src", a->source) || orch_store_dy_set_s(item, "rid", a->request_id) ||
       orch_store_dy_set(item, "details", json_incref(details))) {
     json_decref(item);
     rc = orch_error_set(err, ORCH_ENOMEM, "out of memory writing an audit entry");
@@ -67,6 +68,8 @@ static int audit_each(void *ctx, json_t *it, struct orch_error *err) {
       (rc = orch_store_dy_copy(it, "actor", a->actor, sizeof a->actor, err)) ||
       (rc = orch_store_dy_copy(it, "action", a->action, sizeof a->action, err)) ||
       (rc = orch_store_dy_copy(it, "target", a->target, sizeof a->target, err)) ||
+      (rc = orch_store_dy_copy(it, "role", a->role, sizeof a->role, err)) ||
+      (rc = orch_store_dy_copy(it, "src", a->source, sizeof a->source, err)) ||
       (rc = orch_store_dy_copy(it, "rid", a->request_id, sizeof a->request_id, err)) ||
       (rc = orch_store_dy_json_get(l->d, it, "details", "details", &a->details, err))) {
     orch_store_audit_release(a);

@@ -147,6 +147,8 @@ static int settle_each(void *ctx, json_t *item, struct orch_error *err) {
     if ((rc = orch_store_dy_exec_record(s->d, id, "id, pend", &now, err)) < 0) return rc;
     json_decref(now);
     if (rc == 0) return 0;
+  } else if (json_object_get(item, "ended_ms")) {
+    return 0; /* finished: its record and journal stay, and it never runs again */
   }
   s->count++;
   return 0;
@@ -156,39 +158,18 @@ int orch_store_dy_exec_settle_plan(struct orch_store_dy *d, const char *plan_id,
   struct settle s = {d, 0};
   json_t *names = json_pack("{ss}", "#plan", "plan_id"), *values = json_pack("{s{ss}}", ":plan", "S", plan_id);
   struct orch_store_dy_query q = {.pk = PK, .prefix = "x#", .filter = "#plan = :plan", .names = names,
-                                  .values = values, .proj = "id, pend"};
+                                  .values = values, .proj = "id, pend, ended_ms"};
   int rc = names && values ? orch_store_dy_query(d, &q, settle_each, &s, err) : oom(err);
   json_decref(names);
   json_decref(values);
   if (!rc && s.count)
-    rc = orch_error_setc(err, ORCH_ECONFLICT, "plan id", "recovery plan %s has %lld executions; it cannot be deleted",
-                         plan_id, s.count);
+    rc = orch_error_setc(err, ORCH_ECONFLICT, "plan id",
+                         "recovery plan %s has %lld unfinished execution%s; it cannot be deleted until %s", plan_id,
+                         s.count, s.count == 1 ? "" : "s", s.count == 1 ? "it ends" : "they end");
   return rc;
 }
 
 /* ---- Updating and reading ------------------------------------------------------------------------- */
-
-/* "SET" parts of an update with their names and values, built together so that no placeholder is
- * declared and unused. */
-struct setter {
-  struct orch_buf expr;
-  json_t *names, *values;
-  int n, rc;
-};
-
-/* Add "#aN = :aN" for attribute `attr` set to `value` (stolen). */
-static void set_attr(struct setter *s, const char *attr, json_t *value) {
-  char n[16], v[16];
-  snprintf(n, sizeof n, "#a%d", s->n);
-  snprintf(v, sizeof v, ":a%d", s->n++);
-  if (s->rc || !value || orch_buf_printf(&s->expr, "%s%s = %s", s->expr.len ? ", " : "SET ", n, v) ||
-      json_object_set_new(s->names, n, json_string(attr))) {
-    json_decref(value);
-    s->rc = ORCH_ENOMEM;
-    return;
-  }
-  if (json_object_set_new(s->values, v, value)) s->rc = ORCH_ENOMEM;
-}
 
 /* The TTL of a drill or dry run that ended at ended_ms; 0 when it is kept. */
 static int64_t expiry(const struct orch_store_dy *d, enum orch_store_mode mode, int64_t ended_ms) {
@@ -202,7 +183,7 @@ static int update_once(struct orch_store_dy *d, const char *id, const struct orc
                        struct orch_store_exec *out, struct orch_error *err) {
   char pk[ORCH_STORE_DY_KEY_MAX + 1], sk[ORCH_STORE_DY_KEY_MAX + 1];
   struct orch_store_exec x = {0};
-  struct setter s = {ORCH_BUF_INIT(1024), json_object(), json_object(), 0, 0};
+  struct orch_store_dy_setter s = ORCH_STORE_DY_SETTER_INIT;
   json_t *rec = NULL;
   int64_t rv = 0;
   int rc = orch_store_dy_exec_record(d, id, EXEC_PROJ, &rec, err);
@@ -213,12 +194,12 @@ static int update_once(struct orch_store_dy *d, const char *id, const struct orc
   int64_t exp = expiry(d, x.mode, u->ended_ms);
   /* a finished drill's journal expires with it: marked first, so nothing outlives the record */
   if (exp && (rc = orch_store_dy_journal_expire(d, id, exp, err))) goto out;
-  set_attr(&s, "rv", orch_store_dy_n(rv + 1));
-  if (u->set_status) set_attr(&s, "status", orch_store_dy_s(orch_store_status_name(u->status)));
-  if (u->started_ms) set_attr(&s, "started_ms", orch_store_dy_n(u->started_ms));
-  if (u->ended_ms) set_attr(&s, "ended_ms", orch_store_dy_n(u->ended_ms));
-  if (*summary) set_attr(&s, "summary", json_incref(*summary));
-  if (exp) set_attr(&s, "expires_at", orch_store_dy_n(exp));
+  orch_store_dy_setter_add(&s, "rv", orch_store_dy_n(rv + 1));
+  if (u->set_status) orch_store_dy_setter_add(&s, "status", orch_store_dy_s(orch_store_status_name(u->status)));
+  if (u->started_ms) orch_store_dy_setter_add(&s, "started_ms", orch_store_dy_n(u->started_ms));
+  if (u->ended_ms) orch_store_dy_setter_add(&s, "ended_ms", orch_store_dy_n(u->ended_ms));
+  if (*summary) orch_store_dy_setter_add(&s, "summary", json_incref(*summary));
+  if (exp) orch_store_dy_setter_add(&s, "expires_at", orch_store_dy_n(exp));
   if (s.rc || !s.names || !s.values || json_object_set_new(s.names, "#pend", json_string("pend")) ||
       json_object_set_new(s.names, "#rv", json_string("rv")) || json_object_set_new(s.values, ":rvwas", orch_store_dy_n(rv))) {
     rc = oom(err);
@@ -248,9 +229,7 @@ static int update_once(struct orch_store_dy *d, const char *id, const struct orc
   }
 out:
   orch_store_exec_release(&x);
-  orch_buf_free(&s.expr);
-  json_decref(s.names);
-  json_decref(s.values);
+  orch_store_dy_setter_free(&s);
   json_decref(rec);
   return rc;
 }
@@ -391,5 +370,30 @@ out:
   orch_buf_free(&expr);
   json_decref(names);
   json_decref(values);
+  return rc;
+}
+
+/* ---- Counting ------------------------------------------------------------------------------------- */
+
+static int count_each(void *ctx, json_t *item, struct orch_error *err) {
+  int64_t *counts = ctx;
+  const char *status = orch_store_dy_str(item, "status");
+  enum orch_store_status s;
+  if (orch_store_status_parse(status, &s, NULL))
+    return orch_error_set(err, ORCH_ESTORE, "stored executions have an unknown status '%s'", status ? status : "");
+  counts[s]++;
+  return 0;
+}
+
+/* Every committed record's status, read in pages of the partition (no index: executions are few enough,
+ * and finished drills expire). */
+int orch_store_dy_exec_count(void *ctx, int64_t counts[ORCH_STORE_STATUS_COUNT], struct orch_error *err) {
+  json_t *names = json_pack("{ss}", "#pend", "pend");
+  struct orch_store_dy_query q = {.pk = PK, .prefix = "x#", .filter = "attribute_not_exists(#pend)", .names = names,
+                                  .proj = "status"};
+  int rc = names ? orch_store_dy_query(ctx, &q, count_each, counts, err)
+                 : orch_error_set(err, ORCH_ENOMEM, "out of memory counting executions");
+  json_decref(names);
+  if (rc) memset(counts, 0, sizeof(int64_t) * ORCH_STORE_STATUS_COUNT);
   return rc;
 }

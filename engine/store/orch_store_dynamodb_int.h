@@ -13,6 +13,7 @@
 
 #include "aws/orch_aws_client.h"
 #include "aws/orch_aws_endpoint.h"
+#include "core/orch_buf.h"
 #include "store/orch_store_backend.h"
 
 #define ORCH_STORE_DY_SCHEMA 1            /* the layout version this binary writes (item meta/schema) */
@@ -59,6 +60,10 @@ struct orch_store_dy {
 #define ORCH_STORE_DY_PK_PLANS "plans"   /* n#<name> records, i#<id> pointers */
 #define ORCH_STORE_DY_PK_EXECS "execs"   /* x#<id> records: the journal's head and the lease too */
 #define ORCH_STORE_DY_PK_AUDIT "audit"   /* a#<id> entries, the counter */
+#define ORCH_STORE_DY_PK_USERS "users"   /* n#<name> records, i#<id> pointers */
+#define ORCH_STORE_DY_PK_TOKENS "tokens" /* t#<id> records, n#<name> and h#<secret hash> claims */
+#define ORCH_STORE_DY_PK_SESSIONS "sessions" /* h#<secret hash> records, s#<id> pointers */
+#define ORCH_STORE_DY_PK_ACCOUNTS "accounts" /* a#<account id> records */
 
 /* "<prefix><19-digit zero-padded n>" into out (n >= 0): sort keys that order numerically. */
 void orch_store_dy_key_num(char out[ORCH_STORE_DY_KEY_MAX + 1], const char *prefix, int64_t n);
@@ -149,6 +154,34 @@ int orch_store_dy_batch_write(struct orch_store_dy *d, const json_t *requests, s
 int orch_store_dy_purge(struct orch_store_dy *d, const struct orch_store_dy_query *q, struct orch_error *err)
     ORCH_MUST_CHECK;
 
+/* A record found through a pointer: item "<ptr_prefix><id>" of partition `pk` names the record's key
+ * ("name": the record is "n#<name>"), and the record counts only when its "id" is `id` (a pointer left by
+ * a record that was never committed, or replaced, names another one or none). 1 and *item (caller
+ * owns), 0 when there is none, or an error. */
+int orch_store_dy_follow(struct orch_store_dy *d, const char *pk, const char *ptr_prefix, const char *id,
+                         json_t **item, struct orch_error *err);
+
+/* One page of a listing of inline records (nothing to release per record): runs q (its page set to
+ * limit + 1), filling records of `size` bytes into the growing array *items with `fill` (which returns 0,
+ * 1 to skip the item, or an error) until limit + 1 are filled; *count is then at most limit and *more
+ * says one more followed. On failure the caller frees *items (the list's release). */
+typedef int (*orch_store_dy_fill_fn)(const json_t *item, void *record, struct orch_error *err);
+int orch_store_dy_page(struct orch_store_dy *d, struct orch_store_dy_query *q, size_t limit, orch_store_dy_fill_fn fill,
+                       void **items, size_t size, size_t *count, bool *more, struct orch_error *err) ORCH_MUST_CHECK;
+
+/* The "SET" part of an UpdateItem with its names and values, built together so that no placeholder is
+ * declared and unused. Start with ORCH_STORE_DY_SETTER_INIT; rc turns ORCH_ENOMEM (sticky) when
+ * building fails; free with orch_store_dy_setter_free. */
+struct orch_store_dy_setter {
+  struct orch_buf expr;
+  json_t *names, *values;
+  int n, rc;
+};
+#define ORCH_STORE_DY_SETTER_INIT {ORCH_BUF_INIT(1024), json_object(), json_object(), 0, 0}
+/* Add "#aN = :aN" setting attribute `attr` to `value` (stolen; NULL turns rc ORCH_ENOMEM). */
+void orch_store_dy_setter_add(struct orch_store_dy_setter *s, const char *attr, json_t *value);
+void orch_store_dy_setter_free(struct orch_store_dy_setter *s);
+
 /* A fresh random token (hex) naming one write: chunk sets, journal batches, revisions. */
 int orch_store_dy_token(char out[ORCH_STORE_DY_TOKEN_LEN + 1], struct orch_error *err) ORCH_MUST_CHECK;
 
@@ -237,5 +270,34 @@ int orch_store_dy_lease_read(const json_t *item, struct orch_store_lease *out, s
 int orch_store_dy_audit_append(void *ctx, const struct orch_store_audit *a, int64_t *id, struct orch_error *err);
 int orch_store_dy_audit_list(void *ctx, const struct orch_store_audit_filter *f, const struct orch_store_page *page,
                              struct orch_store_audit_list *out, struct orch_error *err);
+
+int orch_store_dy_exec_count(void *ctx, int64_t counts[ORCH_STORE_STATUS_COUNT], struct orch_error *err);
+
+int orch_store_dy_user_create(void *ctx, const struct orch_store_user *u, struct orch_error *err);
+int orch_store_dy_user_get(void *ctx, const char *id, const char *name, struct orch_store_user *out,
+                           struct orch_error *err);
+int orch_store_dy_user_update(void *ctx, const char *id, const struct orch_store_user_update *u, int64_t now_ms,
+                              struct orch_store_user *out, struct orch_error *err);
+int orch_store_dy_user_list(void *ctx, const struct orch_store_page *page, struct orch_store_user_list *out,
+                            struct orch_error *err);
+int orch_store_dy_token_create(void *ctx, const struct orch_store_token *t, const char *secret_hash,
+                               struct orch_error *err);
+int orch_store_dy_token_get(void *ctx, const char *id, const char *secret_hash, struct orch_store_token *out,
+                            struct orch_error *err);
+int orch_store_dy_token_list(void *ctx, const struct orch_store_page *page, struct orch_store_token_list *out,
+                             struct orch_error *err);
+int orch_store_dy_token_revoke(void *ctx, const char *id, int64_t now_ms, struct orch_error *err);
+int orch_store_dy_token_touch(void *ctx, const char *id, int64_t at_ms, struct orch_error *err);
+int orch_store_dy_session_create(void *ctx, const struct orch_store_session *s, const char *secret_hash,
+                                 struct orch_error *err);
+int orch_store_dy_session_find(void *ctx, const char *secret_hash, int64_t now_ms, struct orch_store_session *out,
+                               struct orch_error *err);
+int orch_store_dy_session_delete(void *ctx, const char *id, const char *user_id, struct orch_error *err);
+int orch_store_dy_account_create(void *ctx, const struct orch_store_account *a, struct orch_error *err);
+int orch_store_dy_account_get(void *ctx, const char *account_id, struct orch_store_account *out,
+                              struct orch_error *err);
+int orch_store_dy_account_list(void *ctx, const struct orch_store_page *page, struct orch_store_account_list *out,
+                               struct orch_error *err);
+int orch_store_dy_account_delete(void *ctx, const char *account_id, struct orch_error *err);
 
 #endif

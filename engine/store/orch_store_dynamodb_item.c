@@ -368,6 +368,85 @@ int orch_store_dy_purge(struct orch_store_dy *d, const struct orch_store_dy_quer
   return rc;
 }
 
+int orch_store_dy_follow(struct orch_store_dy *d, const char *pk, const char *ptr_prefix, const char *id,
+                         json_t **item, struct orch_error *err) {
+  char sk[ORCH_STORE_DY_KEY_MAX + 1];
+  json_t *ptr = NULL;
+  *item = NULL;
+  orch_store_dy_key_str(sk, ptr_prefix, id);
+  int rc = orch_store_dy_get(d, pk, sk, "name", &ptr, err);
+  const char *name = rc == 1 ? orch_store_dy_str(ptr, "name") : NULL;
+  if (rc >= 0 && name) {
+    orch_store_dy_key_str(sk, "n#", name);
+    rc = orch_store_dy_get(d, pk, sk, NULL, item, err);
+  } else if (rc >= 0) {
+    rc = 0;
+  }
+  json_decref(ptr);
+  const char *rid = orch_store_dy_str(*item, "id");
+  if (rc == 1 && (!rid || strcmp(rid, id) != 0)) rc = 0;
+  if (rc != 1) {
+    json_decref(*item);
+    *item = NULL;
+  }
+  return rc;
+}
+
+struct pager {
+  orch_store_dy_fill_fn fill;
+  void **items;
+  size_t size, *count, cap, want;
+};
+
+static int page_each(void *ctx, json_t *item, struct orch_error *err) {
+  struct pager *p = ctx;
+  if (orch_store_items_reserve(p->items, &p->cap, *p->count + 1, p->size))
+    return orch_error_set(err, ORCH_ENOMEM, "out of memory listing records");
+  char *rec = (char *)*p->items + *p->count * p->size;
+  int rc = p->fill(item, rec, err);
+  if (rc < 0) return rc;
+  if (rc == 1) {
+    memset(rec, 0, p->size);
+    return 0;
+  }
+  return ++*p->count == p->want;
+}
+
+int orch_store_dy_page(struct orch_store_dy *d, struct orch_store_dy_query *q, size_t limit, orch_store_dy_fill_fn fill,
+                       void **items, size_t size, size_t *count, bool *more, struct orch_error *err) {
+  struct pager p = {.fill = fill, .items = items, .size = size, .count = count, .want = limit + 1};
+  q->page = limit + 1;
+  *more = false;
+  int rc = orch_store_dy_query(d, q, page_each, &p, err);
+  if (!rc && *count == p.want) {
+    --*count;
+    memset((char *)*items + *count * size, 0, size);
+    *more = true;
+  }
+  return rc;
+}
+
+void orch_store_dy_setter_add(struct orch_store_dy_setter *s, const char *attr, json_t *value) {
+  char n[16], v[16];
+  snprintf(n, sizeof n, "#a%d", s->n);
+  snprintf(v, sizeof v, ":a%d", s->n++);
+  if (s->rc || !value || !s->names || !s->values ||
+      orch_buf_printf(&s->expr, "%s%s = %s", s->expr.len ? ", " : "SET ", n, v) ||
+      json_object_set_new(s->names, n, json_string(attr))) {
+    json_decref(value);
+    s->rc = ORCH_ENOMEM;
+    return;
+  }
+  if (json_object_set_new(s->values, v, value)) s->rc = ORCH_ENOMEM;
+}
+
+void orch_store_dy_setter_free(struct orch_store_dy_setter *s) {
+  orch_buf_free(&s->expr);
+  json_decref(s->names);
+  json_decref(s->values);
+  s->names = s->values = NULL;
+}
+
 int orch_store_dy_token(char out[ORCH_STORE_DY_TOKEN_LEN + 1], struct orch_error *err) {
   int rc = orch_id_hex(out, ORCH_STORE_DY_TOKEN_LEN + 1, "", ORCH_STORE_DY_TOKEN_LEN);
   return rc ? orch_error_set(err, rc, "cannot make a write token") : 0;

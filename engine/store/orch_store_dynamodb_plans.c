@@ -1,7 +1,7 @@
 /* orch_store_dynamodb_plans: recovery plans and their versions in DynamoDB. A plan is one record item
  * "n#<name>" (names never change, so the name is its key and makes it unique), found by id through the
  * pointer "i#<id>". The record carries the latest version whole (its "tail": source, compiled plan,
- * author): adding a version is one conditional update of the record (latest = n -> n + 1) that commits
+ * author, description): adding a version is one conditional update of the record (latest = n -> n + 1) that commits
  * it. Every version is also its own item "v#<n>" in the plan's partition "plan#<id>"; a version's item
  * is written before the next version may replace the tail, so the items and the tail together always
  * hold every version. Deleting sets a flag, settles the plan's executions, and deletes the record.
@@ -15,7 +15,7 @@
 #include "store/orch_store_dynamodb_int.h"
 
 #define PK ORCH_STORE_DY_PK_PLANS
-#define VERSION_PROJ "ver, author, at"
+#define VERSION_PROJ "ver, author, at, desc"
 
 static void plan_pk(char out[ORCH_STORE_DY_KEY_MAX + 1], const char *id) { orch_store_dy_key_str(out, "plan#", id); }
 
@@ -28,33 +28,15 @@ static int oom(struct orch_error *err) { return orch_error_set(err, ORCH_ENOMEM,
 /* ---- Records -------------------------------------------------------------------------------------- */
 
 int orch_store_dy_plan_record(struct orch_store_dy *d, const char *plan_id, json_t **item, struct orch_error *err) {
-  char sk[ORCH_STORE_DY_KEY_MAX + 1];
-  json_t *ptr = NULL;
-  *item = NULL;
-  orch_store_dy_key_str(sk, "i#", plan_id);
-  int rc = orch_store_dy_get(d, PK, sk, NULL, &ptr, err);
-  const char *name = rc == 1 ? orch_store_dy_str(ptr, "name") : NULL;
-  if (rc >= 0 && name) {
-    orch_store_dy_key_str(sk, "n#", name);
-    rc = orch_store_dy_get(d, PK, sk, NULL, item, err);
-  } else if (rc >= 0) {
-    rc = 0;
-  }
-  json_decref(ptr);
-  /* a pointer left by a plan deleted (or never made) under that name names another plan, or none */
-  const char *id = orch_store_dy_str(*item, "id");
-  if (rc == 1 && (!id || strcmp(id, plan_id) != 0)) rc = 0;
-  if (rc != 1) {
-    json_decref(*item);
-    *item = NULL;
-  }
-  return rc;
+  return orch_store_dy_follow(d, PK, "i#", plan_id, item, err);
 }
 
+/* A plan's description is its latest version's: the tail's. */
 static int plan_fill(const json_t *rec, struct orch_store_plan *p, struct orch_error *err) {
   int rc;
   if ((rc = orch_store_dy_copy(rec, "id", p->id, sizeof p->id, err)) ||
       (rc = orch_store_dy_copy(rec, "name", p->name, sizeof p->name, err)) ||
+      (rc = orch_store_dy_copy(rec, "t_desc", p->description, sizeof p->description, err)) ||
       (rc = orch_store_dy_num(rec, "latest", 0, &p->latest_version, err)) ||
       (rc = orch_store_dy_num(rec, "created_ms", 0, &p->created_ms, err)))
     return rc;
@@ -67,14 +49,16 @@ static int plan_fill(const json_t *rec, struct orch_store_plan *p, struct orch_e
  * also its source and compiled plan. */
 static int version_fill(struct orch_store_dy *d, const json_t *item, const char *pre, const char *plan_id, bool full,
                         struct orch_store_plan_version *v, struct orch_error *err) {
-  char a[3][16];
+  char a[4][16];
   snprintf(a[0], sizeof a[0], "%sver", pre);
   snprintf(a[1], sizeof a[1], "%sauthor", pre);
   snprintf(a[2], sizeof a[2], "%sat", pre);
+  snprintf(a[3], sizeof a[3], "%sdesc", pre);
   int rc = orch_store_copy_str(v->plan_id, sizeof v->plan_id, plan_id, "plan_id", err);
   if (!rc) rc = orch_store_dy_num(item, a[0], 0, &v->version, err);
   if (!rc) rc = orch_store_dy_copy(item, a[1], v->author, sizeof v->author, err);
   if (!rc) rc = orch_store_dy_num(item, a[2], 0, &v->created_ms, err);
+  if (!rc) rc = orch_store_dy_copy(item, a[3], v->description, sizeof v->description, err);
   if (rc || !full) return rc;
   char src[16], cmp[16];
   size_t len;
@@ -97,7 +81,7 @@ static int materialize(struct orch_store_dy *d, const json_t *rec, struct orch_e
   plan_pk(pk, id);
   orch_store_dy_key_num(sk, "v#", ver);
   json_t *item = json_pack("{s{ss}s{ss}}", "pk", "S", pk, "sk", "S", sk);
-  static const char *const attrs[] = {"ver", "author", "at", "src", "cmp"};
+  static const char *const attrs[] = {"ver", "author", "at", "desc", "src", "cmp"};
   for (size_t i = 0; item && i < sizeof attrs / sizeof attrs[0]; i++) {
     char from[16];
     snprintf(from, sizeof from, "t_%s", attrs[i]);
@@ -110,16 +94,17 @@ static int materialize(struct orch_store_dy *d, const json_t *rec, struct orch_e
 }
 
 /* The tail attributes of version v, "<pre>ver", "<pre>author", "<pre>at", "<pre>src", "<pre>cmp" (its
- * content already as attribute values src / cmp). */
+ * content already as attribute values src / cmp) and "<pre>desc" (absent when it has none). */
 static int tail_set(json_t *obj, const char *pre, const struct orch_store_plan_version *v, json_t *src, json_t *cmp) {
-  char a[5][16];
-  static const char *const names[5] = {"ver", "author", "at", "src", "cmp"};
-  for (int i = 0; i < 5; i++) snprintf(a[i], sizeof a[i], "%s%s", pre, names[i]);
+  char a[6][16];
+  static const char *const names[6] = {"ver", "author", "at", "src", "cmp", "desc"};
+  for (int i = 0; i < 6; i++) snprintf(a[i], sizeof a[i], "%s%s", pre, names[i]);
   int rc = orch_store_dy_set_n(obj, a[0], v->version);
   if (!rc) rc = orch_store_dy_set_s(obj, a[1], v->author);
   if (!rc) rc = orch_store_dy_set_n(obj, a[2], v->created_ms);
   if (!rc) rc = orch_store_dy_set(obj, a[3], json_incref(src));
   if (!rc) rc = orch_store_dy_set(obj, a[4], json_incref(cmp));
+  if (!rc) rc = orch_store_dy_set_s(obj, a[5], v->description);
   return rc;
 }
 
@@ -174,8 +159,8 @@ static int add_commit(struct orch_store_dy *d, const char *name, int64_t latest,
                       json_t *src, json_t *cmp, struct orch_error *err) {
   char sk[ORCH_STORE_DY_KEY_MAX + 1];
   orch_store_dy_key_str(sk, "n#", name);
-  json_t *names = json_pack("{ss ss ss ss ss ss ss ss}", "#id", "id", "#latest", "latest", "#up", "updated_ms", "#tv",
-                            "t_ver", "#ta", "t_author", "#tt", "t_at", "#ts", "t_src", "#tc", "t_cmp");
+  json_t *names = json_pack("{ss ss ss ss ss ss ss ss ss}", "#id", "id", "#latest", "latest", "#up", "updated_ms", "#tv",
+                            "t_ver", "#ta", "t_author", "#tt", "t_at", "#ts", "t_src", "#tc", "t_cmp", "#td", "t_desc");
   json_t *values = json_object();
   if (!values || tail_set(values, ":t", v, src, cmp) || orch_store_dy_set_n(values, ":old", latest) ||
       orch_store_dy_set_n(values, ":up", v->created_ms) || orch_store_dy_set_s(values, ":id", v->plan_id)) {
@@ -183,8 +168,10 @@ static int add_commit(struct orch_store_dy *d, const char *name, int64_t latest,
     values = NULL;
   }
   return orch_store_dy_update(d, PK, sk,
-                              "SET #latest = :tver, #up = :up, #tv = :tver, #ta = :tauthor, #tt = :tat, #ts = :tsrc,"
-                              " #tc = :tcmp",
+                              v->description[0] ? "SET #latest = :tver, #up = :up, #tv = :tver, #ta = :tauthor,"
+                                                  " #tt = :tat, #ts = :tsrc, #tc = :tcmp, #td = :tdesc"
+                                                : "SET #latest = :tver, #up = :up, #tv = :tver, #ta = :tauthor,"
+                                                  " #tt = :tat, #ts = :tsrc, #tc = :tcmp REMOVE #td",
                               "#id = :id AND #latest = :old", names, values, err);
 }
 
@@ -326,7 +313,7 @@ int orch_store_dy_plan_list(void *ctx, const struct orch_store_page *page, struc
   struct plan_lister l = {.out = out, .want = page->limit + 1};
   if (page->cursor) orch_store_dy_key_str(after, "n#", page->cursor);
   struct orch_store_dy_query q = {.pk = PK, .prefix = "n#", .start_after = page->cursor ? after : NULL,
-                                  .proj = "id, name, latest, created_ms, updated_ms", .page = page->limit + 1};
+                                  .proj = "id, name, latest, created_ms, updated_ms, t_desc", .page = page->limit + 1};
   int rc = orch_store_dy_query(d, &q, plan_each, &l, err);
   if (!rc && out->count == l.want) {
     out->count--;

@@ -722,8 +722,8 @@ Test(dynamodb, two_groups_claiming_one_server_one_wins, .timeout = 300) {
     snprintf(nb, sizeof nb, "b-%d", round);
     json_t *sel = json_pack("{s[s]}", "server_ids", server);
     atomic_int go = 0;
-    struct group_racer ra = {a, {na, "111122223333", "us-east-1", sel, NULL}, &go, -1};
-    struct group_racer rb = {b, {nb, "111122223333", "us-east-1", sel, NULL}, &go, -1};
+    struct group_racer ra = {a, {na, "111122223333", "us-east-1", sel, NULL, 0}, &go, -1};
+    struct group_racer rb = {b, {nb, "111122223333", "us-east-1", sel, NULL, 0}, &go, -1};
     pthread_t ta, tb;
     cr_assert_eq(pthread_create(&ta, NULL, group_racer_main, &ra), 0);
     cr_assert_eq(pthread_create(&tb, NULL, group_racer_main, &rb), 0);
