@@ -5,19 +5,9 @@
 # version; `resume` finds nothing unfinished. Skipped only without node.
 source "$(dirname "$0")/lib.sh"
 
-command -v node >/dev/null || skip_test "node is not installed (scripts/install-deps.sh installs it)"
 clean_aws_env
-# dynalite takes any credentials; the store reads them from the environment like any AWS client
-export AWS_ACCESS_KEY_ID=AKIDDYNALITE AWS_SECRET_ACCESS_KEY=dynalite-secret
-
-# dynalite on a free port; it exits when fd 7 (its stdin) closes with this script
-mkfifo "$TMP/dl.in" "$TMP/dl.out"
-node "$ORCH_SOURCE_DIR/tests/deploy/lib/dynalite-server.cjs" <"$TMP/dl.in" >"$TMP/dl.out" &
-PIDS+=($!)
-exec 7>"$TMP/dl.in"
-read -r PORT <"$TMP/dl.out"
-[ -n "$PORT" ] || { echo "dynalite did not start (is tests/deploy installed? npm ci there)" >&2; exit 1; }
-STORE="dynamodb:it?region=us-east-1&endpoint=http://127.0.0.1:$PORT&create=true"
+start_dynalite
+STORE="dynamodb:it?region=us-east-1&endpoint=http://127.0.0.1:$DYNALITE_PORT&create=true"
 
 SCEN="$ORCH_SOURCE_DIR/plans/scenarios/three-tier-demo.json"
 FAST=(--speed 3600 --poll 5s)
@@ -64,7 +54,7 @@ out=$("$DRSORCH" resume --db "$STORE" --sim "$SCEN" </dev/null 2>&1); rc=$?
 expect_eq "$rc" 0 "resume exit"
 expect_eq "$out" "nothing to resume: every execution in the store has finished" "nothing unfinished"
 
-out=$("$DRSORCH" executions list --db "dynamodb:it?region=us-east-1&endpoint=http://127.0.0.1:$PORT&colour=blue" 2>&1); rc=$?
+out=$("$DRSORCH" executions list --db "dynamodb:it?region=us-east-1&endpoint=http://127.0.0.1:$DYNALITE_PORT&colour=blue" 2>&1); rc=$?
 expect_eq "$rc" 1 "bad store spec exit"
 expect_match "$out" "unknown option 'colour'" "bad store spec message"
 exec 7>&-
