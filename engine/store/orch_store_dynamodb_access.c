@@ -110,7 +110,7 @@ static int user_update_once(struct orch_store_dy *d, const char *id, const struc
   json_t *rec = NULL;
   int64_t rv = 0;
   int rc = orch_store_dy_follow(d, UPK, "i#", id, &rec, err);
-  if (rc == 0) rc = user_missing(id, NULL, err);
+  if (rc == 0) rc = user_missing(id, "", err);
   if (rc < 0 || (rc = orch_store_dy_num(rec, "rv", 0, &rv, err)) || (rc = user_fill(rec, &x, err))) goto out;
   bool edit = u->role || u->password_hash || u->disabled >= 0; /* a login is not an edit */
   if (u->role) snprintf(x.role, sizeof x.role, "%s", u->role);
