@@ -336,14 +336,22 @@ static int transport_failure(int rc, const struct orch_error *terr, struct orch_
   return rc;
 }
 
-int orch_aws_call(struct orch_aws_client *c, const char *service, const char *operation, const json_t *input,
-                  json_t **output, struct orch_aws_error *aerr, struct orch_error *err) {
+/* A 2xx answer to a call made for its acknowledgement only: the service acted, whatever became of
+ * storing or parsing the body. */
+static bool acknowledged(bool want_output, int rc, const struct orch_http_response *resp) {
+  return !want_output && (rc == 0 || rc == ORCH_ENOMEM) && resp->status >= 200 && resp->status < 300;
+}
+
+/* orch_aws_call, or orch_aws_call_ack when `output` is NULL. */
+static int call(struct orch_aws_client *c, const char *service, const char *operation, const json_t *input,
+                json_t **output, struct orch_aws_error *aerr, struct orch_error *err) {
   struct orch_aws_error local_aerr;
   struct orch_error local_err = {0};
+  json_t *discard = NULL;
   if (!aerr) aerr = &local_aerr;
   if (!err) err = &local_err;
   aerr_set(aerr, "", 0, "%s", "");
-  *output = NULL;
+  if (output) *output = NULL;
   const struct orch_aws_operation *op = NULL;
   struct orch_http_request req = {0};
   struct orch_http_response resp = {0};
@@ -407,11 +415,17 @@ int orch_aws_call(struct orch_aws_client *c, const char *service, const char *op
     rcall.attempts = attempts - (refreshed ? 1 : 0);
     struct orch_error terr = {0};
     rc = c->transport.ops->send(c->transport.ctx, orch_buf_cstr(&url), &req, &resp, &terr);
+    if (acknowledged(output != NULL, rc, &resp)) {
+      rc = 0;
+      break;
+    }
     if (rc) {
       transport_failure(rc, &terr, aerr);
       *err = terr;
     } else {
-      rc = orch_aws_proto_parse_response(op, &resp, output, aerr, err);
+      rc = orch_aws_proto_parse_response(op, &resp, output ? output : &discard, aerr, err);
+      json_decref(discard);
+      discard = NULL;
       if (rc == 0) break;
       if (rc == ORCH_EAWS && looks_like_html(&resp)) rc = ORCH_EPARSE; /* a proxy's page, not an AWS error */
       if (rc == ORCH_EAWS) {
@@ -466,7 +480,7 @@ int orch_aws_call(struct orch_aws_client *c, const char *service, const char *op
                    attempts > 1 ? ", after retries" : "", aerr->message);
   }
 done:
-  if (rc) {
+  if (rc && output) {
     json_decref(*output);
     *output = NULL;
   }
@@ -478,6 +492,17 @@ done:
   orch_buf_free(&url);
   orch_buf_free(&host);
   return rc;
+}
+
+int orch_aws_call(struct orch_aws_client *c, const char *service, const char *operation, const json_t *input,
+                  json_t **output, struct orch_aws_error *aerr, struct orch_error *err) {
+  if (!output) return orch_error_set(err, ORCH_EINVAL, "orch_aws_call: output is NULL (use orch_aws_call_ack)");
+  return call(c, service, operation, input, output, aerr, err);
+}
+
+int orch_aws_call_ack(struct orch_aws_client *c, const char *service, const char *operation, const json_t *input,
+                      struct orch_aws_error *aerr, struct orch_error *err) {
+  return call(c, service, operation, input, NULL, aerr, err);
 }
 
 /* ---- pagination ---- */

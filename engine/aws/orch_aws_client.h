@@ -66,6 +66,14 @@ const char *orch_aws_client_region(const struct orch_aws_client *c);
 int orch_aws_call(struct orch_aws_client *c, const char *service, const char *operation, const json_t *input,
                   json_t **output, struct orch_aws_error *aerr, struct orch_error *err) ORCH_MUST_CHECK;
 
+/* orch_aws_call for a write whose answer the caller needs only as an acknowledgement (DynamoDB's
+ * conditional writes, which a store commits with): a 2xx status is success even when storing or parsing
+ * the response runs out of memory after the service has acted, so the caller never reports a failure
+ * for a write that took effect. Errors are as for orch_aws_call; a 2xx body is not parsed, so use it
+ * only with protocols whose 2xx answers are successes (the JSON protocols). */
+int orch_aws_call_ack(struct orch_aws_client *c, const char *service, const char *operation, const json_t *input,
+                      struct orch_aws_error *aerr, struct orch_error *err) ORCH_MUST_CHECK;
+
 /* Call a paginated operation until its output token is empty, concatenating every page's result-key
  * arrays into one output (other members come from the last page; the output token is removed). An
  * operation without a paginator is one call. Pages past cfg.max_pages are ORCH_ELIMIT. */

@@ -25,11 +25,13 @@ static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc = CURLE_OK;
 static void global_init(void) { global_rc = curl_global_init(CURL_GLOBAL_DEFAULT); }
 
+/* Running out of memory storing the response does not abort the transfer: the rest is read and dropped,
+ * so the status is still known (a caller that only needs the acknowledgement of a write can use it). */
 struct xfer {
   struct orch_http_response *resp;
   size_t cap;
   bool too_big;
-  bool header_oom;
+  bool oom;
 };
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp) {
@@ -39,13 +41,15 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp) {
     x->too_big = true;
     return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
   }
-  return orch_buf_append(&x->resp->body, data, n) ? 0 : n;
+  if (!x->oom && orch_buf_append(&x->resp->body, data, n)) x->oom = true;
+  return n;
 }
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
   struct xfer *x = userp;
   size_t n = size * nmemb, len = n;
   while (len && (data[len - 1] == '\r' || data[len - 1] == '\n')) len--;
+  if (x->oom) return n;
   if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
     /* A new status line (after 100 Continue): drop what came before. */
     orch_http_headers_free(&x->resp->headers);
@@ -56,10 +60,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp) {
   char *name = orch_strndup(data, (size_t)(colon - data));
   struct orch_strview v = orch_str_trim((struct orch_strview){colon + 1, len - (size_t)(colon + 1 - data)});
   char *value = orch_strndup(v.p, v.n);
-  if (!name || !value || orch_http_headers_add(&x->resp->headers, name, value)) x->header_oom = true;
+  if (!name || !value || orch_http_headers_add(&x->resp->headers, name, value)) x->oom = true;
   orch_free(name);
   orch_free(value);
-  return x->header_oom ? 0 : n;
+  return n;
 }
 
 static CURL *pool_get(struct curl_transport *t) {
@@ -207,16 +211,22 @@ static int curl_send(void *ctx, const char *endpoint, const struct orch_http_req
   }
 
   CURLcode cc = curl_easy_perform(h);
-  if (x.header_oom) {
-    rc = orch_error_set(err, ORCH_ENOMEM, "out of memory storing response headers from %s", orch_buf_cstr(&url));
-    goto out;
-  }
   if (cc != CURLE_OK) {
     rc = map_error(cc, &x, errbuf, orch_buf_cstr(&url), err);
     goto out;
   }
   long status = 0;
   if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) status = 0;
+  if (x.oom) {
+    rc = orch_error_set(err, ORCH_ENOMEM, "out of memory storing the response (HTTP %ld) from %s", status,
+                        orch_buf_cstr(&url));
+    orch_http_headers_free(&resp->headers);
+    orch_buf_reset(&resp->body);
+    resp->status = (int)status; /* what the service answered, though its body is lost */
+    curl_easy_cleanup(h);
+    h = NULL;
+    goto done;
+  }
   resp->status = (int)status;
   if (orch_log_enabled(ORCH_LOG_DEBUG)) {
     const char *rid = orch_http_headers_get(&resp->headers, "x-amzn-RequestId");
@@ -233,10 +243,11 @@ out:
     orch_http_headers_free(&resp->headers);
     resp->status = 0;
   }
-  curl_slist_free_all(hdrs);
-  orch_buf_free(&url);
   if (rc) curl_easy_cleanup(h); /* a failed connection is not worth keeping */
   else pool_put(t, h);
+done:
+  curl_slist_free_all(hdrs);
+  orch_buf_free(&url);
   return rc;
 }
 

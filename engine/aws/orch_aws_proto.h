@@ -13,7 +13,13 @@
 #include "aws/orch_aws_error.h"
 #include "aws/orch_aws_model.h"
 #include "aws/orch_http.h"
+#include "core/orch_buf.h"
 #include "core/orch_error.h"
+
+/* Base64 (RFC 4648, padded) of n bytes appended to out: how a blob member (an S3 object's Body) is given
+ * in an input. Decode is strict (padding optional, whitespace refused): ORCH_EPARSE when not base64. */
+int orch_aws_b64_encode(struct orch_buf *out, const void *data, size_t n) ORCH_MUST_CHECK;
+int orch_aws_b64_decode(struct orch_buf *out, const char *s, size_t n) ORCH_MUST_CHECK;
 
 /* Check `input` against the operation's input shape: unknown members (with the nearest valid name),
  * missing required members, wrong types, enum values, length/range constraints. ORCH_EVALIDATION with

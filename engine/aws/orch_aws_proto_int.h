@@ -56,9 +56,7 @@ int orch_aws_walk_fill_tokens(const struct orch_aws_shape *s, const json_t *inpu
 size_t orch_aws_utf8_seq(const unsigned char *p, const unsigned char *end);
 bool orch_aws_utf8_valid(const char *s, size_t n);
 
-int orch_aws_b64_encode(struct orch_buf *out, const void *data, size_t n) ORCH_MUST_CHECK;
-/* Strict decode (padding optional, whitespace refused); ORCH_EPARSE when not base64. */
-int orch_aws_b64_decode(struct orch_buf *out, const char *s, size_t n) ORCH_MUST_CHECK;
+/* orch_aws_b64_encode / orch_aws_b64_decode: orch_aws_proto.h. */
 
 /* A timestamp from our JSON (ISO-8601/RFC 1123/epoch string, or a number of epoch seconds). */
 int orch_aws_ts_from_json(const json_t *v, int64_t *ms) ORCH_MUST_CHECK;

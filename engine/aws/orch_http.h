@@ -55,7 +55,8 @@ void orch_http_response_free(struct orch_http_response *resp);
 /* The transport: sends `req` to `endpoint` ("https://drs.us-east-1.amazonaws.com" or
  * "http://127.0.0.1:4566") and fills `resp`. A transport error (DNS, connect, TLS, timeout, reset,
  * response over the size cap) is a negative ORCH_E* code with `err` saying which; any HTTP status,
- * including 5xx, is a success at this level. */
+ * including 5xx, is a success at this level. Running out of memory storing an answer that did arrive
+ * is ORCH_ENOMEM with resp->status still set (headers and body dropped): the request was acted on. */
 struct orch_http_transport_ops {
   int (*send)(void *ctx, const char *endpoint, const struct orch_http_request *req,
               struct orch_http_response *resp, struct orch_error *err);

@@ -34,7 +34,9 @@ static const char executions_help[] =
     "         When no process drives it, this one does, to the end; when another does, it says which\n"
     "\nID is the short id 'executions list' shows, 4 or more characters of the id, or 'latest'.\n"
     "\nOptions:\n"
-    "  --db PATH             the store (default <storage.data_dir>/drsorch.db); never created here\n"
+    "  --db PATH|SPEC        the store: a SQLite file (default <storage.data_dir>/drsorch.db) or\n"
+    "                        dynamodb:PREFIX?region=R[&endpoint=URL] (docs/store.md);\n"
+    "                        never created here\n"
     "  --json                list and report: print JSON\n"
     "  --limit N             list: at most N executions (default 20, at most 1000)\n"
     "  cleanup reaches AWS as 'run' does:\n" CLI_TARGET_HELP CLI_COMMON_HELP

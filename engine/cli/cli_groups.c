@@ -30,7 +30,8 @@ static const char groups_help[] =
     "                 \"launch_overrides\": {...}}            (launch_overrides is optional)\n"
     "list          every group: name, account, region and selector\n"
     "\nOptions:\n"
-    "  --db PATH             the store (default <storage.data_dir>/drsorch.db)\n"
+    "  --db PATH|SPEC        the store: a SQLite file (default <storage.data_dir>/drsorch.db) or\n"
+    "                        dynamodb:PREFIX?region=R[&endpoint=URL] (docs/store.md)\n"
     "  --json                list: print JSON\n" CLI_COMMON_HELP
     "\nExit status: 0 done; 1 problems in FILE or an error; 2 usage.\n";
 

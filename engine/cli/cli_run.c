@@ -60,7 +60,7 @@ static const char test_help[] =
     "  --scenario FILE       the simulated region (JSON; examples in plans/scenarios/); required\n"
     "  --seed S              seed for the simulated timings and outcomes (default 1)\n"
     "  --json                print the report as JSON, with \"test\": {\"passed\", \"failures\"}\n"
-    "  --db PATH             keep the execution in this store (default: a scratch store, removed)\n"
+    "  --db PATH|SPEC        keep the execution in this store (default: a scratch store, removed)\n"
     "  --groups FILE         protection groups the plan uses (JSON, as 'drsorch groups import' takes)\n" CLI_COMMON_HELP
     "\nExit status: 0 PASS; 1 FAIL (or an error); 2 usage.\n"
     "Example: drsorch test plans/demo/three-tier.lua --scenario plans/scenarios/three-tier-demo.json\n";
@@ -507,7 +507,7 @@ int cli_test(int argc, char **argv) {
     char spec[4300];
     struct orch_store *store = NULL;
     struct orch_error gerr = {0};
-    snprintf(spec, sizeof spec, "sqlite:%s", a.target.db);
+    snprintf(spec, sizeof spec, "%s%s", cli_session_remote_store(a.target.db) ? "" : "sqlite:", a.target.db);
     int grc = orch_store_open(spec, NULL, &store, &gerr);
     if (!grc) grc = cli_groups_import(store, groups, &gerr);
     orch_store_close(store);

@@ -46,7 +46,7 @@ int cli_target_option(struct cli_target *t, int opt, const char *arg, const char
   long long v;
   switch (opt) {
     case CLI_OPT_DB:
-      if (!*arg) return cli_usage_error(cmd, "--db needs a path"), -1;
+      if (!*arg) return cli_usage_error(cmd, "--db needs a path or a store spec"), -1;
       t->db = arg;
       return 1;
     case CLI_OPT_SIM: t->sim_scenario = arg; return 1;
@@ -120,10 +120,17 @@ static int make_parent_dirs(const char *path, struct orch_error *err) {
   return 0;
 }
 
+bool cli_session_remote_store(const char *db) { return db && orch_str_starts_with(db, "dynamodb:"); }
+
 int cli_session_store(struct cli_session *s, const struct orch_config *cfg, const struct cli_target *t,
                       struct orch_error *err) {
   char path[4096];
   const char *db = t->db;
+  if (cli_session_remote_store(db)) { /* a DynamoDB store: the spec as given */
+    if (strlen(db) >= sizeof s->db_spec) return orch_error_setc(err, ORCH_EINVAL, "--db", "store spec too long");
+    snprintf(s->db_spec, sizeof s->db_spec, "%s", db);
+    return orch_store_open(s->db_spec, NULL, &s->store, err);
+  }
   if (db && orch_str_starts_with(db, "sqlite:")) db += strlen("sqlite:");
   if (db) {
     snprintf(path, sizeof path, "%s", db);

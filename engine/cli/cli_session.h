@@ -20,7 +20,7 @@
 
 /* How to reach AWS, as the command line says it. Strings are borrowed from argv. */
 struct cli_target {
-  const char *db;           /* --db PATH (or "sqlite:PATH"); NULL: <storage.data_dir>/drsorch.db */
+  const char *db;           /* --db PATH, "sqlite:PATH" or "dynamodb:..."; NULL: <storage.data_dir>/drsorch.db */
   const char *sim_scenario; /* --sim FILE: a simulated region in-process */
   double speed;             /* --speed: sim seconds per real second (default: a discrete-event clock) */
   uint64_t seed;            /* --seed (default 1) */
@@ -45,7 +45,8 @@ enum { CLI_OPT_DB = 0x300, CLI_OPT_SIM, CLI_OPT_SPEED, CLI_OPT_SEED, CLI_OPT_END
   {"profile", required_argument, NULL, CLI_OPT_PROFILE},           \
   {"account", required_argument, NULL, CLI_OPT_ACCOUNT}
 #define CLI_TARGET_HELP                                                                                  \
-  "  --db PATH             the store (SQLite file; default <storage.data_dir>/drsorch.db)\n"            \
+  "  --db PATH|SPEC        the store: a SQLite file (default <storage.data_dir>/drsorch.db) or a\n"      \
+  "                        DynamoDB store, dynamodb:PREFIX?region=R[&endpoint=URL] (docs/store.md)\n"    \
   "  --sim SCENARIO        run against a simulated region started in-process from SCENARIO (JSON)\n"    \
   "  --speed N             with --sim: sim seconds per real second (default: discrete-event time, as\n"   \
   "                        fast as the work allows, the same run for the same seed)\n"                    \
@@ -54,6 +55,9 @@ enum { CLI_OPT_DB = 0x300, CLI_OPT_SIM, CLI_OPT_SPEED, CLI_OPT_SEED, CLI_OPT_END
   "  --region REGION       default region (aws.region, AWS_REGION, the profile)\n"                      \
   "  --profile NAME        shared-config profile for credentials (aws.profile, AWS_PROFILE)\n"          \
   "  --account ID          home account id (aws.account; default: asked of sts:GetCallerIdentity)\n"
+
+/* true when --db names a DynamoDB store ("dynamodb:...") rather than a SQLite file. */
+bool cli_session_remote_store(const char *db);
 
 /* Consume one getopt result if it is a target option: 1 consumed, 0 not one, -1 bad value (usage error
  * printed for `cmd`). */

@@ -18,7 +18,9 @@
 
 /* The resource types this build implements (Custom::<Name> in a template). */
 static const struct orch_lambda_cfn_resource *const resources[] = {
-  NULL, /* the table ends with NULL; types are added in their own files */
+  &orch_lambda_cfn_bucket_cleanup,
+  &orch_lambda_cfn_console,
+  NULL,
 };
 
 const char *const *orch_lambda_cfn_types(void) {

@@ -27,6 +27,10 @@ struct orch_lambda_cfn_resource {
                 const struct orch_lambda_context *ctx, json_t *data, struct orch_error *err);
 };
 
+/* The resource types (orch_lambda_bucket.c, orch_lambda_console.c). */
+extern const struct orch_lambda_cfn_resource orch_lambda_cfn_bucket_cleanup;
+extern const struct orch_lambda_cfn_resource orch_lambda_cfn_console;
+
 /* The resource types this build implements, NULL-terminated. */
 const char *const *orch_lambda_cfn_types(void);
 

@@ -1,6 +1,6 @@
 /* orch_store: the store front end: opening by spec, argument validation, ids and timestamps, dispatch
  * to a backend's ops table, and the record release functions. Uses orch_store_valid, orch_store_sqlite
- * (the built-in backend), orch_id, orch_clock, orch_alloc, jansson. */
+ * and orch_store_dynamodb (the backends), orch_id, orch_clock, orch_alloc, jansson. */
 #include "store/orch_store.h"
 
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include "core/orch_alloc.h"
 #include "core/orch_id.h"
 #include "core/orch_str.h"
+#include "store/orch_store_dynamodb.h"
 #include "store/orch_store_int.h"
 #include "store/orch_store_sqlite.h"
 #include "store/orch_store_valid.h"
@@ -24,6 +25,7 @@ static const struct {
   store_open_fn open;
 } backends[] = {
   {"sqlite", orch_store_sqlite_open},
+  {"dynamodb", orch_store_dynamodb_open},
 };
 
 int orch_store_open(const char *spec, const struct orch_store_options *opts, struct orch_store **out,
@@ -37,7 +39,7 @@ int orch_store_open(const char *spec, const struct orch_store_options *opts, str
   for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
     if (strlen(backends[i].scheme) == slen && memcmp(backends[i].scheme, spec, slen) == 0)
       return backends[i].open(colon + 1, opts, out, err);
-  return orch_error_setc(err, ORCH_EINVAL, "store", "unknown store backend '%.*s' (known: sqlite)", (int)slen, spec);
+  return orch_error_setc(err, ORCH_EINVAL, "store", "unknown store backend '%.*s' (known: sqlite, dynamodb)", (int)slen, spec);
 }
 
 int orch_store_wrap(const struct orch_store_ops *ops, void *ctx, const struct orch_store_options *opts,
@@ -52,6 +54,10 @@ int orch_store_wrap(const struct orch_store_ops *ops, void *ctx, const struct or
   s->clock = opts && opts->clock ? opts->clock : orch_clock_real();
   *out = s;
   return 0;
+}
+
+int orch_store_unsupported(const struct orch_store *store, const char *op, struct orch_error *err) {
+  return orch_error_setc(err, ORCH_EUNSUPPORTED, op, "the %s store does not support %s", store->ops->name, op);
 }
 
 void orch_store_close(struct orch_store *store) {
@@ -82,7 +88,7 @@ int orch_store_info(struct orch_store *store, json_t **out, struct orch_error *e
   *out = NULL;
   json_t *info = json_pack("{ss}", "backend", store->ops->name);
   if (!info) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
-  if ((rc = store->ops->info(store->ctx, info, err))) {
+  if ((rc = ORCH_STORE_CALL(store, info, err, info))) {
     json_decref(info);
     return rc;
   }
@@ -167,7 +173,7 @@ int orch_store_group_create(struct orch_store *store, const struct orch_store_gr
   g->created_ms = g->updated_ms = now;
   g->version = 1;
   if ((rc = group_fill(g, spec, err))) goto out;
-  rc = store->ops->group_create(store->ctx, g, err);
+  rc = ORCH_STORE_CALL(store, group_create, err, g);
 out:
   if (rc || !out) orch_store_group_release(g);
   return rc;
@@ -182,7 +188,7 @@ int orch_store_group_update(struct orch_store *store, const char *id, const stru
   orch_store_put_str(g->id, sizeof g->id, id);
   g->updated_ms = orch_clock_now_ms(store->clock);
   if ((rc = group_fill(g, spec, err))) goto out;
-  rc = store->ops->group_update(store->ctx, g, spec->expected_version, err);
+  rc = ORCH_STORE_CALL(store, group_update, err, g, spec->expected_version);
 out:
   if (rc || !out) orch_store_group_release(g);
   return rc;
@@ -191,7 +197,7 @@ out:
 int orch_store_group_delete(struct orch_store *store, const char *id, struct orch_error *err) {
   int rc = orch_store_check(store, id, "group id", err);
   if (rc || (rc = orch_store_valid_id(id, "group id", err))) return rc;
-  return store->ops->group_delete(store->ctx, id, err);
+  return ORCH_STORE_CALL(store, group_delete, err, id);
 }
 
 int orch_store_group_get(struct orch_store *store, const char *id, struct orch_store_group *out,
@@ -200,7 +206,7 @@ int orch_store_group_get(struct orch_store *store, const char *id, struct orch_s
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_id(id, "group id", err))) return rc;
-  return store->ops->group_get(store->ctx, id, NULL, out, err);
+  return ORCH_STORE_CALL(store, group_get, err, id, NULL, out);
 }
 
 int orch_store_group_find(struct orch_store *store, const char *name, struct orch_store_group *out,
@@ -209,7 +215,7 @@ int orch_store_group_find(struct orch_store *store, const char *name, struct orc
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_name(name, "name", err))) return rc;
-  return store->ops->group_get(store->ctx, NULL, name, out, err);
+  return ORCH_STORE_CALL(store, group_get, err, NULL, name, out);
 }
 
 int orch_store_group_list(struct orch_store *store, const struct orch_store_page *page,
@@ -231,7 +237,7 @@ int orch_store_group_query(struct orch_store *store, const struct orch_store_gro
       (f->region && (rc = orch_store_valid_region(f->region, "region", err))) ||
       (rc = orch_store_valid_page(page, &pg, err)))
     return rc;
-  return store->ops->group_list(store->ctx, f, &pg, out, err);
+  return ORCH_STORE_CALL(store, group_list, err, f, &pg, out);
 }
 
 void orch_store_group_release(struct orch_store_group *g) {
@@ -289,7 +295,7 @@ int orch_store_plan_create(struct orch_store *store, const char *name, const str
   p->created_ms = p->updated_ms = now;
   if ((rc = version_fill(pv, p->id, now, v, err))) goto out;
   pv->version = 1;
-  rc = store->ops->plan_create(store->ctx, p, pv, err);
+  rc = ORCH_STORE_CALL(store, plan_create, err, p, pv);
 out:
   if (rc) memset(p, 0, sizeof *p);
   if (rc || !version_out) orch_store_plan_version_release(pv);
@@ -308,7 +314,7 @@ int orch_store_plan_add_version(struct orch_store *store, const char *plan_id, i
     goto out;
   }
   if ((rc = version_fill(pv, plan_id, orch_clock_now_ms(store->clock), v, err))) goto out;
-  rc = store->ops->plan_add_version(store->ctx, expected_latest, pv, err);
+  rc = ORCH_STORE_CALL(store, plan_add_version, err, expected_latest, pv);
 out:
   if (rc || !out) orch_store_plan_version_release(pv);
   return rc;
@@ -317,7 +323,7 @@ out:
 int orch_store_plan_delete(struct orch_store *store, const char *plan_id, struct orch_error *err) {
   int rc = orch_store_check(store, plan_id, "plan id", err);
   if (rc || (rc = orch_store_valid_id(plan_id, "plan id", err))) return rc;
-  return store->ops->plan_delete(store->ctx, plan_id, err);
+  return ORCH_STORE_CALL(store, plan_delete, err, plan_id);
 }
 
 int orch_store_plan_get(struct orch_store *store, const char *plan_id, struct orch_store_plan *out,
@@ -326,7 +332,7 @@ int orch_store_plan_get(struct orch_store *store, const char *plan_id, struct or
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_id(plan_id, "plan id", err))) return rc;
-  return store->ops->plan_get(store->ctx, plan_id, NULL, out, err);
+  return ORCH_STORE_CALL(store, plan_get, err, plan_id, NULL, out);
 }
 
 int orch_store_plan_find(struct orch_store *store, const char *name, struct orch_store_plan *out,
@@ -335,7 +341,7 @@ int orch_store_plan_find(struct orch_store *store, const char *name, struct orch
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_name(name, "name", err))) return rc;
-  return store->ops->plan_get(store->ctx, NULL, name, out, err);
+  return ORCH_STORE_CALL(store, plan_get, err, NULL, name, out);
 }
 
 int orch_store_plan_list(struct orch_store *store, const struct orch_store_page *page,
@@ -345,7 +351,7 @@ int orch_store_plan_list(struct orch_store *store, const struct orch_store_page 
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_page(page, &pg, err))) return rc;
-  return store->ops->plan_list(store->ctx, &pg, out, err);
+  return ORCH_STORE_CALL(store, plan_list, err, &pg, out);
 }
 
 int orch_store_plan_version_get(struct orch_store *store, const char *plan_id, int64_t version,
@@ -355,7 +361,7 @@ int orch_store_plan_version_get(struct orch_store *store, const char *plan_id, i
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_id(plan_id, "plan id", err))) return rc;
   if (version < 0) return orch_error_setc(err, ORCH_EINVAL, "version", "must not be negative");
-  return store->ops->version_get(store->ctx, plan_id, version, out, err);
+  return ORCH_STORE_CALL(store, version_get, err, plan_id, version, out);
 }
 
 int orch_store_plan_version_list(struct orch_store *store, const char *plan_id, const struct orch_store_page *page,
@@ -365,7 +371,7 @@ int orch_store_plan_version_list(struct orch_store *store, const char *plan_id, 
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_id(plan_id, "plan id", err)) || (rc = orch_store_valid_page(page, &pg, err))) return rc;
-  return store->ops->version_list(store->ctx, plan_id, &pg, out, err);
+  return ORCH_STORE_CALL(store, version_list, err, plan_id, &pg, out);
 }
 
 void orch_store_plan_version_release(struct orch_store_plan_version *v) {
@@ -451,7 +457,7 @@ int orch_store_exec_create(struct orch_store *store, const struct orch_store_exe
   x->status = ORCH_STORE_STATUS_PENDING;
   x->created_ms = now;
   if ((rc = copy_json(spec->summary, &x->summary, err))) goto out;
-  rc = store->ops->exec_create(store->ctx, x, err);
+  rc = ORCH_STORE_CALL(store, exec_create, err, x);
 out:
   if (rc || !out) orch_store_exec_release(x);
   return rc;
@@ -467,7 +473,7 @@ int orch_store_exec_update(struct orch_store *store, const char *id, const struc
   if (upd->started_ms < 0 || upd->ended_ms < 0)
     return orch_error_setc(err, ORCH_EINVAL, upd->started_ms < 0 ? "started_ms" : "ended_ms", "must not be negative");
   if ((rc = orch_store_valid_object(upd->summary, true, "summary", err))) return rc;
-  return store->ops->exec_update(store->ctx, id, upd, out, err);
+  return ORCH_STORE_CALL(store, exec_update, err, id, upd, out);
 }
 
 int orch_store_exec_get(struct orch_store *store, const char *id, struct orch_store_exec *out,
@@ -476,7 +482,7 @@ int orch_store_exec_get(struct orch_store *store, const char *id, struct orch_st
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_id(id, "execution id", err))) return rc;
-  return store->ops->exec_get(store->ctx, id, out, err);
+  return ORCH_STORE_CALL(store, exec_get, err, id, out);
 }
 
 int orch_store_exec_list(struct orch_store *store, const struct orch_store_exec_filter *filter,
@@ -495,7 +501,7 @@ int orch_store_exec_list(struct orch_store *store, const struct orch_store_exec_
   if (f->created_from_ms < 0 || f->created_to_ms < 0)
     return orch_error_setc(err, ORCH_EINVAL, "created", "time bounds must not be negative");
   if ((rc = orch_store_valid_page(page, &pg, err))) return rc;
-  return store->ops->exec_list(store->ctx, f, &pg, out, err);
+  return ORCH_STORE_CALL(store, exec_list, err, f, &pg, out);
 }
 
 int orch_store_exec_list_unfinished(struct orch_store *store, struct orch_store_exec_list *out,
@@ -532,7 +538,7 @@ int orch_store_exec_count(struct orch_store *store, int64_t counts[ORCH_STORE_ST
   int rc = orch_store_check(store, counts, "counts", err);
   if (rc) return rc;
   memset(counts, 0, sizeof(int64_t) * ORCH_STORE_STATUS_COUNT);
-  return store->ops->exec_count(store->ctx, counts, err);
+  return ORCH_STORE_CALL(store, exec_count, err, counts);
 }
 
 void orch_store_exec_release(struct orch_store_exec *x) {
@@ -575,7 +581,7 @@ static int append_batch(struct orch_store *store, const char *exec_id, const cha
     snprintf(field, sizeof field, "events[%zu].data", i);
     if ((rc = orch_store_valid_json(evs[i].data, field, err))) return rc;
   }
-  return store->ops->event_append(store->ctx, exec_id, evs, n, owner, err);
+  return ORCH_STORE_CALL(store, event_append, err, exec_id, evs, n, owner);
 }
 
 int orch_store_event_append_batch(struct orch_store *store, const char *exec_id,
@@ -611,12 +617,12 @@ int orch_store_lease_acquire(struct orch_store *store, const char *exec_id, cons
   if (spec->steal_from && strlen(spec->steal_from) > ORCH_STORE_OWNER_MAX)
     return orch_error_setc(err, ORCH_EINVAL, "steal_from", "is longer than %d characters", ORCH_STORE_OWNER_MAX);
   if (held) memset(held, 0, sizeof *held);
-  return store->ops->lease_acquire(store->ctx, exec_id, spec, held, err);
+  return ORCH_STORE_CALL(store, lease_acquire, err, exec_id, spec, held);
 }
 
 int orch_store_lease_release(struct orch_store *store, const char *exec_id, const char *owner, struct orch_error *err) {
   int rc = lease_args(store, exec_id, owner, err);
-  return rc ? rc : store->ops->lease_release(store->ctx, exec_id, owner, err);
+  return rc ? rc : ORCH_STORE_CALL(store, lease_release, err, exec_id, owner);
 }
 
 int orch_store_lease_get(struct orch_store *store, const char *exec_id, struct orch_store_lease *out,
@@ -624,7 +630,7 @@ int orch_store_lease_get(struct orch_store *store, const char *exec_id, struct o
   int rc = orch_store_check(store, out, "out", err);
   if (rc || (rc = orch_store_valid_id(exec_id, "execution id", err))) return rc;
   memset(out, 0, sizeof *out);
-  return store->ops->lease_get(store->ctx, exec_id, out, err);
+  return ORCH_STORE_CALL(store, lease_get, err, exec_id, out);
 }
 
 int orch_store_event_read(struct orch_store *store, const char *exec_id, int64_t from_seq, size_t limit,
@@ -634,7 +640,7 @@ int orch_store_event_read(struct orch_store *store, const char *exec_id, int64_t
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_id(exec_id, "execution id", err))) return rc;
   if (from_seq < 0) return orch_error_setc(err, ORCH_EINVAL, "from_seq", "must not be negative");
-  return store->ops->event_read(store->ctx, exec_id, from_seq ? from_seq : 1, limit, out, err);
+  return ORCH_STORE_CALL(store, event_read, err, exec_id, from_seq ? from_seq : 1, limit, out);
 }
 
 int orch_store_event_last_seq(struct orch_store *store, const char *exec_id, int64_t *seq, struct orch_error *err) {
@@ -642,7 +648,7 @@ int orch_store_event_last_seq(struct orch_store *store, const char *exec_id, int
   if (rc) return rc;
   *seq = 0;
   if ((rc = orch_store_valid_id(exec_id, "execution id", err))) return rc;
-  return store->ops->event_last_seq(store->ctx, exec_id, seq, err);
+  return ORCH_STORE_CALL(store, event_last_seq, err, exec_id, seq);
 }
 
 void orch_store_event_list_release(struct orch_store_event_list *l) {
@@ -679,7 +685,7 @@ int orch_store_audit_append(struct orch_store *store, const struct orch_store_au
   orch_store_put_str(a.request_id, sizeof a.request_id, spec->request_id);
   /* the backend only reads the record, so it may borrow the caller's details */
   a.details = (json_t *)(uintptr_t)spec->details;
-  rc = store->ops->audit_append(store->ctx, &a, &local_id, err);
+  rc = ORCH_STORE_CALL(store, audit_append, err, &a, &local_id);
   if (!rc && id) *id = local_id;
   return rc;
 }
@@ -699,7 +705,7 @@ int orch_store_audit_list(struct orch_store *store, const struct orch_store_audi
     return rc;
   if (f->from_ms < 0 || f->to_ms < 0) return orch_error_setc(err, ORCH_EINVAL, "at", "time bounds must not be negative");
   if ((rc = orch_store_valid_page(page, &pg, err))) return rc;
-  return store->ops->audit_list(store->ctx, f, &pg, out, err);
+  return ORCH_STORE_CALL(store, audit_list, err, f, &pg, out);
 }
 
 void orch_store_audit_release(struct orch_store_audit *a) {

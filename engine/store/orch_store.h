@@ -1,8 +1,8 @@
 /* orch_store: the engine's persistent state behind one interface: protection groups, recovery plans with
  * every version kept, executions, the per-execution event journal, the audit log, and the REST API's
- * access records (users, API tokens, console sessions, target accounts). A store is opened
- * from a spec ("sqlite:/var/lib/drsorch/orch.db") and dispatches to a backend's ops table
- * (orch_store_backend.h); this layer validates every input once, for all backends, and assigns ids and
+ * access records (users, API tokens, console sessions, target accounts). A store is opened from a spec
+ * ("sqlite:/var/lib/drsorch/orch.db", "dynamodb:drsorch?region=us-east-1") and dispatches to a backend's
+ * ops table (orch_store_backend.h); this layer validates every input once, for all backends, and assigns ids and
  * timestamps. Uses orch_core (errors, clock, ids) and jansson.
  *
  * Ownership convention, the same for every record:
@@ -17,14 +17,17 @@
  *
  * Thread safety: a store handle may be shared by any number of threads. The SQLite backend keeps one
  * write connection behind a mutex (the scheduler appends, the API creates/updates) and a small pool of
- * read connections, so API readers never wait behind a journal commit's fsync (WAL mode).
+ * read connections, so API readers never wait behind a journal commit's fsync (WAL mode). The DynamoDB
+ * backend's AWS client is thread-safe and every write is one conditional request.
  *
  * Errors: ORCH_EINVAL for bad inputs (err->context names the field; ORCH_ETYPE / ORCH_EUNKNOWNKEY for
  * JSON of the wrong shape), ORCH_ENOTFOUND, ORCH_EEXIST (a name taken), ORCH_ECONFLICT
  * (optimistic-concurrency and membership conflicts), ORCH_ETOOBIG (size caps), ORCH_ETIMEDOUT (locked by
- * another process past the busy timeout), ORCH_EPERM/ORCH_EIO/ORCH_ESTORE (the database itself),
+ * another process past the busy timeout; DynamoDB throttling or silent), ORCH_ECONN (DynamoDB unreachable),
+ * ORCH_EPERM/ORCH_EIO/ORCH_ESTORE (the database itself),
  * ORCH_EUNSUPPORTED (a database written by a newer binary), ORCH_ENOMEM. A write that fails, whatever
- * the code, changed nothing. Schema, durability and adding a backend: docs/store.md. */
+ * the code, changed nothing (DynamoDB: unless the network failed after the write was sent, whose outcome
+ * is then unknown, as with any remote database). Schema, durability and adding a backend: docs/store.md. */
 #ifndef ORCH_STORE_H
 #define ORCH_STORE_H
 
@@ -69,11 +72,12 @@ struct orch_store;
 
 struct orch_store_options {
   const struct orch_clock *clock; /* ids and timestamps; NULL = orch_clock_real() */
-  int busy_timeout_ms;            /* wait for a lock held by another process; 0 = 5000 */
+  int busy_timeout_ms;            /* wait for a lock held by another process (SQLite); 0 = 5000 */
   int readers;                    /* read connections (SQLite); 0 = 2, at most 16 */
 };
 
-/* Open the store named by `spec`: "sqlite:PATH" (the file is created if missing, migrations applied).
+/* Open the store named by `spec`: "sqlite:PATH" (the file is created if missing, migrations applied) or
+ * "dynamodb:PREFIX[?OPTIONS]" (orch_store_dynamodb.h).
  * `opts` may be NULL. Caller owns *out: orch_store_close. An unknown scheme is ORCH_EINVAL naming the
  * known ones. */
 int orch_store_open(const char *spec, const struct orch_store_options *opts, struct orch_store **out,

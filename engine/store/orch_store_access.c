@@ -58,7 +58,7 @@ int orch_store_user_create(struct orch_store *store, const struct orch_store_use
   orch_store_put_str(u.role, sizeof u.role, spec->role);
   orch_store_put_str(u.password_hash, sizeof u.password_hash, spec->password_hash);
   u.created_ms = u.updated_ms = now;
-  if ((rc = store->ops->user_create(store->ctx, &u, err))) return rc;
+  if ((rc = ORCH_STORE_CALL(store, user_create, err, &u))) return rc;
   if (out) *out = u;
   return 0;
 }
@@ -69,7 +69,7 @@ int orch_store_user_get(struct orch_store *store, const char *id, struct orch_st
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_id(id, "user id", err))) return rc;
-  return store->ops->user_get(store->ctx, id, NULL, out, err);
+  return ORCH_STORE_CALL(store, user_get, err, id, NULL, out);
 }
 
 int orch_store_user_find(struct orch_store *store, const char *name, struct orch_store_user *out,
@@ -78,7 +78,7 @@ int orch_store_user_find(struct orch_store *store, const char *name, struct orch
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_name(name, "name", err))) return rc;
-  return store->ops->user_get(store->ctx, NULL, name, out, err);
+  return ORCH_STORE_CALL(store, user_get, err, NULL, name, out);
 }
 
 int orch_store_user_update(struct orch_store *store, const char *id, const struct orch_store_user_update *upd,
@@ -93,14 +93,14 @@ int orch_store_user_update(struct orch_store *store, const char *id, const struc
   if (upd->disabled < -1 || upd->disabled > 1)
     return orch_error_setc(err, ORCH_EINVAL, "disabled", "must be -1 (unchanged), 0 or 1");
   if (upd->last_login_ms < 0) return orch_error_setc(err, ORCH_EINVAL, "last_login_ms", "must not be negative");
-  return store->ops->user_update(store->ctx, id, upd, orch_clock_now_ms(store->clock), out, err);
+  return ORCH_STORE_CALL(store, user_update, err, id, upd, orch_clock_now_ms(store->clock), out);
 }
 
 int orch_store_user_list(struct orch_store *store, const struct orch_store_page *page,
                          struct orch_store_user_list *out, struct orch_error *err) {
   struct orch_store_page pg;
   int rc = valid_page_out(store, out, page, &pg, sizeof *out, err);
-  return rc ? rc : store->ops->user_list(store->ctx, &pg, out, err);
+  return rc ? rc : ORCH_STORE_CALL(store, user_list, err, &pg, out);
 }
 
 void orch_store_user_list_release(struct orch_store_user_list *l) {
@@ -131,7 +131,7 @@ int orch_store_token_create(struct orch_store *store, const struct orch_store_to
   orch_store_put_str(t.created_by, sizeof t.created_by, spec->created_by);
   t.created_ms = now;
   t.expires_ms = spec->expires_ms;
-  if ((rc = store->ops->token_create(store->ctx, &t, spec->secret_hash, err))) return rc;
+  if ((rc = ORCH_STORE_CALL(store, token_create, err, &t, spec->secret_hash))) return rc;
   if (out) *out = t;
   return 0;
 }
@@ -142,7 +142,7 @@ int orch_store_token_get(struct orch_store *store, const char *id, struct orch_s
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_id(id, "token id", err))) return rc;
-  return store->ops->token_get(store->ctx, id, NULL, out, err);
+  return ORCH_STORE_CALL(store, token_get, err, id, NULL, out);
 }
 
 int orch_store_token_find_hash(struct orch_store *store, const char *secret_hash, struct orch_store_token *out,
@@ -151,27 +151,27 @@ int orch_store_token_find_hash(struct orch_store *store, const char *secret_hash
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = valid_sha256(secret_hash, "secret_hash", err))) return rc;
-  return store->ops->token_get(store->ctx, NULL, secret_hash, out, err);
+  return ORCH_STORE_CALL(store, token_get, err, NULL, secret_hash, out);
 }
 
 int orch_store_token_list(struct orch_store *store, const struct orch_store_page *page,
                           struct orch_store_token_list *out, struct orch_error *err) {
   struct orch_store_page pg;
   int rc = valid_page_out(store, out, page, &pg, sizeof *out, err);
-  return rc ? rc : store->ops->token_list(store->ctx, &pg, out, err);
+  return rc ? rc : ORCH_STORE_CALL(store, token_list, err, &pg, out);
 }
 
 int orch_store_token_revoke(struct orch_store *store, const char *id, struct orch_error *err) {
   int rc = orch_store_check(store, id, "token id", err);
   if (rc || (rc = orch_store_valid_id(id, "token id", err))) return rc;
-  return store->ops->token_revoke(store->ctx, id, orch_clock_now_ms(store->clock), err);
+  return ORCH_STORE_CALL(store, token_revoke, err, id, orch_clock_now_ms(store->clock));
 }
 
 int orch_store_token_touch(struct orch_store *store, const char *id, int64_t at_ms, struct orch_error *err) {
   int rc = orch_store_check(store, id, "token id", err);
   if (rc || (rc = orch_store_valid_id(id, "token id", err))) return rc;
   if (at_ms <= 0) return orch_error_setc(err, ORCH_EINVAL, "at_ms", "must be a time after the epoch");
-  return store->ops->token_touch(store->ctx, id, at_ms, err);
+  return ORCH_STORE_CALL(store, token_touch, err, id, at_ms);
 }
 
 void orch_store_token_list_release(struct orch_store_token_list *l) {
@@ -200,7 +200,7 @@ int orch_store_session_create(struct orch_store *store, const struct orch_store_
   orch_store_put_str(s.csrf_token, sizeof s.csrf_token, spec->csrf_token);
   s.created_ms = now;
   s.expires_ms = spec->expires_ms;
-  if ((rc = store->ops->session_create(store->ctx, &s, spec->secret_hash, err))) return rc;
+  if ((rc = ORCH_STORE_CALL(store, session_create, err, &s, spec->secret_hash))) return rc;
   if (out) *out = s;
   return 0;
 }
@@ -211,19 +211,19 @@ int orch_store_session_find_hash(struct orch_store *store, const char *secret_ha
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = valid_sha256(secret_hash, "secret_hash", err))) return rc;
-  return store->ops->session_find(store->ctx, secret_hash, orch_clock_now_ms(store->clock), out, err);
+  return ORCH_STORE_CALL(store, session_find, err, secret_hash, orch_clock_now_ms(store->clock), out);
 }
 
 int orch_store_session_delete(struct orch_store *store, const char *id, struct orch_error *err) {
   int rc = orch_store_check(store, id, "session id", err);
   if (rc || (rc = orch_store_valid_id(id, "session id", err))) return rc;
-  return store->ops->session_delete(store->ctx, id, NULL, err);
+  return ORCH_STORE_CALL(store, session_delete, err, id, NULL);
 }
 
 int orch_store_session_delete_user(struct orch_store *store, const char *user_id, struct orch_error *err) {
   int rc = orch_store_check(store, user_id, "user id", err);
   if (rc || (rc = orch_store_valid_id(user_id, "user id", err))) return rc;
-  return store->ops->session_delete(store->ctx, NULL, user_id, err);
+  return ORCH_STORE_CALL(store, session_delete, err, NULL, user_id);
 }
 
 /* ---- Target accounts ------------------------------------------------------------------------- */
@@ -267,7 +267,7 @@ int orch_store_account_create(struct orch_store *store, const struct orch_store_
   orch_store_put_str(a.caller_arn, sizeof a.caller_arn, spec->caller_arn);
   a.validated_ms = spec->validated_ms;
   a.created_ms = a.updated_ms = now;
-  if ((rc = store->ops->account_create(store->ctx, &a, err))) return rc;
+  if ((rc = ORCH_STORE_CALL(store, account_create, err, &a))) return rc;
   if (out) *out = a;
   return 0;
 }
@@ -278,20 +278,20 @@ int orch_store_account_get(struct orch_store *store, const char *account_id, str
   if (rc) return rc;
   memset(out, 0, sizeof *out);
   if ((rc = orch_store_valid_account(account_id, "account_id", err))) return rc;
-  return store->ops->account_get(store->ctx, account_id, out, err);
+  return ORCH_STORE_CALL(store, account_get, err, account_id, out);
 }
 
 int orch_store_account_list(struct orch_store *store, const struct orch_store_page *page,
                             struct orch_store_account_list *out, struct orch_error *err) {
   struct orch_store_page pg;
   int rc = valid_page_out(store, out, page, &pg, sizeof *out, err);
-  return rc ? rc : store->ops->account_list(store->ctx, &pg, out, err);
+  return rc ? rc : ORCH_STORE_CALL(store, account_list, err, &pg, out);
 }
 
 int orch_store_account_delete(struct orch_store *store, const char *account_id, struct orch_error *err) {
   int rc = orch_store_check(store, account_id, "account_id", err);
   if (rc || (rc = orch_store_valid_account(account_id, "account_id", err))) return rc;
-  return store->ops->account_delete(store->ctx, account_id, err);
+  return ORCH_STORE_CALL(store, account_delete, err, account_id);
 }
 
 void orch_store_account_list_release(struct orch_store_account_list *l) {

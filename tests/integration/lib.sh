@@ -47,6 +47,20 @@ start_sim() {
   echo "simulator did not start; log:" >&2; cat "$log" >&2
   return 1
 }
+# start_dynalite: a local DynamoDB (npm dynalite, from tests/deploy's lockfile) on 127.0.0.1 on a free
+# port, sets DYNALITE_PORT and the credentials it takes (any; the store reads them from the environment
+# like any AWS client). It exits when fd 7 (its stdin) closes with this script; cleanup also kills it.
+# Call after clean_aws_env; skips the test without node.
+start_dynalite() {
+  command -v node >/dev/null || skip_test "node is not installed (scripts/install-deps.sh installs it)"
+  export AWS_ACCESS_KEY_ID=AKIDDYNALITE AWS_SECRET_ACCESS_KEY=dynalite-secret
+  mkfifo "$TMP/dl.in" "$TMP/dl.out"
+  node "$ORCH_SOURCE_DIR/tests/deploy/lib/dynalite-server.cjs" <"$TMP/dl.in" >"$TMP/dl.out" &
+  PIDS+=($!)
+  exec 7>"$TMP/dl.in"
+  read -r DYNALITE_PORT <"$TMP/dl.out"
+  [ -n "$DYNALITE_PORT" ] || { echo "dynalite did not start (is tests/deploy installed? npm ci there)" >&2; exit 1; }
+}
 # No real AWS: unset every AWS_* variable, a scratch HOME (no ~/.aws), no instance metadata.
 clean_aws_env() {
   for v in $(env | grep -oE '^AWS_[A-Z_]+'); do unset "$v"; done

@@ -11,6 +11,7 @@
 
 #include "aws/orch_aws_client.h"
 #include "aws/orch_sigv4.h"
+#include "core/orch_alloc.h"
 #include "core/orch_json.h"
 #include "core/orch_time.h"
 
@@ -575,4 +576,63 @@ Test(aws_client, one_client_many_threads) {
   cr_assert_eq(orch_aws_client_stats(client, st, 2), 1);
   cr_expect_eq(st[0].calls, 80);
   cr_expect_eq(st[0].attempts, 80);
+}
+
+/* A transport that delivers a 200 and then runs out of memory storing it, as when memory runs out right
+ * after the service acted on a write: every later allocation fails too. */
+static int oom_after_answer_send(void *ctx, const char *endpoint, const struct orch_http_request *req,
+                                 struct orch_http_response *resp, struct orch_error *err) {
+  int *status = ctx;
+  (void)endpoint;
+  (void)req;
+  orch_http_headers_free(&resp->headers);
+  orch_buf_reset(&resp->body);
+  resp->status = *status;
+  orch_alloc_fail_after(0);
+  return orch_error_set(err, ORCH_ENOMEM, "out of memory storing the response (HTTP %d)", *status);
+}
+
+Test(aws_client, an_acknowledged_write_is_a_success_even_when_its_answer_cannot_be_stored) {
+  static const struct orch_http_transport_ops oom_ops = {.send = oom_after_answer_send};
+  int status = 200;
+  struct orch_http_transport oom_tr = {&oom_ops, &status};
+  orch_aws_client_free(client);
+  struct orch_error err = {0};
+  struct orch_aws_client_config cfg = {.region = "us-east-1", .creds = creds, .transport = &oom_tr,
+                                       .clock = orch_vclock_clock(vc), .sleep_ms = vsleep, .no_ratelimit = true};
+  cr_assert_eq(orch_aws_client_new(&cfg, &client, &err), 0);
+  json_t *put = json_pack("{ss s{s{ss}}}", "TableName", "tbl", "Item", "pk", "S", "a");
+  /* the write was acted on: its acknowledgement is all the caller needs */
+  int rc = orch_aws_call_ack(client, "dynamodb", "PutItem", put, NULL, &err);
+  orch_alloc_fail_after(-1);
+  cr_expect_eq(rc, 0, "%s", err.message);
+  /* a caller that needs the output cannot have it */
+  json_t *out = NULL;
+  rc = orch_aws_call(client, "dynamodb", "PutItem", put, &out, NULL, &err);
+  orch_alloc_fail_after(-1);
+  cr_expect_eq(rc, ORCH_ENOMEM, "%s", err.message);
+  cr_expect_null(out);
+  /* an error answer that cannot be read is no acknowledgement */
+  status = 400;
+  rc = orch_aws_call_ack(client, "dynamodb", "PutItem", put, NULL, &err);
+  orch_alloc_fail_after(-1);
+  cr_expect_eq(rc, ORCH_ENOMEM, "%s", err.message);
+  json_decref(put);
+}
+
+Test(aws_client, an_acknowledged_write_reports_the_service_error) {
+  script((struct scripted){.status = 400,
+                           .headers = {JSON_CT},
+                           .body = "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException\","
+                                   "\"message\":\"The conditional request failed\"}"});
+  script((struct scripted){.status = 200, .headers = {JSON_CT}, .body = "{}"});
+  json_t *put = json_pack("{ss s{s{ss}}}", "TableName", "tbl", "Item", "pk", "S", "a");
+  struct orch_aws_error aerr;
+  struct orch_error err = {0};
+  cr_expect_eq(orch_aws_call_ack(client, "dynamodb", "PutItem", put, &aerr, &err), ORCH_EAWS);
+  cr_expect_str_eq(aerr.code, "ConditionalCheckFailedException");
+  cr_expect_eq(orch_aws_call_ack(client, "dynamodb", "PutItem", put, &aerr, &err), 0, "%s", err.message);
+  cr_expect_eq(fk.nreq, 2, "no retry of a client error");
+  cr_expect_eq(orch_aws_call(client, "dynamodb", "PutItem", put, NULL, NULL, &err), ORCH_EINVAL, "output is required");
+  json_decref(put);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "aws/orch_aws_curl.h"
+#include "core/orch_alloc.h"
 #include "core/orch_log.h"
 #include "loopback_http.h"
 
@@ -124,6 +125,36 @@ Test(aws_curl, reuses_connections) {
   for (int i = 0; i < 5; i++)
     cr_assert_eq(send_req(&r.t, r.url, "POST", "/", "", "{}", &r.resp, &r.err), 0, "%s", r.err.message);
   cr_expect_eq(lb_accepted(r.srv), 1, "five calls over one kept-alive connection");
+  rig_down(&r);
+}
+
+/* Running out of memory while storing an answer that arrived keeps its status: the server acted on the
+ * request, and a caller acknowledging a write must be able to tell. */
+Test(aws_curl, an_answer_that_cannot_be_stored_keeps_its_status) {
+  struct rig r;
+  rig_up(&r, 0, NULL);
+  struct orch_http_request req = {0};
+  snprintf(req.method, sizeof req.method, "POST");
+  cr_assert_eq(orch_http_request_set_target(&req, "/", ""), 0);
+  cr_assert_eq(orch_buf_puts(&req.body, "{}"), 0);
+  int kept = 0, ok = 0;
+  for (long n = 0; n < 64 && !ok; n++) {
+    orch_alloc_fail_after(n);
+    int rc = r.t.ops->send(r.t.ctx, r.url, &req, &r.resp, &r.err);
+    orch_alloc_fail_after(-1);
+    if (rc == 0) {
+      ok = 1;
+      cr_expect_eq(r.resp.status, 200);
+    } else {
+      cr_assert_eq(rc, ORCH_ENOMEM, "allocation %ld: %s", n, r.err.message);
+      /* 0 when memory ran out before the request went out */
+      cr_expect(r.resp.status == 0 || r.resp.status == 200, "allocation %ld: status %d", n, r.resp.status);
+      kept += r.resp.status == 200;
+    }
+  }
+  cr_expect(ok, "the send succeeds once allocations do");
+  cr_expect_gt(kept, 0, "some failures came after the answer");
+  orch_http_request_free(&req);
   rig_down(&r);
 }
 

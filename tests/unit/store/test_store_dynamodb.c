@@ -1,0 +1,749 @@
+/* test_store_dynamodb: what only the DynamoDB backend has, against dynalite on 127.0.0.1 (one per test):
+ * the store spec and the table checks on open, values larger than an item (chunk items) coming back
+ * whole, the TTL on a finished drill's records, a journal append whose answer was lost being recognised
+ * as done on its retry, the lease fencing appends while another engine takes it over, writes abandoned
+ * half-way (a crashed Lambda) never blocking the next, and races without transactions: an execution
+ * created while its plan is deleted, two groups claiming one server: exactly one of the two wins. The table is read raw through the AWS
+ * client to check the layout docs/store.md describes. Skips only without node.
+ * Uses orch_store_dynamodb, orch_aws_client, dynalite_local.h, loopback proxy below, Criterion. */
+#include "dynalite_local.h"
+#include "store_test_util.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+
+#include "aws/orch_aws_client.h"
+#include "core/orch_alloc.h"
+#include "core/orch_json.h"
+#include "core/orch_log.h"
+#include "store/orch_store_dynamodb.h"
+
+#define T0 1767225600000LL /* 2026-01-01T00:00:00Z */
+#define TABLE "dy-state"
+
+static struct dynalite dl;
+static struct orch_aws_creds *raw_creds;
+static struct orch_aws_client *raw;
+static char endpoint[64];
+
+static void init(void) {
+  char why[512];
+  orch_json_init();
+  int rc = dynalite_start(&dl, why, sizeof why);
+  if (rc == 77) cr_skip_test("%s", why);
+  cr_assert_eq(rc, 0, "%s", why);
+  orch_log_configure(ORCH_LOG_WARN, ORCH_LOG_TEXT, stderr);
+  setenv("AWS_ACCESS_KEY_ID", "AKIDDYNALITE", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "dynalite-secret", 1);
+  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+  setenv("AWS_CONFIG_FILE", "/nonexistent/drsorch-test-config", 1);
+  setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/drsorch-test-credentials", 1);
+  unsetenv("AWS_PROFILE");
+  snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", dl.port);
+  struct orch_error err = {0};
+  cr_assert_eq(orch_aws_creds_static("AKIDDYNALITE", "dynalite-secret", NULL, &raw_creds), 0);
+  struct orch_aws_client_config cfg = {.region = "us-east-1", .creds = raw_creds, .endpoint_url = endpoint,
+                                       .no_ratelimit = true};
+  cr_assert_eq(orch_aws_client_new(&cfg, &raw, &err), 0, "%s", err.message);
+}
+
+static void fini(void) {
+  orch_aws_client_free(raw);
+  orch_aws_creds_free(raw_creds);
+  dynalite_stop(&dl);
+}
+
+TestSuite(dynamodb, .init = init, .fini = fini);
+
+/* ---- helpers ------------------------------------------------------------------------------------- */
+
+/* "dynamodb:dy?region=us-east-1&endpoint=...<extra>" */
+static const char *spec(const char *extra) {
+  static char s[512];
+  snprintf(s, sizeof s, "dynamodb:dy?region=us-east-1&endpoint=%s%s", endpoint, extra ? extra : "&create=true");
+  return s;
+}
+
+static struct orch_store *open_store(const char *extra, const struct orch_clock *clock) {
+  struct orch_store *s = NULL;
+  struct orch_store_options o = {.clock = clock};
+  OK(orch_store_open(spec(extra), &o, &s, err));
+  return s;
+}
+
+/* One raw call; its output (caller decrefs). `in` is stolen. */
+static json_t *raw_call(const char *op, json_t *in) {
+  json_t *out = NULL;
+  struct orch_error err = {0};
+  cr_assert(in, "test input");
+  int rc = orch_aws_paginate(raw, "dynamodb", op, in, &out, NULL, &err);
+  json_decref(in);
+  cr_assert_eq(rc, 0, "%s: %s", op, err.message);
+  return out;
+}
+
+/* Every item of partition pk whose sort key starts with prefix (caller decrefs the array). */
+static json_t *raw_items(const char *pk, const char *prefix) {
+  json_t *out = raw_call("Query", json_pack("{ss ss s{s{ss}s{ss}} sb}", "TableName", TABLE, "KeyConditionExpression",
+                                            "pk = :p AND begins_with(sk, :s)", "ExpressionAttributeValues", ":p", "S",
+                                            pk, ":s", "S", prefix, "ConsistentRead", 1));
+  json_t *items = json_incref(json_object_get(out, "Items"));
+  json_decref(out);
+  return items;
+}
+
+static const char *raw_s(const json_t *item, const char *name) {
+  return json_string_value(json_object_get(json_object_get(item, name), "S"));
+}
+
+static long long raw_n(const json_t *item, const char *name) {
+  const char *s = json_string_value(json_object_get(json_object_get(item, name), "N"));
+  return s ? strtoll(s, NULL, 10) : -1;
+}
+
+/* A string of n bytes mixing 1-, 2- and 3-byte UTF-8 characters (chunks must not split one). */
+static char *utf8_text(size_t n) {
+  static const char pattern[] = "-- plan \xc3\xa9t\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac\n";
+  char *s = orch_malloc(n + 1);
+  size_t at = 0;
+  while (at + sizeof pattern - 1 <= n) {
+    memcpy(s + at, pattern, sizeof pattern - 1);
+    at += sizeof pattern - 1;
+  }
+  memset(s + at, 'x', n - at);
+  s[n] = '\0';
+  return s;
+}
+
+static json_t *big_object(const char *key, size_t n) {
+  char *text = utf8_text(n);
+  json_t *o = json_pack("{ss}", key, text);
+  orch_free(text);
+  cr_assert(o);
+  return o;
+}
+
+static void make_plan(struct orch_store *s, const char *name, const char *source, const json_t *compiled,
+                      struct orch_store_plan *p) {
+  struct orch_store_version_spec v = {.source = source, .compiled = compiled, .author = "alice"};
+  OK(orch_store_plan_create(s, name, &v, p, NULL, err));
+}
+
+static void make_exec(struct orch_store *s, const char *plan_id, enum orch_store_mode mode, const json_t *summary,
+                      struct orch_store_exec *x) {
+  struct orch_store_exec_spec spec = {.plan_id = plan_id, .mode = mode, .started_by = "bob", .summary = summary};
+  OK(orch_store_exec_create(s, &spec, x, err));
+}
+
+static void append(struct orch_store *s, const char *exec_id, int64_t seq, const json_t *data) {
+  struct orch_store_event_spec e = {.seq = seq, .at_ms = T0 + seq, .type = "Tick", .data = data};
+  OK(orch_store_event_append(s, exec_id, &e, err));
+}
+
+/* ---- the spec and the table ----------------------------------------------------------------------- */
+
+Test(dynamodb, a_bad_spec_says_which_option) {
+  static const struct {
+    const char *spec, *says;
+  } bad[] = {
+    {"dynamodb:", "table prefix"},
+    {"dynamodb:a/b", "table prefix"},
+    {"dynamodb:dy?regoin=us-east-1", "did you mean 'region'"},
+    {"dynamodb:dy?colour=blue", "known: region, endpoint"},
+    {"dynamodb:dy?region=US_EAST", "not a region"},
+    {"dynamodb:dy?endpoint=ftp://x", "http:// or https://"},
+    {"dynamodb:dy?drill_ttl_days=0", "1 to 3650"},
+    {"dynamodb:dy?drill_ttl_days=7d", "1 to 3650"},
+    {"dynamodb:dy?create=yes", "true or false"},
+    {"dynamodb:dy?region", "KEY=VALUE"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    struct orch_store *s = NULL;
+    struct orch_error e;
+    FAILS(e, ORCH_EINVAL, orch_store_open(bad[i].spec, NULL, &s, err));
+    cr_assert(strstr(e.message, bad[i].says), "%s: %s", bad[i].spec, e.message);
+    cr_assert_null(s);
+  }
+}
+
+Test(dynamodb, open_checks_the_table) {
+  struct orch_store *s = NULL;
+  struct orch_error e;
+  /* missing, and not asked to create it */
+  FAILS(e, ORCH_ESTORE, orch_store_open(spec(""), NULL, &s, err));
+  cr_assert(strstr(e.message, "dy-state does not exist") && strstr(e.message, "create=true"), "%s", e.message);
+
+  /* created on request, then described */
+  s = open_store(NULL, NULL);
+  json_t *info = NULL;
+  OK(orch_store_info(s, &info, err));
+  cr_assert_str_eq(json_string_value(json_object_get(info, "table")), TABLE);
+  cr_assert_str_eq(json_string_value(json_object_get(info, "region")), "us-east-1");
+  cr_assert_str_eq(json_string_value(json_object_get(info, "endpoint")), endpoint);
+  cr_assert_eq(json_integer_value(json_object_get(info, "schema_version")), orch_store_dynamodb_schema_version());
+  json_decref(info);
+  orch_store_close(s);
+  json_t *meta = raw_items("meta", "schema");
+  cr_assert_eq(json_array_size(meta), 1);
+  cr_assert_eq(raw_n(json_array_get(meta, 0), "version"), orch_store_dynamodb_schema_version());
+  json_decref(meta);
+
+  /* a layout newer than this binary */
+  json_decref(raw_call("PutItem", json_pack("{ss s{s{ss}s{ss}s{ss}}}", "TableName", TABLE, "Item", "pk", "S", "meta", "sk",
+                                            "S", "schema", "version", "N", "99")));
+  FAILS(e, ORCH_EUNSUPPORTED, orch_store_open(spec(""), NULL, &s, err));
+  cr_assert(strstr(e.message, "99"), "%s", e.message);
+
+  /* another application's table under our name */
+  json_decref(raw_call("CreateTable", json_pack("{ss ss s[{ssss}] s[{ssss}]}", "TableName", "other-state", "BillingMode",
+                                                "PAY_PER_REQUEST", "AttributeDefinitions", "AttributeName", "id",
+                                                "AttributeType", "S", "KeySchema", "AttributeName", "id", "KeyType",
+                                                "HASH")));
+  char other[256];
+  snprintf(other, sizeof other, "dynamodb:other?region=us-east-1&endpoint=%s", endpoint);
+  FAILS(e, ORCH_ESTORE, orch_store_open(other, NULL, &s, err));
+  cr_assert(strstr(e.message, "not a drsorch table"), "%s", e.message);
+}
+
+/* ---- values larger than an item ----------------------------------------------------------------- */
+
+Test(dynamodb, large_values_come_back_whole, .timeout = 300) {
+  struct orch_store *s = open_store(NULL, NULL);
+  char *source = utf8_text(ORCH_STORE_SOURCE_MAX);
+  json_t *compiled = big_object("waves", 500 * 1024), *overrides = big_object("userData", 300 * 1024);
+  json_t *summary1 = big_object("report", 200 * 1024), *summary2 = big_object("report", 250 * 1024);
+  json_t *event = big_object("log", 900 * 1024), *details = big_object("diff", 100 * 1024);
+
+  struct orch_store_plan p;
+  struct orch_store_plan_version v;
+  make_plan(s, "big", source, compiled, &p);
+  struct orch_store_version_spec vs = {.source = "return 2", .compiled = compiled, .author = "carol"};
+  OK(orch_store_plan_add_version(s, p.id, 1, &vs, NULL, err)); /* version 1 leaves the record's tail */
+  OK(orch_store_plan_version_get(s, p.id, 1, &v, err));
+  cr_assert_str_eq(v.source, source, "the source comes back byte for byte");
+  cr_assert(json_equal(v.compiled, compiled));
+  orch_store_plan_version_release(&v);
+
+  json_t *sel = json_pack("{s[s]}", "server_ids", "s-00000000000000001");
+  struct orch_store_group_spec gs = {.name = "g", .account = "111122223333", .region = "us-east-1", .selector = sel,
+                                     .launch_overrides = overrides};
+  struct orch_store_group g, got;
+  OK(orch_store_group_create(s, &gs, &g, err));
+  OK(orch_store_group_get(s, g.id, &got, err));
+  cr_assert(json_equal(got.launch_overrides, overrides));
+  orch_store_group_release(&got);
+
+  struct orch_store_exec x, xg;
+  make_exec(s, p.id, ORCH_STORE_MODE_DRILL, summary1, &x);
+  char pk[64];
+  snprintf(pk, sizeof pk, "exec#%s", x.id);
+  json_t *chunks = raw_items(pk, "c#");
+  cr_assert_eq(json_array_size(chunks), 1, "a 200 KB summary is one chunk item");
+  json_decref(chunks);
+  struct orch_store_exec_update u = {.summary = summary2};
+  OK(orch_store_exec_update(s, x.id, &u, NULL, err));
+  chunks = raw_items(pk, "c#");
+  cr_assert_eq(json_array_size(chunks), 1, "the replaced summary's chunks are gone");
+  json_decref(chunks);
+  OK(orch_store_exec_get(s, x.id, &xg, err));
+  cr_assert(json_equal(xg.summary, summary2));
+  orch_store_exec_release(&xg);
+
+  /* a large event, then a batch of 1,000 small ones, then one more (the batch leaves the tail) */
+  append(s, x.id, 1, event);
+  struct orch_store_event_spec batch[ORCH_STORE_BATCH_MAX];
+  json_t *small = json_pack("{ss si}", "job", "drsjob-0123456789abcdef0", "attempt", 1);
+  for (int i = 0; i < ORCH_STORE_BATCH_MAX; i++)
+    batch[i] = (struct orch_store_event_spec){.seq = 2 + i, .at_ms = T0 + i, .type = "JobPolled", .data = small};
+  OK(orch_store_event_append_batch(s, x.id, batch, ORCH_STORE_BATCH_MAX, err));
+  append(s, x.id, ORCH_STORE_BATCH_MAX + 2, NULL);
+  struct orch_store_event_list el;
+  OK(orch_store_event_read(s, x.id, 1, 0, &el, err));
+  cr_assert_eq(el.count, ORCH_STORE_BATCH_MAX + 2);
+  cr_assert(json_equal(el.items[0].data, event));
+  for (size_t i = 0; i < el.count; i++) cr_assert_eq(el.items[i].seq, (int64_t)i + 1);
+  cr_assert(json_equal(el.items[500].data, small));
+  cr_assert_null(el.items[el.count - 1].data);
+  orch_store_event_list_release(&el);
+  /* reading from the middle of the large batch, in pages */
+  OK(orch_store_event_read(s, x.id, 700, 10, &el, err));
+  cr_assert_eq(el.count, 10);
+  cr_assert_eq(el.items[0].seq, 700);
+  cr_assert_eq(el.next_seq, 710);
+  orch_store_event_list_release(&el);
+
+  struct orch_store_audit_spec as = {.actor = "alice", .action = "plan.update", .details = details};
+  OK(orch_store_audit_append(s, &as, NULL, err));
+  struct orch_store_audit_list al;
+  OK(orch_store_audit_list(s, NULL, NULL, &al, err));
+  cr_assert(json_equal(al.items[0].details, details));
+  orch_store_audit_list_release(&al);
+
+  orch_free(source);
+  json_decref(compiled);
+  json_decref(overrides);
+  json_decref(summary1);
+  json_decref(summary2);
+  json_decref(event);
+  json_decref(details);
+  json_decref(small);
+  json_decref(sel);
+  orch_store_group_release(&g);
+  orch_store_exec_release(&x);
+  orch_store_close(s);
+}
+
+/* ---- TTL ---------------------------------------------------------------------------------------- */
+
+Test(dynamodb, a_finished_drill_expires_and_a_recovery_stays, .timeout = 120) {
+  struct orch_store *s = open_store("&create=true&drill_ttl_days=7", NULL);
+  json_t *compiled = json_pack("{s[]}", "waves"), *event = big_object("log", 100 * 1024);
+  struct orch_store_plan p;
+  struct orch_store_exec drill, rec;
+  make_plan(s, "p", "return plan {}", compiled, &p);
+  make_exec(s, p.id, ORCH_STORE_MODE_DRILL, NULL, &drill);
+  make_exec(s, p.id, ORCH_STORE_MODE_RECOVERY, NULL, &rec);
+  for (int64_t i = 1; i <= 3; i++) {
+    append(s, drill.id, i, i == 2 ? event : NULL);
+    append(s, rec.id, i, NULL);
+  }
+  int64_t ended = T0 + 3600 * 1000;
+  struct orch_store_exec_update end = {.set_status = true, .status = ORCH_STORE_STATUS_COMPLETED, .ended_ms = ended};
+  OK(orch_store_exec_update(s, drill.id, &end, NULL, err));
+  OK(orch_store_exec_update(s, rec.id, &end, NULL, err));
+  append(s, drill.id, 4, NULL); /* after the end: it expires with the rest */
+
+  long long want = ended / 1000 + 7 * 86400;
+  json_t *execs = raw_items("execs", "x#");
+  size_t i;
+  json_t *it;
+  json_array_foreach(execs, i, it) {
+    bool is_drill = strcmp(raw_s(it, "id"), drill.id) == 0;
+    cr_assert_eq(raw_n(it, "expires_at"), is_drill ? want : -1, "%s", raw_s(it, "mode"));
+  }
+  json_decref(execs);
+  char pk[64];
+  snprintf(pk, sizeof pk, "exec#%s", drill.id);
+  json_t *journal = raw_items(pk, "");
+  cr_assert_geq(json_array_size(journal), 5, "4 batches and a chunk");
+  json_array_foreach(journal, i, it) cr_assert_eq(raw_n(it, "expires_at"), want, "%s", raw_s(it, "sk"));
+  json_decref(journal);
+  snprintf(pk, sizeof pk, "exec#%s", rec.id);
+  journal = raw_items(pk, "");
+  json_array_foreach(journal, i, it) cr_assert_eq(raw_n(it, "expires_at"), -1, "%s", raw_s(it, "sk"));
+  json_decref(journal);
+
+  json_decref(compiled);
+  json_decref(event);
+  orch_store_exec_release(&drill);
+  orch_store_exec_release(&rec);
+  orch_store_close(s);
+}
+
+/* ---- a lost answer -------------------------------------------------------------------------------- */
+
+/* A loopback HTTP proxy in front of dynalite that can lose answers: the request is forwarded and acted
+ * on, and then the connection is closed instead of answering, as a network failure after DynamoDB
+ * committed would. One thread per connection. */
+struct proxy {
+  int lfd, port;
+  const char *marker; /* lose the answer to requests whose body contains it ... */
+  atomic_int lose;    /* ... this many more times */
+  atomic_int lost;
+  pthread_t thread;
+};
+
+/* Read one HTTP message (headers and a Content-Length body) into buf; its length, or 0 at EOF. */
+static size_t read_message(int fd, char *buf, size_t cap) {
+  size_t got = 0, need = 0;
+  for (;;) {
+    if (need && got >= need) return need;
+    if (got == cap) return 0;
+    ssize_t r = read(fd, buf + got, cap - got);
+    if (r <= 0) return 0;
+    got += (size_t)r;
+    buf[got < cap ? got : cap - 1] = '\0';
+    char *end = need ? NULL : strstr(buf, "\r\n\r\n");
+    if (end) {
+      char *cl = strcasestr(buf, "\ncontent-length:");
+      need = (size_t)(end + 4 - buf) + (cl && cl < end ? strtoul(cl + 16, NULL, 10) : 0);
+    }
+  }
+}
+
+static bool write_all(int fd, const char *p, size_t n) {
+  while (n) {
+    ssize_t w = write(fd, p, n);
+    if (w <= 0) return false;
+    p += w;
+    n -= (size_t)w;
+  }
+  return true;
+}
+
+struct conn {
+  struct proxy *px;
+  int fd;
+};
+
+static void *proxy_conn(void *arg) {
+  struct conn c = *(struct conn *)arg;
+  free(arg);
+  enum { CAP = 4 * 1024 * 1024 };
+  char *req = malloc(CAP), *resp = malloc(CAP);
+  int up = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)dl.port)};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (req && resp && up >= 0 && connect(up, (struct sockaddr *)&a, sizeof a) == 0) {
+    for (;;) {
+      size_t n = read_message(c.fd, req, CAP);
+      if (!n || !write_all(up, req, n)) break;
+      size_t m = read_message(up, resp, CAP);
+      if (!m) break;
+      if (c.px->marker && memmem(req, n, c.px->marker, strlen(c.px->marker)) && atomic_fetch_sub(&c.px->lose, 1) > 0) {
+        atomic_fetch_add(&c.px->lost, 1);
+        break; /* acted on, never answered */
+      }
+      if (!write_all(c.fd, resp, m)) break;
+    }
+  }
+  if (up >= 0) close(up);
+  close(c.fd);
+  free(req);
+  free(resp);
+  return NULL;
+}
+
+static void *proxy_main(void *arg) {
+  struct proxy *px = arg;
+  for (;;) {
+    int fd = accept(px->lfd, NULL, NULL);
+    if (fd < 0) return NULL; /* shut down */
+    struct conn *c = malloc(sizeof *c);
+    pthread_t t;
+    cr_assert(c);
+    *c = (struct conn){px, fd};
+    cr_assert_eq(pthread_create(&t, NULL, proxy_conn, c), 0);
+    pthread_detach(t);
+  }
+}
+
+static void proxy_start(struct proxy *px, const char *marker, int lose) {
+  memset(px, 0, sizeof *px);
+  px->marker = marker;
+  atomic_store(&px->lose, lose);
+  px->lfd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  cr_assert(px->lfd >= 0 && bind(px->lfd, (struct sockaddr *)&a, sizeof a) == 0 && listen(px->lfd, 16) == 0 &&
+            getsockname(px->lfd, (struct sockaddr *)&a, &len) == 0);
+  px->port = ntohs(a.sin_port);
+  cr_assert_eq(pthread_create(&px->thread, NULL, proxy_main, px), 0);
+}
+
+static void proxy_stop(struct proxy *px) {
+  shutdown(px->lfd, SHUT_RDWR);
+  pthread_join(px->thread, NULL);
+  close(px->lfd);
+}
+
+Test(dynamodb, an_append_whose_answer_was_lost_is_done_once, .timeout = 120) {
+  struct orch_store *s = open_store(NULL, NULL); /* creates the table, straight to dynalite */
+  json_t *compiled = json_pack("{s[]}", "waves");
+  struct orch_store_plan p;
+  struct orch_store_exec x;
+  make_plan(s, "p", "return plan {}", compiled, &p);
+  make_exec(s, p.id, ORCH_STORE_MODE_DRILL, NULL, &x);
+  append(s, x.id, 1, NULL);
+  orch_store_close(s);
+
+  /* through the proxy, which loses the answer to the first journal commit (the update carrying t_ev) */
+  struct proxy px;
+  proxy_start(&px, "\"t_ev\"", 1);
+  char via[256];
+  snprintf(via, sizeof via, "dynamodb:dy?region=us-east-1&endpoint=http://127.0.0.1:%d", px.port);
+  struct orch_store *t = NULL;
+  OK(orch_store_open(via, NULL, &t, err));
+  json_t *data = json_pack("{ss}", "job", "drsjob-1");
+  struct orch_store_event_spec e2 = {.seq = 2, .at_ms = T0 + 2, .type = "JobStarted", .data = data};
+  /* the client retries; the retry finds the condition false, and the store finds its own token there */
+  OK(orch_store_event_append(t, x.id, &e2, err));
+  cr_assert_eq(atomic_load(&px.lost), 1, "the proxy lost one answer");
+  struct orch_store_event_list el;
+  OK(orch_store_event_read(t, x.id, 1, 0, &el, err));
+  cr_assert_eq(el.count, 2, "written once");
+  cr_assert(json_equal(el.items[1].data, data));
+  orch_store_event_list_release(&el);
+  /* another writer's seq 2 is still a conflict */
+  struct orch_store_event_spec again = {.seq = 2, .at_ms = T0 + 9, .type = "JobStarted"};
+  struct orch_error e;
+  FAILS(e, ORCH_ECONFLICT, orch_store_event_append(t, x.id, &again, err));
+  orch_store_close(t);
+  proxy_stop(&px);
+  json_decref(data);
+  json_decref(compiled);
+  orch_store_exec_release(&x);
+}
+
+/* ---- the lease fence under a takeover ------------------------------------------------------------ */
+
+struct engine_a {
+  struct orch_store *s;
+  const char *exec_id;
+  atomic_int appended;
+  int refused_for_lease;
+};
+
+/* Engine A appends as the lease holder until an append is refused for the lease. */
+static void *engine_a_main(void *arg) {
+  struct engine_a *a = arg;
+  for (;;) {
+    int64_t last = 0;
+    struct orch_error e = {0};
+    cr_assert_eq(orch_store_event_last_seq(a->s, a->exec_id, &last, NULL), 0);
+    struct orch_store_event_spec ev = {.seq = last + 1, .at_ms = T0 + last + 1, .type = "ByA"};
+    int rc = orch_store_event_append_owned(a->s, a->exec_id, "engine-a", &ev, 1, &e);
+    if (rc == ORCH_ECONFLICT && strcmp(e.context, "lease") == 0) {
+      a->refused_for_lease = 1;
+      return NULL;
+    }
+    if (rc == ORCH_ECONFLICT) continue; /* B appended first */
+    cr_assert_eq(rc, 0, "%s", e.message);
+    atomic_fetch_add(&a->appended, 1);
+  }
+}
+
+Test(dynamodb, a_taken_over_lease_stops_the_old_owner_at_once, .timeout = 120) {
+  struct orch_store *s = open_store(NULL, NULL), *other = open_store(NULL, NULL);
+  json_t *compiled = json_pack("{s[]}", "waves");
+  struct orch_store_plan p;
+  struct orch_store_exec x;
+  make_plan(s, "p", "return plan {}", compiled, &p);
+  make_exec(s, p.id, ORCH_STORE_MODE_RECOVERY, NULL, &x);
+  struct orch_store_lease_spec la = {.owner = "engine-a", .host = "a", .pid = 1, .now_ms = T0, .until_ms = T0 + 60000};
+  OK(orch_store_lease_acquire(s, x.id, &la, NULL, err));
+
+  struct engine_a a = {.s = s, .exec_id = x.id};
+  pthread_t t;
+  cr_assert_eq(pthread_create(&t, NULL, engine_a_main, &a), 0);
+  while (atomic_load(&a.appended) < 20) sched_yield(); /* A is well under way */
+  /* B proved A dead (say) and takes the lease over on its own handle */
+  struct orch_store_lease_spec lb = {.owner = "engine-b", .host = "b", .pid = 2, .now_ms = T0 + 1, .until_ms = T0 + 60000,
+                                     .steal_from = "engine-a"};
+  OK(orch_store_lease_acquire(other, x.id, &lb, NULL, err));
+  int64_t at_steal = 0;
+  OK(orch_store_event_last_seq(other, x.id, &at_steal, err));
+  for (int done = 0; !done;) { /* B's first event, racing A's last attempts */
+    int64_t last = 0;
+    OK(orch_store_event_last_seq(other, x.id, &last, err));
+    struct orch_store_event_spec ev = {.seq = last + 1, .at_ms = T0 + last + 1, .type = "ByB"};
+    struct orch_error e = {0};
+    int rc = orch_store_event_append_owned(other, x.id, "engine-b", &ev, 1, &e);
+    cr_assert(rc == 0 || rc == ORCH_ECONFLICT, "%s", e.message);
+    done = rc == 0;
+  }
+  pthread_join(t, NULL);
+  cr_assert(a.refused_for_lease, "A learned it lost the lease");
+
+  /* nothing of A's landed after B's takeover: the fence and the write are one step */
+  struct orch_store_event_list el;
+  OK(orch_store_event_read(s, x.id, 1, 0, &el, err));
+  size_t first_b = el.count;
+  for (size_t i = 0; i < el.count; i++) {
+    cr_assert_eq(el.items[i].seq, (int64_t)i + 1, "no gap");
+    if (first_b == el.count && strcmp(el.items[i].type, "ByB") == 0) first_b = i;
+  }
+  cr_assert_lt(first_b, el.count);
+  for (size_t i = first_b; i < el.count; i++) cr_assert_str_eq(el.items[i].type, "ByB", "seq %zu", i + 1);
+  cr_assert_eq(el.items[first_b].seq, at_steal + 1, "A wrote nothing once B held the lease");
+  for (size_t i = 0; i < first_b; i++) cr_assert_str_eq(el.items[i].type, "ByA");
+  orch_store_event_list_release(&el);
+  json_decref(compiled);
+  orch_store_exec_release(&x);
+  orch_store_close(other);
+  orch_store_close(s);
+}
+
+/* ---- writes abandoned half-way -------------------------------------------------------------------- */
+
+/* Raw PutItem of {pk, sk} plus the attributes in `more` (an object of attribute values, stolen). */
+static void raw_put(const char *pk, const char *sk, json_t *more) {
+  json_t *item = json_pack("{s{ss}s{ss}}", "pk", "S", pk, "sk", "S", sk);
+  cr_assert(item && more && json_object_update(item, more) == 0);
+  json_decref(more);
+  json_decref(raw_call("PutItem", json_pack("{ss so}", "TableName", TABLE, "Item", item)));
+}
+
+Test(dynamodb, an_abandoned_group_write_never_blocks_the_next) {
+  struct orch_store *s = open_store(NULL, NULL);
+  /* a creation that crashed after taking its name and a server: a record with only its revision */
+  const char *ghost = "01900000-0000-7000-8000-00000000dead";
+  char sk[128];
+  snprintf(sk, sizeof sk, "g#%s", ghost);
+  raw_put("groups", sk, json_pack("{s{ss}s{s{s{ss}s{ss}s{ss}s{ss}s{ss}}}}", "id", "S", ghost, "nx", "M", "tok", "S",
+                                  "0123456789abcdef0123456789abcdef", "name", "S", "web", "account", "S",
+                                  "111122223333", "region", "S", "us-east-1", "sel", "S",
+                                  "{\"server_ids\":[\"s-00000000000000001\"]}"));
+  raw_put("groups", "n#web", json_pack("{s{ss}}", "gid", "S", ghost));
+  raw_put("groups", "s#111122223333#us-east-1#s-00000000000000001", json_pack("{s{ss}}", "gid", "S", ghost));
+  struct orch_store_group got;
+  struct orch_error e;
+  FAILS(e, ORCH_ENOTFOUND, orch_store_group_find(s, "web", &got, err));
+
+  /* the next writer withdraws it and takes both */
+  json_t *sel = json_pack("{s[s]}", "server_ids", "s-00000000000000001");
+  struct orch_store_group_spec gs = {.name = "web", .account = "111122223333", .region = "us-east-1", .selector = sel};
+  struct orch_store_group g;
+  OK(orch_store_group_create(s, &gs, &g, err));
+  json_t *ghost_rec = raw_items("groups", sk);
+  cr_assert_eq(json_array_size(ghost_rec), 0, "the abandoned creation is withdrawn");
+  json_decref(ghost_rec);
+  json_t *claim = raw_items("groups", "s#111122223333#us-east-1#s-00000000000000001");
+  cr_assert_str_eq(raw_s(json_array_get(claim, 0), "gid"), g.id);
+  json_decref(claim);
+  /* a committed group's claim is still a refusal, naming it */
+  gs.name = "web-2";
+  FAILS(e, ORCH_ECONFLICT, orch_store_group_create(s, &gs, NULL, err));
+  cr_assert(strstr(e.message, "'web'"), "%s", e.message);
+
+  /* a half-made execution does not keep its plan from being deleted */
+  json_t *compiled = json_pack("{s[]}", "waves");
+  struct orch_store_plan p;
+  make_plan(s, "p", "return plan {}", compiled, &p);
+  raw_put("execs", "x#01900000-0000-7000-8000-00000000beef",
+          json_pack("{s{ss}s{ss}s{ss}s{ss}s{ss}}", "id", "S", "01900000-0000-7000-8000-00000000beef", "plan_id", "S",
+                    p.id, "mode", "S", "drill", "status", "S", "PENDING", "pend", "S", "abandoned"));
+  struct orch_store_exec_list xl;
+  OK(orch_store_exec_list(s, NULL, NULL, &xl, err));
+  cr_assert_eq(xl.count, 0, "a half-made execution is not listed");
+  orch_store_exec_list_release(&xl);
+  OK(orch_store_plan_delete(s, p.id, err));
+  json_t *left = raw_items("execs", "x#");
+  cr_assert_eq(json_array_size(left), 0, "the deletion withdrew it");
+  json_decref(left);
+  left = raw_items("plans", "");
+  cr_assert_eq(json_array_size(left), 0, "nothing of the plan is left");
+  json_decref(left);
+
+  json_decref(compiled);
+  json_decref(sel);
+  orch_store_group_release(&g);
+  orch_store_close(s);
+}
+
+/* ---- an execution created while its plan is deleted ------------------------------------------------ */
+
+struct racer {
+  struct orch_store *s;
+  const char *plan_id;
+  atomic_int *go;
+  int rc;
+};
+
+static void *create_racer(void *arg) {
+  struct racer *r = arg;
+  while (!atomic_load(r->go)) sched_yield();
+  struct orch_store_exec_spec spec = {.plan_id = r->plan_id, .mode = ORCH_STORE_MODE_DRILL};
+  r->rc = orch_store_exec_create(r->s, &spec, NULL, NULL);
+  return NULL;
+}
+
+static void *delete_racer(void *arg) {
+  struct racer *r = arg;
+  while (!atomic_load(r->go)) sched_yield();
+  r->rc = orch_store_plan_delete(r->s, r->plan_id, NULL);
+  return NULL;
+}
+
+Test(dynamodb, a_plan_is_deleted_or_runs_never_both, .timeout = 300) {
+  struct orch_store *a = open_store(NULL, NULL), *b = open_store(NULL, NULL);
+  json_t *compiled = json_pack("{s[]}", "waves");
+  int created = 0, deleted = 0;
+  for (int round = 0; round < 20; round++) {
+    char name[32];
+    struct orch_store_plan p;
+    snprintf(name, sizeof name, "race-%d", round);
+    make_plan(a, name, "return plan {}", compiled, &p);
+    atomic_int go = 0;
+    struct racer c = {a, p.id, &go, -1}, d = {b, p.id, &go, -1};
+    pthread_t tc, td;
+    cr_assert_eq(pthread_create(&tc, NULL, create_racer, &c), 0);
+    cr_assert_eq(pthread_create(&td, NULL, delete_racer, &d), 0);
+    atomic_store(&go, 1);
+    pthread_join(tc, NULL);
+    pthread_join(td, NULL);
+    cr_assert((c.rc == 0) != (d.rc == 0), "round %d: exactly one wins (create %s, delete %s)", round,
+              orch_error_name(c.rc), orch_error_name(d.rc));
+    cr_assert(c.rc == 0 || c.rc == ORCH_ENOTFOUND || c.rc == ORCH_ECONFLICT, "create: %s", orch_error_name(c.rc));
+    cr_assert(d.rc == 0 || d.rc == ORCH_ECONFLICT, "delete: %s", orch_error_name(d.rc));
+    struct orch_store_exec_list xl;
+    struct orch_store_exec_filter f = {.plan_id = p.id};
+    OK(orch_store_exec_list(a, &f, NULL, &xl, err));
+    cr_assert_eq(xl.count, c.rc == 0 ? 1u : 0u, "round %d: the execution exists only if it won", round);
+    orch_store_exec_list_release(&xl);
+    struct orch_store_plan got;
+    int prc = orch_store_plan_get(a, p.id, &got, NULL);
+    cr_assert_eq(prc, d.rc == 0 ? ORCH_ENOTFOUND : 0, "round %d: the plan exists only if the delete lost", round);
+    created += c.rc == 0;
+    deleted += d.rc == 0;
+  }
+  cr_assert_eq(created + deleted, 20);
+  json_decref(compiled);
+  orch_store_close(a);
+  orch_store_close(b);
+}
+
+/* ---- two groups claiming one server at once ------------------------------------------------------ */
+
+struct group_racer {
+  struct orch_store *s;
+  struct orch_store_group_spec spec;
+  atomic_int *go;
+  int rc;
+};
+
+static void *group_racer_main(void *arg) {
+  struct group_racer *r = arg;
+  while (!atomic_load(r->go)) sched_yield();
+  r->rc = orch_store_group_create(r->s, &r->spec, NULL, NULL);
+  return NULL;
+}
+
+Test(dynamodb, two_groups_claiming_one_server_one_wins, .timeout = 300) {
+  struct orch_store *a = open_store(NULL, NULL), *b = open_store(NULL, NULL);
+  for (int round = 0; round < 20; round++) {
+    char server[24], na[32], nb[32];
+    snprintf(server, sizeof server, "s-%017x", round + 1);
+    snprintf(na, sizeof na, "a-%d", round);
+    snprintf(nb, sizeof nb, "b-%d", round);
+    json_t *sel = json_pack("{s[s]}", "server_ids", server);
+    atomic_int go = 0;
+    struct group_racer ra = {a, {na, "111122223333", "us-east-1", sel, NULL, 0}, &go, -1};
+    struct group_racer rb = {b, {nb, "111122223333", "us-east-1", sel, NULL, 0}, &go, -1};
+    pthread_t ta, tb;
+    cr_assert_eq(pthread_create(&ta, NULL, group_racer_main, &ra), 0);
+    cr_assert_eq(pthread_create(&tb, NULL, group_racer_main, &rb), 0);
+    atomic_store(&go, 1);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    cr_assert((ra.rc == 0) != (rb.rc == 0), "round %d: exactly one group gets the server (%s, %s)", round,
+              orch_error_name(ra.rc), orch_error_name(rb.rc));
+    cr_assert_eq(ra.rc ? ra.rc : rb.rc, ORCH_ECONFLICT);
+    struct orch_store_group got;
+    OK(orch_store_group_find(a, ra.rc == 0 ? na : nb, &got, err));
+    orch_store_group_release(&got);
+    cr_assert_eq(orch_store_group_find(a, ra.rc == 0 ? nb : na, &got, NULL), ORCH_ENOTFOUND, "the loser left nothing");
+    json_decref(sel);
+  }
+  struct orch_store_group_list gl;
+  struct orch_store_page page = {.limit = 100};
+  OK(orch_store_group_list(a, &page, &gl, err));
+  cr_assert_eq(gl.count, 20);
+  orch_store_group_list_release(&gl);
+  orch_store_close(a);
+  orch_store_close(b);
+}
