@@ -204,15 +204,25 @@ static void stop(struct serve *sv) {
 
 static void announce(const struct serve *sv, const char *token) {
   const char *scheme = orch_api_server_scheme(sv->srv);
+  char console[1024];
+  orch_api_server_console(sv->srv, console, sizeof console);
   orch_log_info("ready: %s", sv->s.sim ? "the engine runs against the simulated region" : "the engine runs");
+  if (console[0]) orch_log_info("console: %s://%s/ (from %s)", scheme, sv->listen, console);
+  else orch_log_info("console: not built (make run builds it; server.web_dir names a built one)");
   if (!sv->demo) return;
   char where[700];
   cli_session_describe(&sv->s, where, sizeof where);
   printf("\nDRS Orchestrator demo: %s://%s/api/v1 (engine against %s at %gx)\n", scheme, sv->listen, where,
          sv->s.speed);
+  if (console[0])
+    printf("\nConsole: %s://%s/\n  open it and sign in with the admin token below (API token tab)\n\n", scheme,
+           sv->listen);
+  else
+    printf("\nConsole: not built (make run builds it, then reload %s://%s/)\n\n", scheme, sv->listen);
   printf("admin token: %s\n", token);
-  printf("Try: curl -H \"Authorization: Bearer $TOKEN\" %s://%s/api/v1/plans    (guide: docs/api.md)\n", scheme,
-         sv->listen);
+  printf("\n(shown once, valid 24 hours; the API: curl -H \"Authorization: Bearer $TOKEN\" %s://%s/api/v1/plans, "
+         "guide: docs/api.md)\n",
+         scheme, sv->listen);
   fflush(stdout);
 }
 
@@ -251,6 +261,10 @@ int cli_serve(int argc, char **argv) {
     if (!ok) return cli_usage_error("serve", "too many options");
   }
   if (optind < argc) return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+  if (sv.demo && !target.speed_set) { /* a demo runs in real time, 60 simulated seconds a second, to watch */
+    target.speed = 60;
+    target.speed_set = true;
+  }
   if (sv.demo && !target.sim_scenario) {
     snprintf(scenario, sizeof scenario, "%s/" DEMO_SCENARIO, sv.plans);
     target.sim_scenario = scenario;
