@@ -158,3 +158,15 @@ export async function call(base, token, method, path, body) {
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
   return { status: r.status, json, text, headers: r.headers };
 }
+
+/** A request sent as raw bytes (no URL normalisation: "/%2e%2e/" goes to the server as written): its status. */
+export function rawStatus(base, target, method = "GET") {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(Number(port), hostname, () => sock.write(`${method} ${target} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n\r\n`));
+    let got = "";
+    sock.on("data", (d) => (got += d.toString("latin1")));
+    sock.on("end", () => resolve(Number((got.match(/^HTTP\/1\.1 (\d{3})/) ?? [])[1])));
+    sock.on("error", reject);
+  });
+}

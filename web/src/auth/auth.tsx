@@ -55,6 +55,25 @@ function storeCredentials(c: Credentials | null) {
   }
 }
 
+const METHOD_KEY = "drsorch.sign-in-method";
+
+/** How this browser signed in last ("token", "password", "cognito"): the sign-in page opens on it. */
+export function lastMethod(): string {
+  try {
+    return localStorage.getItem(METHOD_KEY) ?? "token";
+  } catch {
+    return "token";
+  }
+}
+
+function rememberMethod(m: string) {
+  try {
+    localStorage.setItem(METHOD_KEY, m);
+  } catch {
+    /* not kept: the sign-in page opens on the token */
+  }
+}
+
 /** The page to return to after signing in: only a path of this console, never another site. */
 export function safeNext(next: string | null | undefined): string {
   if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/sign-in")) return "/";
@@ -81,7 +100,7 @@ export function AuthProvider({ children, api: given }: { children: ReactNode; ap
     api.onUnauthorized = (e: ApiError) => {
       if (!api.credentials) return;
       forget();
-      setEnded(`Your sign-in is no longer valid (${e.message}). Sign in again to go on where you were.`);
+      setEnded(`Your sign-in is no longer valid: ${e.message.replace(/[.:;]?\s*sign in again\.?$/i, "")}. Sign in again to go on where you were.`);
       if (!here.current.startsWith("/sign-in")) navigate(`/sign-in?next=${encodeURIComponent(here.current)}`, { replace: true });
     };
   }, [api, forget, navigate]);
@@ -115,6 +134,7 @@ export function AuthProvider({ children, api: given }: { children: ReactNode; ap
       try {
         const who = await api.call("getMe");
         storeCredentials(creds);
+        rememberMethod(kind === "cognito" ? "cognito" : "token");
         setEnded(null);
         setMe(who);
         return who;
@@ -132,6 +152,7 @@ export function AuthProvider({ children, api: given }: { children: ReactNode; ap
       const s = await api.call("createSession", { body: { username, password } });
       api.credentials = { kind: "session", csrf: s.csrf_token };
       storeCredentials(null);
+      rememberMethod("password");
       const who = await api.call("getMe");
       setEnded(null);
       setMe(who);

@@ -89,6 +89,11 @@ function Timeline({ x, now }: { x: ExecutionView; now: number }) {
   );
 }
 
+/** A value whose height does not change as its text does (two lines reserved): nothing below it moves. */
+function Fixed({ children }: { children: React.ReactNode }) {
+  return <div style={{ minHeight: 44 }}>{children}</div>;
+}
+
 function useNow(active: boolean): number {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
@@ -171,38 +176,41 @@ export default function Execution() {
 
         <Container header={<Header variant="h2">Summary</Header>}>
           <KeyValuePairs columns={4} items={[
-            { label: "Status", value: <span data-testid="status"><Status status={x.status} />{x.cancel_requested && !ended(x) ? " (cancelling)" : ""}</span> },
-            { label: "Outcome", value: x.outcome ? <Status status={x.outcome} /> : "—" },
-            { label: "Recovery time (RTO)", value: <RtoText x={x} /> },
-            { label: "Reason", value: x.reason ?? "—" },
-            { label: "Started", value: when(x.started_at ?? x.created_at) },
-            { label: "Ended", value: when(x.ended_at) },
-            { label: "Waves", value: <span className="num">{x.waves.filter((w) => w.status === "COMPLETED").length} of {x.waves.length} completed</span> },
-            { label: "Servers", value: <span className="num">{servers.filter((s) => s.launched_at).length} of {servers.length} launched</span> },
+            { label: "Status", value: <Fixed>{<span data-testid="status"><Status status={x.status} />{x.cancel_requested && !ended(x) ? " (cancelling)" : ""}</span>}</Fixed> },
+            { label: "Outcome", value: <Fixed>{x.outcome ? <Status status={x.outcome} /> : "—"}</Fixed> },
+            { label: "Recovery time (RTO)", value: <Fixed>{<RtoText x={x} />}</Fixed> },
+            { label: "Reason", value: <Fixed>{x.reason ?? "—"}</Fixed> },
+            { label: "Started", value: <Fixed>{when(x.started_at ?? x.created_at)}</Fixed> },
+            { label: "Ended", value: <Fixed>{when(x.ended_at)}</Fixed> },
+            { label: "Waves", value: <Fixed>{<span className="num">{x.waves.filter((w) => w.status === "COMPLETED").length} of {x.waves.length} completed</span>}</Fixed> },
+            { label: "Servers", value: <Fixed>{<span className="num">{servers.filter((s) => s.launched_at).length} of {servers.length} launched</span>}</Fixed> },
           ]} />
         </Container>
 
-        {waiting.map((g) => (
-          <Alert key={g.wave} type="warning" header={`Wave ${g.wave} waits for approval`}
-            action={can("approveExecution") ? <Button variant="primary" onClick={() => waveCommand("approve", x.waves.find((w) => w.name === g.wave)!)} loading={busy === `approve:${g.wave}`}>Approve {g.wave}</Button> : undefined}>
-            <SpaceBetween size="xs">
-              <span>{g.message}</span>
-              {g.approvers.length > 0 && <Box variant="small">Only {g.approvers.join(", ")} may approve it.</Box>}
-              {!can("approveExecution") && <Box variant="small">Your role may not approve gates.</Box>}
-              <Box variant="small">Waiting since {when(g.requested_at)}.</Box>
-            </SpaceBetween>
-          </Alert>
-        ))}
-        {(waiting.length > 0 || allowed.length > 0) && (can("approveExecution") || can("pauseExecution")) && (
-          <FormField label="Reason (optional)" description="Kept with the command in the journal and the audit log.">
-            <Input value={reason} onChange={(e) => setReason(e.detail.value)} ariaLabel="Reason for the command" />
-          </FormField>
+        {x.gates.length > 0 && (
+          <Table
+            header={<Header variant="h2" counter={`(${x.gates.length})`} description="Waves that wait for a person before they launch."
+              actions={can("approveExecution") && waiting.length > 0 ? <Input value={reason} onChange={(e) => setReason(e.detail.value)} ariaLabel="Reason for the approval (optional)" placeholder="Reason (optional, kept in the journal)" /> : undefined}>Approvals</Header>}
+            items={x.gates}
+            trackBy="wave"
+            ariaLabels={{ tableLabel: "Approval gates" }}
+            columnDefinitions={[
+              { id: "wave", header: "Wave", cell: (g) => g.wave, width: 140 },
+              { id: "message", header: "Question", cell: (g) => g.message },
+              { id: "status", header: "Status", width: 220, cell: (g) => <Status status={g.status}>{g.status === "waiting" ? `waiting since ${when(g.requested_at).slice(11)}` : g.status === "approved" ? `approved by ${g.approved_by ?? "?"}` : g.status}</Status> },
+              { id: "who", header: "Who may approve", width: 180, cell: (g) => (g.approvers.length ? g.approvers.join(", ") : "Operators, Approvers") },
+              { id: "act", header: "Action", width: 170, cell: (g) => g.status !== "waiting" ? "—"
+                : can("approveExecution") ? <Button variant="primary" onClick={() => waveCommand("approve", x.waves.find((w) => w.name === g.wave)!)} loading={busy === `approve:${g.wave}`}>Approve {g.wave}</Button>
+                  : "your role may not approve" },
+            ]}
+          />
         )}
 
-        {x.mode === "drill" && ended(x) && (
+        {x.mode === "drill" && (
           <Container header={<Header variant="h2" actions={allowed.includes("cleanup") ? <Button onClick={() => command("cleanup")} loading={busy === "cleanup"}>{(x.status as string) === "CLEANUP_FAILED" ? "Try the clean-up again" : "Clean up now"}</Button> : undefined}>Drill clean-up</Header>}>
             <span data-testid="cleanup-state">
-              {x.status === "CLEANED" ? <StatusIndicator type="success">Cleaned up: the drill's recovery instances are terminated.</StatusIndicator>
+              {!ended(x) ? <StatusIndicator type="pending">When the drill ends its recovery instances are terminated (after exec.keep_for, or now with Clean up now).</StatusIndicator>
+                : x.status === "CLEANED" ? <StatusIndicator type="success">Cleaned up: the drill's recovery instances are terminated.</StatusIndicator>
                 : (x.status as string) === "CLEANUP_FAILED" ? <StatusIndicator type="error">The clean-up gave up: {x.reason}. Terminate the instances listed below, or try again.</StatusIndicator>
                   : cleanupAt && cleanupAt > now ? <StatusIndicator type="pending">The drill's recovery instances are kept for inspection until {when(new Date(cleanupAt).toISOString())}, then terminated.</StatusIndicator>
                     : <StatusIndicator type="in-progress">Terminating the drill's recovery instances.</StatusIndicator>}
@@ -239,6 +247,21 @@ export default function Execution() {
           ]}
         />
 
+        <Container header={<Header variant="h2" description={`The journal as it streams (newest first; ${live.events.length} events).`}>Events</Header>}>
+          <div className="event-log" tabIndex={0} role="log" aria-label="Execution events" aria-live="off">
+            <table style={{ width: "100%", borderCollapse: "collapse" }}>
+              <tbody>
+                {log.map((e) => (
+                  <tr key={e.seq}>
+                    <td className="num" style={{ width: 60, color: "#5f6b7a" }}>{e.seq}</td>
+                    <td className="num" style={{ width: 170 }}>{when(e.at)}</td>
+                    <td>{describeEvent(e, hostOf)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </Container>
         <Table
           header={<Header variant="h2" counter={`(${servers.length})`} description="Each source server's recovery: its DRS job, the recovery instance and its address, and the times RTO is measured from.">Servers</Header>}
           items={servers}
@@ -274,21 +297,6 @@ export default function Execution() {
           )}
         </Container>
 
-        <Container header={<Header variant="h2" description={`The journal as it streams (newest first; ${live.events.length} events).`}>Events</Header>}>
-          <div className="event-log" tabIndex={0} role="log" aria-label="Execution events" aria-live="off">
-            <table style={{ width: "100%", borderCollapse: "collapse" }}>
-              <tbody>
-                {log.map((e) => (
-                  <tr key={e.seq}>
-                    <td className="num" style={{ width: 60, color: "#5f6b7a" }}>{e.seq}</td>
-                    <td className="num" style={{ width: 170 }}>{when(e.at)}</td>
-                    <td>{describeEvent(e, hostOf)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </Container>
       </SpaceBetween>
 
       <Modal visible={confirmCancel} onDismiss={() => setConfirmCancel(false)} header={`Cancel this ${x.mode}?`}

@@ -118,8 +118,6 @@ export function GroupForm({ initial, onSaved, onCancel }: { initial?: Protection
           <Button formAction="none" variant="link" onClick={onCancel}>Cancel</Button>
           <Button variant="primary" formAction="submit" loading={busy}>{initial ? "Save changes" : "Create group"}</Button>
         </SpaceBetween>}
-        errorText={error ? <span data-testid="form-error">{(error as Error).message}</span> : undefined}
-        errorIconAriaLabel="Error"
       >
         <SpaceBetween size="l">
           <Container header={<Header variant="h2">Group</Header>}>

@@ -13,7 +13,7 @@ import Tabs from "@cloudscape-design/components/tabs";
 import Alert from "@cloudscape-design/components/alert";
 import { useEffect, useState } from "react";
 import { Navigate, useNavigate, useSearchParams } from "react-router";
-import { safeNext, useAuth } from "../auth/auth";
+import { lastMethod, safeNext, useAuth } from "../auth/auth";
 import { authorizeUrl } from "../auth/pkce";
 import { ErrorAlert } from "../components/ErrorAlert";
 import type { AuthOptions } from "../api/schema.gen";
@@ -29,6 +29,7 @@ export default function SignIn() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [options, setOptions] = useState<AuthOptions | null>(null);
+  const [tab, setTab] = useState(lastMethod());
 
   useEffect(() => {
     document.title = "Sign in · DRS Orchestrator";
@@ -62,6 +63,8 @@ export default function SignIn() {
             <ErrorAlert error={error} header="Sign-in failed" />
             <Tabs
               ariaLabel="How to sign in"
+              activeTabId={tab === "cognito" && !cognito ? "token" : tab}
+              onChange={(e) => setTab(e.detail.activeTabId)}
               tabs={[
                 {
                   id: "token", label: "API token",
