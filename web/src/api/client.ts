@@ -117,6 +117,11 @@ export class Api {
     return this.base + path;
   }
 
+  /** A request outside the typed operations (the event stream), through the same fetch. */
+  raw(path: string, init: RequestInit): Promise<Response> {
+    return this.fetcher(this.url(path), init);
+  }
+
   /** One operation, with its status and headers (ETag, Location). Throws ApiError. */
   async request<K extends OperationId>(id: K, args: Args<K> = {}): Promise<Answer<OperationTypes[K]["response"]>> {
     const op = operations[id];

@@ -104,7 +104,7 @@ export function openEventStream(api: Api, execId: string, h: StreamHandlers, opt
   async function once(): Promise<"end" | "again" | "fatal"> {
     const headers: Record<string, string> = { Accept: "text/event-stream", ...api.authHeaders("GET") };
     if (last > 0) headers["Last-Event-ID"] = String(last);
-    const r = await fetch(api.url(`/api/v1/executions/${encodeURIComponent(execId)}/events`), {
+    const r = await api.raw(`/api/v1/executions/${encodeURIComponent(execId)}/events`, {
       headers, credentials: "same-origin", signal: stop.signal, cache: "no-store",
     });
     if (!r.ok) {

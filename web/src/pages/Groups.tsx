@@ -83,7 +83,7 @@ export default function Groups() {
         ]}
       />
       {groups.error ? <ErrorAlert error={groups.error} header="Groups could not be read" /> : null}
-      <Modal visible={confirm} onDismiss={() => setConfirm(false)} header={`Delete ${selected[0]?.name ?? "group"}?`}
+      {can("deleteProtectionGroup") && <Modal visible={confirm} onDismiss={() => setConfirm(false)} header={`Delete ${selected[0]?.name ?? "group"}?`}
         footer={<Box float="right"><SpaceBetween direction="horizontal" size="xs">
           <Button variant="link" onClick={() => setConfirm(false)}>Keep it</Button>
           <Button variant="primary" loading={busy} onClick={remove}>Delete</Button>
@@ -92,7 +92,7 @@ export default function Groups() {
           <Box>The group is removed; its servers keep replicating. A plan that names it will no longer validate.</Box>
           <ErrorAlert error={error} header="The group was not deleted" />
         </SpaceBetween>
-      </Modal>
+      </Modal>}
     </SpaceBetween>
   );
 }
