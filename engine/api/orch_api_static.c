@@ -32,6 +32,7 @@ struct orch_api_static {
   pthread_mutex_t mu;
   char root[ROOT_MAX];   /* "" while no built console is found */
   bool explicit_dir;     /* server.web_dir was set: never looked for elsewhere */
+  const char *const *search;
   char csp[1024];
   bool hsts;
 };
@@ -51,7 +52,7 @@ static bool has_index(const char *dir) {
 /* Look in the default places; caller holds s->mu. */
 static void find_root(struct orch_api_static *s) {
   if (s->root[0] || s->explicit_dir) return;
-  for (const char *const *d = orch_api_static_defaults(); *d; d++) {
+  for (const char *const *d = s->search; *d; d++) {
     if (has_index(*d) && strlen(*d) < sizeof s->root) {
       snprintf(s->root, sizeof s->root, "%s", *d);
       orch_log_info("console: serving %s", s->root);
@@ -76,6 +77,7 @@ int orch_api_static_new(const struct orch_api_static_config *cfg, struct orch_ap
   if (!s) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
   pthread_mutex_init(&s->mu, NULL);
   s->explicit_dir = *dir != '\0';
+  s->search = cfg->search ? cfg->search : orch_api_static_defaults();
   snprintf(s->root, sizeof s->root, "%s", dir);
   s->hsts = cfg->hsts;
   /* Scripts, styles, images and fonts from this origin only; the API on this origin (and Cognito's token

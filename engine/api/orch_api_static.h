@@ -26,6 +26,8 @@ struct orch_api_static_config {
   /* auth.cognito_domain ("" when none): the console exchanges Cognito codes there (CSP connect-src). */
   const char *cognito_domain;
   bool hsts; /* served over TLS: Strict-Transport-Security */
+  /* Where to look when web_dir is "" (NULL-terminated); NULL: orch_api_static_defaults(). */
+  const char *const *search;
 };
 
 /* The places looked in when server.web_dir is "", in order, NULL-terminated: the source tree's web/dist
