@@ -55,7 +55,7 @@ static void find_root(struct orch_api_static *s) {
   for (const char *const *d = s->search; *d; d++) {
     if (has_index(*d) && strlen(*d) < sizeof s->root) {
       snprintf(s->root, sizeof s->root, "%s", *d);
-      orch_log_info("console: serving %s", s->root);
+      orch_log_debug("console: serving %s", s->root);
       return;
     }
   }

@@ -1,4 +1,4 @@
-/* cli_serve: `drsorch serve`: the REST API and the execution engine in one process on one store, until
+/* cli_serve: `drsorch serve`: the REST API, the console's files and the execution engine in one process on one store, until
  * SIGINT or SIGTERM. At start the engine resumes every unfinished execution. With --demo: a simulated
  * region in-process (plans/scenarios/three-tier-demo.json, 60x), the demo protection groups and plans from
  * plans/ loaded, and a one-time admin token printed on a line of its own. Uses orch_api, orch_api_server,
@@ -27,7 +27,8 @@
 static const char serve_help[] =
     "Usage: drsorch serve [OPTIONS]\n"
     "\n"
-    "Run the engine: the REST API on server.listen and the execution engine, on one store, until SIGINT or\n"
+    "Run the engine: the REST API and the operator console (server.web_dir) on server.listen and the\n"
+    "execution engine, on one store, until SIGINT or\n"
     "SIGTERM. Unfinished executions in the store are resumed at start. Without --sim or --demo the engine\n"
     "reaches AWS through the credentials chain.\n"
     "\nOptions:\n"

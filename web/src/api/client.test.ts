@@ -15,7 +15,7 @@ describe("paths and queries", () => {
 
 describe("Api", () => {
   it("sends a bearer token, JSON, If-Match, and returns the answer with its headers", async () => {
-    const f = fakeFetch([(r) => json(200, { id: "g", version: 4 }, { ETag: '"4"' })]);
+    const f = fakeFetch([() => json(200, { id: "g", version: 4 }, { ETag: '"4"' })]);
     const api = new Api({ fetch: f.fetch });
     api.credentials = { kind: "token", token: "drs_x" };
     const a = await api.request("updateProtectionGroup", { params: { id: "g1" }, ifMatch: 3,
