@@ -83,7 +83,9 @@ int orch_api_auth_new(const struct orch_api_auth_config *cfg, struct orch_api_au
   int rc = 0;
   const char *issuer = orch_config_str(cfg->settings, "auth.cognito_issuer");
   const char *domain = orch_config_str(cfg->settings, "auth.cognito_domain");
-  if (*domain && strncmp(domain, "https://", 8) != 0)
+  if (strlen(domain) > 400)
+    rc = orch_error_setc(err, ORCH_ECONFIG, "auth.cognito_domain", "is longer than 400 characters");
+  else if (*domain && strncmp(domain, "https://", 8) != 0)
     rc = orch_error_setc(err, ORCH_ECONFIG, "auth.cognito_domain", "'%.200s' is not an https:// address", domain);
   else if (*domain && !*issuer)
     rc = orch_error_setc(err, ORCH_ECONFIG, "auth.cognito_domain",

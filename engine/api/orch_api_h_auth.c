@@ -9,7 +9,8 @@
 #include "core/orch_log.h"
 
 /* The Hosted UI's endpoints under auth.cognito_domain, for the first of auth.cognito_client_ids (a public
- * client: the console uses the code flow with PKCE, no secret). null unless both are set. */
+ * client: the console uses the code flow with PKCE, no secret). null unless both are set. The domain is at
+ * most 400 characters (checked at start) and a longer client id is no app client: the buffers hold both. */
 static json_t *cognito_options(const struct orch_config *cfg) {
   const char *domain = orch_config_str(cfg, "auth.cognito_domain");
   const char *ids = orch_config_str(cfg, "auth.cognito_client_ids");
@@ -18,7 +19,7 @@ static json_t *cognito_options(const struct orch_config *cfg) {
   size_t idn = strcspn(ids, ", ");
   size_t dn = strlen(domain);
   while (dn && domain[dn - 1] == '/') dn--;
-  if (!idn) return json_null();
+  if (!idn || idn >= 256) return json_null();
   char client[256], authorize[600], token[600], logout[600];
   snprintf(client, sizeof client, "%.*s", (int)idn, ids);
   snprintf(authorize, sizeof authorize, "%.*s/oauth2/authorize", (int)dn, domain);

@@ -45,7 +45,8 @@ function Shell({ children }: { children: ReactNode }) {
   const { me, signOut } = useAuth();
   const navigate = useNavigate();
   const loc = useLocation();
-  const [navOpen, setNavOpen] = useState(true);
+  // open beside the page on a wide screen; on a tablet it waits behind its button
+  const [navOpen, setNavOpen] = useState(() => typeof window === "undefined" || window.innerWidth >= 1100);
   const active = "/" + (loc.pathname.split("/")[1] ?? "");
   const follow = (e: CustomEvent<{ href: string; external?: boolean }>) => {
     if (e.detail.external) return;

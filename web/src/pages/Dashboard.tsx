@@ -154,16 +154,16 @@ export default function Dashboard() {
           wrapLines
           empty={<Box textAlign="center" color="inherit"><b>No recovery plans</b><Box variant="p" color="inherit"><RouterLink href="/plans/new">Write a plan</RouterLink></Box></Box>}
           columnDefinitions={[
-            { id: "plan", header: "Plan", cell: (r) => <RouterLink href={`/plans/${r.plan.id}`}>{r.plan.name}</RouterLink> },
-            { id: "ready", header: "Readiness", cell: (r) => {
+            { id: "plan", header: "Plan", minWidth: 140, cell: (r) => <RouterLink href={`/plans/${r.plan.id}`}>{r.plan.name}</RouterLink> },
+            { id: "ready", header: "Readiness", minWidth: 220, cell: (r) => {
               if (r.error || !r.replication) return <StatusIndicator type="error">{r.error ?? "unknown"}</StatusIndicator>;
               const level = readinessLevel(r.replication, r.preflight ? r.preflight.ok : null);
               const why = r.replication.problems[0] ?? (r.replication.unhealthy.length ? `${r.replication.unhealthy.length} not replicating` : r.preflight === null ? "no preflight yet" : r.preflight.ok ? "ready" : "last preflight failed");
               return <StatusIndicator type={level === "ok" ? "success" : level}>{why}</StatusIndicator>;
             } },
-            { id: "replication", header: "Replication", cell: (r) => r.replication ? <span className="num">{r.replication.healthy} of {r.replication.total} healthy{r.replication.maxLagSeconds !== null ? `, lag ≤ ${duration(r.replication.maxLagSeconds * 1000)}` : ""}</span> : "—" },
-            { id: "preflight", header: "Last preflight", cell: (r) => r.preflight ? <RouterLink href={`/executions/${r.preflight.execution}`}>{r.preflight.ok ? "passed" : `${r.preflight.failed} failed`} · {when(r.preflight.at)}</RouterLink> : "never" },
-            { id: "rto", header: "Last drill RTO / target", cell: (r) => {
+            { id: "replication", header: "Replication", minWidth: 160, cell: (r) => r.replication ? <span className="num">{r.replication.healthy} of {r.replication.total} healthy{r.replication.maxLagSeconds !== null ? `, lag ≤ ${duration(r.replication.maxLagSeconds * 1000)}` : ""}</span> : "—" },
+            { id: "preflight", header: "Last preflight", minWidth: 170, cell: (r) => r.preflight ? <RouterLink href={`/executions/${r.preflight.execution}`}>{r.preflight.ok ? "passed" : `${r.preflight.failed} failed`} · {when(r.preflight.at)}</RouterLink> : "never" },
+            { id: "rto", header: "Last drill RTO / target", minWidth: 170, cell: (r) => {
               const rto = r.drill?.rto;
               if (!r.drill) return r.rtoTargetMs ? `no drill yet / ${duration(r.rtoTargetMs)}` : "no drill yet";
               const text = `${duration(rto?.actual_ms)} / ${duration(rto?.target_ms ?? r.rtoTargetMs)}`;

@@ -64,7 +64,7 @@ function Timeline({ x, now }: { x: ExecutionView; now: number }) {
   const px = (t: number) => left + Math.max(0, Math.min(width, ((t - start) / span) * width));
   return (
     <div className="timeline">
-      <svg width={left + width + 70} height={x.waves.length * rowH + 24} role="img" aria-label={`Timeline of ${x.waves.length} waves over ${duration(span)}`}>
+      <svg width="100%" style={{ maxWidth: left + width + 70 }} viewBox={`0 0 ${left + width + 70} ${x.waves.length * rowH + 24}`} role="img" aria-label={`Timeline of ${x.waves.length} waves over ${duration(span)}`}>
         {x.waves.map((w, i) => {
           const a = w.ready_at ? Date.parse(w.ready_at) : null;
           const l = w.launched_at ? Date.parse(w.launched_at) : null;
@@ -94,6 +94,20 @@ function Fixed({ children }: { children: React.ReactNode }) {
   return <div style={{ minHeight: 44 }}>{children}</div>;
 }
 
+/** Whether the window is wide enough for four columns of figures (not on a tablet held upright). */
+function useWide(): boolean {
+  const query = "(min-width: 1100px)";
+  const [wide, setWide] = useState(() => typeof window.matchMedia !== "function" || window.matchMedia(query).matches);
+  useEffect(() => {
+    if (typeof window.matchMedia !== "function") return;
+    const m = window.matchMedia(query);
+    const on = () => setWide(m.matches);
+    m.addEventListener("change", on);
+    return () => m.removeEventListener("change", on);
+  }, []);
+  return wide;
+}
+
 function useNow(active: boolean): number {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
@@ -111,6 +125,7 @@ export default function Execution() {
   const live = useLiveExecution(api, id);
   const x = live.view;
   const now = useNow(!!x && !x.ended_at);
+  const wide = useWide();
   const [busy, setBusy] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [confirmCancel, setConfirmCancel] = useState(false);
@@ -175,7 +190,7 @@ export default function Execution() {
         {notice && <Alert type="success" dismissible onDismiss={() => setNotice(null)}>{notice}</Alert>}
 
         <Container header={<Header variant="h2">Summary</Header>}>
-          <KeyValuePairs columns={4} items={[
+          <KeyValuePairs columns={wide ? 4 : 2} items={[
             { label: "Status", value: <Fixed>{<span data-testid="status"><Status status={x.status} />{x.cancel_requested && !ended(x) ? " (cancelling)" : ""}</span>}</Fixed> },
             { label: "Outcome", value: <Fixed>{x.outcome ? <Status status={x.outcome} /> : "—"}</Fixed> },
             { label: "Recovery time (RTO)", value: <Fixed>{<RtoText x={x} />}</Fixed> },
