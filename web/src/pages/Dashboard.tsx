@@ -131,7 +131,9 @@ export default function Dashboard() {
           trackBy={(r) => r.summary.id}
           variant="container"
           ariaLabels={{ tableLabel: "Running executions" }}
-          empty={<Box textAlign="center" color="inherit"><b>Nothing is running</b><Box variant="p" color="inherit">Start a drill from a recovery plan.</Box></Box>}
+          empty={<Box textAlign="center" color="inherit"><b>Nothing is running</b><Box variant="p" color="inherit">{can("startExecution")
+            ? <>Open a <RouterLink href="/plans">recovery plan</RouterLink> and choose Run… to start a drill.</>
+            : <>Executions started by an Operator appear here.</>}</Box></Box>}
           columnDefinitions={[
             { id: "plan", header: "Plan", cell: (r) => <RouterLink href={`/executions/${r.summary.id}`}>{r.summary.plan_name ?? r.summary.plan_id}</RouterLink> },
             { id: "mode", header: "Mode", cell: (r) => r.summary.mode },
@@ -152,7 +154,7 @@ export default function Dashboard() {
           variant="container"
           ariaLabels={{ tableLabel: "Plan readiness" }}
           wrapLines
-          empty={<Box textAlign="center" color="inherit"><b>No recovery plans</b><Box variant="p" color="inherit"><RouterLink href="/plans/new">Write a plan</RouterLink></Box></Box>}
+          empty={<Box textAlign="center" color="inherit"><b>No recovery plans</b>{can("createPlan") ? <Box variant="p" color="inherit"><RouterLink href="/plans/new">Write a plan</RouterLink></Box> : null}</Box>}
           columnDefinitions={[
             { id: "plan", header: "Plan", minWidth: 140, cell: (r) => <RouterLink href={`/plans/${r.plan.id}`}>{r.plan.name}</RouterLink> },
             { id: "ready", header: "Readiness", minWidth: 220, cell: (r) => {
