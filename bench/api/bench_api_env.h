@@ -2,7 +2,7 @@
  * (the simulated region, a SQLite store in a scratch directory, the engine with the API's listener, the API
  * and its CivetWeb server on a loopback port), an admin token, executions run to their end, wrk driven as a
  * subprocess with its figures parsed, and percentiles. Header-only, included by bench/api/bench_api_*.c.
- * Uses exec_rig, orch_api, orch_api_server, orch_api_aws, wrk. */
+ * Uses api_rig, orch_api, orch_api_server, orch_api_aws, wrk. */
 #ifndef BENCH_API_ENV_H
 #define BENCH_API_ENV_H
 
@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../tests/unit/exec/exec_rig.h"
+#include "../../tests/unit/api/api_rig.h"
 #include "api/orch_api.h"
 #include "api/orch_api_aws.h"
 #include "api/orch_api_server.h"
@@ -68,9 +68,7 @@ static inline void ba_start(struct bench_api *b, int threads, double speed) {
   if (!mkdtemp(b->rig.dir)) ba_fail(b, "mkdtemp", NULL);
   char scenario[1200];
   snprintf(scenario, sizeof scenario, "%s/plans/scenarios/three-tier-demo.json", ORCH_BENCH_SOURCE_DIR);
-  struct orch_sim_options so = {.scenario_path = scenario, .listen = "127.0.0.1:0", .speed = speed, .seed = 1};
-  b->rig.realtime = true; /* events are delivered while the drill runs in real time */
-  const char *what = exec_rig_start(&b->rig, &so, &err);
+  const char *what = api_rig_start(&b->rig, scenario, speed, &err);
   if (what) ba_fail(b, what, &err);
   if (orch_config_new(&b->cfg)) ba_fail(b, "config", NULL);
   char pair[300];
@@ -87,13 +85,13 @@ static inline void ba_start(struct bench_api *b, int threads, double speed) {
                                    .endpoint_url = orch_sim_url(b->rig.sim), .no_ratelimit = true, .store = b->rig.store};
   if (orch_api_aws_new(&aw, &b->aws, &err)) ba_fail(b, "aws", &err);
   struct orch_exec_engine_config ec = {.store = b->rig.store, .aws = orch_api_aws_exec_ops(), .aws_ctx = b->aws,
-                                       .clock = orch_sim_clock(b->rig.sim), .poll_ms = 5000, .resume = true,
+                                       .clock = orch_sim_clock(b->rig.sim), .poll_ms = 5000,
                                        .default_account = ORCH_SIM_ACCOUNT_ID, .default_region = "us-east-1",
                                        .approve_all = true, .listener = b->listener ? b->listener : orch_api_exec_listener,
                                        .listener_ctx = b->api};
   if (orch_exec_engine_new(&ec, &b->rig.eng, &err) || orch_exec_engine_start(b->rig.eng, &err)) ba_fail(b, "engine", &err);
   struct orch_api_backends bk = {.engine = orch_api_engine_local(), .engine_ctx = b->rig.eng, .aws = orch_api_aws_ops(),
-                                 .aws_ctx = b->aws, .exec_clock = orch_sim_clock(b->rig.sim),
+                                 .aws_ctx = b->aws,
                                  .default_account = ORCH_SIM_ACCOUNT_ID, .default_region = "us-east-1"};
   orch_api_attach(b->api, &bk);
   if (orch_api_server_start(b->api, b->cfg, &b->srv, &err)) ba_fail(b, "server", &err);

@@ -79,7 +79,6 @@ int orch_api_new(const struct orch_api_config *cfg, struct orch_api **out, struc
 void orch_api_attach(struct orch_api *api, const struct orch_api_backends *b) {
   struct api_backends *s = &api->backends_storage;
   s->b = *b;
-  if (!s->b.exec_clock) s->b.exec_clock = api->clock;
   snprintf(s->default_account, sizeof s->default_account, "%s", b->default_account ? b->default_account : "");
   snprintf(s->default_region, sizeof s->default_region, "%s", b->default_region ? b->default_region : "");
   s->b.default_account = s->default_account;

@@ -119,7 +119,6 @@ struct orch_api_backends {
   void *engine_ctx;
   const struct orch_api_aws_ops *aws;       /* the way to DRS, Service Quotas, STS; NULL: 503 */
   void *aws_ctx;
-  const struct orch_clock *exec_clock;      /* the engine's (the simulator's in a demo); NULL = the api's */
   const char *default_account;              /* for discovery that names none (copied) */
   const char *default_region;
 };

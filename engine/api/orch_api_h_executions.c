@@ -184,7 +184,8 @@ int api_h_execution_command(struct api_call *c) {
   if (needs_wave && !wave && !gate)
     return api_error(c, 422, "ValidationError", json_pack("{s:s}", "field", "wave"), "%s needs the wave (\"wave\": \"name\")",
                      command);
-  if (answered_finished(c, id, command)) return 0;
+  bool cleanup = strcmp(command, "cleanup") == 0; /* a failed clean-up is retried after the drill has finished */
+  if (!cleanup && answered_finished(c, id, command)) return 0;
   struct orch_store_exec x = {0};
   struct orch_error err = {0};
   int rc;

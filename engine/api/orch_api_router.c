@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 
 #include "api/orch_api_auth.h"
 #include "api/orch_api_metrics.h"
@@ -422,12 +421,11 @@ static void route_request(struct api_call *c, long *index) {
   c->route->handler(c);
 }
 
-/* A UUIDv7 for the request: its random bits from a per-thread xorshift seeded once by getrandom(2). A
- * request id needs to be unique, not secret: RAND_bytes per request cost more than routing, and even once
- * it initialises OpenSSL's generator (2 MB of memory) in a server that health checks alone keep busy. */
+/* A UUIDv7 for the request: its random bits from a per-thread xorshift seeded once from orch_id_random. A
+ * request id needs to be unique, not secret, and a system call per request cost more than routing. */
 static void request_id(char out[ORCH_ID_UUID_LEN + 1], int64_t ms) {
   static _Thread_local uint64_t s[2];
-  if (!s[0] && !s[1] && (getrandom(s, sizeof s, 0) != (ssize_t)sizeof s || (!s[0] && !s[1])))
+  if (!s[0] && !s[1] && (orch_id_random(s, sizeof s) || (!s[0] && !s[1])))
     s[0] = (uint64_t)ms ^ (uint64_t)(uintptr_t)&s, s[1] = 0x9e3779b97f4a7c15ULL;
   uint64_t r[2];
   for (int i = 0; i < 2; i++) { /* xorshift128+ */

@@ -48,10 +48,7 @@ static json_t *api_time_json(int64_t ms) {
   return json_string(buf);
 }
 
-bool orch_api_exec_finished(const struct orch_exec_state *st) {
-  if (!st->ended_ms) return false;
-  return st->mode != ORCH_MODE_DRILL || st->status == ORCH_EXEC_CLEANED;
-}
+bool orch_api_exec_finished(const struct orch_exec_state *st) { return orch_exec_done(st); }
 
 static void entry_reset(struct entry *e) {
   orch_exec_state_release(&e->st);

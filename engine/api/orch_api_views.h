@@ -52,7 +52,8 @@ int orch_api_exec_fold(struct orch_store *store, const char *id, struct orch_exe
 json_t *orch_api_exec_report_json(const struct orch_exec_state *st, const struct orch_store_event_list *events,
                                   const char *outcome);
 
-/* Whether nothing is left to do in the execution (a drill: cleaned up), as the engine decides it. */
+/* Whether nothing is left to do in the execution (a drill: cleaned up, or its clean-up failed), as the engine
+ * decides it (orch_exec_done). */
 bool orch_api_exec_finished(const struct orch_exec_state *st);
 
 #endif

@@ -22,15 +22,19 @@
 #include "plan/orch_plan_compile.h"
 
 #define DEMO_SCENARIO "scenarios/three-tier-demo.json"
+#define DEMO_SPEED 60
+/* How often serve looks for unfinished executions whose process died, to carry them on. */
+#define ADOPT_INTERVAL_MS ((int64_t)30000)
 #define DEMO_TOKEN_TTL_MS ((int64_t)24 * 3600 * 1000)
 
 static const char serve_help[] =
     "Usage: drsorch serve [OPTIONS]\n"
     "\n"
     "Run the engine: the REST API and the operator console (server.web_dir) on server.listen and the\n"
-    "execution engine, on one store, until SIGINT or\n"
-    "SIGTERM. Unfinished executions in the store are resumed at start. Without --sim or --demo the engine\n"
-    "reaches AWS through the credentials chain.\n"
+    "execution engine, on one store, until SIGINT or SIGTERM. Unfinished executions in the store that no\n"
+    "other live process drives are resumed at start, and adopted later when their process dies. Without\n"
+    "--sim or --demo the engine reaches AWS through the credentials chain. A simulated region runs at\n"
+    "--speed (default 60): a server is used in real time.\n"
     "\nOptions:\n"
     "  --listen ADDR:PORT    address to listen on (server.listen; port 0 picks a free one)\n"
     "  --data-dir DIR        engine state directory (storage.data_dir)\n"
@@ -179,7 +183,7 @@ static int start(struct serve *sv, const struct orch_config *cfg, const struct c
   if ((rc = orch_api_aws_new(&ac, &sv->aws, err))) return rc;
   struct orch_exec_engine_config ec = {
     .store = s->store, .aws = orch_api_aws_exec_ops(), .aws_ctx = sv->aws, .clock = cli_session_clock(s),
-    .inline_effects = s->discrete, .resume = true, .adopt_interval_ms = 15000,
+    .inline_effects = s->discrete, .resume = true, .adopt_interval_ms = ADOPT_INTERVAL_MS,
     .aws_allow_ceiling = orch_config_str(cfg, "plans.aws_allow_ceiling"),
     .poll_ms = orch_config_duration_ms(cfg, "scheduler.poll_interval"),
     .default_account = s->account, .default_region = s->region,
@@ -187,7 +191,7 @@ static int start(struct serve *sv, const struct orch_config *cfg, const struct c
     .listener = orch_api_exec_listener, .listener_ctx = sv->api};
   if ((rc = orch_exec_engine_new(&ec, &s->eng, err)) || (rc = orch_exec_engine_start(s->eng, err))) return rc;
   struct orch_api_backends b = {.engine = orch_api_engine_local(), .engine_ctx = s->eng, .aws = orch_api_aws_ops(),
-                                 .aws_ctx = sv->aws, .exec_clock = cli_session_clock(s),
+                                 .aws_ctx = sv->aws,
                                  .default_account = s->account, .default_region = s->region};
   orch_api_attach(sv->api, &b);
   return sv->demo ? demo_content(sv, token, tn, err) : 0;
@@ -262,15 +266,13 @@ int cli_serve(int argc, char **argv) {
     if (!ok) return cli_usage_error("serve", "too many options");
   }
   if (optind < argc) return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
-  if (sv.demo && !target.speed_set) { /* a demo runs in real time, 60 simulated seconds a second, to watch */
-    target.speed = 60;
-    target.speed_set = true;
-  }
   if (sv.demo && !target.sim_scenario) {
     snprintf(scenario, sizeof scenario, "%s/" DEMO_SCENARIO, sv.plans);
     target.sim_scenario = scenario;
   }
   if (cli_target_check(&target, "serve")) return CLI_EXIT_USAGE;
+  if (target.sim_scenario && !target.speed_set) /* never discrete-event time: people use a server as it runs */
+    target.speed = DEMO_SPEED, target.speed_set = true;
 
   struct orch_config *cfg = cli_common_load(&common, "serve");
   if (!cfg) return CLI_EXIT_FAIL;

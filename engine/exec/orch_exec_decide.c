@@ -14,7 +14,8 @@
 
 static const char *const purpose_names[] = {
     "preflight", "prepare", "quotas", "start", "find", "poll", "instances", "ec2", "terminate", "terminate-check",
-    "notify", "hook-aws", "ssm-ready", "ssm-send", "ssm-find", "ssm-poll", "hook-start", "hook-resume", "hook-cancel"};
+    "terminate-find", "notify", "hook-aws", "ssm-ready", "ssm-send", "ssm-find", "ssm-poll", "hook-start",
+    "hook-resume", "hook-cancel"};
 
 const char *orch_exec_purpose_name(enum orch_exec_purpose p) {
   return (size_t)p < sizeof purpose_names / sizeof purpose_names[0] ? purpose_names[p] : "?";
@@ -188,7 +189,7 @@ bool d_reserve(struct dctx *d) {
   struct orch_exec_inflight *fl = d->fl;
   const struct orch_exec_state *st = d->st;
   if (!grow((void **)&fl->jobs, &fl->njobs, st->njobs + 1, sizeof *fl->jobs) ||
-      !grow((void **)&fl->terms, &fl->nterms, st->nterms + 1, 1) ||
+      !grow((void **)&fl->terms, &fl->nterms, st->nterms + 1, sizeof *fl->terms) ||
       !grow((void **)&fl->notices, &fl->nnotices, st->nnotices + 1, 1) ||
       !grow((void **)&fl->hooks, &fl->nhooks, st->nwaves + 1, sizeof *fl->hooks))
     return d_oom(d);
@@ -269,7 +270,8 @@ static void handle_answer(struct dctx *d, const struct orch_exec_answer *a) {
     case ORCH_FX_EC2:
     case ORCH_FX_NOTIFY: d_jobs_answer(d, a); break;
     case ORCH_FX_TERMINATE:
-    case ORCH_FX_TERMINATE_CHECK: d_cleanup_answer(d, a); break;
+    case ORCH_FX_TERMINATE_CHECK:
+    case ORCH_FX_TERMINATE_FIND: d_cleanup_answer(d, a); break;
     case ORCH_FX_HOOK_AWS:
     case ORCH_FX_SSM_READY:
     case ORCH_FX_SSM_SEND:

@@ -56,6 +56,7 @@ enum orch_exec_purpose {
   ORCH_FX_EC2,             /* EC2 DescribeInstances for their addresses */
   ORCH_FX_TERMINATE,       /* TerminateRecoveryInstances of one clean-up chunk */
   ORCH_FX_TERMINATE_CHECK, /* after a refusal: are those instances gone already? */
+  ORCH_FX_TERMINATE_FIND,  /* DescribeJobs looking for the TERMINATE job of a chunk whose request went unanswered */
   ORCH_FX_NOTIFY,          /* SNS Publish of one notification */
   ORCH_FX_HOOK_AWS,        /* a hook's w:aws or w:notify call */
   ORCH_FX_SSM_READY,       /* w:ssm_run: are the targets' SSM agents online? */
@@ -153,6 +154,19 @@ struct orch_exec_job_memo {
   int unknown_polls;           /* polls in a row that did not list it */
 };
 
+/* A clean-up chunk in flight. A chunk this process did not send itself (a restart) or whose request DRS
+ * refused (its instances are in an active job) may already have a TERMINATE job: it is looked up by its
+ * recovery instances and adopted before anything is sent again. */
+struct orch_exec_term_memo {
+  bool out;                    /* a TERMINATE, CHECK or FIND is in flight */
+  bool clear;                  /* no request of ours can be pending at DRS: send it */
+  bool refused;                /* DRS refused our request: when the look-ups miss, check the instances */
+  int misses;                  /* FINDs that did not see a job since its fate became unknown */
+  int64_t since_ms;            /* when its fate became unknown */
+  int64_t next_find_ms;        /* when to look again */
+  char error[256];             /* why DRS refused it */
+};
+
 /* What an execution has in flight: never journaled; empty after a restart, which is what makes decide
  * reconcile (a job requested but unanswered is looked up by its tag before it is ever sent again). */
 struct orch_exec_inflight {
@@ -162,7 +176,7 @@ struct orch_exec_inflight {
   int64_t prepare_retry_ms;
   struct orch_exec_job_memo *jobs;
   size_t njobs;
-  unsigned char *terms;        /* per termination chunk: a request is out */
+  struct orch_exec_term_memo *terms; /* per termination chunk */
   size_t nterms;
   unsigned char *notices;      /* per notification: a Publish is out */
   size_t nnotices;

@@ -35,6 +35,9 @@ const char *d_account(const struct dctx *d, const char *account);
 const char *d_region(const struct dctx *d, const char *region);
 /* Room for per-job / per-chunk / per-notice / per-hook bookkeeping as the state grows. */
 bool d_reserve(struct dctx *d);
+/* Clean-up chunks whose TERMINATE job may exist unseen (sent and unanswered, or unclear): counted against
+ * the DRS job quotas like jobs. */
+void d_terms_unanswered(const struct dctx *d, int *jobs, int *servers);
 /* Text of an answer's failure ("Code: message" or the transport's message). */
 void d_answer_error(const struct orch_exec_answer *a, char *out, size_t n);
 /* An answer that proves the request was refused (so it created nothing): a 4xx that is not throttling. */

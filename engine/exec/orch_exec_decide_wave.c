@@ -104,8 +104,7 @@ static bool launch_wave(struct dctx *d, size_t w, int attempt) {
     int used_jobs = 0, used_servers = 0, allowed = 0;
     orch_exec_admission_usage(d->env->lives, d->env->nlives, d->env->default_account, d->env->default_region, account,
                               region, &used_jobs, &used_servers);
-    for (size_t c = 0; c < st->nterms && c < d->fl->nterms; c++) /* our terminations sent but not yet answered */
-      if (d->fl->terms[c] && !st->terms[c].job_id[0]) used_jobs++, used_servers += (int)json_array_size(st->terms[c].ids);
+    d_terms_unanswered(d, &used_jobs, &used_servers);
     if (orch_exec_admission_enqueue(d->env->admission, account, region, waiter)) return d_oom(d);
     if (!orch_exec_admission_try(d->env->admission, account, region, waiter, want, used_jobs, used_servers, &allowed))
       return progressed;

@@ -16,6 +16,8 @@
 
 #define FINISHED_KEEP 256
 
+static void handle(struct orch_exec_engine *eng, struct exec_msg *m);
+
 static const char *const command_names[] = {"pause", "resume", "approve", "cancel", "retry-wave", "skip-wave", "cleanup"};
 
 const char *orch_exec_command_name(enum orch_exec_command cmd) {
@@ -89,6 +91,16 @@ void exec_reply_send(struct exec_reply *r, int rc, const struct orch_error *err)
 /* Post a synchronous request and wait for its answer; refuses when the engine is stopping. */
 static int call_scheduler(struct orch_exec_engine *eng, struct exec_msg *m, struct exec_reply *r,
                           struct orch_error *err) {
+  if (eng->cfg.synchronous) { /* the caller's thread is the scheduler */
+    reply_init(r);
+    m->reply = r;
+    handle(eng, m);
+    orch_free(m);
+    if (r->rc && err) *err = r->err;
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    return r->rc;
+  }
   pthread_mutex_lock(&eng->mu);
   bool stopping = eng->stopping || !eng->scheduler_started;
   pthread_mutex_unlock(&eng->mu);
@@ -187,8 +199,6 @@ void exec_finish_live(struct orch_exec_engine *eng, struct exec_live *lv, int rc
 
 /* ---- the scheduler -------------------------------------------------------------------------------- */
 
-static void handle(struct orch_exec_engine *eng, struct exec_msg *m);
-
 static int64_t next_wake(struct orch_exec_engine *eng) {
   int64_t next = eng->next_poll_ms;
   if (eng->cfg.adopt_interval_ms && eng->next_adopt_ms < next) next = eng->next_adopt_ms;
@@ -274,26 +284,21 @@ static void *scheduler_main(void *arg) {
 
 /* ---- messages ------------------------------------------------------------------------------------- */
 
-static int handle_create(struct orch_exec_engine *eng, struct exec_msg *m, struct orch_error *err) {
+int exec_live_create(struct orch_exec_engine *eng, const struct orch_store_exec *rec, struct exec_live **out,
+                     struct orch_error *err) {
   struct orch_store_plan plan = {0};
   struct orch_store_plan_version version = {0};
-  struct orch_store_exec rec = {0};
   struct exec_live *lv = NULL;
   json_t *created = NULL;
-  enum orch_store_mode smode = ORCH_STORE_MODE_DRILL;
-  int rc = orch_store_plan_get(eng->cfg.store, m->plan_id, &plan, err);
-  if (!rc) rc = orch_store_plan_version_get(eng->cfg.store, m->plan_id, m->version, &version, err);
-  if (!rc) rc = orch_store_mode_parse(orch_exec_mode_name(m->mode), &smode, err);
-  if (rc) goto out;
-  struct orch_store_exec_spec spec = {.plan_id = m->plan_id, .plan_version = version.version, .mode = smode,
-                                      .started_by = m->by};
-  rc = orch_store_exec_create(eng->cfg.store, &spec, &rec, err);
-  if (!rc) rc = exec_lease_take(eng, rec.id, err);
-  if (!rc) rc = exec_plan_created(version.compiled, rec.id, m->plan_id, version.version, plan.name, m->mode, m->by,
+  int mode = orch_exec_mode_parse(orch_store_mode_name(rec->mode));
+  int rc = orch_store_plan_get(eng->cfg.store, rec->plan_id, &plan, err);
+  if (!rc) rc = orch_store_plan_version_get(eng->cfg.store, rec->plan_id, rec->plan_version, &version, err);
+  if (!rc && mode < 0) rc = orch_error_set(err, ORCH_EINVAL, "execution %s: unknown mode", rec->id);
+  if (!rc) rc = exec_plan_created(version.compiled, rec->id, rec->plan_id, version.version, plan.name,
+                                  (enum orch_exec_mode)mode, rec->started_by[0] ? rec->started_by : NULL,
                                   eng->cfg.module_dir, &created, err);
   if (rc) goto out;
-  lv = orch_calloc(1, sizeof *lv);
-  if (!lv) {
+  if (!(lv = orch_calloc(1, sizeof *lv))) {
     rc = orch_error_set(err, ORCH_ENOMEM, "out of memory");
     goto out;
   }
@@ -302,19 +307,36 @@ static int handle_create(struct orch_exec_engine *eng, struct exec_msg *m, struc
   struct orch_exec_event ev = {.seq = 1, .at_ms = orch_clock_now_ms(eng->clock), .type = "ExecutionCreated", .data = created};
   struct orch_store_event_spec es = {.seq = 1, .at_ms = ev.at_ms, .type = ev.type, .data = created};
   rc = orch_exec_apply(&lv->st, &ev, err);
-  if (!rc) rc = orch_store_event_append_owned(eng->cfg.store, rec.id, exec_lease_owner(eng), &es, 1, err);
+  if (!rc) rc = orch_store_event_append_owned(eng->cfg.store, rec->id, exec_lease_owner(eng), &es, 1, err);
   if (rc) goto out;
-  snprintf(m->reply->id, sizeof m->reply->id, "%s", rec.id);
   if (eng->cfg.listener) eng->cfg.listener(eng->cfg.listener_ctx, &lv->st, 1, ev.at_ms, "ExecutionCreated", created);
   lv->dirty = true;
-  exec_live_add(eng, lv);
+  *out = lv;
   lv = NULL;
 out:
-  if (rc && rec.id[0]) exec_lease_give(eng, rec.id);
   json_decref(created);
   exec_live_free(lv);
-  orch_store_exec_release(&rec);
   orch_store_plan_version_release(&version);
+  return rc;
+}
+
+static int handle_create(struct orch_exec_engine *eng, struct exec_msg *m, struct orch_error *err) {
+  struct orch_store_exec rec = {0};
+  struct exec_live *lv = NULL;
+  enum orch_store_mode smode = ORCH_STORE_MODE_DRILL;
+  int rc = orch_store_mode_parse(orch_exec_mode_name(m->mode), &smode, err);
+  if (rc) goto out;
+  struct orch_store_exec_spec spec = {.plan_id = m->plan_id, .plan_version = m->version, .mode = smode,
+                                      .started_by = m->by};
+  rc = orch_store_exec_create(eng->cfg.store, &spec, &rec, err);
+  if (!rc) rc = exec_lease_take(eng, rec.id, err);
+  if (!rc) rc = exec_live_create(eng, &rec, &lv, err);
+  if (rc) goto out;
+  snprintf(m->reply->id, sizeof m->reply->id, "%s", rec.id);
+  exec_live_add(eng, lv);
+out:
+  if (rc && rec.id[0]) exec_lease_give(eng, rec.id);
+  orch_store_exec_release(&rec);
   return rc;
 }
 
@@ -345,26 +367,45 @@ static int adopt(struct orch_exec_engine *eng, bool quiet, struct orch_error *er
   return 0;
 }
 
+/* Drop a live execution this engine loaded only for one call (a synchronous engine's command). */
+static void unload(struct orch_exec_engine *eng, struct exec_live *lv) {
+  for (struct exec_live **pp = &eng->lives; *pp; pp = &(*pp)->next)
+    if (*pp == lv) {
+      *pp = lv->next;
+      break;
+    }
+  exec_lease_give(eng, lv->st.id);
+  exec_live_free(lv);
+  exec_states_refresh(eng);
+}
+
 static void handle_command(struct orch_exec_engine *eng, struct exec_msg *m) {
   struct orch_error err = {0};
   int rc = 0;
+  bool loaded = false;
   struct exec_live *lv = exec_live_find(eng, m->exec_id);
-  if (!lv && m->cmd == ORCH_CMD_CLEANUP) { /* a drill whose clean-up failed: load it to try again */
+  if (!lv && m->cmd == ORCH_CMD_CLEANUP && !eng->cfg.synchronous) { /* a drill whose clean-up failed: load it */
     struct orch_store_exec rec = {0};
     rc = orch_store_exec_get(eng->cfg.store, m->exec_id, &rec, &err);
     bool failed = !rc && rec.status == ORCH_STORE_STATUS_CLEANUP_FAILED;
     orch_store_exec_release(&rec);
     if (!rc && !failed) rc = orch_error_set(&err, ORCH_ESTATE, "execution %s is not running here (nothing to clean up now)", m->exec_id);
-    if (!rc) rc = exec_lease_take(eng, m->exec_id, &err);
-    if (!rc && (rc = exec_live_load(eng, m->exec_id, &lv, &err))) exec_lease_give(eng, m->exec_id);
-    if (!rc) exec_live_add(eng, lv);
-  } else if (!lv) {
+  } else if (!lv && !eng->cfg.synchronous) {
     rc = orch_error_set(&err, ORCH_ENOTFOUND, "execution %s is not running in this engine", m->exec_id);
+  }
+  if (!rc && !lv) { /* take it for this command (a synchronous engine drives executions only while asked) */
+    rc = exec_lease_take(eng, m->exec_id, &err);
+    if (!rc && (rc = exec_live_load(eng, m->exec_id, &lv, &err))) exec_lease_give(eng, m->exec_id);
+    if (!rc) {
+      exec_live_add(eng, lv);
+      loaded = true;
+    }
   }
   if (!rc) {
     struct orch_exec_input in = {.kind = ORCH_IN_COMMAND,
                                  .command = {.cmd = m->cmd, .wave = m->wave, .by = m->by, .role = m->role, .reason = m->reason}};
     rc = exec_run(eng, lv, &in, &err);
+    if (loaded && eng->cfg.synchronous) unload(eng, lv);
   }
   exec_reply_send(m->reply, rc, &err);
 }
@@ -405,6 +446,7 @@ int orch_exec_engine_new(const struct orch_exec_engine_config *cfg, struct orch_
   if (!eng) return orch_error_set(err, ORCH_ENOMEM, "out of memory");
   eng->cfg = *cfg;
   if (eng->cfg.poll_ms <= 0) eng->cfg.poll_ms = 5000;
+  if (eng->cfg.synchronous) eng->cfg.inline_effects = true;
   if (eng->cfg.io_threads <= 0) eng->cfg.io_threads = 4;
   eng->clock = cfg->clock ? cfg->clock : orch_clock_real();
   snprintf(eng->default_account, sizeof eng->default_account, "%s", cfg->default_account ? cfg->default_account : "");
@@ -437,6 +479,8 @@ int orch_exec_engine_new(const struct orch_exec_engine_config *cfg, struct orch_
 }
 
 int orch_exec_engine_start(struct orch_exec_engine *eng, struct orch_error *err) {
+  if (eng->cfg.synchronous)
+    return orch_error_set(err, ORCH_EINVAL, "a synchronous engine has no threads to start: drive it with orch_exec_engine_step");
   int rc = eng->cfg.resume ? adopt(eng, false, err) : 0;
   if (rc) return rc;
   if (!eng->cfg.inline_effects) {

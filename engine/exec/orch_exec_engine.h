@@ -51,6 +51,9 @@ struct orch_exec_engine_config {
                                            exists */
   bool resume;                          /* on start, resume unfinished executions no live process owns */
   int64_t adopt_interval_ms;            /* also adopt, this often, executions whose owner died (0 = never) */
+  bool synchronous;                     /* no threads: the caller drives every execution with
+                                           orch_exec_engine_step (one Lambda invocation per step); create and
+                                           commands run on the caller's thread; effects are inline */
   const char *aws_allow_ceiling;        /* the operators' ceiling on plans' aws_allow (NULL = default) */
   orch_exec_listener listener;
   void *listener_ctx;
@@ -114,6 +117,15 @@ int orch_exec_engine_wait(struct orch_exec_engine *eng, const char *exec_id, int
 
 /* The live state of an execution as JSON (NULL when it is not live). Caller owns it. */
 json_t *orch_exec_engine_snapshot(struct orch_exec_engine *eng, const char *exec_id);
+
+/* One step of an execution on the caller's thread (a synchronous engine only: the AWS deployment runs one
+ * per Step Functions task): take its lease, fold its journal (hooks replay from theirs), poll its DRS jobs
+ * once, decide and perform every effect until nothing more can happen now, then give the lease back.
+ * *out (caller owns) says what the next step needs: {"execution_id", "status", "done" (finished, drills
+ * cleaned up), "waiting_for_approval", "approval_waves": [...], "waiting_for_dependencies",
+ * "wave_in_progress", "wake_in_ms" (when to step again; 0 = at the poll interval), "reason"}. */
+int orch_exec_engine_step(struct orch_exec_engine *eng, const char *exec_id, json_t **out, struct orch_error *err)
+    ORCH_MUST_CHECK;
 
 /* Counters for benchmarks and /metrics: AWS calls made per service:operation, polls, events. */
 json_t *orch_exec_engine_stats(struct orch_exec_engine *eng);

@@ -116,6 +116,31 @@ static int repair(struct orch_exec_engine *eng, struct exec_live *lv, int64_t ba
   return rc;
 }
 
+/* An execution whose creator stopped between its record and its first event: nothing was decided, so it
+ * starts now as it was asked for (its record holds the plan version, mode and who started it). One whose
+ * plan is gone meanwhile can never start: it is recorded as failed. */
+static int finish_creation(struct orch_exec_engine *eng, const char *id, struct exec_live **out, struct orch_error *err) {
+  struct orch_store_exec rec = {0};
+  int rc = orch_store_exec_get(eng->cfg.store, id, &rec, err);
+  if (rc) return rc;
+  if (rec.ended_ms || rec.status != ORCH_STORE_STATUS_PENDING) {
+    rc = orch_error_set(err, ORCH_ESTATE, "execution %s has an empty journal", id);
+    goto out;
+  }
+  orch_log_warn("exec %s: its creator stopped before its first event; starting it now", id);
+  rc = exec_live_create(eng, &rec, out, err);
+  if (rc == ORCH_ENOTFOUND) {
+    struct orch_store_exec_update upd = {.set_status = true, .status = ORCH_STORE_STATUS_FAILED,
+                                         .ended_ms = orch_clock_now_ms(eng->clock)};
+    orch_log_error("exec %s: cannot start (%s); recorded as failed", id, err->message);
+    if (orch_store_exec_update(eng->cfg.store, id, &upd, NULL, err) == 0)
+      rc = orch_error_set(err, ORCH_ENOTFOUND, "execution %s never started: its plan version is gone", id);
+  }
+out:
+  orch_store_exec_release(&rec);
+  return rc;
+}
+
 int exec_live_load(struct orch_exec_engine *eng, const char *id, struct exec_live **out, struct orch_error *err) {
   struct exec_live *lv = orch_calloc(1, sizeof *lv);
   if (!lv) return orch_error_set(err, ORCH_ENOMEM, "out of memory resuming %s", id);
@@ -124,7 +149,11 @@ int exec_live_load(struct orch_exec_engine *eng, const char *id, struct exec_liv
   struct orch_store_event_list list = {0};
   int64_t bad = 0;
   int rc = read_journal(eng, id, &list, err);
-  if (!rc && !list.count) rc = orch_error_set(err, ORCH_ESTATE, "execution %s has an empty journal", id);
+  if (!rc && !list.count) {
+    orch_store_event_list_release(&list);
+    exec_live_free(lv);
+    return finish_creation(eng, id, out, err);
+  }
   if (!rc && (rc = fold(&lv->st, &list, &bad, err)) && bad > 1 && lv->st.id[0])
     rc = repair(eng, lv, bad, list.items[list.count - 1].seq, err);
   orch_store_event_list_release(&list);

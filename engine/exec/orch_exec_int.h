@@ -143,8 +143,13 @@ void exec_poll_tick(struct orch_exec_engine *eng);
 void exec_io_answered(struct orch_exec_engine *eng, struct exec_io *io);
 void exec_states_refresh(struct orch_exec_engine *eng);
 struct exec_live *exec_live_find(struct orch_exec_engine *eng, const char *id);
-/* Fold an execution's journal from the store into a new live; ORCH_ESTATE for an empty journal. */
+/* Fold an execution's journal from the store into a new live. An execution whose creator stopped before
+ * its first event starts now (ExecutionCreated from its record); ORCH_ESTATE for an empty journal of an
+ * execution that is not PENDING. The caller holds the lease. */
 int exec_live_load(struct orch_exec_engine *eng, const char *id, struct exec_live **out, struct orch_error *err);
+/* Journal ExecutionCreated for the record `rec` (the plan version it names, compiled) into a new live. */
+int exec_live_create(struct orch_exec_engine *eng, const struct orch_store_exec *rec, struct exec_live **out,
+                     struct orch_error *err);
 void exec_live_free(struct exec_live *lv);
 void exec_live_add(struct orch_exec_engine *eng, struct exec_live *lv);
 

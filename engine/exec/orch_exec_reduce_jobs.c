@@ -218,6 +218,7 @@ int orch_exec_on_terminate_requested(struct orch_exec_state *st, struct rd *r) {
     rd_copy(terms[i].account, sizeof terms[i].account, json_string_value(json_object_get(c, "account")));
     rd_copy(terms[i].region, sizeof terms[i].region, json_string_value(json_object_get(c, "region")));
     terms[i].ids = json_incref(json_object_get(c, "recovery_instance_ids"));
+    terms[i].requested_ms = r->ev->at_ms;
   }
   st->terms = terms;
   st->nterms = n;

@@ -106,6 +106,7 @@ struct orch_exec_termination {
   char region[32];
   json_t *ids;                        /* recovery instance ids (owned) */
   char job_id[ORCH_EXEC_AWS_ID_MAX];  /* "" until TerminateStarted */
+  int64_t requested_ms;               /* its TerminateRequested */
   bool ended;
   int failures;                       /* TerminateFailed events so far */
   int64_t failed_ms;                  /* the latest failure */

@@ -17,7 +17,8 @@ fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*" >&2
 # so ctest reports it as skipped rather than passed, and `make test` fails naming it.
 skip_test() { echo "SKIPPED: $*" >&2; exit 77; }
 expect_eq() { if [ "$1" == "$2" ]; then ok; else fail "$3: expected '$2', got '$1'"; fi; }
-expect_match() { if printf '%s' "$1" | grep -qE -- "$2"; then ok; else fail "$3: '$1' does not match /$2/"; fi; }
+# (a here-string, not a pipe: under pipefail `grep -q` quitting at the first match would fail the writer)
+expect_match() { if grep -qE -- "$2" <<<"$1"; then ok; else fail "$3: '$1' does not match /$2/"; fi; }
 # JSON field through node (an independent parser): json_get '<json>' 'a.b.c'
 json_get() { node -e 'let v=JSON.parse(process.argv[1]);for(const k of process.argv[2].split("."))v=v?.[k];process.stdout.write(typeof v==="object"?JSON.stringify(v):String(v))' "$1" "$2"; }
 # start_serve LOGFILE ARGS...: starts drsorch serve on 127.0.0.1:0, sets ADDR.

@@ -88,6 +88,6 @@ expect_eq "$(json_get "$err" error.code)" ValidationError "validation error code
 "$DRSORCH" aws drs DescribeJobs '[1]' >/dev/null 2>&1; expect_eq "$?" 2 "input not an object"
 "$DRSORCH" aws drs DescribeJobs @"$TMP/missing.json" >/dev/null 2>&1; expect_eq "$?" 2 "missing input file"
 "$DRSORCH" aws --bogus drs DescribeJobs >/dev/null 2>&1; expect_eq "$?" 2 "unknown option"
-"$DRSORCH" aws --help | grep -q -- '--no-paginate' && ok || fail "help lists --no-paginate"
+grep -q -- '--no-paginate' <<<"$("$DRSORCH" aws --help)" && ok || fail "help lists --no-paginate"
 
 finish

@@ -158,7 +158,7 @@ usage "executions bad subcommand" executions frob
 usage "executions show without id" executions show
 usage "resume argument" resume extra
 usage "test without scenario" test "$TMP/orders.lua"
-"$DRSORCH" run --help | grep -q -- '--approve-all' && ok || fail "run --help"
+grep -q -- '--approve-all' <<<"$("$DRSORCH" run --help)" && ok || fail "run --help"
 out=$("$DRSORCH" run "$TMP/orders.lua" --mode drll 2>&1 </dev/null)
 expect_eq "$(printf '%s\n' "$out" | head -1)" "drsorch run: --mode must be drill, recovery or dry-run, not 'drll'" "bad mode message"
 

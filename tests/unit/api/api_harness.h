@@ -1,7 +1,7 @@
 /* api_harness: the REST API's router for its tests, called directly with request structs (no sockets):
  * a scratch store, settings, an API token per role, and optionally the real engine against the simulated
  * region (exec_rig.h) with the API's listener, as `drsorch serve` wires them. Answers come back parsed.
- * Header-only, included by tests/unit/api/test_*.c. Uses Criterion, orch_api, orch_api_aws, exec_rig. */
+ * Header-only, included by tests/unit/api/test_*.c. Uses Criterion, orch_api, orch_api_aws, api_rig. */
 #ifndef API_HARNESS_H
 #define API_HARNESS_H
 
@@ -19,7 +19,7 @@
 #include "api/orch_api_users.h"
 #include "core/orch_json.h"
 #include "core/orch_str.h"
-#include "exec/exec_rig.h"
+#include "api_rig.h"
 #include "plan/orch_plan_compile.h"
 
 struct api_h {
@@ -54,8 +54,7 @@ static inline void ah_start(struct api_h *h, const char *const *settings, bool e
   struct orch_error err = {0};
   char scenario[1024];
   snprintf(scenario, sizeof scenario, "%s/plans/scenarios/three-tier-demo.json", getenv("ORCH_SOURCE_DIR"));
-  struct orch_sim_options so = {.scenario_path = scenario, .listen = "127.0.0.1:0", .speed = speed, .seed = 1};
-  const char *what = exec_rig_start(&h->rig, &so, &err);
+  const char *what = api_rig_start(&h->rig, scenario, speed, &err);
   cr_assert_null(what, "%s: %s", what, err.message);
   cr_assert_eq(orch_config_new(&h->cfg), 0);
   char dd[300];
@@ -71,11 +70,12 @@ static inline void ah_start(struct api_h *h, const char *const *settings, bool e
   struct orch_api_aws_config aw = {.base = h->rig.creds, .home_account = ORCH_SIM_ACCOUNT_ID, .region = "us-east-1",
                                    .endpoint_url = orch_sim_url(h->rig.sim), .no_ratelimit = true, .store = h->rig.store};
   cr_assert_eq(orch_api_aws_new(&aw, &h->aws, &err), 0, "aws: %s", err.message);
-  struct orch_api_backends b = {.aws = orch_api_aws_ops(), .aws_ctx = h->aws, .exec_clock = orch_sim_clock(h->rig.sim),
+  struct orch_api_backends b = {.aws = orch_api_aws_ops(), .aws_ctx = h->aws,
                                 .default_account = ORCH_SIM_ACCOUNT_ID, .default_region = "us-east-1"};
   if (engine) {
     struct orch_exec_engine_config ec = {.store = h->rig.store, .aws = orch_api_aws_exec_ops(), .aws_ctx = h->aws,
-                                         .clock = orch_sim_clock(h->rig.sim), .inline_effects = true, .resume = true,
+                                         .clock = orch_sim_clock(h->rig.sim),
+                                         .keep_for_ms = orch_config_duration_ms(h->cfg, "exec.keep_for"),
                                          .poll_ms = 5000, .default_account = ORCH_SIM_ACCOUNT_ID,
                                          .default_region = "us-east-1", .listener = orch_api_exec_listener,
                                          .listener_ctx = h->api};

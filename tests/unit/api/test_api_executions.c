@@ -2,7 +2,8 @@
  * start (202 + Location; a recovery needs its confirmation), the detail (waves, servers, gates, hooks, RTO),
  * commands and the 409s the state gives (with the reason), a gate's named approvers, the report and the
  * list; the journal as JSON pages and as an event stream (every event once, in order, then "end"; resuming
- * after Last-Event-ID); streams past the workers kept for requests refused with 503. Waits are for states,
+ * after Last-Event-ID); streams past the workers kept for requests refused with 503; `cleanup` cutting a
+ * drill's keep-for short. Waits are for states,
  * never for a time. Uses api_harness. */
 #include <pthread.h>
 
@@ -256,4 +257,38 @@ Test(executions, streams_past_the_workers_kept_for_requests_are_503) {
   orch_api_stream_free(open[0]);
   open[0] = open_stream(events, NULL);
   for (int i = 0; i < 6; i++) orch_api_stream_free(open[i]);
+}
+
+static void setup_keep(void) {
+  static const char *const keep[] = {"exec.keep_for=24h", NULL};
+  ah_start(&h, keep, true, 1200);
+  ah_r_init(&r);
+}
+
+/* Ended, and waiting out exec.keep_for before the clean-up terminates its instances. */
+static bool ended_kept(const json_t *x) {
+  return json_is_string(json_object_get(x, "ended_at")) && strcmp(json_string_value(json_object_get(x, "status")), "CLEANING_UP") == 0;
+}
+
+/* A drill keeps its instances exec.keep_for after it ends; `cleanup` cuts that short (409 while it runs,
+ * and once it is cleaned up). */
+Test(executions, cleanup_cuts_the_keep_for_short, .init = setup_keep) {
+  char path[200], cmd[240], approve[240];
+  start(path, sizeof path);
+  snprintf(cmd, sizeof cmd, "%s/cleanup", path);
+  ah_req(&h, &r, "POST", cmd, h.token[2], NULL, NULL);
+  AH_STATUS(&r, 409);
+  cr_assert(strstr(ah_str(&r, "error.message"), "cancel it first"), "%s", r.text);
+  wait_for(path, gate_waiting, "waited at its gate");
+  snprintf(approve, sizeof approve, "%s/approve", path);
+  ah_req(&h, &r, "POST", approve, h.token[3], "{\"wave\": \"web\"}", NULL);
+  AH_STATUS(&r, 200);
+  wait_for(path, ended_kept, "ended, keeping its instances");
+  ah_req(&h, &r, "POST", cmd, h.token[2], "{\"reason\": \"done looking\"}", NULL);
+  AH_STATUS(&r, 200);
+  wait_for(path, finished, "cleaned up at once, not a day later");
+  ah_req(&h, &r, "POST", cmd, h.token[2], NULL, NULL);
+  AH_STATUS(&r, 409);
+  ah_req(&h, &r, "GET", "/api/v1/audit?action=execution.cleanup", h.admin, NULL, NULL);
+  cr_assert_str_eq(ah_str(&r, "items.0.details.reason"), "done looking", "%s", r.text);
 }

@@ -3,6 +3,7 @@
  * simulated DRS), plans (create with the report on problems, name rules, versions with If-Match, the wave
  * graph, diff, validate = `drsorch validate --format json`, delete rules), DRS discovery and quotas, target
  * accounts (AssumeRole checked first), and the audit entry every change leaves. Uses api_harness. */
+#define _GNU_SOURCE
 #include "api_harness.h"
 
 static struct api_h h;
@@ -206,7 +207,7 @@ Test(resources, drs_discovery_and_quotas) {
   size_t i;
   json_t *q;
   json_array_foreach(json_object_get(r.body, "quotas"), i, q)
-    if (strstr(json_string_value(json_object_get(q, "name")), "Total source servers"))
+    if (strcasestr(json_string_value(json_object_get(q, "name")), "total source servers"))
       servers_counted = json_number_value(json_object_get(q, "usage")) == 24;
   cr_assert(servers_counted, "the account's 24 source servers are the use of its source-server quota: %s", r.text);
   ah_req(&h, &r, "GET", "/api/v1/drs/recovery-instances", h.token[4], NULL, NULL);

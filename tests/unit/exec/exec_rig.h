@@ -25,8 +25,6 @@ struct harness {
   struct orch_exec_aws *aws;
   struct orch_exec_engine *eng;
   char plan_id[ORCH_ID_UUID_LEN + 1]; /* the plan the tests stored last */
-  bool realtime; /* set before exec_rig_start: the simulator runs at its options' speed instead (benchmarks
-                    that measure real-time delivery), effects go through the I/O pool */
 };
 
 /* Start the simulator with `so`, open the store in h->dir and the AWS access to the simulator. NULL, or
@@ -34,7 +32,7 @@ struct harness {
 static inline const char *exec_rig_start(struct harness *h, const struct orch_sim_options *opts,
                                          struct orch_error *err) {
   struct orch_sim_options so = *opts;
-  so.discrete = !h->realtime;
+  so.discrete = true;
   if (orch_sim_start(&so, &h->sim, err)) return "simulator";
   char spec[512];
   snprintf(spec, sizeof spec, "sqlite:%s/drsorch.db", h->dir);
@@ -42,7 +40,7 @@ static inline const char *exec_rig_start(struct harness *h, const struct orch_si
   if (orch_aws_creds_static(ORCH_SIM_ACCESS_KEY_ID, ORCH_SIM_SECRET_ACCESS_KEY, NULL, &h->creds)) return "credentials";
   struct orch_exec_aws_config ac = {.base = h->creds, .home_account = ORCH_SIM_ACCOUNT_ID,
                                     .endpoint_url = orch_sim_url(h->sim), .no_ratelimit = true,
-                                    .clock = orch_sim_clock(h->sim), .jitter_seed = h->realtime ? 0 : so.seed ? so.seed : 1};
+                                    .clock = orch_sim_clock(h->sim), .jitter_seed = so.seed ? so.seed : 1};
   if (orch_exec_aws_new(&ac, &h->aws, err)) return "AWS access";
   return NULL;
 }
@@ -51,7 +49,7 @@ static inline const char *exec_rig_start(struct harness *h, const struct orch_si
 static inline const char *exec_rig_engine(struct harness *h, bool approve_all, int64_t poll_ms,
                                           struct orch_error *err) {
   struct orch_exec_engine_config ec = {.store = h->store, .aws = orch_exec_aws_ops(), .aws_ctx = h->aws,
-                                       .clock = orch_sim_clock(h->sim), .inline_effects = !h->realtime, .resume = true,
+                                       .clock = orch_sim_clock(h->sim), .inline_effects = true, .resume = true,
                                        .poll_ms = poll_ms, .default_account = ORCH_SIM_ACCOUNT_ID,
                                        .default_region = "us-east-1", .approve_all = approve_all};
   if (orch_exec_engine_new(&ec, &h->eng, err) || orch_exec_engine_start(h->eng, err)) return "engine";

@@ -169,7 +169,8 @@ Test(decide, long_wave_names_keep_tags_unique) {
     size_t len = strlen(servers);
     snprintf(servers + len, sizeof servers - len, "%s{\"id\":\"s-0000000000000000%d\",\"wave\":\"%s\"}", i ? "," : "", i, name);
   }
-  strcat(servers, "]}"); /* NOLINT: the buffer is sized for it */
+  size_t len = strlen(servers);
+  snprintf(servers + len, sizeof servers - len, "]}");
   ev("ServersResolved", servers);
   ev("PreflightResult", "{\"ok\":true}");
   ev("ExecutionRunning", "{}");
@@ -337,14 +338,14 @@ Test(decide, a_failing_cleanup_backs_off_and_gives_up) {
   ev("JobEnded", "{\"job_id\":\"j1\"}");
   ev("ExecutionEnded", "{\"status\":\"CANCELLED\",\"reason\":\"test\"}");
   ev("CleanupStarted", "{\"after_ms\":0}");
-  ev("TerminateRequested", "{\"chunks\":[{\"account\":\"111122223333\",\"region\":\"us-east-1\",\"recovery_instance_ids\":[\"i-1\"]}]}");
   char e[512], f[512];
   int64_t now = T0 + 1000;
   for (int i = 1; i <= ORCH_EXEC_CLEANUP_TRIES; i++) {
     decide_at(&tick, now, e, sizeof e, f, sizeof f);
     cr_assert_str_eq(f, "terminate:0", "try %d", i);
+    if (i == 1) cr_assert_str_eq(e, "TerminateRequested", "decided and sent in one step");
     ev("TerminateFailed", "{\"chunk\":0,\"error\":\"AccessDeniedException: not allowed\"}");
-    fl.terms[0] = 0;
+    fl.terms[0].out = false;
     decide_at(&tick, st.terms[0].failed_ms + 1, e, sizeof e, f, sizeof f);
     if (i < ORCH_EXEC_CLEANUP_TRIES) {
       cr_assert_str_eq(f, "", "backs off after failure %d", i);
@@ -356,6 +357,100 @@ Test(decide, a_failing_cleanup_backs_off_and_gives_up) {
   cr_assert_eq(st.status, ORCH_EXEC_CLEANUP_FAILED);
   cr_assert_str_eq(json_string_value(json_array_get(json_object_get(event_data(0), "recovery_instance_ids"), 0)), "i-1");
   cr_assert(strstr(json_string_value(json_object_get(event_data(0), "reason")), "AccessDeniedException"));
+}
+
+/* A drill ended and its clean-up chunk of one recovery instance requested, in a journal this process did
+ * not write. */
+static void cleanup_requested_before(void) {
+  running_with("drill", "[{\"name\":\"db\"}]", "[{\"id\":\"" S1 "\",\"wave\":\"db\"}]");
+  ev("WaveReady", "{\"wave\":\"db\"}");
+  ev("JobRequested", "{\"wave\":\"db\",\"attempt\":1,\"chunk\":0,\"tag\":\"t1\",\"servers\":[\"" S1 "\"]}");
+  ev("JobStarted", "{\"tag\":\"t1\",\"job_id\":\"j1\"}");
+  ev("ServerStatus", "{\"server\":\"" S1 "\",\"job_id\":\"j1\",\"launch_status\":\"LAUNCHED\",\"recovery_instance_id\":\"i-1\"}");
+  ev("JobEnded", "{\"job_id\":\"j1\"}");
+  ev("ExecutionEnded", "{\"status\":\"COMPLETED\"}");
+  ev("CleanupStarted", "{\"after_ms\":0}");
+  ev("TerminateRequested", "{\"chunks\":[{\"account\":\"111122223333\",\"region\":\"us-east-1\",\"recovery_instance_ids\":[\"i-1\"]}]}");
+}
+
+/* DescribeJobs items: a launch job of ours, another drill's TERMINATE job, and (when `ours`) the TERMINATE
+ * job of recovery instance i-1. */
+static json_t *jobs_listing(bool ours) {
+  json_t *items = json_pack("[{s:s, s:s, s:s, s:[{s:s, s:s}]}, {s:s, s:s, s:s, s:[{s:s}]}]", "jobID", "j1", "type",
+                            "LAUNCH", "creationDateTime", "2026-12-01T10:00:00Z", "participatingServers",
+                            "sourceServerID", S1, "recoveryInstanceID", "i-1", "jobID", "drsjob-other", "type",
+                            "TERMINATE", "creationDateTime", "2026-12-01T10:05:00Z", "participatingServers",
+                            "recoveryInstanceID", "i-9");
+  if (ours)
+    json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:[{s:s}]}", "jobID", "drsjob-t", "type", "TERMINATE",
+                                           "creationDateTime", "2026-12-01T10:06:00Z", "participatingServers",
+                                           "recoveryInstanceID", "i-1"));
+  return json_pack("{s:o}", "items", items);
+}
+
+/* A restart during a clean-up: TerminateRecoveryInstances may have been sent and its answer lost. Its
+ * job is found by its recovery instances and adopted, never a second request (which DRS refuses while
+ * the first job runs, and whose job the next drill's preflight would trip over). */
+Test(decide, a_restart_during_cleanup_adopts_the_termination_job) {
+  cleanup_requested_before();
+  char e[512], f[512];
+  decide_at(&tick, T0 + 1000, e, sizeof e, f, sizeof f);
+  cr_assert_str_eq(f, "terminate-find:0", "looked up, not sent");
+  json_t *filters = json_object_get(effect_of(ORCH_FX_TERMINATE_FIND)->input, "filters");
+  cr_assert_str_eq(json_string_value(json_object_get(filters, "fromDate")), "2026-11-30T00:43:20Z",
+                   "jobs since ten minutes before the chunk was requested");
+  json_t *listed = jobs_listing(true);
+  struct orch_exec_input hit = answer(ORCH_FX_TERMINATE_FIND, "0", 0, listed, NULL, NULL);
+  decide_at(&hit, T0 + 2000, e, sizeof e, f, sizeof f);
+  cr_assert_str_eq(e, "TerminateStarted");
+  cr_assert_str_eq(st.terms[0].job_id, "drsjob-t", "the TERMINATE job naming i-1, not another drill's");
+  cr_assert(json_is_true(json_object_get(event_data(0), "adopted")));
+  cr_assert_null(effect_of(ORCH_FX_TERMINATE));
+  json_decref(listed);
+}
+
+/* Not found by two spaced look-ups after the request's deadline and the grace: it was never sent. */
+Test(decide, a_restart_during_cleanup_sends_what_was_never_sent) {
+  cleanup_requested_before();
+  char e[512], f[512];
+  decide_at(&tick, T0 + 1000, e, sizeof e, f, sizeof f);
+  json_t *listed = jobs_listing(false);
+  struct orch_exec_input miss = answer(ORCH_FX_TERMINATE_FIND, "0", 0, listed, NULL, NULL);
+  decide_at(&miss, T0 + 2000, e, sizeof e, f, sizeof f);
+  cr_assert_str_eq(f, "", "one miss proves nothing");
+  int64_t due = dec.next_wake_ms;
+  cr_assert_geq(due, T0 + ORCH_EXEC_REQUEST_DEADLINE_MS + ORCH_EXEC_FIND_GRACE_MS, "waits for the grace");
+  decide_at(&tick, due, e, sizeof e, f, sizeof f);
+  cr_assert_str_eq(f, "terminate-find:0");
+  decide_at(&miss, due + 1000, e, sizeof e, f, sizeof f);
+  cr_assert_str_eq(f, "terminate:0", "two spaced misses after the grace: sent");
+  json_decref(listed);
+}
+
+/* DRS refuses the request because the instances are in an active job (ours, from before a restart that
+ * lost the answer): the job is adopted, the chunk does not end while that job still runs. */
+Test(decide, a_refused_termination_adopts_the_running_job) {
+  cleanup_requested_before();
+  char e[512], f[512];
+  decide_at(&tick, T0 + 1000, e, sizeof e, f, sizeof f);
+  fl.terms[0].out = false;
+  fl.terms[0].clear = true; /* as if this process had sent it */
+  decide_at(&tick, T0 + 1500, e, sizeof e, f, sizeof f);
+  cr_assert_str_eq(f, "terminate:0");
+  struct orch_aws_error conflict = {.http_status = 409, .retry_after_ms = -1};
+  snprintf(conflict.code, sizeof conflict.code, "ConflictException");
+  snprintf(conflict.message, sizeof conflict.message, "Recovery instance is participating in an active job");
+  struct orch_exec_input refused = answer(ORCH_FX_TERMINATE, "0", ORCH_EAWS, NULL, &conflict, NULL);
+  decide_at(&refused, T0 + 2000, e, sizeof e, f, sizeof f);
+  cr_assert_str_eq(e, "", "not ended: the instances are still shutting down");
+  cr_assert_str_eq(f, "terminate-find:0");
+  json_t *listed = jobs_listing(true);
+  struct orch_exec_input hit = answer(ORCH_FX_TERMINATE_FIND, "0", 0, listed, NULL, NULL);
+  decide_at(&hit, T0 + 3000, e, sizeof e, f, sizeof f);
+  cr_assert_str_eq(e, "TerminateStarted");
+  cr_assert_str_eq(st.terms[0].job_id, "drsjob-t");
+  cr_assert(!st.terms[0].ended, "ends when the job does");
+  json_decref(listed);
 }
 
 /* No event is unbounded: 5,000 servers resolve in several events, each under the budget. */

@@ -170,3 +170,29 @@ Test(exec_resume, hook_replays_its_journal_without_repeating_effects, .fini = te
   cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 1);
   json_decref(final);
 }
+
+/* A process that stopped between creating an execution's record and journaling its first event left an
+ * execution with an empty journal: the next engine starts it as it was asked for (plan version, mode, who)
+ * instead of failing to load it on every start. */
+Test(exec_resume, starts_an_execution_whose_creator_stopped_before_its_first_event, .fini = teardown, .timeout = 120) {
+  json_t *sc = scenario();
+  h_start_sim(&h, NULL, sc, 0, 7);
+  json_decref(sc);
+  h_plan(&h, gated);
+  struct orch_store_exec rec = {0};
+  struct orch_store_exec_spec spec = {.plan_id = h.plan_id, .mode = ORCH_STORE_MODE_DRILL, .started_by = "carol"};
+  struct orch_error err = {0};
+  cr_assert_eq(orch_store_exec_create(h.store, &spec, &rec, &err), 0, "%s", err.message);
+  json_t *final = resume_and_finish(rec.id);
+  cr_assert_str_eq(json_string_value(json_object_get(final, "status")), "CLEANED");
+  cr_assert_str_eq(json_string_value(json_object_get(final, "mode")), "drill");
+  cr_assert_eq(h_calls(&h, "drs", "StartRecovery"), 2, "both waves launched once");
+  struct orch_store_event_list ev = {0};
+  cr_assert_eq(orch_store_event_read(h.store, rec.id, 1, 1, &ev, &err), 0);
+  cr_assert_str_eq(ev.items[0].type, "ExecutionCreated");
+  cr_assert_str_eq(json_string_value(json_object_get(ev.items[0].data, "started_by")), "carol");
+  cr_assert_eq(json_integer_value(json_object_get(ev.items[0].data, "plan_version")), 1);
+  orch_store_event_list_release(&ev);
+  orch_store_exec_release(&rec);
+  json_decref(final);
+}
