@@ -36,8 +36,9 @@ export async function until(what, fn, { timeoutMs = 120000, everyMs = 100 } = {}
   }
 }
 
-/** `drsorch serve --demo` with the built console; resolves with its address and admin token. */
-export async function startServer({ speed = "120", env = {} } = {}) {
+/** `drsorch serve --demo` with the built console, its simulated region at a fixed `speed` (the API tests'
+ * 1200x by default; no assertion may depend on it); resolves with its address and admin token. */
+export async function startServer({ speed = "1200", env = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "drsorch-web-e2e-"));
   const full = ["serve", "--demo", "--speed", speed, "--listen", "127.0.0.1:0", "--data-dir", join(dir, "data")];
   const proc = spawn(BIN, full, {

@@ -26,7 +26,7 @@ import { between, duration, when } from "../components/format";
 import { RouterButton, RouterLink } from "../components/RouterLink";
 import { Status, statusWords } from "../components/status";
 import { WaveGraph } from "../components/WaveGraph";
-import { commandsFor, describeEvent, ended, notable, useLiveExecution, waveActions, type Command } from "../state/execution";
+import { commandsFor, describeEvent, ended, engineNow, notable, useLiveExecution, waveActions, type ClockMark, type Command } from "../state/execution";
 import type { OperationId } from "../api/schema.gen";
 
 const COMMAND_OP: Record<Command, OperationId> = { pause: "pauseExecution", resume: "resumeExecution", cancel: "cancelExecution", cleanup: "cleanupExecution" };
@@ -40,10 +40,10 @@ function StreamBadge({ state, detail }: { state: string; detail: string | null }
   return <StatusIndicator type="loading">Connecting</StatusIndicator>;
 }
 
-function RtoText({ x }: { x: ExecutionView }) {
+function RtoText({ x, now }: { x: ExecutionView; now: number }) {
   const { target_ms, actual_ms, met } = x.rto;
   if (actual_ms === null || actual_ms === undefined) {
-    const sofar = between(x.started_at, x.ended_at ?? new Date().toISOString());
+    const sofar = between(x.started_at, x.ended_at ?? new Date(now).toISOString());
     return <span className="num">{target_ms ? `target ${duration(target_ms)}` : "no target"}{sofar !== null && !x.ended_at ? ` · ${duration(sofar)} so far` : ""}</span>;
   }
   return (
@@ -108,14 +108,15 @@ function useWide(): boolean {
   return wide;
 }
 
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(Date.now());
+/** The engine's time (engineNow), ticking every second while `active`. */
+function useNow(active: boolean, clock: ClockMark | null): number {
+  const [wall, setWall] = useState(Date.now());
   useEffect(() => {
     if (!active) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
+    const t = setInterval(() => setWall(Date.now()), 1000);
     return () => clearInterval(t);
   }, [active]);
-  return now;
+  return engineNow(wall, clock);
 }
 
 export default function Execution() {
@@ -124,7 +125,7 @@ export default function Execution() {
   const { can } = useAuth();
   const live = useLiveExecution(api, id);
   const x = live.view;
-  const now = useNow(!!x && !x.ended_at);
+  const now = useNow(!!x && !x.ended_at, live.clock);
   const wide = useWide();
   const [busy, setBusy] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -193,7 +194,7 @@ export default function Execution() {
           <KeyValuePairs columns={wide ? 4 : 2} items={[
             { label: "Status", value: <Fixed>{<span data-testid="status"><Status status={x.status} />{x.cancel_requested && !ended(x) ? " (cancelling)" : ""}</span>}</Fixed> },
             { label: "Outcome", value: <Fixed>{x.outcome ? <Status status={x.outcome} /> : "—"}</Fixed> },
-            { label: "Recovery time (RTO)", value: <Fixed>{<RtoText x={x} />}</Fixed> },
+            { label: "Recovery time (RTO)", value: <Fixed>{<RtoText x={x} now={now} />}</Fixed> },
             { label: "Reason", value: <Fixed>{x.reason ?? "—"}</Fixed> },
             { label: "Started", value: <Fixed>{when(x.started_at ?? x.created_at)}</Fixed> },
             { label: "Ended", value: <Fixed>{when(x.ended_at)}</Fixed> },

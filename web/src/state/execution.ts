@@ -46,6 +46,25 @@ export function throttle(fn: () => Promise<void>, ms: number): { run: () => void
   };
 }
 
+/** The newest engine time an event carried and the browser time it arrived: the engine's clock as last seen. */
+export interface ClockMark { at: number; seenAt: number }
+
+/** The engine's "now" as well as the browser can tell: its own clock, or, when the engine's runs ahead (a
+ * simulated region at a speed, a browser clock behind the server's), the newest event's time carried on
+ * since it arrived. Never earlier than an event already seen, so "so far" and a running wave's bar never
+ * go backwards or below zero. */
+export function engineNow(wallNow: number, mark: ClockMark | null): number {
+  if (!mark) return wallNow;
+  return Math.max(wallNow, mark.at + Math.max(0, wallNow - mark.seenAt));
+}
+
+/** The mark after `e` arrived at browser time `seenAt` (the newest engine time wins). */
+export function advanceMark(mark: ClockMark | null, e: Pick<JournalEvent, "at">, seenAt: number): ClockMark | null {
+  const at = Date.parse(e.at);
+  if (!Number.isFinite(at)) return mark;
+  return !mark || at > mark.at ? { at, seenAt } : mark;
+}
+
 export type Command = "pause" | "resume" | "cancel" | "cleanup";
 const ENDED = ["COMPLETED", "PARTIAL", "FAILED", "CANCELLED", "CLEANING_UP", "CLEANED", "CLEANUP_FAILED"];
 
@@ -125,6 +144,8 @@ export interface LiveExecution {
   stream: StreamState;
   streamDetail: string | null;
   error: unknown;
+  /** The engine's clock as the newest event showed it (for engineNow). */
+  clock: ClockMark | null;
   /** Re-read the execution now (after a command). */
   refresh: () => Promise<void>;
 }
@@ -136,6 +157,7 @@ export function useLiveExecution(api: Api, id: string): LiveExecution {
   const [stream, setStream] = useState<StreamState>("connecting");
   const [detail, setDetail] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [clock, setClock] = useState<ClockMark | null>(null);
   const refreshRef = useRef<() => Promise<void>>(async () => undefined);
 
   useEffect(() => {
@@ -143,6 +165,7 @@ export function useLiveExecution(api: Api, id: string): LiveExecution {
     setView(null);
     setEvents([]);
     setError(null);
+    setClock(null);
     const load = async () => {
       try {
         const v = await api.call("getExecution", { params: { id } });
@@ -159,7 +182,14 @@ export function useLiveExecution(api: Api, id: string): LiveExecution {
     const s = openEventStream(api, id, {
       onEvent: (e) => {
         batch.push(e);
-        if (!flush) flush = setTimeout(() => { const b = batch; batch = []; flush = null; if (alive) setEvents((log) => mergeEvents(log, b)); }, 100);
+        if (!flush) flush = setTimeout(() => {
+          const b = batch, seen = Date.now();
+          batch = [];
+          flush = null;
+          if (!alive) return;
+          setEvents((log) => mergeEvents(log, b));
+          setClock((m) => b.reduce((acc, ev) => advanceMark(acc, ev, seen), m));
+        }, 100);
         t.run();
       },
       onState: (st, why) => {
@@ -178,5 +208,5 @@ export function useLiveExecution(api: Api, id: string): LiveExecution {
     };
   }, [api, id]);
 
-  return { view, events, stream, streamDetail: detail, error, refresh: () => refreshRef.current() };
+  return { view, events, stream, streamDetail: detail, error, clock, refresh: () => refreshRef.current() };
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Event as JournalEvent, ProtectionGroup, SourceServer } from "../api/schema.gen";
-import { commandsFor, describeEvent, mergeEvents, throttle, waveActions } from "./execution";
+import { advanceMark, commandsFor, describeEvent, engineNow, mergeEvents, throttle, waveActions } from "./execution";
 import { readinessLevel, replicationOf, resolveSelector, scopes } from "./readiness";
 
 const e = (seq: number, type = "WaveReady", data: unknown = { wave: "db" }): JournalEvent => ({ seq, at: "2026-01-01T00:00:00Z", type, data });
@@ -58,6 +58,32 @@ describe("throttle", () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(calls.length).toBe(2);
     t.cancel();
+  });
+});
+
+describe("the engine's clock", () => {
+  const T = Date.parse("2026-01-01T10:00:00Z");
+  const at = (ms: number) => ({ at: new Date(ms).toISOString() });
+  it("is the browser's own when the engine is not ahead of it", () => {
+    expect(engineNow(T, null)).toBe(T);
+    expect(engineNow(T + 5000, advanceMark(null, at(T - 60000), T))).toBe(T + 5000);
+  });
+  it("follows a simulated region that runs ahead: never before the newest event, carried on since it came", () => {
+    // the engine is an hour ahead (a region at 60x after a minute): its event at T+1h arrived at T
+    let m = advanceMark(null, at(T + 3600000), T);
+    expect(engineNow(T, m)).toBe(T + 3600000);
+    expect(engineNow(T + 2000, m)).toBe(T + 3602000);
+    // an older event (a replay) does not move it back; a newer one moves it on
+    m = advanceMark(m, at(T + 60000), T + 3000);
+    expect(engineNow(T + 3000, m)).toBe(T + 3603000);
+    m = advanceMark(m, at(T + 7200000), T + 4000);
+    expect(engineNow(T + 4000, m)).toBe(T + 7200000);
+    // a browser clock that steps back never takes the engine's time below the event it saw
+    expect(engineNow(T, m)).toBe(T + 7200000);
+  });
+  it("ignores an event without a readable time", () => {
+    const m = advanceMark(null, at(T), T);
+    expect(advanceMark(m, { at: "not a time" }, T + 1)).toBe(m);
   });
 });
 
