@@ -251,12 +251,15 @@ test("the console, end to end", { timeout: 900000 }, async (t) => {
       await check(page, "report");
     });
 
-    await step("history with filters", async () => {
+    await step("history with filters; a page the console does not have", async () => {
       await page.goto(`${B}/history`);
       await page.getByRole("cell", { name: "web-drill" }).first().waitFor();
       await check(page, "history");
       await page.goto(`${B}/history?mode=dry-run`);
       await page.getByText("No execution matches").waitFor();
+      await page.goto(`${B}/no-such-page`);
+      await page.getByRole("heading", { name: "Page not found" }).waitFor();
+      await check(page, "not-found");
     });
 
     let viewerToken;

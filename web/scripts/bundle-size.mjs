@@ -51,7 +51,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
   const dist = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "..", "dist");
   const s = initialJs(dist);
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
-  console.log(`console initial JS: ${kb(s.initial_js_gzip_bytes)} gzip, ${kb(s.initial_js_bytes)} raw, ${s.initial_js_files.length} files (budget ${kb(BUDGET_GZIP_BYTES)} gzip); all JS ${kb(s.total_js_gzip_bytes)} gzip`);
+  console.log(`console initial JS: ${kb(s.initial_js_gzip_bytes)} gzip, ${kb(s.initial_js_bytes)} raw, ${s.initial_js_files.length} file${s.initial_js_files.length === 1 ? "" : "s"} (budget ${kb(BUDGET_GZIP_BYTES)} gzip); all JS ${kb(s.total_js_gzip_bytes)} gzip`);
   if (s.initial_js_gzip_bytes > BUDGET_GZIP_BYTES) {
     console.error("console initial JS is over its budget");
     process.exit(1);
