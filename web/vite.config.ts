@@ -29,7 +29,7 @@ function gzipAndMeasure(): Plugin {
       const size = initialJs(outDir);
       writeFileSync(join(outDir, "bundle-size.json"), JSON.stringify(size, null, 2) + "\n");
       const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
-      console.log(`initial JS: ${kb(size.initial_js_gzip_bytes)} gzip (${kb(size.initial_js_bytes)} raw) in ${size.initial_js_files.length} files; all JS ${kb(size.total_js_gzip_bytes)} gzip`);
+      console.log(`initial JS: ${kb(size.initial_js_gzip_bytes)} gzip (${kb(size.initial_js_bytes)} raw) in ${size.initial_js_files.length} file${size.initial_js_files.length === 1 ? "" : "s"}; all JS ${kb(size.total_js_gzip_bytes)} gzip`);
     },
   };
 }
