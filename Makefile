@@ -1,14 +1,15 @@
 # Thin wrapper over CMake. The two commands a newcomer needs:
-#   make run    install what is missing, build, drill the demo plan against the simulated region
+#   make run    install what is missing, build the engine and the console, start the console on a simulated
+#               region (prints the URL and a one-time admin token)
 #   make test   install, build with ASan/UBSan, run every suite
-# Also: make build (release), make bench, make lint, make clean.
+# Also: make build (release), make web (the console), make bench, make lint, make clean.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD_RELEASE := build/release
 BUILD_TEST := build/asan
 CMAKE_FLAGS ?=
 RUN_ARGS ?=
 
-.PHONY: all deps build run test bench lint clean
+.PHONY: all deps build web run test bench lint clean
 
 all: build
 
@@ -21,7 +22,10 @@ $(BUILD_RELEASE)/CMakeCache.txt: | deps
 build: deps $(BUILD_RELEASE)/CMakeCache.txt
 	@cmake --build $(BUILD_RELEASE) -j$(JOBS)
 
-run: build
+web: deps
+	@scripts/build-web.sh
+
+run: build web
 	@scripts/run.sh $(RUN_ARGS)
 
 test: deps
@@ -29,7 +33,7 @@ test: deps
 	@cmake --build $(BUILD_TEST) -j$(JOBS)
 	@scripts/test.sh $(BUILD_TEST)
 
-bench: build
+bench: build web
 	@scripts/bench.sh $(BUILD_RELEASE)
 
 lint: deps

@@ -21,3 +21,9 @@ if command -v node >/dev/null 2>&1 && [ -d tests/deploy/node_modules ]; then
   echo "== lambda/cold_start"
   node bench/lambda/cold_start.mjs
 fi
+# The console: the JavaScript a first visit downloads, gzipped, against its 600 KB budget (make bench builds
+# the console first; exits non-zero past the budget).
+if command -v node >/dev/null 2>&1 && [ -f web/dist/index.html ]; then
+  echo "== web/bundle_size"
+  node web/scripts/bundle-size.mjs web/dist
+fi

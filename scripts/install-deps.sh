@@ -14,6 +14,7 @@ packages=(
   cppcheck
   openssl curl wrk
   nodejs npm
+  chromium
 )
 if [ "${ORCH_DEPS_EXTRA:-}" != "" ]; then
   # shellcheck disable=SC2206

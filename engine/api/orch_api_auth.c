@@ -82,7 +82,17 @@ int orch_api_auth_new(const struct orch_api_auth_config *cfg, struct orch_api_au
   a->session_ttl_ms = orch_config_duration_ms(cfg->settings, "auth.session_ttl");
   int rc = 0;
   const char *issuer = orch_config_str(cfg->settings, "auth.cognito_issuer");
-  if (*issuer) {
+  const char *domain = orch_config_str(cfg->settings, "auth.cognito_domain");
+  if (strlen(domain) > 400)
+    rc = orch_error_setc(err, ORCH_ECONFIG, "auth.cognito_domain", "is longer than 400 characters");
+  else if (*domain && strncmp(domain, "https://", 8) != 0)
+    rc = orch_error_setc(err, ORCH_ECONFIG, "auth.cognito_domain", "'%.200s' is not an https:// address", domain);
+  else if (*domain && !*issuer)
+    rc = orch_error_setc(err, ORCH_ECONFIG, "auth.cognito_domain",
+                         "needs auth.cognito_issuer (and auth.cognito_client_ids): the console signs in to that pool");
+  else if (*domain && !*orch_config_str(cfg->settings, "auth.cognito_client_ids"))
+    rc = orch_error_setc(err, ORCH_ECONFIG, "auth.cognito_domain", "needs auth.cognito_client_ids: the console signs in as the first");
+  if (!rc && *issuer) {
     struct orch_api_jwt_config jc = {
       .issuer = issuer, .jwks_url = orch_config_str(cfg->settings, "auth.cognito_jwks_url"),
       .client_ids = orch_config_str(cfg->settings, "auth.cognito_client_ids"),

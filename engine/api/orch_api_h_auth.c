@@ -1,11 +1,38 @@
-/* orch_api_h_auth: POST /sessions (sign in: the session cookie, HttpOnly, SameSite=Strict, Secure under
- * TLS, and the CSRF token in the body), DELETE /sessions/current (sign out), GET /me, PUT /me/password.
+/* orch_api_h_auth: GET /auth/options (how the console may sign in: Cognito's Hosted UI when configured),
+ * POST /sessions (sign in: the session cookie, HttpOnly, SameSite=Strict, Secure under TLS, and the CSRF
+ * token in the body), DELETE /sessions/current (sign out), GET /me, PUT /me/password.
  * Uses orch_api_int, orch_api_auth, orch_api_secret, orch_store. */
 #include <string.h>
 
 #include "api/orch_api_auth.h"
 #include "api/orch_api_secret.h"
 #include "core/orch_log.h"
+
+/* The Hosted UI's endpoints under auth.cognito_domain, for the first of auth.cognito_client_ids (a public
+ * client: the console uses the code flow with PKCE, no secret). null unless both are set. The domain is at
+ * most 400 characters (checked at start) and a longer client id is no app client: the buffers hold both. */
+static json_t *cognito_options(const struct orch_config *cfg) {
+  const char *domain = orch_config_str(cfg, "auth.cognito_domain");
+  const char *ids = orch_config_str(cfg, "auth.cognito_client_ids");
+  if (!*domain || !*orch_config_str(cfg, "auth.cognito_issuer")) return json_null();
+  while (*ids == ' ' || *ids == ',') ids++;
+  size_t idn = strcspn(ids, ", ");
+  size_t dn = strlen(domain);
+  while (dn && domain[dn - 1] == '/') dn--;
+  if (!idn || idn >= 256) return json_null();
+  char client[256], authorize[600], token[600], logout[600];
+  snprintf(client, sizeof client, "%.*s", (int)idn, ids);
+  snprintf(authorize, sizeof authorize, "%.*s/oauth2/authorize", (int)dn, domain);
+  snprintf(token, sizeof token, "%.*s/oauth2/token", (int)dn, domain);
+  snprintf(logout, sizeof logout, "%.*s/logout", (int)dn, domain);
+  return json_pack("{s:s, s:s, s:s, s:s, s:s}", "authorize_url", authorize, "token_url", token, "logout_url", logout,
+                   "client_id", client, "scope", orch_config_str(cfg, "auth.cognito_scopes"));
+}
+
+int api_h_auth_options(struct api_call *c) {
+  return api_json(c, 200, json_pack("{s:b, s:b, s:o}", "password", true, "token", true, "cognito",
+                                    cognito_options(c->api->cfg.settings)));
+}
 
 static json_t *user_ref(const struct orch_store_user *u) {
   return json_pack("{s:s, s:s, s:s}", "id", u->id, "name", u->name, "role", u->role);

@@ -204,6 +204,7 @@ int api_h_ready(struct api_call *c);
 int api_h_openapi(struct api_call *c);
 int api_h_metrics(struct api_call *c);
 
+int api_h_auth_options(struct api_call *c);
 int api_h_session_create(struct api_call *c);
 int api_h_session_delete(struct api_call *c);
 int api_h_me(struct api_call *c);

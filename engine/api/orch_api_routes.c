@@ -67,6 +67,7 @@ static const struct api_resp r_ready[] = {{200, "Ready", "ready for traffic"},
                                           {503, "Ready", "not ready: the store or the scheduler is not"}, R_END};
 static const struct api_resp r_openapi[] = {{200, "OpenApiDocument", "this document"}, R_END};
 static const struct api_resp r_metrics[] = {{200, NULL, "Prometheus text exposition format 0.0.4"}, R_END};
+static const struct api_resp r_auth_options[] = {{200, "AuthOptions", "the ways to sign in"}, R_END};
 static const struct api_resp r_login[] = {{201, "Session", "signed in; the session cookie is set"},
                                           {401, "Error", "wrong user name or password, or a disabled user"}, R_END};
 static const struct api_resp r_logout[] = {{204, NULL, "signed out; the cookie is cleared"},
@@ -165,6 +166,9 @@ static const struct api_route routes[] = {
    NULL, API_F_TEXT},
 
   /* Sign-in */
+  {"GET", V1 "/auth/options", ORCH_PERM_PUBLIC, api_h_auth_options, "getAuthOptions", "Authentication",
+   "How to sign in: passwords and tokens, and Cognito's Hosted UI (code flow with PKCE) when configured", NULL, NULL,
+   r_auth_options, NULL, 0},
   {"POST", V1 "/sessions", ORCH_PERM_PUBLIC, api_h_session_create, "createSession", "Authentication",
    "Sign in with a local user's name and password: sets the session cookie, returns the CSRF token", "Login",
    NULL, r_login, "session.create", API_F_BODY},

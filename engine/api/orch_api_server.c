@@ -1,6 +1,7 @@
 /* orch_api_server: CivetWeb lifecycle and the adapter between CivetWeb connections and the router. Uses
  * CivetWeb, OpenSSL (TLS set-up), orch_api, orch_buf, orch_log. */
 #include "api/orch_api_server.h"
+#include "api/orch_api_static.h"
 
 #include <civetweb.h>
 #include <netdb.h>
@@ -20,6 +21,7 @@
 
 struct orch_api_server {
   struct orch_api *api;
+  struct orch_api_static *web; /* the console's files: every path outside /api/ */
   struct mg_context *mg;
   bool lib_ready; /* mg_init_library succeeded: balance it with mg_exit_library */
   size_t max_body;
@@ -149,6 +151,30 @@ static int api_request(struct mg_connection *conn, void *cbdata) {
   return status;
 }
 
+/* Any path outside /api/: the console's files (GET, HEAD), with the SPA fallback. */
+static int web_request(struct mg_connection *conn, void *cbdata) {
+  struct orch_api_server *srv = cbdata;
+  const struct mg_request_info *ri = mg_get_request_info(conn);
+  const char *uri = ri->local_uri_raw ? ri->local_uri_raw : ri->request_uri ? ri->request_uri : "";
+  if (strcmp(uri, "/api") == 0 || strncmp(uri, "/api/", 5) == 0) return api_request(conn, cbdata);
+  struct orch_buf target = ORCH_BUF_INIT(0);
+  struct orch_api_response resp;
+  orch_api_response_init(&resp);
+  bool head = strcmp(ri->request_method, "HEAD") == 0;
+  /* CivetWeb hands over the path decoded: encoded again, the console's handler decodes it once */
+  if (orch_str_uri_encode(&target, uri, strlen(uri), true)) {
+    mg_send_http_error(conn, 503, "out of memory");
+  } else {
+    orch_api_static_handle(srv->web, ri->request_method, orch_buf_cstr(&target),
+                           mg_get_header(conn, "Accept-Encoding"), &resp);
+    send_response(conn, &resp, head, ri->content_length > 0);
+  }
+  int status = resp.status;
+  orch_api_response_release(&resp);
+  orch_buf_free(&target);
+  return status ? status : 503;
+}
+
 /* ---- CivetWeb's own answers ------------------------------------------------------------------ */
 
 /* CivetWeb's own answers (a malformed request line or header, one too large, a time-out, a path outside
@@ -220,6 +246,9 @@ int orch_api_server_start(struct orch_api *api, const struct orch_config *cfg, s
   srv->api = api;
   srv->max_body = (size_t)orch_config_int(cfg, "server.max_body");
   if ((rc = check_tls_files(srv, cfg, err))) goto fail;
+  struct orch_api_static_config wc = {.web_dir = orch_config_str(cfg, "server.web_dir"),
+                                      .cognito_domain = orch_config_str(cfg, "auth.cognito_domain"), .hsts = srv->tls};
+  if ((rc = orch_api_static_new(&wc, &srv->web, err))) goto fail;
   const char *listen = orch_config_str(cfg, "server.listen");
   char ports[80], threads[16], timeout[32], headers[16];
   snprintf(ports, sizeof ports, "%s%s", listen, srv->tls ? "s" : "");
@@ -259,6 +288,7 @@ int orch_api_server_start(struct orch_api *api, const struct orch_config *cfg, s
   const char *colon = strrchr(listen, ':');
   snprintf(srv->address, sizeof srv->address, "%.*s:%d", (int)(colon - listen), listen, srv->port);
   mg_set_request_handler(srv->mg, "/api/", api_request, srv);
+  mg_set_request_handler(srv->mg, "/", web_request, srv); /* and /api paths CivetWeb does not give "/api/" */
   *out = srv;
   return 0;
 fail:
@@ -312,7 +342,12 @@ void orch_api_server_stop(struct orch_api_server *srv) {
     }
   }
   if (srv->lib_ready) mg_exit_library();
+  orch_api_static_free(srv->web);
   orch_free(srv);
+}
+
+void orch_api_server_console(const struct orch_api_server *srv, char *out, size_t n) {
+  orch_api_static_root(srv->web, out, n);
 }
 
 const char *orch_api_server_address(const struct orch_api_server *srv) { return srv->address; }

@@ -1,4 +1,4 @@
-/* cli_serve: `drsorch serve`: the REST API and the execution engine in one process on one store, until
+/* cli_serve: `drsorch serve`: the REST API, the console's files and the execution engine in one process on one store, until
  * SIGINT or SIGTERM. At start the engine resumes every unfinished execution. With --demo: a simulated
  * region in-process (plans/scenarios/three-tier-demo.json, 60x), the demo protection groups and plans from
  * plans/ loaded, and a one-time admin token printed on a line of its own. Uses orch_api, orch_api_server,
@@ -30,10 +30,11 @@
 static const char serve_help[] =
     "Usage: drsorch serve [OPTIONS]\n"
     "\n"
-    "Run the engine: the REST API on server.listen and the execution engine, on one store, until SIGINT or\n"
-    "SIGTERM. Unfinished executions in the store that no other live process drives are resumed at start,\n"
-    "and adopted later when their process dies. Without --sim or --demo the engine reaches AWS through the\n"
-    "credentials chain. A simulated region runs at --speed (default 60): a server is used in real time.\n"
+    "Run the engine: the REST API and the operator console (server.web_dir) on server.listen and the\n"
+    "execution engine, on one store, until SIGINT or SIGTERM. Unfinished executions in the store that no\n"
+    "other live process drives are resumed at start, and adopted later when their process dies. Without\n"
+    "--sim or --demo the engine reaches AWS through the credentials chain. A simulated region runs at\n"
+    "--speed (default 60): a server is used in real time.\n"
     "\nOptions:\n"
     "  --listen ADDR:PORT    address to listen on (server.listen; port 0 picks a free one)\n"
     "  --data-dir DIR        engine state directory (storage.data_dir)\n"
@@ -208,15 +209,25 @@ static void stop(struct serve *sv) {
 
 static void announce(const struct serve *sv, const char *token) {
   const char *scheme = orch_api_server_scheme(sv->srv);
+  char console[1024];
+  orch_api_server_console(sv->srv, console, sizeof console);
   orch_log_info("ready: %s", sv->s.sim ? "the engine runs against the simulated region" : "the engine runs");
+  if (console[0]) orch_log_info("console: %s://%s/ (from %s)", scheme, sv->listen, console);
+  else orch_log_info("console: not built (make run builds it; server.web_dir names a built one)");
   if (!sv->demo) return;
   char where[700];
   cli_session_describe(&sv->s, where, sizeof where);
   printf("\nDRS Orchestrator demo: %s://%s/api/v1 (engine against %s at %gx)\n", scheme, sv->listen, where,
          sv->s.speed);
+  if (console[0])
+    printf("\nConsole: %s://%s/\n  open it and sign in with the admin token below (API token tab)\n\n", scheme,
+           sv->listen);
+  else
+    printf("\nConsole: not built (make run builds it, then reload %s://%s/)\n\n", scheme, sv->listen);
   printf("admin token: %s\n", token);
-  printf("Try: curl -H \"Authorization: Bearer $TOKEN\" %s://%s/api/v1/plans    (guide: docs/api.md)\n", scheme,
-         sv->listen);
+  printf("\n(shown once, valid 24 hours; the API: curl -H \"Authorization: Bearer $TOKEN\" %s://%s/api/v1/plans, "
+         "guide: docs/api.md)\n",
+         scheme, sv->listen);
   fflush(stdout);
 }
 

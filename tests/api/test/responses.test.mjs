@@ -33,6 +33,7 @@ test("every operation answers as the document says", { timeout: 300000 }, async 
     await go(null, "HEAD", `${V}/health`);
     await go(null, "GET", `${V}/ready`);
     await go(null, "GET", `${V}/openapi.json`);
+    await go(null, "GET", `${V}/auth/options`);
     await go(T, "GET", `${V}/metrics`);
     await go(null, "GET", `${V}/metrics`); // 401
     // users and tokens

@@ -230,3 +230,54 @@ Test(auth, users_and_sessions) {
   ah_req(&h, &r, "GET", "/api/v1/audit?action=session.create", h.admin, NULL, NULL);
   cr_assert_str_eq(ah_str(&r, "items.0.actor"), "alice");
 }
+
+/* Credentials that stopped working (a session signed out or ended, a token revoked) do not stand in the way
+ * of what needs none: signing in again with the stale cookie still in the browser, the sign-in options,
+ * health. Anything else still answers 401. */
+Test(auth, stale_credentials_do_not_block_public_routes) {
+  ah_req(&h, &r, "POST", "/api/v1/users", h.admin, "{\"name\": \"carol\", \"role\": \"Operator\", \"password\": \"" PASSWORD "\"}", NULL);
+  AH_STATUS(&r, 201);
+  char cookie[160], csrf[160];
+  sign_in("carol", PASSWORD, cookie, sizeof cookie, csrf, sizeof csrf);
+  ah_req(&h, &r, "DELETE", "/api/v1/sessions/current", NULL, NULL, "Cookie", cookie, "X-CSRF-Token", csrf, NULL);
+  AH_STATUS(&r, 204);
+  ah_req(&h, &r, "GET", "/api/v1/plans", NULL, NULL, "Cookie", cookie, NULL);
+  AH_STATUS(&r, 401);
+  ah_req(&h, &r, "GET", "/api/v1/auth/options", NULL, NULL, "Cookie", cookie, NULL);
+  AH_STATUS(&r, 200);
+  ah_req(&h, &r, "GET", "/api/v1/health", "drs_revokedrevokedrevokedrevokedrevokedrevoke", NULL, NULL);
+  AH_STATUS(&r, 200);
+  ah_req(&h, &r, "POST", "/api/v1/sessions", NULL, "{\"username\": \"carol\", \"password\": \"" PASSWORD "\"}", "Cookie", cookie, NULL);
+  AH_STATUS(&r, 201);
+  ah_req(&h, &r, "GET", "/api/v1/audit?action=session.create", h.admin, NULL, NULL);
+  cr_assert_str_eq(ah_str(&r, "items.0.actor"), "carol", "the new sign-in is audited as carol: %s", r.text);
+}
+
+/* The console asks how to sign in: passwords and tokens always; Cognito only when configured. */
+Test(auth, sign_in_options_without_cognito) {
+  ah_req(&h, &r, "GET", "/api/v1/auth/options", NULL, NULL, NULL);
+  AH_STATUS(&r, 200);
+  cr_assert(json_is_true(json_object_get(r.body, "password")) && json_is_true(json_object_get(r.body, "token")), "%s", r.text);
+  cr_assert(json_is_null(json_object_get(r.body, "cognito")), "%s", r.text);
+}
+
+/* A Hosted UI domain that is not https, or without the pool it signs in to, is refused at start naming
+ * the setting. */
+Test(auth, cognito_domain_checked_at_start) {
+  const char *bad[][3] = {
+    {"auth.cognito_domain=http://x.auth.eu-west-1.amazoncognito.com", "auth.cognito_issuer=https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_A", "auth.cognito_client_ids=c1"},
+    {"auth.cognito_domain=https://x.auth.eu-west-1.amazoncognito.com", "auth.cognito_client_ids=c1", NULL},
+    {"auth.cognito_domain=https://x.auth.eu-west-1.amazoncognito.com", "auth.cognito_issuer=https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_A", NULL},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    struct orch_config *cfg = NULL;
+    struct orch_error err = {0};
+    cr_assert_eq(orch_config_new(&cfg), 0);
+    for (size_t k = 0; k < 3 && bad[i][k]; k++) cr_assert_eq(orch_config_set_pair(cfg, bad[i][k], "test", &err), 0, "%s", err.message);
+    struct orch_api_config ac = {.settings = cfg, .store = h.rig.store, .listen_address = "127.0.0.1:0"};
+    struct orch_api *api = NULL;
+    cr_assert_eq(orch_api_new(&ac, &api, &err), ORCH_ECONFIG, "case %zu", i);
+    cr_assert_str_eq(err.context, "auth.cognito_domain", "case %zu: %s", i, err.message);
+    orch_config_free(cfg);
+  }
+}

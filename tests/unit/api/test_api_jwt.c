@@ -93,7 +93,8 @@ static void setup(void) {
   lb_url(jwks_server, url, sizeof url);
   snprintf(jwks_url, sizeof jwks_url, "auth.cognito_jwks_url=%s/pool/.well-known/jwks.json", url);
   const char *settings[] = {"auth.cognito_issuer=" ISSUER, "auth.cognito_client_ids=client1, client2", jwks_url,
-                            "auth.cognito_groups=dr-admins=Admin, dr-ops=Operator", "auth.jwt_leeway=30s", NULL};
+                            "auth.cognito_groups=dr-admins=Admin, dr-ops=Operator", "auth.jwt_leeway=30s",
+                            "auth.cognito_domain=https://drs.auth.eu-west-1.amazoncognito.com/", NULL};
   key = EVP_RSA_gen(2048);
   key2 = EVP_RSA_gen(2048);
   cr_assert(key && key2);
@@ -199,4 +200,16 @@ Test(jwt, unknown_kids_refresh_the_jwks_at_most_every_10s) {
   cr_assert_eq(me(t), 401);
   cr_assert_eq(me(t), 401);
   cr_assert_eq(fetches(), 2, "a burst of unknown kids costs no fetch within 10 s");
+}
+
+/* The console's Cognito sign-in: the Hosted UI's endpoints under auth.cognito_domain, for the first app
+ * client (a public client: the code flow with PKCE, no secret), with the configured scopes. */
+Test(jwt, console_sign_in_options) {
+  ah_req(&h, &r, "GET", "/api/v1/auth/options", NULL, NULL, NULL);
+  cr_assert_eq(r.status, 200, "%s", r.text);
+  cr_assert_str_eq(ah_str(&r, "cognito.authorize_url"), "https://drs.auth.eu-west-1.amazoncognito.com/oauth2/authorize");
+  cr_assert_str_eq(ah_str(&r, "cognito.token_url"), "https://drs.auth.eu-west-1.amazoncognito.com/oauth2/token");
+  cr_assert_str_eq(ah_str(&r, "cognito.logout_url"), "https://drs.auth.eu-west-1.amazoncognito.com/logout");
+  cr_assert_str_eq(ah_str(&r, "cognito.client_id"), "client1");
+  cr_assert_str_eq(ah_str(&r, "cognito.scope"), "openid");
 }

@@ -48,9 +48,13 @@ static const struct rcase cases[] = {
   {"Content-Length not a number", "POST /api/v1/plans HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\n\r\n", 400, false},
   {"Content-Length beyond the limit", "POST /api/v1/plans HTTP/1.1\r\nHost: t\r\n{AUTH}Content-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n", 413, false},
   {"bad chunk size", "POST /api/v1/plans/validate HTTP/1.1\r\nHost: t\r\n{AUTH}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", ANY4XX, true},
-  {"outside /api/", "GET /etc/passwd HTTP/1.1\r\nHost: t\r\n\r\n", 404, false},
+  /* outside /api/ is the console's files (orch_api_static): nothing else of the file system */
+  {"outside /api/, a file", "GET /etc/passwd.txt HTTP/1.1\r\nHost: t\r\n\r\n", 404, false},
+  {"outside /api/, up", "GET /../../etc/passwd HTTP/1.1\r\nHost: t\r\n\r\n", 404, false},
+  {"outside /api/, encoded up", "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: t\r\n\r\n", 404, false},
+  {"outside /api/, a POST", "POST /index.html HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n", 405, false},
   /* path tricks */
-  {"dot-dot", "GET /api/v1/../../etc/passwd HTTP/1.1\r\nHost: t\r\n\r\n", 404, false},
+  {"dot-dot", "GET /api/v1/../../etc/passwd HTTP/1.1\r\nHost: t\r\n\r\n", ANY4XX, false},
   {"encoded dot-dot", "GET /api/v1/%2e%2e/health HTTP/1.1\r\nHost: t\r\n\r\n", ANY4XX, false},
   {"encoded slash in an id", "GET /api/v1/plans/a%2Fb HTTP/1.1\r\nHost: t\r\n{AUTH}\r\n", ANY4XX, false},
   {"double slash", "GET /api/v1//health HTTP/1.1\r\nHost: t\r\n\r\n", 404, false},

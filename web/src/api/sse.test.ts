@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { Api } from "./client";
+import { openEventStream, SseParser, type StreamState } from "./sse";
+import type { Event as JournalEvent } from "./schema.gen";
+
+describe("SseParser", () => {
+  it("splits messages across chunks, CRLF or LF, skips comments, joins data lines", () => {
+    const p = new SseParser();
+    expect(p.push("retry: 2000\n\nid: 4")).toEqual([{ id: undefined, event: "message", data: "", retry: 2000 }]);
+    expect(p.push("2\r\nevent: WaveReady\r\ndata: {\"a\":\r")).toEqual([]);
+    expect(p.push("\ndata: 1}\r\n\r\n: heartbeat\n\n")).toEqual([{ id: "42", event: "WaveReady", data: "{\"a\":\n1}", retry: undefined }]);
+    expect(p.push("event: end\ndata: \n\n")).toEqual([{ id: undefined, event: "end", data: "", retry: undefined }]);
+  });
+});
+
+function ev(seq: number): JournalEvent {
+  return { seq, at: "2026-01-01T00:00:00.000Z", type: "WaveReady", data: { wave: `w${seq}` } };
+}
+const frame = (e: JournalEvent) => `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
+
+/** A response whose body is these chunks, then (unless `hang`) the end of the connection. */
+function stream(chunks: string[]): Response {
+  const enc = new TextEncoder();
+  return new Response(new ReadableStream({
+    start(c) { for (const x of chunks) c.enqueue(enc.encode(x)); c.close(); },
+  }), { status: 200, headers: { "Content-Type": "text/event-stream" } });
+}
+
+describe("openEventStream", () => {
+  it("reconnects after a drop with Last-Event-ID and hands on each event once, in order, until end", async () => {
+    const asked: (string | null)[] = [];
+    const answers = [
+      () => stream(["retry: 10\n\n", frame(ev(1)), frame(ev(2)), frame(ev(3)).slice(0, 12)]), // dropped mid-event
+      () => { throw new TypeError("network down"); },                                         // still down
+      () => stream([frame(ev(3)), frame(ev(4)), "event: dropped\ndata: \n\n"]),                // the server dropped us
+      () => stream([frame(ev(4)), frame(ev(5)), "event: end\ndata: \n\n"]),                    // replays 4: seen
+    ];
+    const api = new Api({ fetch: (async (_u: RequestInfo | URL, init?: RequestInit) => {
+      asked.push(new Headers(init?.headers).get("Last-Event-ID"));
+      return answers[asked.length - 1]();
+    }) as typeof fetch });
+    api.credentials = { kind: "token", token: "drs_t" };
+    const got: number[] = [];
+    const states: StreamState[] = [];
+    await new Promise<void>((resolve) => {
+      openEventStream(api, "e1", { onEvent: (e) => got.push(e.seq), onState: (s) => { states.push(s); if (s === "ended") resolve(); } }, { retryMs: 5 });
+    });
+    expect(got).toEqual([1, 2, 3, 4, 5]);
+    expect(asked).toEqual([null, "2", "2", "4"]);
+    expect(states[0]).toBe("live");
+    expect(states).toContain("reconnecting");
+    expect(states[states.length - 1]).toBe("ended");
+  });
+
+  it("stops for good on 404 and reports it in the API's words; asks for sign-in on 401", async () => {
+    let unauthorized = 0;
+    const api = new Api({ fetch: (async () => new Response(JSON.stringify({ error: { code: "NotFound", message: "no execution 'e1'", request_id: "r" } }), { status: 404 })) as typeof fetch,
+      onUnauthorized: () => unauthorized++ });
+    const err = await new Promise<string>((resolve) => openEventStream(api, "e1", { onEvent: () => undefined, onError: (e) => resolve(e.message) }, { retryMs: 5 }));
+    expect(err).toBe("no execution 'e1'");
+    const api401 = new Api({ fetch: (async () => new Response(JSON.stringify({ error: { code: "Unauthorized", message: "expired", request_id: "r" } }), { status: 401 })) as typeof fetch,
+      onUnauthorized: () => unauthorized++ });
+    await new Promise<void>((resolve) => openEventStream(api401, "e1", { onEvent: () => undefined, onError: () => resolve() }, { retryMs: 5 }));
+    expect(unauthorized).toBe(1);
+  });
+
+  it("waits Retry-After when the server has no stream to spare (503), then goes on", async () => {
+    let n = 0;
+    const api = new Api({ fetch: (async () => (++n === 1
+      ? new Response(JSON.stringify({ error: { code: "ServiceUnavailable", message: "too many event streams", request_id: "r" } }), { status: 503, headers: { "Retry-After": "0" } })
+      : stream([frame(ev(1)), "event: end\ndata: \n\n"]))) as typeof fetch });
+    const got: number[] = [];
+    await new Promise<void>((resolve) => openEventStream(api, "e1", { onEvent: (e) => got.push(e.seq), onState: (s) => s === "ended" && resolve() }, { retryMs: 5 }));
+    expect(got).toEqual([1]);
+  });
+
+  it("close() stops it", async () => {
+    const api = new Api({ fetch: (async (_u: RequestInfo | URL, init?: RequestInit) => new Promise<Response>((_, reject) => {
+      init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+    })) as typeof fetch });
+    const states: StreamState[] = [];
+    const s = openEventStream(api, "e1", { onEvent: () => undefined, onState: (x) => states.push(x) });
+    s.close();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(states).toEqual(["closed"]);
+  });
+});
