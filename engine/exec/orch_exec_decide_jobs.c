@@ -328,7 +328,11 @@ static void unknown_jobs(struct dctx *d, const json_t *asked, const json_t *item
     size_t k;
     json_t *item;
     json_array_foreach(items, k, item) if (json_equal(json_object_get(item, "jobID"), id)) listed = true;
-    if (listed || d->now < st->jobs[j].requested_ms + ORCH_EXEC_FIND_GRACE_MS) continue;
+    /* DRS lists a new job only after a while (eventual consistency): the grace counts from its answer, which
+     * is later than the request when the request was sent again after a restart. */
+    int64_t since = st->jobs[j].started_ms > st->jobs[j].requested_ms ? st->jobs[j].started_ms : st->jobs[j].requested_ms;
+    if (listed) d->fl->jobs[j].unknown_polls = 0;
+    if (listed || d->now < since + ORCH_EXEC_FIND_GRACE_MS) continue;
     if (++d->fl->jobs[j].unknown_polls < ORCH_EXEC_UNKNOWN_POLLS) continue;
     size_t len = strlen(list);
     if (len + 40 < sizeof list) (void)orch_str_fmt(list + len, sizeof list - len, "%s%s", n ? ", " : "", json_string_value(id));

@@ -132,6 +132,7 @@ int orch_exec_on_job_started(struct orch_exec_state *st, struct rd *r) {
   }
   rd_copy(j->job_id, sizeof j->job_id, job_id);
   j->status = ORCH_JOB_STARTED;
+  j->started_ms = r->ev->at_ms;
   wave_check_started(st, j->wave);
   return 0;
 }

@@ -101,6 +101,8 @@ struct orch_exec_job {
   size_t *servers;                    /* indices into servers */
   size_t nservers;
   int64_t requested_ms;
+  int64_t started_ms;                 /* its JobStarted: when DRS answered (a re-sent request is younger than
+                                       * its JobRequested) */
   bool log_wanted;                    /* it ended with failed servers: DRS's reasons are in its log */
   bool log_read;                      /* JobLog recorded them (or that the log could not be read) */
 };

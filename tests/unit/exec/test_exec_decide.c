@@ -43,15 +43,18 @@ static void teardown(void) {
 TestSuite(decide, .init = setup, .fini = teardown);
 
 /* Apply one journal event to the state (what the journal already holds before the case). */
-static void ev(const char *type, const char *data) {
+/* Apply an event journaled at `at_ms`. */
+static void ev_at(int64_t at_ms, const char *type, const char *data) {
   json_error_t jerr;
   json_t *j = json_loads(data, 0, &jerr);
   cr_assert_not_null(j, "bad test JSON for %s: %s", type, jerr.text);
   struct orch_error err = {0};
-  struct orch_exec_event e = {.seq = st.seq + 1, .at_ms = T0 + st.seq, .type = type, .data = j};
+  struct orch_exec_event e = {.seq = st.seq + 1, .at_ms = at_ms, .type = type, .data = j};
   cr_assert_eq(orch_exec_apply(&st, &e, &err), 0, "%s: %s: %s", type, err.context, err.message);
   json_decref(j);
 }
+
+static void ev(const char *type, const char *data) { ev_at(T0 + st.seq, type, data); }
 
 static struct orch_exec_env env(void) {
   return (struct orch_exec_env){.default_account = "111122223333", .default_region = "us-east-1", .poll_ms = 5000,
@@ -514,6 +517,29 @@ Test(decide, jobs_unknown_to_the_region_halt_with_the_reason) {
   decide_at(&poll, after + 60000, e, sizeof e, f, sizeof f);
   cr_assert(dec.halt);
   cr_assert(strstr(dec.halt_reason, "drsjob-1") && strstr(dec.halt_reason, "--endpoint-url"), "%s", dec.halt_reason);
+  json_decref(none);
+  json_decref(ctx);
+}
+
+/* A request sent again after a restart (its JobRequested long ago) makes a job DRS lists only after a while
+ * (eventual consistency): the grace counts from the job's answer, so polls that do not list it yet do not
+ * stop the execution (they did: the crash campaign's drill halted with "DRS does not know 1 job"). */
+Test(decide, a_job_sent_again_after_a_restart_gets_its_grace_from_its_answer) {
+  running_with("drill", "[{\"name\":\"db\"}]", "[{\"id\":\"" S1 "\",\"wave\":\"db\"}]");
+  ev("WaveReady", "{\"wave\":\"db\"}");
+  ev("JobRequested", "{\"wave\":\"db\",\"attempt\":1,\"chunk\":0,\"tag\":\"t1\",\"servers\":[\"" S1 "\"]}");
+  int64_t answered = T0 + 10 * ORCH_EXEC_FIND_GRACE_MS; /* re-sent long after the request was journaled */
+  ev_at(answered, "JobStarted", "{\"tag\":\"t1\",\"job_id\":\"drsjob-1\"}");
+  json_t *none = json_loads("{\"items\":[]}", 0, NULL), *ctx = json_loads("{\"ids\":[\"drsjob-1\"]}", 0, NULL);
+  struct orch_exec_input poll = answer(ORCH_FX_POLL, "111122223333/us-east-1", 0, none, NULL, ctx);
+  char e[512], f[512];
+  for (int i = 1; i <= 2 * ORCH_EXEC_UNKNOWN_POLLS; i++) {
+    decide_at(&poll, answered + i * 1000, e, sizeof e, f, sizeof f);
+    cr_assert(!dec.halt, "poll %d, %d s after DRS answered: %s", i, i, dec.halt_reason);
+  }
+  for (int i = 1; i <= ORCH_EXEC_UNKNOWN_POLLS; i++)
+    decide_at(&poll, answered + ORCH_EXEC_FIND_GRACE_MS + i * 5000, e, sizeof e, f, sizeof f);
+  cr_assert(dec.halt, "still unlisted a grace after its answer: the region does not know it");
   json_decref(none);
   json_decref(ctx);
 }
