@@ -52,8 +52,8 @@ static int option(struct spec *sp, const char *key, const char *value, struct or
   static const char *const known[] = {"region", "endpoint", "drill_ttl_days", "create", NULL};
   long long days;
   if (strcmp(key, "region") == 0) {
-    if (!orch_aws_region_valid(value)) return BAD("region '%s' is not a region name (e.g. us-east-1)", value);
-    snprintf(sp->region, sizeof sp->region, "%s", value);
+    if (!orch_aws_region_valid(value) || !orch_str_fmt(sp->region, sizeof sp->region, "%s", value))
+      return BAD("region '%.100s' is not a region name (e.g. us-east-1)", value);
   } else if (strcmp(key, "endpoint") == 0) {
     if ((!orch_str_starts_with(value, "http://") && !orch_str_starts_with(value, "https://")) ||
         strlen(value) > ORCH_STORE_DY_ENDPOINT_MAX)

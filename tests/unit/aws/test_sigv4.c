@@ -112,7 +112,7 @@ struct suite_case {
 
 static void load_case(const char *root, const char *name, struct suite_case *c) {
   memset(c, 0, sizeof *c);
-  snprintf(c->name, sizeof c->name, "%s", name);
+  cr_assert_lt(snprintf(c->name, sizeof c->name, "%s", name), (int)sizeof c->name, "case name too long");
   cr_assert_lt(snprintf(c->dir, sizeof c->dir, "%s/%s", root, name), (int)sizeof c->dir, "case path too long");
   char path[1200];
   snprintf(path, sizeof path, "%s/context.json", c->dir);

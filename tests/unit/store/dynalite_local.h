@@ -90,7 +90,7 @@ static inline int dynalite_start(struct dynalite *dl, char *why, size_t whysz) {
   long port = strtol(line, &end, 10);
   dl->port = end != line && *end == '\n' && port > 0 && port < 65536 ? (int)port : 0;
   if (!dl->port) {
-    snprintf(why, whysz, "dynalite did not start (%s): is tests/deploy installed? (npm ci there; make test does it)",
+    snprintf(why, whysz, "dynalite did not start (%.300s): is tests/deploy installed? (npm ci there; make test does it)",
              script);
     return -1;
   }
