@@ -76,7 +76,7 @@ int cli_ids_load(struct orch_store *store, struct cli_ids **out, struct orch_err
     cli_ids_free(t);
     return rc;
   }
-  qsort(t->sorted, t->nsorted, sizeof *t->sorted, entry_cmp);
+  if (t->nsorted) qsort(t->sorted, t->nsorted, sizeof *t->sorted, entry_cmp); /* none: sorted is NULL */
   *out = t;
   return 0;
 }
