@@ -4,19 +4,16 @@
 #include "api/orch_api_static.h"
 
 #include <civetweb.h>
-#include <netdb.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "core/orch_alloc.h"
 #include "core/orch_json.h"
 #include "core/orch_log.h"
+#include "core/orch_nudge.h"
 #include "core/orch_str.h"
 
 struct orch_api_server {
@@ -298,48 +295,16 @@ fail:
 
 /* ---- Stopping -------------------------------------------------------------------------------- */
 
-struct nudge {
-  const struct orch_api_server *srv;
-  atomic_bool done;
-};
-
-/* CivetWeb's master thread looks at its stop flag between polls of the listening socket (2 s each):
- * connecting to it while mg_stop waits wakes it at once, so SIGTERM stops the server in milliseconds. */
-static void *nudge_master(void *arg) {
-  struct nudge *n = arg;
-  char host[64], port[16];
-  const char *colon = strrchr(n->srv->address, ':');
-  snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - n->srv->address) : 0, n->srv->address);
-  snprintf(port, sizeof port, "%d", n->srv->port);
-  if (host[0] == '[') memmove(host, host + 1, strlen(host)), host[strcspn(host, "]")] = '\0';
-  if (!host[0] || strcmp(host, "0.0.0.0") == 0) snprintf(host, sizeof host, "127.0.0.1");
-  else if (strcmp(host, "::") == 0) snprintf(host, sizeof host, "::1");
-  struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *ai = NULL;
-  if (getaddrinfo(host, port, &hints, &ai) != 0) return NULL;
-  while (!atomic_load(&n->done)) {
-    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd >= 0) {
-      (void)!connect(fd, ai->ai_addr, ai->ai_addrlen);
-      close(fd);
-    }
-    usleep(5000);
-  }
-  freeaddrinfo(ai);
-  return NULL;
-}
+static void stop_mg(void *mg) { mg_stop(mg); }
 
 void orch_api_server_stop(struct orch_api_server *srv) {
   if (!srv) return;
   if (srv->mg) {
     orch_api_shutdown(srv->api); /* event streams end, so their workers can */
-    struct nudge n = {.srv = srv};
-    pthread_t t;
-    bool nudging = srv->port > 0 && pthread_create(&t, NULL, nudge_master, &n) == 0;
-    mg_stop(srv->mg);
-    if (nudging) {
-      atomic_store(&n.done, true);
-      pthread_join(t, NULL);
-    }
+    char host[sizeof srv->address];
+    const char *colon = strrchr(srv->address, ':');
+    (void)orch_str_fmt(host, sizeof host, "%.*s", colon ? (int)(colon - srv->address) : 0, srv->address);
+    orch_nudge_stop(stop_mg, srv->mg, host, srv->port); /* wakes CivetWeb's 2 s accept poll at once */
   }
   if (srv->lib_ready) mg_exit_library();
   orch_api_static_free(srv->web);

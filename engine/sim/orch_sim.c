@@ -9,6 +9,7 @@
 #include "core/orch_alloc.h"
 #include "core/orch_json.h"
 #include "core/orch_log.h"
+#include "core/orch_nudge.h"
 #include "core/orch_str.h"
 #include "sim/orch_sim_int.h"
 #include "sim/orch_sim_scenario.h"
@@ -223,9 +224,16 @@ fail:
   return rc;
 }
 
+static void stop_mg(void *mg) { mg_stop(mg); }
+
 void orch_sim_stop(struct orch_sim *sim) {
   if (!sim) return;
-  if (sim->mg) mg_stop(sim->mg);
+  if (sim->mg) { /* its url is http://HOST:PORT: nudged there, CivetWeb's 2 s accept poll ends at once */
+    const char *host = sim->url + strlen("http://"), *colon = strrchr(host, ':');
+    char h[sizeof sim->url];
+    (void)orch_str_fmt(h, sizeof h, "%.*s", colon ? (int)(colon - host) : 0, host);
+    orch_nudge_stop(stop_mg, sim->mg, h, sim->port);
+  }
   if (sim->lib_ready) mg_exit_library();
   orch_sim_world_free(sim->world);
   json_decref(sim->scenario);
