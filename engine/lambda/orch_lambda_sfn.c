@@ -18,7 +18,7 @@ static bool flag(const json_t *o, const char *key) { return json_is_true(json_ob
 json_t *orch_lambda_sfn_answer(const json_t *summary, int64_t poll_ms) {
   bool done = flag(summary, "done"), in_progress = flag(summary, "wave_in_progress") && !done;
   int64_t wake = (int64_t)json_integer_value(json_object_get(summary, "wake_in_ms"));
-  bool gate = flag(summary, "waiting_for_approval") && !done && !in_progress;
+  bool open = flag(summary, "waiting_for_approval") && !done, gate = open && !in_progress;
   bool approval = gate && (wake <= 0 || wake >= ORCH_LAMBDA_SFN_APPROVAL_WAIT_S * 1000);
   bool deps = (flag(summary, "waiting_for_dependencies") || gate) && !done && !in_progress && !approval;
   int64_t secs = approval ? ORCH_LAMBDA_SFN_APPROVAL_WAIT_S : wake > 0 ? (wake + 999) / 1000 : (poll_ms + 999) / 1000;
@@ -28,7 +28,7 @@ json_t *orch_lambda_sfn_answer(const json_t *summary, int64_t poll_ms) {
   const char *reason = json_string_value(json_object_get(summary, "reason"));
   return json_pack("{s:O, s:O, s:b, s:b, s:o, s:b, s:b, s:I, s:s*, s:O*}", "ExecutionId",
                    json_object_get(summary, "execution_id"), "Status", json_object_get(summary, "status"), "Done", done,
-                   "WaitingForApproval", approval, "ApprovalWaves", gate && gates ? json_copy(gates) : json_array(),
+                   "WaitingForApproval", approval, "ApprovalWaves", open && gates ? json_copy(gates) : json_array(),
                    "WaitingForDependencies", deps, "WaveInProgress", in_progress, "WaitSeconds", (json_int_t)secs,
                    "Reason", reason, "Seq", json_object_get(summary, "seq"));
 }

@@ -31,6 +31,7 @@
  * progress is polled, and a gate opened meanwhile is seen by the next step; a gate with a nearer deadline is
  * WaitingForDependencies: a timed wait); the three flags are exclusive. WaitSeconds: the engine's next
  * wake-up rounded up to a second, else the poll interval; ORCH_LAMBDA_SFN_APPROVAL_WAIT_S while parked.
+ * ApprovalWaves: the gates open now (also while other waves run).
  * NULL when out of memory. Caller owns. */
 json_t *orch_lambda_sfn_answer(const json_t *summary, int64_t poll_ms);
 
