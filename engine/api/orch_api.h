@@ -85,6 +85,11 @@ struct orch_api_engine_ops {
   bool (*alive)(void *ctx);
 };
 
+/* The engine command an API command is (the one mapping of the two; ORCH_EINVAL for an unknown command).
+ * `out` borrows cmd's strings. */
+int orch_api_exec_command_spec(const struct orch_api_command *cmd, struct orch_exec_command_spec *out,
+                               struct orch_error *err) ORCH_MUST_CHECK;
+
 /* The ops for an in-process orch_exec_engine (ctx is the engine). */
 const struct orch_api_engine_ops *orch_api_engine_local(void);
 

@@ -1,5 +1,5 @@
 /* orch_api_engine: the in-process execution engine behind orch_api_engine_ops, and the engine listener
- * that feeds the event-stream hub. api_exec_command is the one place an API command becomes an engine
+ * that feeds the event-stream hub. orch_api_exec_command_spec is the one place an API command becomes an engine
  * command (the engine checks the plan's approvers against the actor and its roles).
  * Uses orch_exec_engine, orch_api_hub. */
 #include <string.h>
@@ -10,13 +10,20 @@
 
 /* The API's command names are the engine's (pause, resume, approve, cancel, retry-wave, skip-wave,
  * cleanup); `gate` names a gate by its wave; the reason is journaled with the command. */
-static int api_exec_command(void *ctx, const struct orch_api_command *cmd, struct orch_error *err) {
+int orch_api_exec_command_spec(const struct orch_api_command *cmd, struct orch_exec_command_spec *out,
+                               struct orch_error *err) {
   int c = orch_exec_command_parse(cmd->command);
   if (c < 0) return orch_error_set(err, ORCH_EINVAL, "unknown command '%s'", cmd->command);
-  struct orch_exec_command_spec spec = {.exec_id = cmd->exec_id, .cmd = (enum orch_exec_command)c,
-                                        .wave = cmd->wave ? cmd->wave : cmd->gate, .by = cmd->actor,
-                                        .role = cmd->actor_roles, .reason = cmd->reason};
-  return orch_exec_engine_command_ex(ctx, &spec, err);
+  *out = (struct orch_exec_command_spec){.exec_id = cmd->exec_id, .cmd = (enum orch_exec_command)c,
+                                         .wave = cmd->wave ? cmd->wave : cmd->gate, .by = cmd->actor,
+                                         .role = cmd->actor_roles, .reason = cmd->reason};
+  return 0;
+}
+
+static int api_exec_command(void *ctx, const struct orch_api_command *cmd, struct orch_error *err) {
+  struct orch_exec_command_spec spec;
+  int rc = orch_api_exec_command_spec(cmd, &spec, err);
+  return rc ? rc : orch_exec_engine_command_ex(ctx, &spec, err);
 }
 
 static int local_create(void *ctx, const char *plan_id, int64_t version, enum orch_exec_mode mode, const char *by,

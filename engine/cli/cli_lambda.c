@@ -1,19 +1,24 @@
 /* cli_lambda: `drsorch lambda invoke --event FILE [--context JSON]` (one invocation of the Lambda handler,
  * the code path the runtime takes, its response printed like `sam local invoke`) and `drsorch lambda
  * runtime` (the custom runtime's loop against AWS_LAMBDA_RUNTIME_API; what the package's bootstrap
- * starts). Uses orch_lambda, orch_lambda_runtime, orch_aws_curl, cli_common. */
+ * starts). With lambda.store set, the function also has the engine's backends (the store, AWS, the REST API
+ * router on Step Functions), set up once per runtime as Lambda's init phase would. Uses orch_lambda,
+ * orch_lambda_runtime, orch_lambda_sfn, orch_api, orch_api_aws, orch_aws_curl, cli_session, cli_common. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "api/orch_api_aws.h"
 #include "aws/orch_aws_curl.h"
 #include "cli/cli.h"
+#include "cli/cli_session.h"
 #include "core/orch_json.h"
 #include "core/orch_log.h"
 #include "lambda/orch_lambda.h"
 #include "lambda/orch_lambda_runtime.h"
+#include "lambda/orch_lambda_sfn.h"
 
 /* The Runtime API's next call waits for the next event however long that takes (Lambda freezes the
  * process in between): no practical total timeout. */
@@ -27,7 +32,9 @@ static const char lambda_help[] =
     "\n"
     "invoke    handle one event locally, exactly as the deployed function would, and print the response\n"
     "          (or the error report, exit 1). The event's shape chooses the handler: a CloudFormation\n"
-    "          custom-resource request (its answer is sent to the request's ResponseURL).\n"
+    "          custom-resource request (its answer is sent to the request's ResponseURL), a Step\n"
+    "          Functions task {\"action\", \"ExecutionId\"} (one engine step), an API Gateway proxy request\n"
+    "          (the REST API). Tasks and requests need the store: lambda.store (DRSORCH_LAMBDA_STORE).\n"
     "  --event FILE        the event, a JSON document ('-' reads standard input)\n"
     "  --context JSON      the invocation context: {\"request_id\", \"function_arn\", \"trace_id\",\n"
     "                      \"log_group\", \"log_stream\", \"deadline_ms\" (epoch ms) or \"remaining_ms\"}\n"
@@ -36,6 +43,58 @@ static const char lambda_help[] =
     "\nOptions:\n" CLI_COMMON_HELP
     "\nExit status: 0 response printed (invoke); 1 the invocation failed or the Runtime API went away;\n"
     "2 usage.\nExample: drsorch lambda invoke --event cfn-delete.json --context '{\"remaining_ms\": 60000}'\n";
+
+/* The function's backends (lambda.store set): the store, the way to AWS, the API router on Step Functions. */
+struct backend {
+  struct cli_session s;
+  struct orch_api_aws *aws;
+  struct orch_api *api;
+  struct orch_lambda_backend b;
+};
+
+static void backend_close(struct backend *bk) {
+  orch_api_free(bk->api);
+  orch_api_aws_free(bk->aws);
+  cli_session_close(&bk->s);
+  memset(bk, 0, sizeof *bk);
+}
+
+/* Set up what Step Functions tasks and API events use; *out stays NULL without lambda.store. */
+static int backend_open(struct backend *bk, const struct orch_config *cfg, const struct orch_lambda_backend **out,
+                        struct orch_error *err) {
+  memset(bk, 0, sizeof *bk);
+  *out = NULL;
+  const char *store = orch_config_str(cfg, "lambda.store");
+  if (!*store) return 0;
+  struct cli_target t = {.db = store};
+  int rc = cli_session_store(&bk->s, cfg, &t, err);
+  if (!rc) rc = cli_session_aws(&bk->s, cfg, &t, NULL, err);
+  const char *role = orch_config_str(cfg, "aws.role_name"), *external_id = orch_config_str(cfg, "aws.external_id");
+  struct orch_api_aws_config ac = {.base = bk->s.creds, .home_account = bk->s.account, .region = bk->s.region,
+                                   .endpoint_url = bk->s.endpoint[0] ? bk->s.endpoint : NULL,
+                                   .role_name = *role ? role : NULL, .external_id = *external_id ? external_id : NULL,
+                                   .store = bk->s.store};
+  if (!rc) rc = orch_api_aws_new(&ac, &bk->aws, err);
+  struct orch_api_config apc = {.settings = cfg, .store = bk->s.store, .listen_address = "lambda"};
+  if (!rc) rc = orch_api_new(&apc, &bk->api, err);
+  if (rc) {
+    backend_close(bk);
+    return rc;
+  }
+  bk->b = (struct orch_lambda_backend){
+    .store = bk->s.store, .aws = orch_api_aws_exec_ops(), .aws_ctx = bk->aws, .api = bk->api,
+    .default_account = bk->s.account, .default_region = bk->s.region,
+    .poll_ms = orch_config_duration_ms(cfg, "scheduler.poll_interval"),
+    .keep_for_ms = orch_config_duration_ms(cfg, "exec.keep_for"),
+    .aws_allow_ceiling = orch_config_str(cfg, "plans.aws_allow_ceiling"),
+    .state_machine_arn = orch_config_str(cfg, "lambda.state_machine_arn")};
+  struct orch_api_backends ab = {.engine = orch_lambda_sfn_engine_ops(), .engine_ctx = &bk->b,
+                                 .aws = orch_api_aws_ops(), .aws_ctx = bk->aws,
+                                 .default_account = bk->s.account, .default_region = bk->s.region};
+  orch_api_attach(bk->api, &ab);
+  *out = &bk->b;
+  return 0;
+}
 
 static void real_sleep(void *ctx, int64_t ms) {
   (void)ctx;
@@ -106,13 +165,16 @@ static int run_invoke(struct cli_common *common, const char *event_file, const c
   struct orch_config *cfg = cli_common_load(common, "lambda invoke");
   struct orch_http_transport http = {0};
   struct orch_error err = {0};
+  struct backend bk = {0};
+  const struct orch_lambda_backend *backend = NULL;
   int status = CLI_EXIT_FAIL;
   if (!cfg) goto out;
-  if (orch_aws_curl_new(NULL, &http, &err)) {
+  if (orch_aws_curl_new(NULL, &http, &err) || backend_open(&bk, cfg, &backend, &err)) {
     cli_fail(&err);
     goto out;
   }
-  struct orch_lambda_env env = {.cfg = cfg, .clock = orch_clock_real(), .http = &http, .sleep_ms = real_sleep};
+  struct orch_lambda_env env = {.cfg = cfg, .clock = orch_clock_real(), .http = &http, .sleep_ms = real_sleep,
+                                .backend = backend};
   struct orch_lambda_result res;
   int rc = orch_lambda_invoke(&env, event.data, event.len, &ctx, &res);
   json_t *doc = rc ? orch_lambda_error_document(res.error_type, &res.error)
@@ -128,6 +190,7 @@ static int run_invoke(struct cli_common *common, const char *event_file, const c
   json_decref(doc);
   orch_lambda_result_release(&res);
 out:
+  backend_close(&bk);
   if (http.ops) http.ops->destroy(http.ctx);
   orch_config_free(cfg);
   orch_buf_free(&event);
@@ -147,19 +210,24 @@ static int run_runtime(struct cli_common *common) {
                                             .log_group = getenv("AWS_LAMBDA_LOG_GROUP_NAME"),
                                             .log_stream = getenv("AWS_LAMBDA_LOG_STREAM_NAME")};
   struct orch_config *cfg = cli_common_load_err(common, &err);
+  struct backend bk = {0};
+  const struct orch_lambda_backend *backend = NULL;
   int rc = cfg ? orch_aws_curl_new(NULL, &http, &err) : err.code;
+  if (!rc) rc = backend_open(&bk, cfg, &backend, &err);
   if (rc) {
     struct orch_error perr = {0};
     if (orch_lambda_runtime_init_error(&rcfg, "Runtime.InitError", &err, &perr)) cli_fail(&perr);
     cli_fail(&err);
     goto out;
   }
-  struct orch_lambda_env env = {.cfg = cfg, .clock = orch_clock_real(), .http = &http, .sleep_ms = real_sleep};
+  struct orch_lambda_env env = {.cfg = cfg, .clock = orch_clock_real(), .http = &http, .sleep_ms = real_sleep,
+                                .backend = backend};
   rcfg.env = &env;
   orch_log_info("drsorch %s Lambda runtime ready (Runtime API %s)", ORCH_VERSION, api);
   rc = orch_lambda_runtime_run(&rcfg, &err);
   if (rc) cli_fail(&err);
 out:
+  backend_close(&bk);
   if (http.ops) http.ops->destroy(http.ctx);
   to_runtime.ops->destroy(to_runtime.ctx);
   orch_config_free(cfg);

@@ -48,6 +48,8 @@ static const struct orch_config_setting settings[] = {
   {"aws.external_id", ORCH_CFG_STRING, "", "ExternalId passed when assuming the cross-account role (empty: none)", NULL, 0, 0},
   {"scheduler.poll_interval", ORCH_CFG_DURATION, "5s", "how often the scheduler polls DRS (one DescribeJobs per account and region) for launch progress", NULL, 0, 0},
   {"plans.aws_allow_ceiling", ORCH_CFG_OPLIST, ORCH_OPSET_DEFAULT_CEILING, "the AWS operations a plan's aws_allow may name and its hooks may call with w:aws; a plan asking for more is refused", NULL, 0, 0},
+  {"lambda.store", ORCH_CFG_STRING, "", "the store of the Lambda functions (sqlite:PATH or dynamodb:PREFIX); empty: they handle no Step Functions tasks or API events", NULL, 0, 0},
+  {"lambda.state_machine_arn", ORCH_CFG_STRING, "", "the state machine the Lambda API starts an execution with (StartExecution); empty: starting is refused", NULL, 0, 0},
   {"exec.keep_for", ORCH_CFG_DURATION, "0s", "how long a drill keeps its recovery instances after it ends before clean-up terminates them", NULL, 0, 0},
   {NULL, ORCH_CFG_STRING, NULL, NULL, NULL, 0, 0},
 };

@@ -127,6 +127,17 @@ json_t *orch_exec_engine_snapshot(struct orch_exec_engine *eng, const char *exec
 int orch_exec_engine_step(struct orch_exec_engine *eng, const char *exec_id, json_t **out, struct orch_error *err)
     ORCH_MUST_CHECK;
 
+/* The summary orch_exec_engine_step gives, of a state folded elsewhere (wake_in_ms: when its engine next
+ * wants to step; 0 = at the poll interval). NULL when out of memory. Caller owns. */
+json_t *orch_exec_step_summary(const struct orch_exec_state *st, int64_t wake_in_ms);
+
+/* Journal one record event for an execution (a synchronous engine only): a type the reducer keeps without
+ * changing the state ("EngineNote", "ApprovalWaitStarted"), under the execution's lease, at the engine's
+ * time. *out (optional; caller owns) is the step summary of the state after it, as orch_exec_engine_step
+ * gives. ORCH_EINVAL for a type that is not a record, ORCH_ENOTFOUND for an unknown execution. */
+int orch_exec_engine_record(struct orch_exec_engine *eng, const char *exec_id, const char *type, const json_t *data,
+                            json_t **out, struct orch_error *err) ORCH_MUST_CHECK;
+
 /* Counters for benchmarks and /metrics: AWS calls made per service:operation, polls, events. */
 json_t *orch_exec_engine_stats(struct orch_exec_engine *eng);
 

@@ -598,8 +598,9 @@ static const struct {
 static const char *const lifecycle_types[] = {"PreflightStarted", "ExecutionRunning", "Paused",        "Resumed",
                                               "CancelRequested",  "PreflightRetry",   "PreflightChecks", "CleanupExpedited",
                                               "CleanupDone",      "CleanupFailed",    "CleanupRetried"};
-/* Kept in the journal for the report; they change nothing. */
-static const char *const record_types[] = {"HookLog", "EngineNote"};
+/* Kept in the journal for the report (and, for ApprovalWaitStarted, the Step Functions task token an approval
+ * releases); they change nothing. */
+static const char *const record_types[] = {"HookLog", "EngineNote", "ApprovalWaitStarted"};
 
 static int dispatch(struct orch_exec_state *st, struct rd *r, const char *t) {
   for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)

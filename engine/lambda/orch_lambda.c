@@ -10,9 +10,12 @@
 #include "core/orch_json.h"
 #include "core/orch_log.h"
 #include "lambda/orch_lambda_int.h"
+#include "lambda/orch_lambda_sfn.h"
 
 static const struct orch_lambda_shape *const shapes[] = {
   &orch_lambda_shape_cfn,
+  &orch_lambda_shape_sfn,
+  &orch_lambda_shape_api,
 };
 #define NSHAPES (sizeof shapes / sizeof shapes[0])
 

@@ -3,13 +3,16 @@
  * (type and message) as the Runtime API reports it. The Runtime API loop (orch_lambda_runtime.h) and
  * `drsorch lambda invoke` both call orch_lambda_invoke, so a local invocation takes the production path.
  * Shapes: CloudFormation custom-resource requests (orch_lambda_cfn.c; the answer always goes to the
- * pre-signed ResponseURL, on failure too). Uses orch_http (transport), orch_clock, jansson. */
+ * pre-signed ResponseURL, on failure too), Step Functions tasks (orch_lambda_sfn.c: one engine step) and
+ * API Gateway proxy events (orch_lambda_api.c: the REST API's router). Uses orch_http (transport),
+ * orch_clock, orch_store, orch_exec_engine (its AWS ops), orch_api, jansson. */
 #ifndef ORCH_LAMBDA_H
 #define ORCH_LAMBDA_H
 
 #include <jansson.h>
 #include <stdint.h>
 
+#include "api/orch_api.h"
 #include "aws/orch_http.h"
 #include "core/orch_clock.h"
 #include "core/orch_config.h"
@@ -23,6 +26,23 @@
 #define ORCH_LAMBDA_ERR_RETRYABLE "Drsorch.Retryable" /* transient: try the same event again */
 #define ORCH_LAMBDA_ERR_FAILED "Drsorch.Failed"       /* the work failed; retrying will not help */
 
+/* What Step Functions tasks and API Gateway events need, set up once per runtime (the CLI builds it when
+ * lambda.store is set); borrowed, must outlive the invocations. */
+struct orch_lambda_backend {
+  struct orch_store *store;
+  const struct orch_exec_aws_ops *aws; /* the engine's way to AWS (DRS, EC2, SSM, SNS, STS, Step Functions) */
+  void *aws_ctx;
+  struct orch_api *api;                /* the REST API router, attached to orch_lambda_sfn_engine_ops; NULL:
+                                          API Gateway events are refused */
+  const char *default_account;         /* the home account ("" = learnt through STS) */
+  const char *default_region;
+  int64_t poll_ms;                     /* scheduler.poll_interval: the Wait between steps when nothing is due */
+  int64_t keep_for_ms;                 /* exec.keep_for */
+  const char *aws_allow_ceiling;       /* plans.aws_allow_ceiling */
+  const char *state_machine_arn;       /* lambda.state_machine_arn: where the API starts executions ("" = it
+                                          cannot) */
+};
+
 /* What every invocation may use; borrowed, must outlive the invocations. */
 struct orch_lambda_env {
   const struct orch_config *cfg;     /* settings; may be NULL (defaults) */
@@ -31,6 +51,8 @@ struct orch_lambda_env {
   /* Waits between retries of an outbound call; NULL = no wait. */
   void (*sleep_ms)(void *ctx, int64_t ms);
   void *sleep_ctx;
+  /* Step Functions tasks and API events; NULL (no lambda.store) refuses them saying so. */
+  const struct orch_lambda_backend *backend;
 };
 
 /* The invocation's context, from the Runtime API's headers (all optional; "" when absent). */

@@ -60,6 +60,14 @@ test('every task passes an action and the execution id, retries runtime crashes,
   assert.equal(def.States.WaitForApproval.Parameters.Payload['TaskToken.$'], '$$.Task.Token');
 });
 
+test('the approval wait re-arms hourly (the engine parks it with WaitSeconds 3600) and a cancelled or timed-out wait steps on', () => {
+  const w = stateMachineDefinition().States.WaitForApproval;
+  assert.equal(w.TimeoutSeconds, 3600, 'ORCH_LAMBDA_SFN_APPROVAL_WAIT_S');
+  assert.deepEqual(w.Catch[0], { ErrorEquals: ['States.Timeout', 'Drsorch.Cancelled'], ResultPath: '$.Approval', Next: 'ExecuteWave' });
+  assert.equal(stateMachineDefinition().States.BeginExecution.Parameters['ExecutionId.$'], '$.ExecutionId',
+    'the API starts it with {"ExecutionId"}');
+});
+
 test('choices read only what the engine returns; waits are the engine\'s', () => {
   const def = stateMachineDefinition();
   for (const [name, s] of Object.entries(def.States)) {
