@@ -303,6 +303,11 @@ int orch_exec_decide(struct orch_exec_state *st, struct orch_exec_inflight *fl, 
       break;
     case ORCH_IN_TICK: break;
   }
+  if (env->record_only) { /* the command's own events only: whoever drives the execution acts on them */
+    for (size_t i = 0; i < out->neffects; i++) orch_exec_effect_release(&out->effects[i]);
+    out->neffects = 0;
+    return d.rc;
+  }
   int steps = 0;
   while (!d.rc && !out->halt && steps++ < MAX_STEPS) {
     if (!d_reserve(&d)) break;

@@ -197,6 +197,9 @@ struct orch_exec_env {
   int64_t poll_ms;
   int64_t keep_for_ms;
   bool approve_all;
+  bool record_only;                            /* a command is journaled and nothing else decided: no effect,
+                                                 no further event (the serverless API; the state machine's
+                                                 next step acts on it) */
   struct orch_exec_admission *admission;      /* quotas and queues (decide updates the queues) */
   const struct orch_exec_state *const *lives;  /* every live execution of the engine, this one too */
   size_t nlives;

@@ -54,6 +54,8 @@ struct orch_exec_engine_config {
   bool synchronous;                     /* no threads: the caller drives every execution with
                                            orch_exec_engine_step (one Lambda invocation per step); create and
                                            commands run on the caller's thread; effects are inline */
+  bool record_only;                     /* commands and creations are journaled, nothing else is decided
+                                           or done (the serverless API: a step of the state machine acts) */
   const char *aws_allow_ceiling;        /* the operators' ceiling on plans' aws_allow (NULL = default) */
   orch_exec_listener listener;
   void *listener_ctx;

@@ -217,7 +217,8 @@ static void sync_store_record(struct orch_exec_engine *eng, struct exec_live *lv
 static struct orch_exec_env env_of(struct orch_exec_engine *eng) {
   return (struct orch_exec_env){.default_account = eng->default_account, .default_region = eng->default_region,
                                 .poll_ms = eng->cfg.poll_ms, .keep_for_ms = eng->cfg.keep_for_ms,
-                                .approve_all = eng->cfg.approve_all, .admission = eng->admission,
+                                .approve_all = eng->cfg.approve_all, .record_only = eng->cfg.record_only,
+                                .admission = eng->admission,
                                 .lives = eng->states, .nlives = eng->nstates};
 }
 

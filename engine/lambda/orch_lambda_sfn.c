@@ -35,12 +35,13 @@ json_t *orch_lambda_sfn_answer(const json_t *summary, int64_t poll_ms) {
 
 /* ---- the engine ----------------------------------------------------------------------------------- */
 
-int orch_lambda_sfn_engine(const struct orch_lambda_backend *b, const struct orch_clock *clock,
+int orch_lambda_sfn_engine(const struct orch_lambda_backend *b, const struct orch_clock *clock, bool record_only,
                            struct orch_exec_engine **out, struct orch_error *err) {
   struct orch_exec_engine_config ec = {
     .store = b->store, .aws = b->aws, .aws_ctx = b->aws_ctx, .clock = clock, .synchronous = true,
     .poll_ms = b->poll_ms, .default_account = b->default_account, .default_region = b->default_region,
-    .keep_for_ms = b->keep_for_ms, .aws_allow_ceiling = b->aws_allow_ceiling};
+    .keep_for_ms = b->keep_for_ms, .aws_allow_ceiling = b->aws_allow_ceiling,
+    .record_only = record_only};
   return orch_exec_engine_new(&ec, out, err);
 }
 
@@ -175,7 +176,7 @@ static int sfn_handle(const struct orch_lambda_env *env, const json_t *event, co
   }
   struct orch_exec_engine *eng = NULL;
   json_t *summary = NULL;
-  if ((rc = orch_lambda_sfn_engine(b, env->clock, &eng, err))) return rc;
+  if ((rc = orch_lambda_sfn_engine(b, env->clock, false, &eng, err))) return rc;
   if (t.action == A_AWAIT_APPROVAL) {
     json_t *data = json_pack("{s:s, s:s*}", "task_token", t.token, "state_machine_execution", t.machine);
     rc = data ? orch_exec_engine_record(eng, t.id, "ApprovalWaitStarted", data, &summary, err) : orch_error_set(err, ORCH_ENOMEM, "out of memory");
@@ -211,7 +212,7 @@ static int api_create(void *ctx, const char *plan_id, int64_t version, enum orch
   if (!b->state_machine_arn || !*b->state_machine_arn)
     return orch_error_set(err, ORCH_ECONFIG, "no state machine to start executions with (lambda.state_machine_arn)");
   struct orch_exec_engine *eng = NULL;
-  int rc = orch_lambda_sfn_engine(b, NULL, &eng, err);
+  int rc = orch_lambda_sfn_engine(b, NULL, true, &eng, err);
   if (!rc) rc = orch_exec_engine_create(eng, plan_id, version, mode, by, id_out, err);
   orch_exec_engine_free(eng); /* its lease goes with it: the state machine's first step takes it */
   if (rc) return rc;
@@ -233,7 +234,7 @@ static int api_create(void *ctx, const char *plan_id, int64_t version, enum orch
   snprintf(reason, sizeof reason, "%s", err->message);
   struct orch_exec_command_spec cancel = {.exec_id = id_out, .cmd = ORCH_CMD_CANCEL, .by = "drsorch", .reason = reason};
   struct orch_error cerr = {0};
-  if (orch_lambda_sfn_engine(b, NULL, &eng, &cerr) || orch_exec_engine_command_ex(eng, &cancel, &cerr))
+  if (orch_lambda_sfn_engine(b, NULL, false, &eng, &cerr) || orch_exec_engine_command_ex(eng, &cancel, &cerr))
     orch_log_error("exec %s: not cancelled after StartExecution failed: %s", id_out, cerr.message);
   orch_exec_engine_free(eng);
   return rc;
@@ -246,7 +247,7 @@ static int api_command(void *ctx, const struct orch_api_command *cmd, struct orc
   struct orch_exec_command_spec spec;
   struct orch_exec_engine *eng = NULL;
   int rc = orch_api_exec_command_spec(cmd, &spec, err);
-  if (!rc) rc = orch_lambda_sfn_engine(b, NULL, &eng, err);
+  if (!rc) rc = orch_lambda_sfn_engine(b, NULL, true, &eng, err);
   if (!rc) rc = orch_exec_engine_command_ex(eng, &spec, err);
   orch_exec_engine_free(eng);
   if (rc) return rc;

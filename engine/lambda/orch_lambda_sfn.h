@@ -35,8 +35,10 @@
  * NULL when out of memory. Caller owns. */
 json_t *orch_lambda_sfn_answer(const json_t *summary, int64_t poll_ms);
 
-/* A new synchronous engine on the backend (one per invocation, as in a fresh container). */
-int orch_lambda_sfn_engine(const struct orch_lambda_backend *b, const struct orch_clock *clock,
+/* A new synchronous engine on the backend (one per invocation, as in a fresh container). record_only: the
+ * API function's: creations and commands are journaled and nothing else is done (no AWS call: its role has
+ * none of the recovery actions), the state machine's next step acts on them. */
+int orch_lambda_sfn_engine(const struct orch_lambda_backend *b, const struct orch_clock *clock, bool record_only,
                            struct orch_exec_engine **out, struct orch_error *err) ORCH_MUST_CHECK;
 
 /* Release the task waiting on `token` when `answer` (orch_lambda_sfn_answer) no longer waits for approval:

@@ -56,9 +56,12 @@ static void ev_at(int64_t at_ms, const char *type, const char *data) {
 
 static void ev(const char *type, const char *data) { ev_at(T0 + st.seq, type, data); }
 
+static bool record_only; /* the serverless API's engine */
+
 static struct orch_exec_env env(void) {
   return (struct orch_exec_env){.default_account = "111122223333", .default_region = "us-east-1", .poll_ms = 5000,
-                                .keep_for_ms = 0, .approve_all = approve_all, .admission = adm, .lives = lives,
+                                .keep_for_ms = 0, .approve_all = approve_all, .record_only = record_only,
+                                .admission = adm, .lives = lives,
                                 .nlives = nlives};
 }
 
@@ -317,6 +320,25 @@ Test(decide, commands_say_why_they_are_refused_and_approvers_are_enforced) {
   }
   cr_assert_str_eq(json_string_value(json_object_get(event_data(0), "by")), "bob");
   cr_assert_str_eq(json_string_value(json_object_get(event_data(0), "role")), "dba-oncall");
+}
+
+/* The serverless API journals an approval and does nothing else: no launch from the API function (its role
+ * has no recovery actions); the state machine's next step, deciding in full, launches the wave. */
+Test(decide, a_record_only_command_is_journaled_and_nothing_else) {
+  running_with("drill", "[{\"name\":\"db\",\"approval\":\"ok?\"}]", "[{\"id\":\"" S1 "\",\"wave\":\"db\"}]");
+  ev("WaveReady", "{\"wave\":\"db\"}");
+  ev("ApprovalRequested", "{\"wave\":\"db\",\"prompt\":\"ok?\"}");
+  struct orch_exec_input approve = {.kind = ORCH_IN_COMMAND, .command = {.cmd = ORCH_CMD_APPROVE, .wave = "db", .by = "bob"}};
+  char e[512], f[512];
+  record_only = true;
+  decide_at(&approve, T0 + 1000, e, sizeof e, f, sizeof f);
+  cr_assert_eq(dec.command_rc, 0, "%s", dec.command_err.message);
+  cr_assert_str_eq(e, "ApprovalGranted");
+  cr_assert_str_eq(f, "", "no AWS call from the API");
+  record_only = false;
+  decide_at(&tick, T0 + 2000, e, sizeof e, f, sizeof f);
+  cr_assert(strstr(e, "JobRequested"), "the next full step launches: %s", e);
+  cr_assert(strstr(f, "start:"), "%s", f);
 }
 
 /* notify: every topic the plan names, only the events it lists; sent as effects after being journaled. */
