@@ -5,7 +5,6 @@
 // ($LAMBDA_TASK_ROOT/web) byte for byte (the simulator keeps each object's MD5), writes runtime-config.json,
 // and invalidates the distribution once per request. Every outcome reaches the ResponseURL.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +12,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { bin, run, start } from '../lib/drsorch.mjs';
 import { cfnEvent, ResponseUrl, RuntimeApi } from '../lib/runtime-api.mjs';
+import { startSim } from '../lib/sim.mjs';
 import { cfnDir, loadTemplate } from '../lib/templates.mjs';
 
 const skip = bin ? false : 'DRSORCH_BIN is not set (run through ctest)';
@@ -50,23 +50,6 @@ test("the custom resources' role reaches the console bucket the frontend stack m
     assert.ok(Object.values(frontend.Resources).some((r) => r.Type === type), type);
 });
 
-async function startSim(dir) {
-  const file = path.join(dir, 'scenario.json');
-  fs.writeFileSync(file, JSON.stringify(scenarioDoc));
-  const proc = spawn(bin, ['sim', '--scenario', file, '--listen', '127.0.0.1:0', '--speed', '0'],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/^listening on (http:\/\/\S+)$/m);
-      if (m) resolve(m[1]);
-    });
-    proc.on('exit', (code) => reject(new Error(`drsorch sim exited ${code}`)));
-  });
-  return { url, stop: () => new Promise((resolve) => { proc.on('exit', resolve); proc.kill('SIGTERM'); }) };
-}
-
 /** Every version and delete marker of a bucket, as the simulator lists them (all pages). */
 async function versions(sim, bucket) {
   const r = await run(['aws', 's3', 'ListObjectVersions', JSON.stringify({ Bucket: bucket }), '--endpoint-url', sim.url,
@@ -78,7 +61,9 @@ async function versions(sim, bucket) {
 
 async function withEverything(fn, extraEnv = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drsorch-cr-'));
-  const sim = await startSim(dir);
+  const scenario = path.join(dir, 'scenario.json');
+  fs.writeFileSync(scenario, JSON.stringify(scenarioDoc));
+  const sim = await startSim(scenario);
   const url = await new ResponseUrl().start();
   const api = await new RuntimeApi().start();
   const proc = start(['lambda', 'runtime'], {
