@@ -9,13 +9,23 @@
 #include "api/orch_api_metrics.h"
 #include "api/orch_api_int.h"
 #include "core/orch_log.h"
+#include "core/orch_str.h"
 
-/* The data directory stays writable for the journal: checked on every call (one access(2)). */
-static json_t *storage_status(const struct orch_config *cfg, bool *ok) {
-  const char *dir = orch_config_str(cfg, "storage.data_dir");
-  if (access(dir, W_OK | X_OK) == 0) return json_pack("{s:s, s:s}", "status", "ok", "data_dir", dir);
+/* A SQLite store's directory stays writable for the journal (its WAL and temporary files): checked on every
+ * call (one access(2)). A store that is not a local file (DynamoDB, on Lambda) has no directory to check,
+ * and the Lambda function's own directory is read-only: "storage" is then left out. NULL when there is
+ * nothing to check. */
+static json_t *storage_status(const json_t *store_info, bool *ok) {
+  const char *backend = json_string_value(json_object_get(store_info, "backend"));
+  const char *file = json_string_value(json_object_get(store_info, "path"));
+  if (!backend || strcmp(backend, "sqlite") != 0 || !file) return NULL;
+  char dir[4096];
+  const char *slash = strrchr(file, '/');
+  if (!orch_str_fmt(dir, sizeof dir, "%.*s", slash ? (int)(slash == file ? 1 : slash - file) : 1, slash ? file : "."))
+    return json_pack("{s:s, s:s}", "status", "error", "message", "the store's path is too long to check");
+  if (access(dir, W_OK | X_OK) == 0) return json_pack("{s:s, s:s}", "status", "ok", "dir", dir);
   *ok = false;
-  return json_pack("{s:s, s:s, s:s}", "status", "error", "data_dir", dir, "message", strerror(errno));
+  return json_pack("{s:s, s:s, s:s}", "status", "error", "dir", dir, "message", strerror(errno));
 }
 
 static json_t *store_status(struct orch_store *store, bool *ok) {
@@ -33,10 +43,11 @@ int api_h_health(struct api_call *c) {
   const struct orch_api *api = c->api;
   bool ok = true;
   int64_t up_ns = orch_clock_mono_ns(api->clock) - api->started_mono_ns;
-  json_t *subsystems = json_pack("{s:{s:s, s:s, s:I}, s:o, s:o}", "api", "status", "ok", "listen",
+  json_t *store = store_status(api->cfg.store, &ok), *storage = storage_status(store, &ok);
+  json_t *subsystems = json_pack("{s:{s:s, s:s, s:I}, s:o*, s:o}", "api", "status", "ok", "listen",
                                  api->cfg.listen_address ? api->cfg.listen_address : "", "threads",
                                  (json_int_t)orch_config_int(api->cfg.settings, "server.threads"), "storage",
-                                 storage_status(api->cfg.settings, &ok), "store", store_status(api->cfg.store, &ok));
+                                 storage, "store", store);
   const struct orch_api_backends *b = api_backends(api);
   if (subsystems && b && b->engine) json_object_set_new(subsystems, "scheduler", json_pack("{s:s}", "status", "ok"));
   json_t *body = json_pack("{s:s, s:s, s:I, s:o}", "status", ok ? "ok" : "degraded", "version", ORCH_VERSION,
@@ -50,7 +61,7 @@ int api_h_ready(struct api_call *c) {
   const struct orch_api *api = c->api;
   bool store_ok = true, dir_ok = true;
   json_t *store = store_status(api->cfg.store, &store_ok);
-  json_t *dir = storage_status(api->cfg.settings, &dir_ok);
+  json_t *dir = storage_status(store, &dir_ok);
   const struct orch_api_backends *b = api_backends(api);
   bool sched_ok = b && b->engine && b->engine->alive(b->engine_ctx);
   bool ready = store_ok && dir_ok && sched_ok;
