@@ -50,6 +50,6 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
-    testTimeout: 20000,
+    testTimeout: 60000,
   },
 });
