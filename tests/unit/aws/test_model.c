@@ -13,15 +13,18 @@
 
 Test(model, embedded_services) {
   const char *const *names = orch_aws_model_service_names();
-  const char *want[] = {"cloudfront", "drs", "dynamodb", "ec2", "s3", "service-quotas", "sns", "ssm", "sts"};
-  size_t n = 0;
+  const char *want[] = {"cloudfront", "drs", "dynamodb", "ec2", "s3", "service-quotas", "sns", "ssm", "stepfunctions", "sts"};
+  size_t n = 0, nwant = sizeof want / sizeof want[0];
   while (names[n]) n++;
-  cr_assert_eq(n, 9);
-  for (size_t i = 0; i < 9; i++) {
+  cr_assert_eq(n, nwant);
+  for (size_t i = 0; i < nwant; i++) {
     cr_assert_str_eq(names[i], want[i]);
     cr_assert_not_null(orch_aws_model_service(want[i]), "%s did not load", want[i]);
   }
   cr_assert_null(orch_aws_model_service("route53"));
+  const struct orch_aws_service *sfn = orch_aws_model_service("stepfunctions");
+  cr_assert_eq(orch_aws_service_protocol(sfn), ORCH_AWS_PROTO_JSON, "Step Functions speaks awsJson1_0");
+  cr_assert_str_eq(orch_aws_service_signing_name(sfn), "states");
   const struct orch_aws_service *s3 = orch_aws_model_service("s3");
   cr_assert_eq(orch_aws_service_protocol(s3), ORCH_AWS_PROTO_REST_XML);
   cr_assert_str_eq(orch_aws_service_signing_name(s3), "s3");
