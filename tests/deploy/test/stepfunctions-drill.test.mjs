@@ -2,7 +2,7 @@
 // through the API function (an API Gateway proxy event: the router, an API token, StartExecution), driven by
 // the state machine of cfn/statemachine-stack.yaml in an independent ASL interpreter (aws-local-stepfunctions)
 // whose Tasks invoke the orchestration function (the real `drsorch lambda runtime` behind the Runtime API
-// emulator), against `drsorch sim` with the SQLite store. The gate parks the state machine on a task token
+// emulator), against `drsorch sim`, with the store on DynamoDB (dynalite) as deployed. The gate parks the state machine on a task token
 // until the approval, sent through the API function, releases it. The orchestration runtime is killed while
 // the first StartRecovery is in flight; the retried step adopts the job instead of launching again. The
 // simulated clock moves only by the WaitSeconds the engine asks for, so nothing depends on the machine's speed.
@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { bin, run } from '../lib/drsorch.mjs';
+import { startDynalite } from '../lib/dynalite.mjs';
 import { SIM_ACCOUNT, SIM_CREDS, startSim } from '../lib/sim.mjs';
 import { LambdaFunction, StepFunctionsService } from '../lib/stepfunctions.mjs';
 import { repoRoot, stateMachineDefinition } from '../lib/templates.mjs';
@@ -38,9 +39,10 @@ function apiEvent(method, p, token, body) {
 test('a drill through Step Functions: gate approved through the API, a crashed step never launches twice',
   { skip, timeout: 240000 }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drsorch-sfn-'));
-    const db = path.join(dir, 'drsorch.db');
+    const dl = await startDynalite();
+    const db = `dynamodb:sfn?region=us-east-1&endpoint=${dl.endpoint}&create=true`;
     const sim = await startSim(path.join(repoRoot, 'plans', 'scenarios', 'three-tier-demo.json'));
-    const created = await run(['tokens', 'create', '--role', 'Admin', '--name', 'proof', '--db', db]);
+    const created = await run(['tokens', 'create', '--role', 'Admin', '--name', 'proof', '--db', db], { env: SIM_CREDS });
     assert.equal(created.status, 0, created.stderr);
     const token = created.stdout.trim();
 
@@ -91,7 +93,7 @@ test('a drill through Step Functions: gate approved through the API, a crashed s
     await sfnService.start();
     const env = {
       ...SIM_CREDS, AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: sim.url, AWS_ENDPOINT_URL_SFN: sfnService.url,
-      DRSORCH_LAMBDA_STORE: `sqlite:${db}`, DRSORCH_LAMBDA_STATE_MACHINE_ARN: MACHINE, DRSORCH_AWS_ACCOUNT: SIM_ACCOUNT,
+      DRSORCH_LAMBDA_STORE: db, DRSORCH_LAMBDA_STATE_MACHINE_ARN: MACHINE, DRSORCH_AWS_ACCOUNT: SIM_ACCOUNT,
       DRSORCH_LOG_LEVEL: 'warn', DRSORCH_STORAGE_DATA_DIR: dir,
     };
     fns.orch = new LambdaFunction('orchestration', env);
@@ -147,7 +149,7 @@ test('a drill through Step Functions: gate approved through the API, a crashed s
       assert.equal(view.status, 200);
       assert.equal(view.body.status, 'CLEANED');
       assert.deepEqual(view.body.waves.map((w) => w.status), ['COMPLETED', 'COMPLETED']);
-      const events = await run(['executions', 'show', id, '--db', db, '--json']);
+      const events = await run(['executions', 'show', id, '--db', db, '--json'], { env: SIM_CREDS });
       assert.match(events.stdout + events.stderr, /ApprovalWaitStarted|CLEANED/);
     } catch (e) {
       if (process.env.SFN_DEBUG) {
@@ -160,6 +162,7 @@ test('a drill through Step Functions: gate approved through the API, a crashed s
       await fns.api.stop();
       await sfnService.stop();
       await sim.stop();
+      await dl.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -3,10 +3,10 @@
 // its table name), then the table created in dynalite from the template's own properties and opened by
 // drsorch without `create`: the store accepts it and works on it. Uses dynalite (this lockfile).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { startDynalite } from '../lib/dynalite.mjs';
 import { run } from '../lib/drsorch.mjs';
 import { cfnDir, loadTemplate, repoRoot } from '../lib/templates.mjs';
 
@@ -43,23 +43,8 @@ test("the functions' store spec names that table", () => {
   }
 });
 
-/** dynalite on a free port, until the returned stop(). */
-async function dynalite() {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'tests/deploy/lib/dynalite-server.cjs')],
-    { stdio: ['pipe', 'pipe', 'inherit'] });
-  const port = await new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      buf += d;
-      if (buf.includes('\n')) resolve(Number(buf.trim()));
-    });
-    child.on('exit', () => reject(new Error('dynalite exited')));
-  });
-  return { port, stop: () => new Promise((resolve) => { child.on('exit', resolve); child.stdin.end(); }) };
-}
-
 test('the engine opens the table as the template makes it', async () => {
-  const dl = await dynalite();
+  const dl = await startDynalite();
   try {
     const env = { AWS_ACCESS_KEY_ID: 'AKIDDYNALITE', AWS_SECRET_ACCESS_KEY: 'dynalite-secret',
       AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
