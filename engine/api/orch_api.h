@@ -36,6 +36,12 @@ struct orch_api_request {
   size_t body_len;
   const char *remote_addr; /* the client's address ("127.0.0.1"); "" when unknown */
   bool tls;                /* arrived over TLS: cookies get Secure, HSTS is sent */
+  /* The claims of a Cognito token that an authorizer in front of the API already verified (API Gateway's
+   * COGNITO_USER_POOLS authorizer: the event's requestContext.authorizer.claims); borrowed, NULL when the
+   * request brings its own credentials. When set they are the caller (roles from cognito:groups through
+   * auth.cognito_groups), whatever Authorization or cookies say. Only the Lambda adapter sets it: no header
+   * can, so `drsorch serve` never honours claims. */
+  const json_t *verified_claims;
 };
 
 struct orch_api_stream; /* an event stream the transport serves (orch_api_stream_*) */

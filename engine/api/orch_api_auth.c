@@ -1,4 +1,5 @@
-/* orch_api_auth: API tokens, console sessions and Cognito JWTs into a principal; logins; CSRF. Uses
+/* orch_api_auth: API tokens, console sessions, Cognito JWTs and an authorizer's verified Cognito claims into a
+ * principal; logins; CSRF. Uses
  * orch_store, orch_api_jwt, orch_api_secret, orch_api_roles, orch_config, orch_str, orch_log. */
 #include "api/orch_api_auth.h"
 
@@ -99,9 +100,10 @@ int orch_api_auth_new(const struct orch_api_auth_config *cfg, struct orch_api_au
       .token_use = orch_config_str(cfg->settings, "auth.cognito_token_use"),
       .leeway_ms = orch_config_duration_ms(cfg->settings, "auth.jwt_leeway"), .clock = a->clock,
       .transport = cfg->jwks_transport};
-    if (!(rc = orch_api_jwt_new(&jc, &a->jwt, err)))
-      rc = parse_groups(a, orch_config_str(cfg->settings, "auth.cognito_groups"), err);
+    rc = orch_api_jwt_new(&jc, &a->jwt, err);
   }
+  /* also without a pool of its own: an authorizer in front of the API may hand over verified claims */
+  if (!rc) rc = parse_groups(a, orch_config_str(cfg->settings, "auth.cognito_groups"), err);
   if (rc) {
     orch_api_auth_free(a);
     return rc;
@@ -190,23 +192,49 @@ static int from_token(struct orch_api_auth *a, const char *token, struct api_pri
   return 0;
 }
 
+/* One Cognito group of the caller: its roles by auth.cognito_groups, and its name kept for the 403. */
+static void add_group(struct orch_api_auth *a, const char *g, size_t n, struct api_principal *who) {
+  if (!n) return;
+  for (size_t k = 0; k < a->ngroups; k++)
+    if (strlen(a->groups[k].group) == n && memcmp(a->groups[k].group, g, n) == 0) who->roles |= a->groups[k].role;
+  size_t used = strlen(who->groups);
+  if (used + n + 3 < sizeof who->groups)
+    snprintf(who->groups + used, sizeof who->groups - used, "%s%.*s", used ? ", " : "", (int)n, g);
+}
+
+/* The principal a set of verified Cognito claims is: the user from username (access tokens),
+ * cognito:username (id tokens) or sub; roles from cognito:groups, a JSON array in a token, a string in API
+ * Gateway's claims ("a,b" from a REST API's authorizer, "[a b]" from an HTTP API's). */
+static int from_claims(struct orch_api_auth *a, const json_t *claims, struct api_principal *who, struct orch_error *err) {
+  const char *user = json_string_value(json_object_get(claims, "username"));
+  if (!user) user = json_string_value(json_object_get(claims, "cognito:username"));
+  if (!user) user = json_string_value(json_object_get(claims, "sub"));
+  if (!user || !*user) return orch_error_set(err, ORCH_EAUTH, "the token's claims name no user (username, cognito:username or sub)");
+  who->kind = API_JWT;
+  snprintf(who->name, sizeof who->name, "cognito:%s", user);
+  const json_t *groups = json_object_get(claims, "cognito:groups");
+  size_t i;
+  const json_t *g;
+  json_array_foreach(groups, i, g) {
+    if (json_is_string(g)) add_group(a, json_string_value(g), json_string_length(g), who);
+  }
+  const char *s = json_string_value(groups);
+  for (const char *p = s; p && *p;) {
+    size_t n = strcspn(p, "[], ");
+    add_group(a, p, n, who);
+    p += n;
+    p += strspn(p, "[], ");
+  }
+  return 0;
+}
+
 static int from_jwt(struct orch_api_auth *a, const char *token, struct api_principal *who, struct orch_error *err) {
   json_t *claims = NULL;
   int rc = orch_api_jwt_verify(a->jwt, token, &claims, err);
   if (rc) return rc == ORCH_EAUTH ? rc : (orch_error_prefix(err, "cannot check the JWT"), rc);
-  const char *user = json_string_value(json_object_get(claims, "username"));
-  if (!user) user = json_string_value(json_object_get(claims, "cognito:username"));
-  if (!user) user = json_string_value(json_object_get(claims, "sub"));
-  who->kind = API_JWT;
-  snprintf(who->name, sizeof who->name, "cognito:%s", user ? user : "?");
-  size_t i;
-  const json_t *g;
-  json_array_foreach(json_object_get(claims, "cognito:groups"), i, g) {
-    for (size_t k = 0; json_is_string(g) && k < a->ngroups; k++)
-      if (strcmp(a->groups[k].group, json_string_value(g)) == 0) who->roles |= a->groups[k].role;
-  }
+  rc = from_claims(a, claims, who, err);
   json_decref(claims);
-  return 0;
+  return rc;
 }
 
 /* The value of cookie `name` in a Cookie header, into out; false when absent. */
@@ -253,6 +281,7 @@ static int from_session(struct orch_api_auth *a, const char *secret, struct api_
 int orch_api_auth_identify(struct orch_api_auth *a, const struct orch_api_request *req, struct api_principal *who,
                            struct orch_error *err) {
   memset(who, 0, sizeof *who);
+  if (req->verified_claims) return from_claims(a, req->verified_claims, who, err); /* the authorizer checked it */
   const char *authz = api_req_header(req, "Authorization");
   if (authz) {
     if (strncasecmp(authz, "Bearer ", 7) != 0)

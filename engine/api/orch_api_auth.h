@@ -22,8 +22,10 @@ int orch_api_auth_new(const struct orch_api_auth_config *cfg, struct orch_api_au
     ORCH_MUST_CHECK;
 void orch_api_auth_free(struct orch_api_auth *a);
 
-/* Fill *who from the request's credentials (API_ANONYMOUS when it carries none). Credentials that are
- * present but not valid are ORCH_EAUTH with the reason (answered 401); the store failing is its code. */
+/* Fill *who from the request's credentials (API_ANONYMOUS when it carries none). The request's
+ * verified_claims, when set, are the caller and nothing else is looked at (the same principal as a JWT
+ * with those claims: "cognito:<user>", roles by auth.cognito_groups). Credentials that are present but not
+ * valid are ORCH_EAUTH with the reason (answered 401); the store failing is its code. */
 int orch_api_auth_identify(struct orch_api_auth *a, const struct orch_api_request *req, struct api_principal *who,
                            struct orch_error *err) ORCH_MUST_CHECK;
 

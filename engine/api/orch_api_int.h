@@ -86,6 +86,7 @@ struct api_principal {
   char id[ORCH_STORE_ID_MAX + 1];      /* token id or user id ("" for JWTs) */
   char session_id[ORCH_STORE_ID_MAX + 1];
   char csrf_token[129];
+  char groups[256]; /* a Cognito principal's groups as its token named them, "a, b" (for a 403 that says why) */
 };
 
 /* ---- The route table (orch_api_routes.c) ------------------------------------------------------ */

@@ -279,6 +279,12 @@ static int check_access(struct api_call *c) {
     char have[64], need[64];
     orch_api_roles_format(c->who.roles, have, sizeof have);
     orch_api_roles_format(orch_api_perm_roles(r->perm), need, sizeof need);
+    if (!c->who.roles && c->who.kind == API_JWT) /* signed in to the pool, but no group of it is a role here */
+      return api_error(c, 403, "Forbidden", json_pack("{s:s, s:s}", "permission", orch_api_perm_name(r->perm), "roles", need),
+                       "%s has no role: none of its Cognito groups (%s) is mapped to a role by auth.cognito_groups; "
+                       "%s %s needs one of %s",
+                       c->who.name, c->who.groups[0] ? c->who.groups : "none", r->method, r->pattern, need),
+             -1;
     return api_error(c, 403, "Forbidden", json_pack("{s:s, s:s}", "permission", orch_api_perm_name(r->perm), "roles", need),
                      "%s may not %s %s: it needs %s (one of %s); %s has %s", c->who.name, r->method, r->pattern,
                      orch_api_perm_name(r->perm), need, c->who.name, have[0] ? have : "no role"),

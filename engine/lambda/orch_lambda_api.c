@@ -1,8 +1,10 @@
 /* orch_lambda_api: API Gateway REST proxy events ({"httpMethod", "path", "headers", "body", ...}) through
  * the REST API's router (orch_api_handle: the same route table, auth, RBAC and error envelope as `drsorch
- * serve`), answered as a proxy response {"statusCode", "headers", "body"}. The caller is identified by the
- * router from the request (a Cognito JWT the authorizer already checked is checked again, an API token);
- * the source address is API Gateway's. Event streams are not served through API Gateway (406 with the
+ * serve`), answered as a proxy response {"statusCode", "headers", "body"}. Behind API Gateway's Cognito
+ * authorizer the caller is the token it verified: its claims (requestContext.authorizer.claims) go to the
+ * router as the request's verified_claims, which win over any header; without them (a route without the
+ * authorizer, `drsorch lambda invoke`) the router identifies the caller from the request's own credentials.
+ * The source address is API Gateway's. Event streams are not served through API Gateway (406 with the
  * envelope: read the events with GET and ?after=). Uses orch_api, orch_str (query encoding), orch_aws
  * (base64), orch_json. */
 #include <string.h>
@@ -91,11 +93,13 @@ static int api_handle(const struct orch_lambda_env *env, const json_t *event, co
     *error_type = ORCH_LAMBDA_ERR_BAD_EVENT;
     goto out;
   }
-  const json_t *identity = json_object_get(json_object_get(event, "requestContext"), "identity");
-  const char *addr = json_string_value(json_object_get(identity, "sourceIp"));
+  const json_t *rc_ctx = json_object_get(event, "requestContext");
+  const char *addr = json_string_value(json_object_get(json_object_get(rc_ctx, "identity"), "sourceIp"));
+  const json_t *claims = json_object_get(json_object_get(rc_ctx, "authorizer"), "claims");
   struct orch_api_request req = {.method = json_string_value(json_object_get(event, "httpMethod")),
                                  .target = orch_buf_cstr(&target), .headers = headers, .nheaders = nh,
-                                 .body = body.data, .body_len = body.len, .remote_addr = addr ? addr : "", .tls = true};
+                                 .body = body.data, .body_len = body.len, .remote_addr = addr ? addr : "", .tls = true,
+                                 .verified_claims = json_is_object(claims) ? claims : NULL};
   struct orch_api_response resp;
   orch_api_response_init(&resp);
   orch_api_handle(b->api, &req, &resp);

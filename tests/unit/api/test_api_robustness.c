@@ -77,6 +77,9 @@ static const struct rcase cases[] = {
   {"empty bearer", "GET /api/v1/plans HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \r\n\r\n", 401, false},
   {"Basic credentials", "GET /api/v1/plans HTTP/1.1\r\nHost: t\r\nAuthorization: Basic YTpi\r\n\r\n", 401, false},
   {"forged session cookie", "GET /api/v1/plans HTTP/1.1\r\nHost: t\r\nCookie: drsorch_session=x; other=y\r\n\r\n", 401, false},
+  /* only the Lambda adapter hands the router an authorizer's verified claims: no header can */
+  {"API Gateway's claims as headers", "GET /api/v1/plans HTTP/1.1\r\nHost: t\r\nrequestContext: {\"authorizer\": {\"claims\": "
+   "{\"username\": \"x\", \"cognito:groups\": \"Admin\"}}}\r\nX-Amzn-Oidc-Data: e30\r\ncognito:groups: Admin\r\n\r\n", 401, false},
   {"CSRF header without a session", "GET /api/v1/plans HTTP/1.1\r\nHost: t\r\nX-CSRF-Token: abc\r\n\r\n", 401, false},
   {"garbage If-Match", "PUT /api/v1/protection-groups/{GROUP} HTTP/1.1\r\nHost: t\r\n{AUTH}If-Match: \"soon\"\r\nContent-Type: application/json\r\nContent-Length: {LEN}\r\n\r\n" GROUPBODY("\"orders-db\"", "\"111122223333\"", "{\"tags\": {\"Tier\": \"db\"}}"), 400, false},
   {"stale If-Match", "PUT /api/v1/protection-groups/{GROUP} HTTP/1.1\r\nHost: t\r\n{AUTH}If-Match: \"7\"\r\nContent-Type: application/json\r\nContent-Length: {LEN}\r\n\r\n" GROUPBODY("\"orders-db\"", "\"111122223333\"", "{\"tags\": {\"Tier\": \"db\"}}"), 412, false},
