@@ -1,7 +1,7 @@
 /* orch_lambda_console: the Custom::ConsoleDeployment resource: on Create and Update it uploads the built
  * console the package carries ($LAMBDA_TASK_ROOT/web, from web/dist) to the console bucket, writes the
- * runtime configuration the console reads (runtime-config.json: API URL, user pool, client, region,
- * build), and invalidates the CloudFront distribution (the request id is the caller reference, so a
+ * runtime configuration the console reads (runtime-config.json: API URL, user pool, client, the Hosted UI
+ * and its scopes, region, build), and invalidates the CloudFront distribution (the request id is the caller reference, so a
  * retried request makes no second invalidation). Delete leaves the files to the bucket clean-up.
  * Uses orch_lambda_cfn, orch_lambda_aws (S3 and CloudFront through orch_aws_client), orch_aws_proto
  * (base64 bodies), orch_buf, orch_log, POSIX directories. */
@@ -25,13 +25,13 @@
 #define FILES_MAX 10000
 
 struct props {
-  const char *bucket, *distribution, *api_url, *pool, *client, *region, *build;
+  const char *bucket, *distribution, *api_url, *pool, *client, *domain, *scopes, *region, *build;
 };
 
 static int props_read(const json_t *p, struct props *o, struct orch_error *err) {
   memset(o, 0, sizeof *o);
   if (!p) return orch_error_setc(err, ORCH_EINVAL, "ResourceProperties", "BucketName, DistributionId, ApiUrl, "
-                                 "UserPoolId, UserPoolClientId and Region are required");
+                                 "UserPoolId, UserPoolClientId, CognitoDomain and Region are required");
   const char *w = "ResourceProperties";
   int rc;
   if ((rc = orch_json_get_str(p, w, "BucketName", true, &o->bucket, err)) ||
@@ -39,11 +39,17 @@ static int props_read(const json_t *p, struct props *o, struct orch_error *err) 
       (rc = orch_json_get_str(p, w, "ApiUrl", true, &o->api_url, err)) ||
       (rc = orch_json_get_str(p, w, "UserPoolId", true, &o->pool, err)) ||
       (rc = orch_json_get_str(p, w, "UserPoolClientId", true, &o->client, err)) ||
+      (rc = orch_json_get_str(p, w, "CognitoDomain", true, &o->domain, err)) ||
+      (rc = orch_json_get_str(p, w, "Scopes", false, &o->scopes, err)) ||
       (rc = orch_json_get_str(p, w, "Region", true, &o->region, err)) ||
       (rc = orch_json_get_str(p, w, "PackageKey", false, &o->build, err)))
     return rc;
   if (!orch_str_starts_with(o->api_url, "https://") && !orch_str_starts_with(o->api_url, "http://"))
     return orch_error_setc(err, ORCH_EINVAL, "ResourceProperties.ApiUrl", "'%s' is not an http(s) URL", o->api_url);
+  if (!orch_str_starts_with(o->domain, "https://"))
+    return orch_error_setc(err, ORCH_EINVAL, "ResourceProperties.CognitoDomain", "'%s' is not an https:// address (the "
+                           "Hosted UI: https://<prefix>.auth.<region>.amazoncognito.com)", o->domain);
+  if (!o->scopes || !*o->scopes) o->scopes = "openid";
   return 0;
 }
 
@@ -189,8 +195,9 @@ static int console_deploy(const struct orch_lambda_env *env, enum orch_lambda_cf
     if ((rc = upload_file(aws.client, p.bucket, dir, json_string_value(f), err))) goto out;
     uploaded++;
   }
-  config = json_pack("{s:s, s:s, s:s, s:s, s:s}", "apiUrl", p.api_url, "userPoolId", p.pool, "userPoolClientId",
-                     p.client, "region", p.region, "build", p.build ? p.build : "");
+  config = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "apiUrl", p.api_url, "userPoolId", p.pool,
+                     "userPoolClientId", p.client, "cognitoDomain", p.domain, "scopes", p.scopes, "region", p.region,
+                     "build", p.build ? p.build : "");
   if (!config || orch_json_dump(&text, config, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) {
     rc = orch_error_set(err, ORCH_ENOMEM, "out of memory");
     goto out;

@@ -124,10 +124,16 @@ test('ConsoleDeployment uploads the built console and its configuration, and inv
       'assets/logo.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>\n',
     };
     for (const [k, v] of Object.entries(files)) fs.writeFileSync(path.join(web, k), v);
-    const props = { ServiceToken: 'arn:aws:lambda:us-east-1:111122223333:function:x', BucketName: 'drsorch-console-empty',
+    // the properties the frontend stack passes, each with a value of what it names: a property the
+    // template passes that the resource does not read (or the other way round) fails here
+    const sample = { ServiceToken: 'arn:aws:lambda:us-east-1:111122223333:function:x', BucketName: 'drsorch-console-empty',
       DistributionId: 'E2QWRUHEXAMPLE', ApiUrl: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',
-      UserPoolId: 'us-east-1_AbCdEf123', UserPoolClientId: '1example23456789', Region: 'us-east-1',
-      PackageKey: 'drsorch-lambda-0123456789ab.zip' };
+      UserPoolId: 'us-east-1_AbCdEf123', UserPoolClientId: '1example23456789',
+      CognitoDomain: 'https://drsorch-111122223333.auth.us-east-1.amazoncognito.com', Scopes: 'openid',
+      Region: 'us-east-1', PackageKey: 'drsorch-lambda-0123456789ab.zip' };
+    const passed = loadTemplate(path.join(cfnDir, 'frontend-stack.yaml')).Resources.ConsoleDeployment.Properties;
+    assert.deepEqual(Object.keys(passed).sort(), Object.keys(sample).sort(), 'the template passes what the resource reads');
+    const props = sample;
     const create = cfnEvent('Create', 'Custom::ConsoleDeployment', url.url, { ResourceProperties: props });
     const r = await api.invoke(create);
     assert.equal(r.response.Status, 'SUCCESS', r.response.Reason);
@@ -137,7 +143,8 @@ test('ConsoleDeployment uploads the built console and its configuration, and inv
 
     const md5 = (s) => `"${crypto.createHash('md5').update(s).digest('hex')}"`;
     const config = JSON.stringify({ apiUrl: props.ApiUrl, userPoolId: props.UserPoolId,
-      userPoolClientId: props.UserPoolClientId, region: 'us-east-1', build: props.PackageKey }, null, 2);
+      userPoolClientId: props.UserPoolClientId, cognitoDomain: props.CognitoDomain, scopes: 'openid',
+      region: 'us-east-1', build: props.PackageKey }, null, 2);
     const got = Object.fromEntries((await versions(sim, 'drsorch-console-empty')).map((v) => [v.Key, v.ETag]));
     assert.deepEqual(Object.keys(got).sort(), ['assets/app.js', 'assets/logo.svg', 'index.html', 'runtime-config.json']);
     for (const [k, v] of Object.entries(files)) assert.equal(got[k], md5(v), `${k} uploaded byte for byte`);
@@ -151,6 +158,11 @@ test('ConsoleDeployment uploads the built console and its configuration, and inv
     assert.equal(inv.status, 0, inv.stderr);
     assert.deepEqual(JSON.parse(inv.stdout).Invalidation.InvalidationBatch.Paths.Items, ['/*']);
 
+    // a Hosted UI that is not https is refused, naming the property
+    const plain = cfnEvent('Update', 'Custom::ConsoleDeployment', url.url,
+      { ResourceProperties: { ...props, CognitoDomain: 'http://x.auth.us-east-1.amazoncognito.com' }, PhysicalResourceId: 'p' });
+    assert.equal((await api.invoke(plain)).response.Status, 'FAILED');
+    assert.match(url.documents.at(-1).Reason, /CognitoDomain/);
     // an unknown distribution fails the deployment, naming it; Delete leaves the files to the clean-up
     const wrong = cfnEvent('Update', 'Custom::ConsoleDeployment', url.url,
       { ResourceProperties: { ...props, DistributionId: 'ENOTTHERE' }, PhysicalResourceId: 'p' });
