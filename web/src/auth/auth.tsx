@@ -6,11 +6,15 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import { useLocation, useNavigate } from "react-router";
 import { Api, ApiError, allowed, type Credentials } from "../api/client";
 import type { Me, OperationId } from "../api/schema.gen";
+import type { RuntimeConfig } from "./runtime";
 
 const STORE_KEY = "drsorch.credentials";
 
 export interface Auth {
   api: Api;
+  /** The deployment's configuration (/runtime-config.json): the API's address and the Hosted UI; null under
+   * `drsorch serve`. */
+  runtime: RuntimeConfig | null;
   me: Me | null;
   /** The first look at who is signed in has not finished. */
   loading: boolean;
@@ -80,8 +84,8 @@ export function safeNext(next: string | null | undefined): string {
   return next;
 }
 
-export function AuthProvider({ children, api: given }: { children: ReactNode; api?: Api }) {
-  const api = useMemo(() => given ?? new Api(), [given]);
+export function AuthProvider({ children, api: given, runtime = null }: { children: ReactNode; api?: Api; runtime?: RuntimeConfig | null }) {
+  const api = useMemo(() => given ?? new Api({ base: runtime?.apiUrl }), [given, runtime]);
   const [me, setMe] = useState<Me | null>(null);
   const [loading, setLoading] = useState(true);
   const [ended, setEnded] = useState<string | null>(null);
@@ -173,8 +177,8 @@ export function AuthProvider({ children, api: given }: { children: ReactNode; ap
   const can = useCallback((op: OperationId) => allowed(me?.permissions, op), [me]);
 
   const value = useMemo<Auth>(
-    () => ({ api, me, loading, ended, signInToken, signInPassword, signOut, can }),
-    [api, me, loading, ended, signInToken, signInPassword, signOut, can],
+    () => ({ api, runtime, me, loading, ended, signInToken, signInPassword, signOut, can }),
+    [api, runtime, me, loading, ended, signInToken, signInPassword, signOut, can],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

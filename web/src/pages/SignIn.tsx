@@ -1,6 +1,7 @@
 // Sign-in: an API token (what `drsorch serve --demo` prints, or `drsorch tokens create`), a local user's name
-// and password (a console session), or Cognito's Hosted UI when the server is configured for it. Returns to
-// the page that was asked for.
+// and password (a console session), or Cognito's Hosted UI when the server is configured for it; deployed on
+// AWS (/runtime-config.json), only the Hosted UI, which API Gateway's authorizer needs. Returns to the page
+// that was asked for.
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import Container from "@cloudscape-design/components/container";
@@ -15,11 +16,12 @@ import { useEffect, useState } from "react";
 import { Navigate, useNavigate, useSearchParams } from "react-router";
 import { lastMethod, safeNext, useAuth } from "../auth/auth";
 import { authorizeUrl } from "../auth/pkce";
+import { signInOptions } from "../auth/runtime";
 import { ErrorAlert } from "../components/ErrorAlert";
 import type { AuthOptions } from "../api/schema.gen";
 
 export default function SignIn() {
-  const { me, loading, api, ended, signInToken, signInPassword } = useAuth();
+  const { me, loading, api, runtime, ended, signInToken, signInPassword } = useAuth();
   const [params] = useSearchParams();
   const next = safeNext(params.get("next"));
   const navigate = useNavigate();
@@ -28,13 +30,13 @@ export default function SignIn() {
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [options, setOptions] = useState<AuthOptions | null>(null);
+  const [options, setOptions] = useState<AuthOptions | null>(runtime ? signInOptions(runtime) : null);
   const [tab, setTab] = useState(lastMethod());
 
   useEffect(() => {
     document.title = "Sign in · DRS Orchestrator";
-    api.call("getAuthOptions").then(setOptions).catch(() => setOptions(null));
-  }, [api]);
+    if (!runtime) api.call("getAuthOptions").then(setOptions).catch(() => setOptions(null));
+  }, [api, runtime]);
 
   if (!loading && me) return <Navigate to={next} replace />;
 
@@ -53,6 +55,8 @@ export default function SignIn() {
   };
 
   const cognito = options?.cognito;
+  const available = [options?.token !== false && "token", options?.password !== false && "password", cognito && "cognito"]
+    .filter((t): t is string => !!t);
   return (
     <main style={{ maxWidth: 560, margin: "48px auto", padding: "0 16px" }}>
       <SpaceBetween size="l">
@@ -63,10 +67,10 @@ export default function SignIn() {
             <ErrorAlert error={error} header="Sign-in failed" />
             <Tabs
               ariaLabel="How to sign in"
-              activeTabId={tab === "cognito" && !cognito ? "token" : tab}
+              activeTabId={available.includes(tab) ? tab : available[0]}
               onChange={(e) => setTab(e.detail.activeTabId)}
               tabs={[
-                {
+                ...(options?.token === false ? [] : [{
                   id: "token", label: "API token",
                   content: (
                     <form onSubmit={(e) => { e.preventDefault(); submit("token"); }}>
@@ -77,8 +81,8 @@ export default function SignIn() {
                       </Form>
                     </form>
                   ),
-                },
-                {
+                }]),
+                ...(options?.password === false ? [] : [{
                   id: "password", label: "User name and password",
                   content: (
                     <form onSubmit={(e) => { e.preventDefault(); submit("password"); }}>
@@ -94,7 +98,7 @@ export default function SignIn() {
                       </Form>
                     </form>
                   ),
-                },
+                }]),
                 ...(cognito
                   ? [{
                       id: "cognito", label: "Cognito",
