@@ -5,7 +5,7 @@
  * router as the request's verified_claims, which win over any header; without them (a route without the
  * authorizer, `drsorch lambda invoke`) the router identifies the caller from the request's own credentials.
  * The source address is API Gateway's. Event streams are not served through API Gateway (406 with the
- * envelope: read the events with GET and ?after=). Uses orch_api, orch_str (query encoding), orch_aws
+ * envelope: read the events with GET and ?from=). Uses orch_api, orch_str (query encoding), orch_aws
  * (base64), orch_json. */
 #include <string.h>
 
@@ -109,7 +109,7 @@ static int api_handle(const struct orch_lambda_env *env, const json_t *event, co
     resp.status = 406;
     resp.content_type = "application/json";
     rc = orch_buf_puts(&resp.body, "{\"error\": {\"code\": \"not_acceptable\", \"message\": \"event streams are not served "
-                                   "through API Gateway: read the events with GET and ?after=\"}}");
+                                   "through API Gateway: read the events with GET and ?from=\"}}");
   }
   json_t *h = json_object();
   if (!rc && h && resp.content_type) rc = json_object_set_new(h, "Content-Type", json_string(resp.content_type)) ? ORCH_ENOMEM : 0;

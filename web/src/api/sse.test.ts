@@ -74,6 +74,33 @@ describe("openEventStream", () => {
     expect(got).toEqual([1]);
   });
 
+  it("where the API cannot stream (406, API Gateway) reads the journal as JSON pages: each event once, in order, until finished", async () => {
+    const asked: string[] = [];
+    const page = (items: JournalEvent[], finished: boolean, next: string | null = null) =>
+      new Response(JSON.stringify({ items, next_cursor: next, last_seq: 0, finished }), { status: 200, headers: { "Content-Type": "application/json" } });
+    const answers = [
+      () => new Response(JSON.stringify({ error: { code: "not_acceptable", message: "event streams are not served through API Gateway" } }), { status: 406 }),
+      () => page([ev(1), ev(2)], false, "3"), // more at once
+      () => page([ev(3)], false),              // then a pause
+      () => page([ev(3), ev(4)], false),       // 3 again (a retried read): handed on once
+      () => page([ev(5)], true),
+    ];
+    const api = new Api({ fetch: (async (u: RequestInfo | URL, init?: RequestInit) => {
+      asked.push(`${new Headers(init?.headers).get("Accept")} ${String(u).replace(/^.*\/events/, "")}`);
+      return answers[asked.length - 1]();
+    }) as typeof fetch });
+    api.credentials = { kind: "token", token: "drs_t" };
+    const got: number[] = [];
+    const states: StreamState[] = [];
+    await new Promise<void>((resolve) => {
+      openEventStream(api, "e1", { onEvent: (e) => got.push(e.seq), onState: (s) => { states.push(s); if (s === "ended") resolve(); } }, { retryMs: 5, pollMs: 5 });
+    });
+    expect(got).toEqual([1, 2, 3, 4, 5]);
+    expect(asked).toEqual(["text/event-stream ", "application/json ?from=1&limit=500", "application/json ?from=3&limit=500",
+      "application/json ?from=4&limit=500", "application/json ?from=5&limit=500"]);
+    expect(states).toEqual(["live", "ended"]);
+  });
+
   it("close() stops it", async () => {
     const api = new Api({ fetch: (async (_u: RequestInfo | URL, init?: RequestInit) => new Promise<Response>((_, reject) => {
       init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));

@@ -2,7 +2,9 @@
 // the same credentials as every other call go with it (EventSource cannot send a bearer token). Reconnects
 // after a network drop, a server restart or `event: dropped`, sending Last-Event-ID so the journal fills
 // the gap: no event is lost or shown twice (events are handed on in sequence order, each seq once).
-// Stops at `event: end` (the execution has finished) or when closed.
+// Stops at `event: end` (the execution has finished) or when closed. Where the API cannot stream (API Gateway
+// in the AWS deployment answers 406), it reads the same journal as JSON pages instead, every `pollMs`, with
+// the same guarantees: each event once, in order, until the execution has finished.
 import { ApiError, toApiError, type Api } from "./client";
 import type { Event as JournalEvent } from "./schema.gen";
 
@@ -24,6 +26,8 @@ export interface StreamOptions {
   retryMs?: number;
   /** The longest wait between reconnections, in ms. */
   maxRetryMs?: number;
+  /** How often to read the journal where the API cannot stream (406), in ms. */
+  pollMs?: number;
 }
 
 /** One parsed server-sent event. */
@@ -94,6 +98,8 @@ export function openEventStream(api: Api, execId: string, h: StreamHandlers, opt
   let last = opts.after ?? 0;
   let retry = opts.retryMs ?? 2000;
   const maxRetry = opts.maxRetryMs ?? 15000;
+  const pollMs = opts.pollMs ?? 2000;
+  let polling = false; // the API answered 406 to text/event-stream: JSON pages from now on
   let state: StreamState = "connecting";
   const setState = (s: StreamState, detail?: string) => {
     if (state === s && !detail) return;
@@ -101,24 +107,58 @@ export function openEventStream(api: Api, execId: string, h: StreamHandlers, opt
     h.onState?.(s, detail);
   };
 
+  /** A failed answer: "again" after a pause the server may name (503, 429), else reported and "fatal". */
+  async function failed(r: Response): Promise<"again" | "fatal"> {
+    const e = await toApiError(r);
+    if (r.status === 401) api.onUnauthorized?.(e);
+    if (r.status === 503 || r.status === 429) {
+      const after = Number(r.headers.get("Retry-After"));
+      if (after > 0) retry = Math.min(after * 1000, maxRetry);
+      setState("reconnecting", e.message);
+      return "again";
+    }
+    h.onError?.(e);
+    return "fatal";
+  }
+
+  /** Hand on the events after `last`, in order, each once. */
+  function deliver(ev: JournalEvent) {
+    if (typeof ev.seq !== "number" || ev.seq <= last) return; // seen already
+    last = ev.seq;
+    h.onEvent(ev);
+  }
+
+  /** Read the journal as JSON pages after `last` until the execution has finished (the API cannot stream). */
+  async function poll(): Promise<"end" | "again" | "fatal"> {
+    for (;;) {
+      const r = await api.raw(`/api/v1/executions/${encodeURIComponent(execId)}/events?from=${last + 1}&limit=500`, {
+        headers: { Accept: "application/json", ...api.authHeaders("GET") }, credentials: "same-origin",
+        signal: stop.signal, cache: "no-store",
+      });
+      if (!r.ok) return failed(r);
+      const page = (await r.json()) as { items?: JournalEvent[]; next_cursor?: string | null; finished?: boolean };
+      if (state !== "live") setState("live", `reading every ${Math.round(pollMs / 1000)} s (this API does not stream)`);
+      for (const ev of page.items ?? []) deliver(ev);
+      if (page.finished) return "end";
+      if (page.next_cursor) continue; // more at once
+      await sleep(pollMs, stop.signal);
+      if (stop.signal.aborted) return "again";
+    }
+  }
+
   async function once(): Promise<"end" | "again" | "fatal"> {
+    if (polling) return poll();
     const headers: Record<string, string> = { Accept: "text/event-stream", ...api.authHeaders("GET") };
     if (last > 0) headers["Last-Event-ID"] = String(last);
     const r = await api.raw(`/api/v1/executions/${encodeURIComponent(execId)}/events`, {
       headers, credentials: "same-origin", signal: stop.signal, cache: "no-store",
     });
-    if (!r.ok) {
-      const e = await toApiError(r);
-      if (r.status === 401) api.onUnauthorized?.(e);
-      if (r.status === 503 || r.status === 429) {
-        const after = Number(r.headers.get("Retry-After"));
-        if (after > 0) retry = Math.min(after * 1000, maxRetry);
-        setState("reconnecting", e.message);
-        return "again";
-      }
-      h.onError?.(e);
-      return "fatal";
+    if (r.status === 406) { // no streaming here (API Gateway): the journal as JSON pages instead
+      await r.body?.cancel().catch(() => undefined);
+      polling = true;
+      return poll();
     }
+    if (!r.ok) return failed(r);
     if (!r.body) throw new Error("the event stream has no body");
     setState("live");
     const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -138,9 +178,7 @@ export function openEventStream(api: Api, execId: string, h: StreamHandlers, opt
           } catch {
             continue;
           }
-          if (typeof ev.seq !== "number" || ev.seq <= last) continue; // seen already
-          last = ev.seq;
-          h.onEvent(ev);
+          deliver(ev);
         }
       }
     } finally {
