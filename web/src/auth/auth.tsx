@@ -6,6 +6,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import { useLocation, useNavigate } from "react-router";
 import { Api, ApiError, allowed, type Credentials } from "../api/client";
 import type { Me, OperationId } from "../api/schema.gen";
+import { hostedUiLogout } from "./pkce";
 import type { RuntimeConfig } from "./runtime";
 
 const STORE_KEY = "drsorch.credentials";
@@ -166,13 +167,20 @@ export function AuthProvider({ children, api: given, runtime = null }: { childre
   );
 
   const signOut = useCallback(async () => {
+    const kind = api.credentials?.kind;
     try {
-      if (api.credentials?.kind === "session") await api.call("deleteSession");
+      if (kind === "session") await api.call("deleteSession");
     } finally {
       forget();
       setEnded(null);
     }
-  }, [api, forget]);
+    /* A Cognito sign-in also ends at the Hosted UI, or "Continue to Cognito" would sign straight back in. */
+    if (kind === "cognito") {
+      const cognito = runtime?.cognito ?? (await api.call("getAuthOptions").catch(() => null))?.cognito;
+      const url = cognito ? hostedUiLogout(cognito, window.location.origin) : null;
+      if (url) window.location.assign(url);
+    }
+  }, [api, forget, runtime]);
 
   const can = useCallback((op: OperationId) => allowed(me?.permissions, op), [me]);
 

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { json } from "../test/helpers";
-import { authorizeUrl, exchangeCode } from "./pkce";
+import { authorizeUrl, exchangeCode, hostedUiLogout } from "./pkce";
 
 const cognito = { authorize_url: "https://drs.auth.eu-west-1.amazoncognito.com/oauth2/authorize", token_url: "https://drs.auth.eu-west-1.amazoncognito.com/oauth2/token", client_id: "client1", scope: "openid" };
 
@@ -29,5 +29,16 @@ describe("Cognito sign-in with PKCE", () => {
     await expect(exchangeCode("?code=abc&state=x")).rejects.toThrow(/not started from this browser tab/);
     await authorizeUrl(cognito, "/");
     await expect(exchangeCode("?error=access_denied&error_description=User+is+disabled")).rejects.toThrow("Cognito refused the sign-in: User is disabled");
+  });
+});
+
+describe("hostedUiLogout", () => {
+  it("ends the Hosted UI session and comes back to the sign-in page the client lists", () => {
+    const c = { authorize_url: "https://drs.auth.eu-west-1.amazoncognito.com/oauth2/authorize",
+      token_url: "https://drs.auth.eu-west-1.amazoncognito.com/oauth2/token",
+      logout_url: "https://drs.auth.eu-west-1.amazoncognito.com/logout", client_id: "c1", scope: "openid" };
+    expect(hostedUiLogout(c, "https://d111.cloudfront.net")).toBe(
+      "https://drs.auth.eu-west-1.amazoncognito.com/logout?client_id=c1&logout_uri=https%3A%2F%2Fd111.cloudfront.net%2Fsign-in");
+    expect(hostedUiLogout({ ...c, logout_url: null }, "https://d111.cloudfront.net")).toBeNull();
   });
 });

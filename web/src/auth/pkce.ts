@@ -69,3 +69,11 @@ export async function exchangeCode(search: string, fetcher: typeof fetch = fetch
   if (!r.ok || !body.access_token) throw new Error(`Cognito did not give a token: ${body.error_description ?? body.error ?? `HTTP ${r.status}`}`);
   return { accessToken: body.access_token, expiresIn: body.expires_in ?? 3600, next: saved.next };
 }
+
+/** Where signing out of the Hosted UI goes (its /logout, back to the console's sign-in page, which the
+ * client lists among its LogoutURLs); null without a logout endpoint. */
+export function hostedUiLogout(c: CognitoOptions, origin: string): string | null {
+  if (!c.logout_url) return null;
+  const q = new URLSearchParams({ client_id: c.client_id, logout_uri: `${origin}/sign-in` });
+  return `${c.logout_url}?${q.toString()}`;
+}
