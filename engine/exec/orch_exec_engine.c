@@ -367,8 +367,9 @@ static int adopt(struct orch_exec_engine *eng, bool quiet, struct orch_error *er
   return 0;
 }
 
-/* Drop a live execution this engine loaded only for one call (a synchronous engine's command). */
-static void unload(struct orch_exec_engine *eng, struct exec_live *lv) {
+/* Drop a live execution this engine loaded only for a call, giving its lease back (a synchronous engine's
+ * command or step: the next may run in another process). */
+void exec_live_unload(struct orch_exec_engine *eng, struct exec_live *lv) {
   for (struct exec_live **pp = &eng->lives; *pp; pp = &(*pp)->next)
     if (*pp == lv) {
       *pp = lv->next;
@@ -412,7 +413,7 @@ static void handle_command(struct orch_exec_engine *eng, struct exec_msg *m) {
     struct orch_exec_input in = {.kind = ORCH_IN_COMMAND,
                                  .command = {.cmd = m->cmd, .wave = m->wave, .by = m->by, .role = m->role, .reason = m->reason}};
     rc = exec_run(eng, lv, &in, &err);
-    if (loaded && eng->cfg.synchronous) unload(eng, lv);
+    if (loaded && eng->cfg.synchronous) exec_live_unload(eng, lv);
   }
   exec_reply_send(m->reply, rc, &err);
 }

@@ -152,6 +152,7 @@ int exec_live_create(struct orch_exec_engine *eng, const struct orch_store_exec 
                      struct orch_error *err);
 void exec_live_free(struct exec_live *lv);
 void exec_live_add(struct orch_exec_engine *eng, struct exec_live *lv);
+void exec_live_unload(struct orch_exec_engine *eng, struct exec_live *lv);
 
 /* orch_exec_effects.c: performing one effect's AWS work (on a pool thread, or inline). */
 void exec_io_perform(struct orch_exec_engine *eng, struct exec_io *io);

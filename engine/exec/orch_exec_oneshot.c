@@ -63,18 +63,6 @@ static int take(struct orch_exec_engine *eng, const char *exec_id, struct exec_l
   return 0;
 }
 
-/* Give it back: the next step may run in another process. */
-static void give(struct orch_exec_engine *eng, struct exec_live *lv) {
-  for (struct exec_live **pp = &eng->lives; *pp; pp = &(*pp)->next)
-    if (*pp == lv) {
-      *pp = lv->next;
-      break;
-    }
-  exec_lease_give(eng, lv->st.id);
-  exec_live_free(lv);
-  exec_states_refresh(eng);
-}
-
 int orch_exec_engine_step(struct orch_exec_engine *eng, const char *exec_id, json_t **out, struct orch_error *err) {
   struct exec_live *lv = NULL;
   int rc = take(eng, exec_id, &lv, err);
@@ -101,7 +89,7 @@ int orch_exec_engine_step(struct orch_exec_engine *eng, const char *exec_id, jso
                         f && f->reason[0] ? f->reason : "see its journal");
     pthread_mutex_unlock(&eng->mu);
   }
-  give(eng, lv);
+  exec_live_unload(eng, lv);
   return rc;
 }
 
@@ -120,6 +108,6 @@ int orch_exec_engine_record(struct orch_exec_engine *eng, const char *exec_id, c
   rc = orch_store_event_append_owned(eng->cfg.store, exec_id, exec_lease_owner(eng), &spec, 1, err);
   if (!rc) rc = orch_exec_apply(&lv->st, &ev, err);
   if (!rc && out && !(*out = summary(lv, ev.at_ms))) rc = orch_error_set(err, ORCH_ENOMEM, "out of memory");
-  give(eng, lv);
+  exec_live_unload(eng, lv);
   return rc;
 }

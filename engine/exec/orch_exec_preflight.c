@@ -251,16 +251,19 @@ static void check_servers(struct pf *pf, int64_t rpo_ms) {
   }
 }
 
+/* The account and region of a fleet key "<account>/<region>"; false for a key of another shape. */
+static bool fleet_of(const char *key, char account[16], char region[32]) {
+  const char *slash = strchr(key, '/');
+  return slash && orch_str_fmt(account, 16, "%.*s", (int)(slash - key), key) && orch_str_fmt(region, 32, "%s", slash + 1);
+}
+
 /* A server already in a PENDING or STARTED DRS job (ours or anyone's) would make StartRecovery fail. */
 static void check_active_jobs(struct pf *pf) {
   const char *key;
   json_t *fl;
   json_object_foreach(pf->fleets, key, fl) {
-    char account[16] = "", region[32] = "";
-    const char *slash = strchr(key, '/');
-    if (!slash) continue;
-    snprintf(account, sizeof account, "%.*s", (int)(slash - key), key);
-    snprintf(region, sizeof region, "%s", slash + 1);
+    char account[16], region[32];
+    if (!fleet_of(key, account, region)) continue;
     json_t *out = NULL;
     char why[800];
     if (call(pf, account, region, "drs", "DescribeJobs", json_pack("{s:{}}", "filters"), true, &out, why, sizeof why)) {
@@ -295,11 +298,8 @@ static void check_live_recoveries(struct pf *pf, const char *mode) {
   const char *key;
   json_t *fl;
   json_object_foreach(pf->fleets, key, fl) {
-    char account[16] = "", region[32] = "";
-    const char *slash = strchr(key, '/');
-    if (!slash) continue;
-    snprintf(account, sizeof account, "%.*s", (int)(slash - key), key);
-    snprintf(region, sizeof region, "%s", slash + 1);
+    char account[16], region[32];
+    if (!fleet_of(key, account, region)) continue;
     json_t *out = NULL;
     char why[800];
     if (call(pf, account, region, "drs", "DescribeRecoveryInstances", json_pack("{s:{}}", "filters"), true, &out, why,
