@@ -1,11 +1,13 @@
 /* orch_store_dynamodb_groups: protection groups in DynamoDB. A group is one record item "g#<id>" with its
  * committed fields and, while a change is in flight, the pending revision `nx` (a creation is a record
  * with only `nx`). Names and server ids are claimed by items "n#<name>" and "s#<account>#<region>#<id>"
- * naming the group. A claim counts only while its group's committed fields still hold that name or
- * server; one that only a pending revision holds may be withdrawn by whoever needs it (its writer then
- * fails), and any other is stale and may be taken over. A write puts its revision, takes its claims with
- * conditional puts, and commits with one conditional update of the record that makes the revision the
- * committed fields; readers only ever look at committed fields. The committed fields carry the group's
+ * naming the group (`gid`) and the revision that took it (`rv`). A claim counts only while its group's
+ * committed fields still hold that name or server; one that only a pending revision holds may be withdrawn
+ * by whoever needs it (its writer then fails), and any other is stale and may be taken over. A write puts
+ * its revision, then takes every claim it needs, its own included, with a put conditional on the exact
+ * (gid, rv) it judged: a claim whose holder moved on since it was judged is judged again, so a claim is
+ * never taken from a group that committed meanwhile. It commits with one conditional update of the record
+ * that makes the revision the committed fields; readers only ever look at committed fields. The committed fields carry the group's
  * version `ver` (1 when created, one more per update: the optimistic concurrency of expected_version);
  * a revision is put, and committed, only over the version it was read at.
  * Uses orch_store_dynamodb_item, orch_store_dynamodb_blob, orch_alloc. */
@@ -29,6 +31,7 @@ struct claim {
   size_t index;       /* in selector.server_ids */
   enum claim_state state;
   char holder[ORCH_STORE_ID_MAX + 1]; /* the group the claim item names ("" when free) */
+  char rv[ORCH_STORE_DY_TOKEN_LEN + 1]; /* the revision that took it ("" when free, or none recorded) */
   char holder_name[ORCH_STORE_NAME_MAX + 1];
   char holder_tok[ORCH_STORE_DY_TOKEN_LEN + 1]; /* CLAIM_PENDING: the revision to withdraw */
   bool holder_creating;                          /* CLAIM_PENDING: a creation (no committed fields) */
@@ -169,15 +172,20 @@ static int claims_read(struct orch_store_dy *d, const struct orch_store_group *g
                        struct orch_error *err) {
   json_t *keys = json_array(), *found = NULL, *recs = NULL, *rkeys = json_array();
   int rc = keys && rkeys ? 0 : oom(err);
-  for (size_t i = 0; !rc && i < n; i++)
+  for (size_t i = 0; !rc && i < n; i++) {
+    cs[i].holder[0] = cs[i].rv[0] = '\0';
     if (json_array_append_new(keys, orch_store_dy_key(PK, cs[i].sk))) rc = oom(err);
-  if (!rc) rc = orch_store_dy_batch_get(d, keys, "sk, gid", &found, err);
+  }
+  if (!rc) rc = orch_store_dy_batch_get(d, keys, "sk, gid, rv", &found, err);
   size_t i;
   json_t *it;
   json_array_foreach(found, i, it) {
-    const char *sk = orch_store_dy_str(it, "sk"), *gid = orch_store_dy_str(it, "gid");
+    const char *sk = orch_store_dy_str(it, "sk"), *gid = orch_store_dy_str(it, "gid"), *rv = orch_store_dy_str(it, "rv");
     for (size_t k = 0; !rc && sk && k < n; k++)
-      if (strcmp(cs[k].sk, sk) == 0) snprintf(cs[k].holder, sizeof cs[k].holder, "%s", gid ? gid : "?");
+      if (strcmp(cs[k].sk, sk) == 0) {
+        snprintf(cs[k].holder, sizeof cs[k].holder, "%s", gid ? gid : "?");
+        snprintf(cs[k].rv, sizeof cs[k].rv, "%s", rv ? rv : "");
+      }
   }
   for (size_t k = 0; !rc && k < n; k++) {
     char sk[ORCH_STORE_DY_KEY_MAX + 1];
@@ -202,36 +210,51 @@ static int claims_read(struct orch_store_dy *d, const struct orch_store_group *g
 }
 
 /* The check before anything is written: a claim another group holds is the refusal (name first, then
- * servers in order); pending revisions in the way are withdrawn. */
+ * servers in order). */
 static int claims_check(struct orch_store_dy *d, const struct orch_store_group *g, struct claim *cs, size_t n,
                         struct orch_error *err) {
   int rc = claims_read(d, g, cs, n, err);
   for (size_t k = 0; !rc && k < n; k++)
     if (cs[k].state == CLAIM_TAKEN) rc = claim_taken(g, &cs[k], err);
-  for (size_t k = 0; !rc && k < n; k++)
-    if (cs[k].state == CLAIM_PENDING) rc = withdraw(d, cs[k].holder, cs[k].holder_tok, cs[k].holder_creating, err);
   return rc;
 }
 
-/* Take one claim for g: a conditional put that succeeds only over what was seen (free, stale, withdrawn).
- * A claim that changed meanwhile is read and judged again. */
-static int claim_take(struct orch_store_dy *d, const struct orch_store_group *g, struct claim *c,
-                      struct orch_error *err) {
+/* Put claim c for revision f, conditional on the claim item being exactly what was judged: absent, or
+ * naming c->holder and c->rv. */
+static int claim_put(struct orch_store_dy *d, const struct fields *f, const struct claim *c, struct orch_error *err) {
+  json_t *item = json_pack("{s{ss}s{ss}s{ss}s{ss}}", "pk", "S", PK, "sk", "S", c->sk, "gid", "S", f->g->id, "rv", "S",
+                           f->tok);
+  if (!c->holder[0]) return orch_store_dy_put(d, item, "attribute_not_exists(pk)", NULL, NULL, err);
+  json_t *names = json_pack("{ssss}", "#gid", "gid", "#rv", "rv");
+  json_t *values = json_pack("{s{ss}}", ":old", "S", c->holder);
+  if (values && c->rv[0] && orch_store_dy_set_s(values, ":rv", c->rv)) {
+    json_decref(values);
+    values = NULL;
+  }
+  return orch_store_dy_put(d, item, c->rv[0] ? "#gid = :old AND #rv = :rv" : "#gid = :old AND attribute_not_exists(#rv)",
+                           names, values, err);
+}
+
+/* Take one claim for revision f: a put over exactly what was judged (free, stale, or ours from an earlier
+ * revision), which also fences off anyone who judged the old holder stale. A pending revision in the way
+ * is withdrawn first; after that, and after any put whose condition failed, the claim is read and judged
+ * again (the holder may have committed meanwhile). */
+static int claim_take(struct orch_store_dy *d, const struct fields *f, struct claim *c, struct orch_error *err) {
   for (int tries = 0; tries < ORCH_STORE_DY_TRIES; tries++) {
-    if (c->state == CLAIM_OURS) return 0;
-    if (c->state == CLAIM_TAKEN) return claim_taken(g, c, err);
-    json_t *item = json_pack("{s{ss}s{ss}s{ss}}", "pk", "S", PK, "sk", "S", c->sk, "gid", "S", g->id);
-    json_t *names = json_pack("{ss}", "#gid", "gid");
-    json_t *values = json_pack("{s{ss}s{ss}}", ":me", "S", g->id, ":old", "S", c->holder[0] ? c->holder : g->id);
-    int rc = orch_store_dy_put(d, item, "attribute_not_exists(pk) OR #gid = :me OR #gid = :old", names, values, err);
-    if (!orch_store_dy_condition_failed(rc, err)) return rc;
-    /* someone claimed it since: judge the new holder */
-    memset(c->holder, 0, sizeof c->holder);
-    if ((rc = claims_read(d, g, c, 1, err))) return rc;
-    if (c->state == CLAIM_PENDING && (rc = withdraw(d, c->holder, c->holder_tok, c->holder_creating, err))) return rc;
+    int rc;
+    if (c->state == CLAIM_OURS && strcmp(c->rv, f->tok) == 0) return 0;
+    if (c->state == CLAIM_TAKEN) return claim_taken(f->g, c, err);
+    if (c->state == CLAIM_PENDING) {
+      rc = withdraw(d, c->holder, c->holder_tok, c->holder_creating, err);
+    } else {
+      rc = claim_put(d, f, c, err);
+      if (!orch_store_dy_condition_failed(rc, err)) return rc;
+      rc = 0;
+    }
+    if (rc || (rc = claims_read(d, f->g, c, 1, err))) return rc;
   }
   return orch_error_setc(err, ORCH_ECONFLICT, "selector", "protection groups kept changing while claiming '%s'",
-                         c->server ? c->server : g->name);
+                         c->server ? c->server : f->g->name);
 }
 
 /* Drop the claims group `id` holds on items in cs (cleanup after a commit: best effort). */
@@ -316,7 +339,7 @@ static int commit(struct orch_store_dy *d, const struct fields *f, struct orch_e
 static int claim_and_commit(struct orch_store_dy *d, const struct fields *f, struct claim *cs, size_t n,
                             bool creating, struct orch_error *err) {
   int rc = 0;
-  for (size_t k = 0; !rc && k < n; k++) rc = claim_take(d, f->g, &cs[k], err);
+  for (size_t k = 0; !rc && k < n; k++) rc = claim_take(d, f, &cs[k], err);
   if (!rc) rc = commit(d, f, err);
   if (rc) (void)withdraw(d, f->g->id, f->tok, creating, NULL);
   return rc;

@@ -3,8 +3,9 @@
  * whole, the TTL on a finished drill's records, a journal append whose answer was lost being recognised
  * as done on its retry, the lease fencing appends while another engine takes it over, writes abandoned
  * half-way (a crashed Lambda) never blocking the next, and races without transactions: an execution
- * created while its plan is deleted, two groups claiming one server: exactly one of the two wins. The table is read raw through the AWS
- * client to check the layout docs/store.md describes. Skips only without node.
+ * created while its plan is deleted, two groups claiming one server: exactly one of the two wins, also
+ * in the two interleavings a proxy forces by holding one writer's request. The table is read raw through
+ * the AWS client to check the layout docs/store.md describes. Skips only without node.
  * Uses orch_store_dynamodb, orch_aws_client, dynalite_local.h, loopback proxy below, Criterion. */
 #include "dynalite_local.h"
 #include "store_test_util.h"
@@ -354,7 +355,47 @@ struct proxy {
   atomic_int lose;    /* ... this many more times */
   atomic_int lost;
   pthread_t thread;
+  /* hold (proxy_hold): the first request holding every string of hold[] waits, unsent, for proxy_release */
+  const char *hold[2];
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int held, released;
 };
+
+/* Whether request req[0..n) holds every string of px->hold and is the first to: then it waits, unsent,
+ * until proxy_release. */
+static void proxy_maybe_hold(struct proxy *px, const char *req, size_t n) {
+  for (int i = 0; i < 2; i++)
+    if (!px->hold[i] || !memmem(req, n, px->hold[i], strlen(px->hold[i]))) return;
+  pthread_mutex_lock(&px->mu);
+  if (!px->held) {
+    px->held = 1;
+    pthread_cond_broadcast(&px->cv);
+    while (!px->released) pthread_cond_wait(&px->cv, &px->mu);
+  }
+  pthread_mutex_unlock(&px->mu);
+}
+
+/* Hold the first request of DynamoDB operation `op` whose body contains `marker`. */
+static void proxy_hold(struct proxy *px, const char *op, const char *marker) {
+  pthread_mutex_lock(&px->mu);
+  px->hold[0] = op;
+  px->hold[1] = marker;
+  pthread_mutex_unlock(&px->mu);
+}
+
+static void proxy_wait_held(struct proxy *px) {
+  pthread_mutex_lock(&px->mu);
+  while (!px->held) pthread_cond_wait(&px->cv, &px->mu);
+  pthread_mutex_unlock(&px->mu);
+}
+
+static void proxy_release(struct proxy *px) {
+  pthread_mutex_lock(&px->mu);
+  px->released = 1;
+  pthread_cond_broadcast(&px->cv);
+  pthread_mutex_unlock(&px->mu);
+}
 
 /* Read one HTTP message (headers and a Content-Length body) into buf; its length, or 0 at EOF. */
 static size_t read_message(int fd, char *buf, size_t cap) {
@@ -400,7 +441,9 @@ static void *proxy_conn(void *arg) {
   if (req && resp && up >= 0 && connect(up, (struct sockaddr *)&a, sizeof a) == 0) {
     for (;;) {
       size_t n = read_message(c.fd, req, CAP);
-      if (!n || !write_all(up, req, n)) break;
+      if (!n) break;
+      proxy_maybe_hold(c.px, req, n);
+      if (!write_all(up, req, n)) break;
       size_t m = read_message(up, resp, CAP);
       if (!m) break;
       if (c.px->marker && memmem(req, n, c.px->marker, strlen(c.px->marker)) && atomic_fetch_sub(&c.px->lose, 1) > 0) {
@@ -433,6 +476,8 @@ static void *proxy_main(void *arg) {
 
 static void proxy_start(struct proxy *px, const char *marker, int lose) {
   memset(px, 0, sizeof *px);
+  cr_assert_eq(pthread_mutex_init(&px->mu, NULL), 0);
+  cr_assert_eq(pthread_cond_init(&px->cv, NULL), 0);
   px->marker = marker;
   atomic_store(&px->lose, lose);
   px->lfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -446,9 +491,19 @@ static void proxy_start(struct proxy *px, const char *marker, int lose) {
 }
 
 static void proxy_stop(struct proxy *px) {
+  proxy_release(px);
   shutdown(px->lfd, SHUT_RDWR);
   pthread_join(px->thread, NULL);
   close(px->lfd);
+}
+
+/* A store opened through proxy px. */
+static struct orch_store *open_via(const struct proxy *px) {
+  char via[256];
+  struct orch_store *s = NULL;
+  snprintf(via, sizeof via, "dynamodb:dy?region=us-east-1&endpoint=http://127.0.0.1:%d", px->port);
+  OK(orch_store_open(via, NULL, &s, err));
+  return s;
 }
 
 Test(dynamodb, an_append_whose_answer_was_lost_is_done_once, .timeout = 120) {
@@ -464,10 +519,7 @@ Test(dynamodb, an_append_whose_answer_was_lost_is_done_once, .timeout = 120) {
   /* through the proxy, which loses the answer to the first journal commit (the update carrying t_ev) */
   struct proxy px;
   proxy_start(&px, "\"t_ev\"", 1);
-  char via[256];
-  snprintf(via, sizeof via, "dynamodb:dy?region=us-east-1&endpoint=http://127.0.0.1:%d", px.port);
-  struct orch_store *t = NULL;
-  OK(orch_store_open(via, NULL, &t, err));
+  struct orch_store *t = open_via(&px);
   json_t *data = json_pack("{ss}", "job", "drsjob-1");
   struct orch_store_event_spec e2 = {.seq = 2, .at_ms = T0 + 2, .type = "JobStarted", .data = data};
   /* the client retries; the retry finds the condition false, and the store finds its own token there */
@@ -746,4 +798,109 @@ Test(dynamodb, two_groups_claiming_one_server_one_wins, .timeout = 300) {
   orch_store_group_list_release(&gl);
   orch_store_close(a);
   orch_store_close(b);
+}
+
+/* The interleavings the race above may or may not hit, forced by holding one writer's request at the
+ * proxy while the other acts. */
+
+struct group_writer {
+  struct orch_store *s;
+  const char *id; /* NULL: create */
+  struct orch_store_group_spec spec;
+  int rc;
+  struct orch_error err;
+};
+
+static void *group_writer_main(void *arg) {
+  struct group_writer *w = arg;
+  w->rc = w->id ? orch_store_group_update(w->s, w->id, &w->spec, NULL, &w->err)
+                : orch_store_group_create(w->s, &w->spec, NULL, &w->err);
+  return NULL;
+}
+
+/* B finds A's creation pending on the server and goes to withdraw it; A commits first. B must then see
+ * the server taken, not take it over. */
+Test(dynamodb, a_claim_whose_holder_commits_while_being_withdrawn_stays_with_it, .timeout = 120) {
+  struct orch_store *direct = open_store(NULL, NULL);
+  struct proxy pa, pb;
+  proxy_start(&pa, NULL, 0);
+  proxy_start(&pb, NULL, 0);
+  proxy_hold(&pa, "DynamoDB_20120810.UpdateItem", "REMOVE #nx, #exp");            /* A's commit */
+  proxy_hold(&pb, "DynamoDB_20120810.DeleteItem", "attribute_not_exists(#name)"); /* B withdrawing A */
+  struct orch_store *sa = open_via(&pa), *sb = open_via(&pb);
+  json_t *sel = json_pack("{s[s]}", "server_ids", "s-000000000000000a1");
+  struct group_writer a = {sa, NULL, {"tier-a", "111122223333", "us-east-1", sel, NULL, 0}, -1, {0}};
+  struct group_writer b = {sb, NULL, {"tier-b", "111122223333", "us-east-1", sel, NULL, 0}, -1, {0}};
+  pthread_t ta, tb;
+  cr_assert_eq(pthread_create(&ta, NULL, group_writer_main, &a), 0);
+  proxy_wait_held(&pa); /* A holds the server claim, its commit not yet sent */
+  cr_assert_eq(pthread_create(&tb, NULL, group_writer_main, &b), 0);
+  proxy_wait_held(&pb); /* B judged A pending and is about to withdraw it */
+  proxy_release(&pa);
+  pthread_join(ta, NULL);
+  cr_assert_eq(a.rc, 0, "A committed: %s", a.err.message);
+  proxy_release(&pb);
+  pthread_join(tb, NULL);
+  cr_assert_eq(b.rc, ORCH_ECONFLICT, "B must not take a committed group's server (%s: %s)", orch_error_name(b.rc),
+               b.err.message);
+  cr_assert(strstr(b.err.message, "tier-a"), "the refusal names the holder: %s", b.err.message);
+  struct orch_store_group ga, gb;
+  OK(orch_store_group_find(direct, "tier-a", &ga, err));
+  cr_assert_eq(orch_store_group_find(direct, "tier-b", &gb, NULL), ORCH_ENOTFOUND);
+  json_t *claims = raw_items("groups", "s#111122223333#us-east-1#s-000000000000000a1");
+  cr_assert_eq(json_array_size(claims), 1);
+  cr_assert_str_eq(raw_s(json_array_get(claims, 0), "gid"), ga.id, "the claim names tier-a");
+  json_decref(claims);
+  orch_store_group_release(&ga);
+  json_decref(sel);
+  orch_store_close(sa);
+  orch_store_close(sb);
+  orch_store_close(direct);
+  proxy_stop(&pa);
+  proxy_stop(&pb);
+}
+
+/* A claim its own group left behind (a release that failed) is stale. B judges it so and is about to take
+ * it over when A takes the server back and commits: A's own claim must fence B off. */
+Test(dynamodb, a_group_taking_back_its_stale_claim_fences_off_a_taker, .timeout = 120) {
+  struct orch_store *direct = open_store(NULL, NULL);
+  const char *server = "s-000000000000000b1", *claim_sk = "s#111122223333#us-east-1#s-000000000000000b1";
+  json_t *only_x = json_pack("{s[s]}", "server_ids", "s-000000000000000b0");
+  json_t *x_and_s = json_pack("{s[ss]}", "server_ids", "s-000000000000000b0", server);
+  struct orch_store_group_spec as = {"web", "111122223333", "us-east-1", only_x, NULL, 0};
+  struct orch_store_group ga;
+  OK(orch_store_group_create(direct, &as, &ga, err));
+  raw_put("groups", claim_sk, json_pack("{s{ss}}", "gid", "S", ga.id)); /* left behind by an old revision */
+
+  struct proxy pb;
+  proxy_start(&pb, NULL, 0);
+  proxy_hold(&pb, "DynamoDB_20120810.PutItem", claim_sk); /* B taking over the stale claim */
+  struct orch_store *sb = open_via(&pb);
+  json_t *only_s = json_pack("{s[s]}", "server_ids", server);
+  struct group_writer b = {sb, NULL, {"db", "111122223333", "us-east-1", only_s, NULL, 0}, -1, {0}};
+  pthread_t tb;
+  cr_assert_eq(pthread_create(&tb, NULL, group_writer_main, &b), 0);
+  proxy_wait_held(&pb);
+  struct orch_store_group_spec back = {"web", "111122223333", "us-east-1", x_and_s, NULL, 0};
+  OK(orch_store_group_update(direct, ga.id, &back, NULL, err));
+  proxy_release(&pb);
+  pthread_join(tb, NULL);
+  cr_assert_eq(b.rc, ORCH_ECONFLICT, "the server went back to 'web' (%s: %s)", orch_error_name(b.rc), b.err.message);
+  cr_assert(strstr(b.err.message, "'web'"), "%s", b.err.message);
+  struct orch_store_group got;
+  cr_assert_eq(orch_store_group_find(direct, "db", &got, NULL), ORCH_ENOTFOUND);
+  json_t *claims = raw_items("groups", claim_sk);
+  cr_assert_eq(json_array_size(claims), 1);
+  cr_assert_str_eq(raw_s(json_array_get(claims, 0), "gid"), ga.id, "the claim names 'web'");
+  json_decref(claims);
+  /* and the server is free for B once 'web' lets go of it */
+  OK(orch_store_group_update(direct, ga.id, &as, NULL, err));
+  OK(orch_store_group_create(direct, &b.spec, NULL, err));
+  orch_store_group_release(&ga);
+  json_decref(only_x);
+  json_decref(x_and_s);
+  json_decref(only_s);
+  orch_store_close(sb);
+  orch_store_close(direct);
+  proxy_stop(&pb);
 }
