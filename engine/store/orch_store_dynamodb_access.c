@@ -56,7 +56,7 @@ int orch_store_dy_user_create(void *ctx, const struct orch_store_user *u, struct
   char sk[ORCH_STORE_DY_KEY_MAX + 1];
   orch_store_dy_key_str(sk, "i#", u->id);
   json_t *ptr = json_pack("{s{ss}s{ss}s{ss}}", "pk", "S", UPK, "sk", "S", sk, "name", "S", u->name);
-  int rc = orch_store_dy_put(d, ptr, "attribute_not_exists(pk)", NULL, NULL, err);
+  int rc = orch_store_dy_put_fresh(d, ptr, err);
   if (rc) return rc;
   orch_store_dy_key_str(sk, "n#", u->name);
   json_t *rec = json_pack("{s{ss}s{ss}s{ss}s{ss}s{ss}}", "pk", "S", UPK, "sk", "S", sk, "id", "S", u->id, "name", "S",
@@ -68,8 +68,10 @@ int orch_store_dy_user_create(void *ctx, const struct orch_store_user *u, struct
     rec = NULL;
   }
   rc = orch_store_dy_put(d, rec, "attribute_not_exists(pk)", NULL, NULL, err);
-  if (orch_store_dy_condition_failed(rc, err))
+  /* a record of this id is this put, landed with its answer lost; another is the name taken */
+  if (orch_store_dy_condition_failed(rc, err) && (rc = orch_store_dy_landed(d, UPK, sk, "id", u->id, err)) == 0)
     rc = orch_error_setc(err, ORCH_EEXIST, "name", "a user named '%s' already exists", u->name);
+  if (rc == 1) rc = 0;
   if (rc) { /* the pointer names no record of this id: harmless, but not kept */
     orch_store_dy_key_str(sk, "i#", u->id);
     best_effort(orch_store_dy_delete(d, UPK, sk, NULL, NULL, NULL, NULL), "a user's pointer");
@@ -219,21 +221,34 @@ static int token_claim(struct orch_store_dy *d, const char *sk, const char *id, 
   return orch_error_setc(err, ORCH_ECONFLICT, "name", "the token's name or secret kept changing hands; try again");
 }
 
-/* Withdraw what a failed creation wrote: its claims (when still its own) and its half-made record. */
+/* Withdraw what a failed creation wrote: its half-made record, and then, only if that was still
+ * half-made (a commit whose answer was lost must keep its claims), its claims when still its own. */
 static void token_withdraw(struct orch_store_dy *d, const struct orch_store_token *t, const char *secret_hash,
                            const char *tok) {
   char sk[ORCH_STORE_DY_KEY_MAX + 1];
   const char *claims[2][2] = {{"n#", t->name}, {"h#", secret_hash}};
-  for (int i = 0; i < 2; i++) {
+  token_sk(sk, t->id);
+  int rc = orch_store_dy_delete(d, TPK, sk, "#pend = :tok", json_pack("{ss}", "#pend", "pend"),
+                                json_pack("{s{ss}}", ":tok", "S", tok), NULL);
+  best_effort(rc, "a withdrawn token");
+  for (int i = 0; !rc && i < 2; i++) {
     orch_store_dy_key_str(sk, claims[i][0], claims[i][1]);
     best_effort(orch_store_dy_delete(d, TPK, sk, "#tid = :id", json_pack("{ss}", "#tid", "tid"),
                                      json_pack("{s{ss}}", ":id", "S", t->id), NULL),
                 "a withdrawn token's claim");
   }
-  token_sk(sk, t->id);
-  best_effort(orch_store_dy_delete(d, TPK, sk, "#pend = :tok", json_pack("{ss}", "#pend", "pend"),
-                                   json_pack("{s{ss}}", ":tok", "S", tok), NULL),
-              "a withdrawn token");
+}
+
+/* After the commit of token `id` failed its condition: 1 when the record is committed (no `pend`: this
+ * commit, landed with its answer lost), 0 when it is not, or an error. */
+static int token_committed(struct orch_store_dy *d, const char *id, struct orch_error *err) {
+  char sk[ORCH_STORE_DY_KEY_MAX + 1];
+  json_t *rec = NULL;
+  token_sk(sk, id);
+  int rc = orch_store_dy_get(d, TPK, sk, "id, pend", &rec, err);
+  if (rc == 1) rc = orch_store_dy_str(rec, "pend") ? 0 : 1;
+  json_decref(rec);
+  return rc;
 }
 
 int orch_store_dy_token_create(void *ctx, const struct orch_store_token *t, const char *secret_hash,
@@ -253,7 +268,7 @@ int orch_store_dy_token_create(void *ctx, const struct orch_store_token *t, cons
     rec = NULL;
   }
   /* 1. half-made; 2. the claims, name first; 3. commit */
-  if ((rc = orch_store_dy_put(d, rec, "attribute_not_exists(pk)", NULL, NULL, err))) return rc;
+  if ((rc = orch_store_dy_put_fresh(d, rec, err))) return rc;
   orch_store_dy_key_str(sk, "n#", t->name);
   if ((rc = token_claim(d, sk, t->id, err)) == 1)
     rc = orch_error_setc(err, ORCH_EEXIST, "name", "an API token named '%s' already exists", t->name);
@@ -265,8 +280,9 @@ int orch_store_dy_token_create(void *ctx, const struct orch_store_token *t, cons
     rc = orch_store_dy_update(d, TPK, sk, "REMOVE #pend, #exp", "#pend = :tok",
                               json_pack("{ssss}", "#pend", "pend", "#exp", "expires_at"),
                               json_pack("{s{ss}}", ":tok", "S", tok), err);
-  if (orch_store_dy_condition_failed(rc, err))
+  if (orch_store_dy_condition_failed(rc, err) && (rc = token_committed(d, t->id, err)) == 0)
     rc = orch_error_setc(err, ORCH_ECONFLICT, "name", "API token '%s' was withdrawn while it was created", t->name);
+  if (rc == 1) rc = 0;
   if (rc) token_withdraw(d, t, secret_hash, tok);
   return rc;
 }
@@ -377,7 +393,7 @@ int orch_store_dy_session_create(void *ctx, const struct orch_store_session *s, 
     json_decref(ptr);
     ptr = NULL;
   }
-  if ((rc = orch_store_dy_put(d, ptr, "attribute_not_exists(pk)", NULL, NULL, err))) return rc;
+  if ((rc = orch_store_dy_put_fresh(d, ptr, err))) return rc;
   orch_store_dy_key_str(sk, "h#", secret_hash);
   json_t *rec = json_pack("{s{ss}s{ss}s{ss}s{ss}s{ss}}", "pk", "S", SPK, "sk", "S", sk, "id", "S", s->id, "uid", "S",
                           s->user_id, "csrf", "S", s->csrf_token);
@@ -393,8 +409,10 @@ int orch_store_dy_session_create(void *ctx, const struct orch_store_session *s, 
   /* the commit; an expired session's secret may be overwritten */
   rc = orch_store_dy_put(d, rec, "attribute_not_exists(pk) OR #exp <= :now", json_pack("{ss}", "#exp", "exp_ms"),
                          values, err);
-  if (orch_store_dy_condition_failed(rc, err))
+  /* a record naming this session is this put, landed with its answer lost */
+  if (orch_store_dy_condition_failed(rc, err) && (rc = orch_store_dy_landed(d, SPK, sk, "id", s->id, err)) == 0)
     rc = orch_error_setc(err, ORCH_ECONFLICT, "secret_hash", "the session's secret is already in use");
+  if (rc == 1) rc = 0;
   if (rc) {
     orch_store_dy_key_str(sk, "s#", s->id);
     best_effort(orch_store_dy_delete(d, SPK, sk, NULL, NULL, NULL, NULL), "a session's pointer");

@@ -257,11 +257,34 @@ static int claim_take(struct orch_store_dy *d, const struct fields *f, struct cl
                          c->server ? c->server : f->g->name);
 }
 
-/* Drop the claims group `id` holds on items in cs (cleanup after a commit: best effort). */
+/* Drop the claims deleted group `id` holds on items in cs (cleanup after the delete: best effort; group
+ * ids are never reused, so a claim naming it is its own). */
 static void claims_release(struct orch_store_dy *d, const char *id, const struct claim *cs, size_t n) {
   for (size_t k = 0; k < n; k++) {
     json_t *names = json_pack("{ss}", "#gid", "gid"), *values = json_pack("{s{ss}}", ":me", "S", id);
     if (orch_store_dy_delete(d, PK, cs[k].sk, "#gid = :me", names, values, NULL))
+      orch_log_debug("dynamodb: claim %s of group %s left behind (stale)", cs[k].sk, id);
+  }
+}
+
+/* Drop what group `id` (of old name `name`) no longer holds among claims cs, after an update committed
+ * (best effort). Each claim is judged afresh, and dropped only while it still names the group and the
+ * revision judged and neither the group's committed fields nor its pending revision hold it: a later
+ * update that takes the claim back re-puts it under its own revision first, so it is never dropped. */
+static void claims_release_unheld(struct orch_store_dy *d, const char *id, const char *name, struct claim *cs,
+                                  size_t n) {
+  struct orch_store_group judge = {0}; /* no group is "ours": every holder is judged by its record */
+  snprintf(judge.name, sizeof judge.name, "%s", name);
+  if (claims_read(d, &judge, cs, n, NULL)) return;
+  for (size_t k = 0; k < n; k++) {
+    if (strcmp(cs[k].holder, id) != 0 || cs[k].state != CLAIM_STALE) continue;
+    json_t *names = json_pack("{ssss}", "#gid", "gid", "#rv", "rv"), *values = json_pack("{s{ss}}", ":me", "S", id);
+    if (values && cs[k].rv[0] && orch_store_dy_set_s(values, ":rv", cs[k].rv)) {
+      json_decref(values);
+      values = NULL;
+    }
+    if (orch_store_dy_delete(d, PK, cs[k].sk, cs[k].rv[0] ? "#gid = :me AND #rv = :rv" : "#gid = :me AND attribute_not_exists(#rv)",
+                             names, values, NULL))
       orch_log_debug("dynamodb: claim %s of group %s left behind (stale)", cs[k].sk, id);
   }
 }
@@ -309,9 +332,9 @@ static int commit(struct orch_store_dy *d, const struct fields *f, struct orch_e
   char sk[ORCH_STORE_DY_KEY_MAX + 1], cond[64];
   record_sk(sk, f->g->id);
   snprintf(cond, sizeof cond, "#nx.#tok = :tok AND %s", version_cond(f));
-  json_t *names = json_pack("{ss ss ss ss ss ss ss ss ss ss}", "#nx", "nx", "#tok", "tok", "#name", "name", "#account",
-                            "account", "#region", "region", "#sel", "sel", "#ovr", "ovr", "#up", "updated_ms", "#exp",
-                            "expires_at", "#ver", "ver");
+  json_t *names = json_pack("{ss ss ss ss ss ss ss ss ss ss ss}", "#nx", "nx", "#tok", "tok", "#name", "name",
+                            "#account", "account", "#region", "region", "#sel", "sel", "#ovr", "ovr", "#up", "updated_ms",
+                            "#exp", "expires_at", "#ver", "ver", "#rv", "rv");
   json_t *values = json_pack("{s{ss}s{ss}s{ss}s{ss}sO}", ":tok", "S", f->tok, ":name", "S", f->g->name, ":account",
                              "S", f->g->account, ":region", "S", f->g->region, ":sel", f->sel);
   if (values && (orch_store_dy_set_n(values, ":up", f->g->updated_ms) || orch_store_dy_set_n(values, ":ver", f->g->version) ||
@@ -320,19 +343,20 @@ static int commit(struct orch_store_dy *d, const struct fields *f, struct orch_e
     values = NULL;
   }
   const char *update = f->ovr ? "SET #name = :name, #account = :account, #region = :region, #sel = :sel, #ovr = :ovr,"
-                                " #up = :up, #ver = :ver REMOVE #nx, #exp"
+                                " #up = :up, #ver = :ver, #rv = :tok REMOVE #nx, #exp"
                               : "SET #name = :name, #account = :account, #region = :region, #sel = :sel, #up = :up,"
-                                " #ver = :ver REMOVE #nx, #exp, #ovr";
+                                " #ver = :ver, #rv = :tok REMOVE #nx, #exp, #ovr";
   if (!names || !values) {
     json_decref(names);
     json_decref(values);
     return oom(err);
   }
   int rc = orch_store_dy_update(d, PK, sk, update, cond, names, values, err);
-  if (orch_store_dy_condition_failed(rc, err))
-    return orch_error_setc(err, ORCH_ECONFLICT, "id",
-                           "protection group %s was changed by another writer at the same time; try again", f->g->id);
-  return rc;
+  if (!orch_store_dy_condition_failed(rc, err)) return rc;
+  /* this commit, landed with its answer lost, when the committed fields carry its revision */
+  if ((rc = orch_store_dy_landed(d, PK, sk, "rv", f->tok, err)) != 0) return rc == 1 ? 0 : rc;
+  return orch_error_setc(err, ORCH_ECONFLICT, "id",
+                         "protection group %s was changed by another writer at the same time; try again", f->g->id);
 }
 
 /* Take every claim, then commit. On failure the revision is withdrawn (its claims go stale). */
@@ -364,7 +388,7 @@ int orch_store_dy_group_create(void *ctx, const struct orch_store_group *g, stru
     rc = oom(err);
     goto out;
   }
-  if ((rc = orch_store_dy_put(d, item, "attribute_not_exists(pk)", NULL, NULL, err))) goto out;
+  if ((rc = orch_store_dy_put_fresh(d, item, err))) goto out;
   rc = claim_and_commit(d, &f, cs, n, true, err);
 out:
   fields_free(&f);
@@ -433,8 +457,10 @@ static int update_once(struct orch_store_dy *d, struct orch_store_group *g, int6
   for (size_t k = 0; k < nold; k++)
     for (size_t j = 0; j < n; j++)
       if (strcmp(old[k].sk, cs[j].sk) == 0) old[k].sk[0] = '\0';
+  size_t drop = 0;
   for (size_t k = 0; k < nold; k++)
-    if (old[k].sk[0]) claims_release(d, g->id, &old[k], 1);
+    if (old[k].sk[0]) old[drop++] = old[k];
+  claims_release_unheld(d, g->id, was.name, old, drop);
   orch_store_dy_blob_drop(d, json_object_get(rec, "sel"));
   orch_store_dy_blob_drop(d, json_object_get(rec, "ovr"));
 out:

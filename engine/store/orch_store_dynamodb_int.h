@@ -113,6 +113,16 @@ int orch_store_dy_get(struct orch_store_dy *d, const char *pk, const char *sk, c
  * may be NULL). Acknowledged only: a commit. */
 int orch_store_dy_put(struct orch_store_dy *d, json_t *item, const char *cond, json_t *names, json_t *values,
                       struct orch_error *err) ORCH_MUST_CHECK;
+/* PutItem of `item` (stolen) under a key only this write can hold (it carries a fresh UUIDv7), on
+ * condition that it is new. Its condition failing can only be this put's own earlier try, landed with its
+ * answer lost (the client resends on time-outs and 5xx): that is success. */
+int orch_store_dy_put_fresh(struct orch_store_dy *d, json_t *item, struct orch_error *err) ORCH_MUST_CHECK;
+/* After a conditional write of pk/sk failed its condition: whether the item there carries string
+ * attribute `attr` = `mine`, the mark of this write, so that the failure was this write's own earlier
+ * try, landed with its answer lost. 1 (and err cleared) when it did, 0 when another write is there, or
+ * an error. */
+int orch_store_dy_landed(struct orch_store_dy *d, const char *pk, const char *sk, const char *attr, const char *mine,
+                         struct orch_error *err) ORCH_MUST_CHECK;
 /* UpdateItem of pk/sk with `update` under `cond` (may be NULL); names / values stolen (may be NULL).
  * Acknowledged only: a commit. */
 int orch_store_dy_update(struct orch_store_dy *d, const char *pk, const char *sk, const char *update, const char *cond,

@@ -205,6 +205,26 @@ int orch_store_dy_put(struct orch_store_dy *d, json_t *item, const char *cond, j
   return orch_store_dy_call(d, "PutItem", with_expr(in, NULL, cond, names, values), NULL, err);
 }
 
+int orch_store_dy_put_fresh(struct orch_store_dy *d, json_t *item, struct orch_error *err) {
+  int rc = orch_store_dy_put(d, item, "attribute_not_exists(pk)", NULL, NULL, err);
+  if (!orch_store_dy_condition_failed(rc, err)) return rc;
+  orch_error_clear(err);
+  return 0;
+}
+
+int orch_store_dy_landed(struct orch_store_dy *d, const char *pk, const char *sk, const char *attr, const char *mine,
+                         struct orch_error *err) {
+  json_t *item = NULL;
+  int rc = orch_store_dy_get(d, pk, sk, attr, &item, err);
+  if (rc == 1) {
+    const char *v = orch_store_dy_str(item, attr);
+    rc = v && strcmp(v, mine) == 0;
+    if (rc) orch_error_clear(err);
+  }
+  json_decref(item);
+  return rc;
+}
+
 int orch_store_dy_update(struct orch_store_dy *d, const char *pk, const char *sk, const char *update, const char *cond,
                          json_t *names, json_t *values, struct orch_error *err) {
   json_t *in = json_pack("{s o s s}", "Key", orch_store_dy_key(pk, sk), "UpdateExpression", update);

@@ -751,3 +751,122 @@ Test(dynamodb, a_group_taking_back_its_stale_claim_fences_off_a_taker, .timeout 
   orch_store_close(direct);
   proxy_stop(&pb);
 }
+
+/* U1 renames a group away from "x"; before its cleanup drops the claim on "x", U2 renames it back. The
+ * claim U2 took back must survive U1's cleanup: the group stays findable as "x", and "x" stays taken. */
+Test(dynamodb, a_claim_an_update_took_back_survives_the_previous_updates_cleanup, .timeout = 120) {
+  struct orch_store *direct = open_store(NULL, NULL);
+  json_t *sel = json_pack("{s[s]}", "server_ids", "s-000000000000000c1");
+  struct orch_store_group_spec x = {"x", "111122223333", "us-east-1", sel, NULL, 0};
+  struct orch_store_group g;
+  OK(orch_store_group_create(direct, &x, &g, err));
+  struct proxy p1;
+  proxy_start(&p1, dl.port, NULL, 0);
+  proxy_hold(&p1, "DynamoDB_20120810.DeleteItem", "\"n#x\""); /* U1's cleanup of the name it left */
+  struct orch_store *s1 = open_via(&p1);
+  struct group_writer u1 = {s1, g.id, {"y", "111122223333", "us-east-1", sel, NULL, 0}, -1, {0}};
+  pthread_t t1;
+  cr_assert_eq(pthread_create(&t1, NULL, group_writer_main, &u1), 0);
+  proxy_wait_held(&p1); /* U1 committed "y" */
+  OK(orch_store_group_update(direct, g.id, &x, NULL, err)); /* U2: back to "x" */
+  proxy_release(&p1);
+  pthread_join(t1, NULL);
+  cr_assert_eq(u1.rc, 0, "%s", u1.err.message);
+  struct orch_store_group got;
+  OK(orch_store_group_find(direct, "x", &got, err));
+  cr_assert_str_eq(got.id, g.id);
+  orch_store_group_release(&got);
+  struct orch_store_group_list gl;
+  struct orch_store_page page = {.limit = 10};
+  OK(orch_store_group_list(direct, &page, &gl, err));
+  cr_assert_eq(gl.count, 1, "listed through its name claim");
+  orch_store_group_list_release(&gl);
+  json_t *other = json_pack("{s[s]}", "server_ids", "s-000000000000000c2");
+  struct orch_store_group_spec dup = {"x", "111122223333", "us-east-1", other, NULL, 0};
+  struct orch_error e;
+  FAILS(e, ORCH_EEXIST, orch_store_group_create(direct, &dup, NULL, err));
+  json_decref(other);
+  json_decref(sel);
+  orch_store_group_release(&g);
+  orch_store_close(s1);
+  orch_store_close(direct);
+  proxy_stop(&p1);
+}
+
+/* ---- writes whose answer was lost: the retry recognises its own landed write ----------------------- */
+
+Test(dynamodb, a_group_write_whose_answer_was_lost_is_done, .timeout = 120) {
+  struct orch_store *direct = open_store(NULL, NULL);
+  const char *markers[] = {"\"nx\"", "REMOVE #nx, #exp"}; /* the creation's first put; its commit */
+  for (int i = 0; i < 2; i++) {
+    struct proxy px;
+    proxy_start(&px, dl.port, markers[i], 1);
+    struct orch_store *s = open_via(&px);
+    char name[16];
+    snprintf(name, sizeof name, "lost-%d", i);
+    json_t *own = json_pack("{s[s]}", "server_ids", i ? "s-000000000000000d2" : "s-000000000000000d3");
+    struct orch_store_group_spec spec = {name, "111122223333", "us-east-1", own, NULL, 0};
+    struct orch_store_group g, got;
+    OK(orch_store_group_create(s, &spec, &g, err));
+    cr_assert_eq(atomic_load(&px.lost), 1, "%s: one answer lost", markers[i]);
+    OK(orch_store_group_find(direct, name, &got, err));
+    cr_assert_str_eq(got.id, g.id);
+    cr_assert_eq(got.version, 1);
+    orch_store_group_release(&got);
+    orch_store_group_release(&g);
+    json_decref(own);
+    orch_store_close(s);
+    proxy_stop(&px);
+  }
+  orch_store_close(direct);
+}
+
+Test(dynamodb, a_user_token_or_session_whose_answer_was_lost_is_done, .timeout = 120) {
+  struct orch_store *direct = open_store(NULL, NULL);
+  /* a user: its record's put */
+  struct proxy pu;
+  proxy_start(&pu, dl.port, "\"n#alice\"", 1);
+  struct orch_store *su = open_via(&pu);
+  struct orch_store_user_spec us = {.name = "alice", .role = "Admin"};
+  struct orch_store_user u, gu;
+  OK(orch_store_user_create(su, &us, &u, err));
+  cr_assert_eq(atomic_load(&pu.lost), 1);
+  OK(orch_store_user_get(direct, u.id, &gu, err)); /* found by id: its pointer was kept */
+  cr_assert_str_eq(gu.name, "alice");
+  orch_store_close(su);
+  proxy_stop(&pu);
+
+  /* a token: its commit (removing `pend`) */
+  struct proxy pt;
+  proxy_start(&pt, dl.port, "REMOVE #pend", 1);
+  struct orch_store *st = open_via(&pt);
+  const char *hash = "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc";
+  struct orch_store_token_spec ts = {.name = "ci", .role = "Operator", .secret_hash = hash, .prefix = "drs_cccc"};
+  struct orch_store_token t, gt;
+  OK(orch_store_token_create(st, &ts, &t, err));
+  cr_assert_eq(atomic_load(&pt.lost), 1);
+  OK(orch_store_token_find_hash(direct, hash, &gt, err)); /* its secret still authenticates */
+  cr_assert_str_eq(gt.id, t.id);
+  struct orch_error e;
+  struct orch_store_token_spec again = ts;
+  again.secret_hash = "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd";
+  FAILS(e, ORCH_EEXIST, orch_store_token_create(direct, &again, NULL, err)); /* and its name is still taken */
+  orch_store_close(st);
+  proxy_stop(&pt);
+
+  /* a session: its record's put */
+  struct proxy ps;
+  proxy_start(&ps, dl.port, "\"csrf\"", 1);
+  struct orch_store *ss = open_via(&ps);
+  struct orch_store_session_spec sp = {.user_id = u.id, .secret_hash = hash, .csrf_token = "csrf-token-0123456789",
+                                       .expires_ms = 4102444800000LL};
+  struct orch_store_session sn, gs;
+  OK(orch_store_session_create(ss, &sp, &sn, err));
+  cr_assert_eq(atomic_load(&ps.lost), 1);
+  OK(orch_store_session_find_hash(direct, hash, &gs, err));
+  cr_assert_str_eq(gs.id, sn.id);
+  OK(orch_store_session_delete(direct, sn.id, err)); /* found by id: its pointer was kept */
+  orch_store_close(ss);
+  proxy_stop(&ps);
+  orch_store_close(direct);
+}
