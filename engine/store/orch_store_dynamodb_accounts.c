@@ -29,10 +29,13 @@ static int account_missing(const char *account_id, struct orch_error *err) {
 }
 
 int orch_store_dy_account_create(void *ctx, const struct orch_store_account *a, struct orch_error *err) {
-  char sk[ORCH_STORE_DY_KEY_MAX + 1];
+  char sk[ORCH_STORE_DY_KEY_MAX + 1], tok[ORCH_STORE_DY_TOKEN_LEN + 1];
+  int rc = orch_store_dy_token(tok, err);
+  if (rc) return rc;
   orch_store_dy_key_str(sk, "a#", a->account_id);
-  json_t *rec = json_pack("{s{ss}s{ss}s{ss}s{ss}}", "pk", "S", PK, "sk", "S", sk, "account_id", "S", a->account_id,
-                          "role_arn", "S", a->role_arn);
+  /* `wt` marks this write: a resend that finds it there is this put, landed with its answer lost */
+  json_t *rec = json_pack("{s{ss}s{ss}s{ss}s{ss}s{ss}}", "pk", "S", PK, "sk", "S", sk, "account_id", "S",
+                          a->account_id, "role_arn", "S", a->role_arn, "wt", "S", tok);
   if (!rec || orch_store_dy_set_s(rec, "name", a->name) || orch_store_dy_set_s(rec, "xid", a->external_id) ||
       orch_store_dy_set_s(rec, "caller", a->caller_arn) ||
       (a->validated_ms && orch_store_dy_set_n(rec, "validated_ms", a->validated_ms)) ||
@@ -40,10 +43,10 @@ int orch_store_dy_account_create(void *ctx, const struct orch_store_account *a, 
     json_decref(rec);
     rec = NULL;
   }
-  int rc = orch_store_dy_put(ctx, rec, "attribute_not_exists(pk)", NULL, NULL, err);
-  if (orch_store_dy_condition_failed(rc, err))
+  rc = orch_store_dy_put(ctx, rec, "attribute_not_exists(pk)", NULL, NULL, err);
+  if (orch_store_dy_condition_failed(rc, err) && (rc = orch_store_dy_landed(ctx, PK, sk, "wt", tok, err)) == 0)
     rc = orch_error_setc(err, ORCH_EEXIST, "account_id", "account %s is already a target account", a->account_id);
-  return rc;
+  return rc == 1 ? 0 : rc;
 }
 
 int orch_store_dy_account_get(void *ctx, const char *account_id, struct orch_store_account *out,

@@ -821,7 +821,7 @@ Test(dynamodb, a_group_write_whose_answer_was_lost_is_done, .timeout = 120) {
   orch_store_close(direct);
 }
 
-Test(dynamodb, a_user_token_or_session_whose_answer_was_lost_is_done, .timeout = 120) {
+Test(dynamodb, a_user_token_session_or_account_whose_answer_was_lost_is_done, .timeout = 120) {
   struct orch_store *direct = open_store(NULL, NULL);
   /* a user: its record's put */
   struct proxy pu;
@@ -868,5 +868,17 @@ Test(dynamodb, a_user_token_or_session_whose_answer_was_lost_is_done, .timeout =
   OK(orch_store_session_delete(direct, sn.id, err)); /* found by id: its pointer was kept */
   orch_store_close(ss);
   proxy_stop(&ps);
+
+  /* a target account: its record's put */
+  struct proxy pa;
+  proxy_start(&pa, dl.port, "\"a#444455556666\"", 1);
+  struct orch_store *sa = open_via(&pa);
+  struct orch_store_account_spec as = {.account_id = "444455556666", .name = "payments",
+                                       .role_arn = "arn:aws:iam::444455556666:role/DRSOrchestratorCrossAccount"};
+  OK(orch_store_account_create(sa, &as, NULL, err));
+  cr_assert_eq(atomic_load(&pa.lost), 1);
+  FAILS(e, ORCH_EEXIST, orch_store_account_create(direct, &as, NULL, err)); /* another create is refused */
+  orch_store_close(sa);
+  proxy_stop(&pa);
   orch_store_close(direct);
 }
