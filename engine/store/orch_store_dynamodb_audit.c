@@ -24,10 +24,20 @@ static int next_id(struct orch_store_dy *d, int64_t *id, struct orch_error *err)
   return rc;
 }
 
+/* Whether the entry `item` is stored as written: 1, 0, or an error reading it. */
+static int landed(struct orch_store_dy *d, const json_t *item, struct orch_error *err) {
+  json_t *now = NULL;
+  int rc = orch_store_dy_get(d, PK, orch_store_dy_str(item, "sk"), NULL, &now, err);
+  if (rc == 1) rc = json_equal(now, item);
+  json_decref(now);
+  return rc;
+}
+
 int orch_store_dy_audit_append(void *ctx, const struct orch_store_audit *a, int64_t *id, struct orch_error *err) {
   struct orch_store_dy *d = ctx;
   char sk[ORCH_STORE_DY_KEY_MAX + 1];
   json_t *details = NULL;
+  bool committed = false; /* maybe: a put whose outcome is unknown */
   int rc = orch_store_dy_json_put(d, PK, a->details, "details", &details, err);
   if (!rc) rc = next_id(d, id, err);
   if (rc) goto out;
@@ -42,10 +52,22 @@ int orch_store_dy_audit_append(void *ctx, const struct orch_store_audit *a, int6
     rc = orch_error_set(err, ORCH_ENOMEM, "out of memory writing an audit entry");
     goto out;
   }
-  rc = orch_store_dy_put(d, item, "attribute_not_exists(pk)", NULL, NULL, err);
+  rc = orch_store_dy_put(d, json_incref(item), "attribute_not_exists(pk)", NULL, NULL, err);
+  /* refused: the id is this write's alone (the counter), so the entry is there because this very write
+   * landed, its answer lost; checked against the entry read back all the same */
+  if (orch_store_dy_condition_failed(rc, err)) {
+    if ((rc = landed(d, item, err)) == 0)
+      rc = orch_error_setc(err, ORCH_ECONFLICT, "audit", "audit entry %lld exists already: the counter went back",
+                           (long long)*id);
+    else if (rc == 1) rc = 0;
+    else committed = true;
+  } else if (rc) {
+    committed = true;
+  }
+  json_decref(item);
 out:
   if (rc) {
-    orch_store_dy_blob_drop(d, details);
+    if (!committed) orch_store_dy_blob_drop(d, details); /* else it may have landed: its chunks stay */
     *id = 0;
   }
   json_decref(details);
