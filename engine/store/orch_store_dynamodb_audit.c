@@ -24,15 +24,6 @@ static int next_id(struct orch_store_dy *d, int64_t *id, struct orch_error *err)
   return rc;
 }
 
-/* Whether the entry `item` is stored as written: 1, 0, or an error reading it. */
-static int landed(struct orch_store_dy *d, const json_t *item, struct orch_error *err) {
-  json_t *now = NULL;
-  int rc = orch_store_dy_get(d, PK, orch_store_dy_str(item, "sk"), NULL, &now, err);
-  if (rc == 1) rc = json_equal(now, item);
-  json_decref(now);
-  return rc;
-}
-
 int orch_store_dy_audit_append(void *ctx, const struct orch_store_audit *a, int64_t *id, struct orch_error *err) {
   struct orch_store_dy *d = ctx;
   char sk[ORCH_STORE_DY_KEY_MAX + 1];
@@ -56,7 +47,7 @@ int orch_store_dy_audit_append(void *ctx, const struct orch_store_audit *a, int6
   /* refused: the id is this write's alone (the counter), so the entry is there because this very write
    * landed, its answer lost; checked against the entry read back all the same */
   if (orch_store_dy_condition_failed(rc, err)) {
-    if ((rc = landed(d, item, err)) == 0)
+    if ((rc = orch_store_dy_stored_as(d, item, err)) == 0)
       rc = orch_error_setc(err, ORCH_ECONFLICT, "audit", "audit entry %lld exists already: the counter went back",
                            (long long)*id);
     else if (rc == 1) rc = 0;

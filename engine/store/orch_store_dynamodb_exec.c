@@ -3,7 +3,8 @@
  * journal's head and holds its lease. Creating one races a plan's deletion without a transaction: the
  * record is written half-made (`pend`), the plan is read again (a deletion flags it first), and one
  * conditional update removing `pend` commits; a deletion withdraws half-made records it finds. Updates
- * are conditional on the record's revision `rv`, so the row they return is the row committed. A
+ * are conditional on the record's revision `rv`, so the row they return is the row committed. A refused
+ * commit reads the record first: a write whose answer was lost recognises itself there. A
  * finished drill's or dry run's records get the TTL attribute `expires_at`.
  * Uses orch_store_dynamodb_item, orch_store_dynamodb_blob, orch_store_valid, orch_buf. */
 #include <stdio.h>

@@ -6,7 +6,8 @@
  * a process that lost its lease can never write. Each batch is then copied to its own item "e#<first>" in
  * the partition "exec#<id>" (before the next append may replace the tail, so the batch items and the tail
  * together always hold the whole journal). A handle remembers each journal's head it wrote, so an append
- * by the head's owner is one update and one put.
+ * by the head's owner is one update and one put. A refused commit whose token is at the head, or in the
+ * batch item at its seq, was this append's own (an answer lost, the retry refused): it succeeded.
  * Uses orch_store_dynamodb_item, orch_store_dynamodb_blob, orch_buf, orch_json. */
 #include <stdio.h>
 #include <string.h>

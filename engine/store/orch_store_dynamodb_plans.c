@@ -4,7 +4,9 @@
  * author, description): adding a version is one conditional update of the record (latest = n -> n + 1) that commits
  * it. Every version is also its own item "v#<n>" in the plan's partition "plan#<id>"; a version's item
  * is written before the next version may replace the tail, so the items and the tail together always
- * hold every version. Deleting sets a flag, settles the plan's executions, and deletes the record.
+ * hold every version. Each version carries the token of the write that saved it (`t_tok` in the tail, `tok`
+ * in its item), so a write whose answer was lost recognises itself on its retry. Deleting sets a flag,
+ * settles the plan's executions, and deletes the record.
  * Uses orch_store_dynamodb_item, orch_store_dynamodb_blob, orch_alloc, orch_str. */
 #include <stdio.h>
 #include <string.h>

@@ -3,7 +3,8 @@
  * meets its own write and its condition fails. Each write must recognise its own landed write (success,
  * the value readable whole, nothing written twice) rather than report a failure, and must never delete
  * the chunks of a value a committed item may point to. A proxy (dynamo_proxy.h) loses the answers, and
- * holds a retry while another writer acts. Also: giving a finished drill's journal its TTL goes on past
+ * holds a retry while another writer acts. Covers executions, plans and versions, audit entries, target
+ * accounts and journal appends. Also: giving a finished drill's journal its TTL goes on past
  * an item deleted meanwhile. Skips only without node.
  * Uses orch_store_dynamodb, orch_aws_client, dynalite_local.h, dynamo_proxy.h, Criterion. */
 #include "dynalite_local.h"
@@ -371,6 +372,30 @@ Test(dynamodb_lost, an_audit_entry_whose_answer_was_lost_is_written, .timeout = 
   orch_store_close(s);
 }
 
+/* ---- target accounts ------------------------------------------------------------------------------ */
+
+/* The record lands, its answer lost: the retry finds the account taken by itself. The call succeeds (it
+ * was EEXIST "already a target account"); the same request again is still refused. */
+Test(dynamodb_lost, an_account_whose_answer_was_lost_is_added, .timeout = 120) {
+  struct orch_store *s = open_direct();
+  struct proxy px;
+  struct orch_store *t = open_losing(&px, "\"role_arn\"", "");
+  struct orch_store_account_spec spec = {.account_id = "444455556666", .name = "payments",
+                                         .role_arn = "arn:aws:iam::444455556666:role/DrsOrchestrator"};
+  struct orch_store_account a, got;
+  OK(orch_store_account_create(t, &spec, &a, err));
+  assert_lost_one(&px);
+  OK(orch_store_account_get(s, "444455556666", &got, err));
+  cr_assert_str_eq(got.name, "payments");
+  cr_assert_str_eq(got.role_arn, spec.role_arn);
+  struct orch_error e;
+  FAILS(e, ORCH_EEXIST, orch_store_account_create(s, &spec, NULL, err));
+
+  orch_store_close(t);
+  proxy_stop(&px);
+  orch_store_close(s);
+}
+
 /* ---- the journal ---------------------------------------------------------------------------------- */
 
 struct bg_append {
@@ -381,6 +406,26 @@ struct bg_append {
   struct orch_error err;
 };
 
+#define APPEND_COMMIT "#tok = :tok, #ev = :ev" /* in an append's commit, not in the head's read */
+
+/* A plan and a drill of it whose journal holds seq 1. */
+static void journal_at_one(struct orch_store *s, struct orch_store_exec *x) {
+  struct orch_store_plan p;
+  make_plan(s, "p", "return plan {}", &p);
+  make_exec(s, p.id, NULL, x);
+  append(s, x->id, 1, NULL);
+}
+
+/* The journal holds `count` events, each once, seq 2 with `data`. */
+static void assert_journal(struct orch_store *s, const char *exec_id, size_t count, const json_t *data) {
+  struct orch_store_event_list el;
+  OK(orch_store_event_read(s, exec_id, 1, 0, &el, err));
+  cr_assert_eq(el.count, count, "each event once");
+  for (size_t i = 0; i < el.count; i++) cr_assert_eq(el.items[i].seq, (int64_t)i + 1);
+  cr_assert(json_equal(el.items[1].data, data), "seq 2 comes back whole");
+  orch_store_event_list_release(&el);
+}
+
 static void *bg_append(void *arg) {
   struct bg_append *b = arg;
   struct orch_store_event_spec e = {.seq = 2, .at_ms = T0 + 2, .type = "JobStarted", .data = b->data};
@@ -388,18 +433,36 @@ static void *bg_append(void *arg) {
   return NULL;
 }
 
+/* The commit of an append lands, its answer lost (the commit itself: the marker is in no read): the retry
+ * finds its own token in the head's tail, and the append is done once. */
+Test(dynamodb_lost, an_append_whose_commit_answer_was_lost_is_done_once, .timeout = 120) {
+  struct orch_store *s = open_direct();
+  struct orch_store_exec x;
+  journal_at_one(s, &x);
+  struct proxy px;
+  struct orch_store *t = open_losing(&px, APPEND_COMMIT, "");
+  json_t *data = big_object("log");
+  append(t, x.id, 2, data);
+  assert_lost_one(&px);
+  assert_journal(s, x.id, 2, data);
+  append(t, x.id, 3, NULL);
+
+  orch_store_close(t);
+  proxy_stop(&px);
+  json_decref(data);
+  orch_store_exec_release(&x);
+  orch_store_close(s);
+}
+
 /* W1's append of seq 2 lands, its answer lost; W2 appends seq 3 before W1's retry, which then finds
  * another token at the head. W1's batch is in its own item (W2 copied it there): W1 succeeded (it was
  * ECONFLICT "another writer appended first", and the batch's chunks, still referenced, were dropped). */
 Test(dynamodb_lost, an_append_whose_answer_was_lost_is_recognised_after_another, .timeout = 120) {
   struct orch_store *s = open_direct();
-  struct orch_store_plan p;
   struct orch_store_exec x;
-  make_plan(s, "p", "return plan {}", &p);
-  make_exec(s, p.id, NULL, &x);
-  append(s, x.id, 1, NULL);
+  journal_at_one(s, &x);
   struct proxy px;
-  struct orch_store *w1 = open_losing(&px, "#tok = :tok, #ev = :ev", ""); /* the commit, not the head's read */
+  struct orch_store *w1 = open_losing(&px, APPEND_COMMIT, "");
   px.hold_retry = true;
   json_t *data = big_object("log");
   struct bg_append b = {.s = w1, .exec_id = x.id, .data = data};
@@ -413,12 +476,7 @@ Test(dynamodb_lost, an_append_whose_answer_was_lost_is_recognised_after_another,
   cr_assert_eq(b.rc, 0, "%s", b.err.message);
   assert_lost_one(&px);
 
-  struct orch_store_event_list el;
-  OK(orch_store_event_read(s, x.id, 1, 0, &el, err));
-  cr_assert_eq(el.count, 3, "each event once");
-  cr_assert_str_eq(el.items[1].type, "JobStarted");
-  cr_assert(json_equal(el.items[1].data, data), "W1's event comes back whole");
-  orch_store_event_list_release(&el);
+  assert_journal(s, x.id, 3, data);
   /* W1 goes on after the journal's end */
   append(w1, x.id, 4, NULL);
   int64_t last = 0;
@@ -453,11 +511,8 @@ static void *bg_end(void *arg) {
  * get theirs (the iteration stopped there, silently, and the batches after it never expired). */
 Test(dynamodb_lost, a_journal_expires_past_an_item_gone_meanwhile, .timeout = 120) {
   struct orch_store *s = open_direct();
-  struct orch_store_plan p;
   struct orch_store_exec x;
-  make_plan(s, "p", "return plan {}", &p);
-  make_exec(s, p.id, NULL, &x);
-  append(s, x.id, 1, NULL);
+  journal_at_one(s, &x);
   append(s, x.id, 2, NULL);
   char pk[64];
   snprintf(pk, sizeof pk, "exec#%s", x.id);
