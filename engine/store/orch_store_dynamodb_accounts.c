@@ -1,6 +1,7 @@
 /* orch_store_dynamodb_accounts: target accounts in DynamoDB: one record "a#<account id>" each in the
  * "accounts" partition, so the account id makes it unique and the partition lists them in order; every
- * write is one conditional write of that record. Uses orch_store_dynamodb_item, orch_store_valid. */
+ * write is one conditional write of that record (a refused create that finds its own record, its answer
+ * lost, succeeded). Uses orch_store_dynamodb_item, orch_store_valid. */
 #include <stdio.h>
 #include <string.h>
 
@@ -30,22 +31,24 @@ static int account_missing(const char *account_id, struct orch_error *err) {
 
 int orch_store_dy_account_create(void *ctx, const struct orch_store_account *a, struct orch_error *err) {
   char sk[ORCH_STORE_DY_KEY_MAX + 1], tok[ORCH_STORE_DY_TOKEN_LEN + 1];
-  int rc = orch_store_dy_token(tok, err);
+  int rc = orch_store_dy_token(tok, err); /* tells this write from an identical one of another request */
   if (rc) return rc;
   orch_store_dy_key_str(sk, "a#", a->account_id);
-  /* `wt` marks this write: a resend that finds it there is this put, landed with its answer lost */
-  json_t *rec = json_pack("{s{ss}s{ss}s{ss}s{ss}s{ss}}", "pk", "S", PK, "sk", "S", sk, "account_id", "S",
-                          a->account_id, "role_arn", "S", a->role_arn, "wt", "S", tok);
+  json_t *rec = json_pack("{s{ss}s{ss}s{ss}s{ss}}", "pk", "S", PK, "sk", "S", sk, "account_id", "S", a->account_id,
+                          "role_arn", "S", a->role_arn);
   if (!rec || orch_store_dy_set_s(rec, "name", a->name) || orch_store_dy_set_s(rec, "xid", a->external_id) ||
       orch_store_dy_set_s(rec, "caller", a->caller_arn) ||
       (a->validated_ms && orch_store_dy_set_n(rec, "validated_ms", a->validated_ms)) ||
-      orch_store_dy_set_n(rec, "created_ms", a->created_ms) || orch_store_dy_set_n(rec, "updated_ms", a->updated_ms)) {
+      orch_store_dy_set_n(rec, "created_ms", a->created_ms) || orch_store_dy_set_n(rec, "updated_ms", a->updated_ms) ||
+      orch_store_dy_set_s(rec, "tok", tok)) {
     json_decref(rec);
     rec = NULL;
   }
-  rc = orch_store_dy_put(ctx, rec, "attribute_not_exists(pk)", NULL, NULL, err);
-  if (orch_store_dy_condition_failed(rc, err) && (rc = orch_store_dy_landed(ctx, PK, sk, "wt", tok, err)) == 0)
+  rc = orch_store_dy_put(ctx, json_incref(rec), "attribute_not_exists(pk)", NULL, NULL, err);
+  /* refused: another record, or this very one (its first try landed, the answer lost) */
+  if (orch_store_dy_condition_failed(rc, err) && (rc = orch_store_dy_stored_as(ctx, rec, err)) == 0)
     rc = orch_error_setc(err, ORCH_EEXIST, "account_id", "account %s is already a target account", a->account_id);
+  json_decref(rec);
   return rc == 1 ? 0 : rc;
 }
 

@@ -28,6 +28,7 @@ int orch_store_dy_audit_append(void *ctx, const struct orch_store_audit *a, int6
   struct orch_store_dy *d = ctx;
   char sk[ORCH_STORE_DY_KEY_MAX + 1];
   json_t *details = NULL;
+  bool committed = false; /* maybe: a put whose outcome is unknown */
   int rc = orch_store_dy_json_put(d, PK, a->details, "details", &details, err);
   if (!rc) rc = next_id(d, id, err);
   if (rc) goto out;
@@ -42,10 +43,22 @@ int orch_store_dy_audit_append(void *ctx, const struct orch_store_audit *a, int6
     rc = orch_error_set(err, ORCH_ENOMEM, "out of memory writing an audit entry");
     goto out;
   }
-  rc = orch_store_dy_put(d, item, "attribute_not_exists(pk)", NULL, NULL, err);
+  rc = orch_store_dy_put(d, json_incref(item), "attribute_not_exists(pk)", NULL, NULL, err);
+  /* refused: the id is this write's alone (the counter), so the entry is there because this very write
+   * landed, its answer lost; checked against the entry read back all the same */
+  if (orch_store_dy_condition_failed(rc, err)) {
+    if ((rc = orch_store_dy_stored_as(d, item, err)) == 0)
+      rc = orch_error_setc(err, ORCH_ECONFLICT, "audit", "audit entry %lld exists already: the counter went back",
+                           (long long)*id);
+    else if (rc == 1) rc = 0;
+    else committed = true;
+  } else if (rc) {
+    committed = true;
+  }
+  json_decref(item);
 out:
   if (rc) {
-    orch_store_dy_blob_drop(d, details);
+    if (!committed) orch_store_dy_blob_drop(d, details); /* else it may have landed: its chunks stay */
     *id = 0;
   }
   json_decref(details);

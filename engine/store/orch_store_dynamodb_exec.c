@@ -3,7 +3,8 @@
  * journal's head and holds its lease. Creating one races a plan's deletion without a transaction: the
  * record is written half-made (`pend`), the plan is read again (a deletion flags it first), and one
  * conditional update removing `pend` commits; a deletion withdraws half-made records it finds. Updates
- * are conditional on the record's revision `rv`, so the row they return is the row committed. A
+ * are conditional on the record's revision `rv`, so the row they return is the row committed. A refused
+ * commit reads the record first: a write whose answer was lost recognises itself there. A
  * finished drill's or dry run's records get the TTL attribute `expires_at`.
  * Uses orch_store_dynamodb_item, orch_store_dynamodb_blob, orch_store_valid, orch_buf. */
 #include <stdio.h>
@@ -90,10 +91,28 @@ static int withdraw(struct orch_store_dy *d, const char *id, const char *tok, st
   return rc == ORCH_ECONFLICT ? ORCH_ECONFLICT : rc;
 }
 
+/* After a write of record `id` was refused: whether it is there as that write left it (an answer lost,
+ * its retry refused): half-made under `tok` (the first put), or committed (`tok` NULL: the commit; only
+ * this writer's put made x#<id>, and a deletion withdraws it rather than commit it). 1 when it is, 0 when
+ * not, or an error reading it. */
+static int create_landed(struct orch_store_dy *d, const char *id, const char *tok, struct orch_error *err) {
+  char sk[ORCH_STORE_DY_KEY_MAX + 1];
+  json_t *rec = NULL;
+  exec_sk(sk, id);
+  int rc = orch_store_dy_get(d, PK, sk, "id, pend", &rec, err);
+  if (rc == 1) {
+    const char *pend = orch_store_dy_str(rec, "pend");
+    rc = tok ? pend && strcmp(pend, tok) == 0 : !pend;
+  }
+  json_decref(rec);
+  return rc;
+}
+
 int orch_store_dy_exec_create(void *ctx, struct orch_store_exec *x, struct orch_error *err) {
   struct orch_store_dy *d = ctx;
   char pk[ORCH_STORE_DY_KEY_MAX + 1], sk[ORCH_STORE_DY_KEY_MAX + 1], tok[ORCH_STORE_DY_TOKEN_LEN + 1];
   json_t *summary = NULL, *item = NULL;
+  bool committed = false; /* maybe: a commit whose outcome is unknown */
   int rc = plan_check(d, x, err);
   orch_store_dy_exec_pk(pk, x->id);
   if (!rc) rc = orch_store_dy_token(tok, err);
@@ -112,7 +131,10 @@ int orch_store_dy_exec_create(void *ctx, struct orch_store_exec *x, struct orch_
     goto out;
   }
   /* 1. half-made; 2. the plan again (a deletion flags it before it looks for executions); 3. commit */
-  if ((rc = orch_store_dy_put(d, json_incref(item), "attribute_not_exists(pk)", NULL, NULL, err))) goto out;
+  rc = orch_store_dy_put(d, json_incref(item), "attribute_not_exists(pk)", NULL, NULL, err);
+  if (orch_store_dy_condition_failed(rc, err) && (rc = create_landed(d, x->id, tok, err)) == 0)
+    rc = orch_error_setc(err, ORCH_EEXIST, "execution id", "execution %s already exists", x->id);
+  if (rc < 0) goto out;
   if ((rc = plan_check(d, x, err))) {
     (void)withdraw(d, x->id, tok, NULL);
     goto out;
@@ -120,11 +142,14 @@ int orch_store_dy_exec_create(void *ctx, struct orch_store_exec *x, struct orch_
   rc = orch_store_dy_update(d, PK, sk, "REMOVE #pend, #exp", "#pend = :tok",
                             json_pack("{ssss}", "#pend", "pend", "#exp", "expires_at"),
                             json_pack("{s{ss}}", ":tok", "S", tok), err);
-  if (orch_store_dy_condition_failed(rc, err))
-    rc = orch_error_setc(err, ORCH_ENOTFOUND, "plan_id", "recovery plan %s was deleted while the execution was created",
-                         x->plan_id);
+  /* refused: committed by this very write (its answer lost), or withdrawn by the plan's deletion */
+  if (orch_store_dy_condition_failed(rc, err) && (rc = create_landed(d, x->id, NULL, err)) >= 0)
+    rc = rc ? 0
+            : orch_error_setc(err, ORCH_ENOTFOUND, "plan_id",
+                              "recovery plan %s was deleted while the execution was created", x->plan_id);
+  else committed = rc != 0; /* unknown outcome: the commit may have landed, and its summary with it */
 out:
-  if (rc) orch_store_dy_blob_drop(d, summary);
+  if (rc && !committed) orch_store_dy_blob_drop(d, summary);
   json_decref(summary);
   json_decref(item);
   return rc;
@@ -177,11 +202,41 @@ static int64_t expiry(const struct orch_store_dy *d, enum orch_store_mode mode, 
   return ended_ms / 1000 + d->drill_ttl_s;
 }
 
+/* An update's summary across its tries: the value written (`now`), the one it replaces (`was`), and
+ * whether a commit carrying `now` was sent (it may have landed, its answer lost). */
+struct summary_write {
+  json_t *now, *was;
+  bool sent;
+};
+
+/* Before a try, with the record read: keep the summary written when the record holds it (the last try
+ * landed, its answer lost: `was` is still the one it replaced); else nothing references it (that try did
+ * not land, or was replaced since), so drop it and write another (a replaced one's writer, or this one,
+ * drops it: reusing it could point at chunks gone). */
+static int summary_prepare(struct orch_store_dy *d, const char *id, const json_t *value, const json_t *rec,
+                           struct summary_write *w, struct orch_error *err) {
+  char pk[ORCH_STORE_DY_KEY_MAX + 1];
+  json_t *cur = json_object_get(rec, "summary");
+  if (!value) return 0;
+  if (w->now && w->sent && json_equal(cur, w->now)) return 0;
+  if (w->now && w->sent) {
+    orch_store_dy_blob_drop(d, w->now);
+    json_decref(w->now);
+    w->now = NULL;
+  }
+  if (w->now) return 0; /* never sent: reused */
+  json_decref(w->was);
+  w->was = json_incref(cur);
+  w->sent = false;
+  orch_store_dy_exec_pk(pk, id);
+  return orch_store_dy_json_put(d, pk, value, "summary", &w->now, err);
+}
+
 /* One attempt: read, apply, write conditional on the revision read. ECONFLICT (context "condition")
  * when another update came between. */
-static int update_once(struct orch_store_dy *d, const char *id, const struct orch_store_exec_update *u, json_t **summary,
-                       struct orch_store_exec *out, struct orch_error *err) {
-  char pk[ORCH_STORE_DY_KEY_MAX + 1], sk[ORCH_STORE_DY_KEY_MAX + 1];
+static int update_once(struct orch_store_dy *d, const char *id, const struct orch_store_exec_update *u,
+                       struct summary_write *w, struct orch_store_exec *out, struct orch_error *err) {
+  char sk[ORCH_STORE_DY_KEY_MAX + 1];
   struct orch_store_exec x = {0};
   struct orch_store_dy_setter s = ORCH_STORE_DY_SETTER_INIT;
   json_t *rec = NULL;
@@ -189,8 +244,7 @@ static int update_once(struct orch_store_dy *d, const char *id, const struct orc
   int rc = orch_store_dy_exec_record(d, id, EXEC_PROJ, &rec, err);
   if (rc == 0) rc = exec_missing(id, err);
   if (rc < 0 || (rc = orch_store_dy_num(rec, "rv", 0, &rv, err)) || (rc = exec_fill(d, rec, &x, err))) goto out;
-  orch_store_dy_exec_pk(pk, id);
-  if (u->summary && !*summary && (rc = orch_store_dy_json_put(d, pk, u->summary, "summary", summary, err))) goto out;
+  if ((rc = summary_prepare(d, id, u->summary, rec, w, err))) goto out;
   int64_t exp = expiry(d, x.mode, u->ended_ms);
   /* a finished drill's journal expires with it: marked first, so nothing outlives the record */
   if (exp && (rc = orch_store_dy_journal_expire(d, id, exp, err))) goto out;
@@ -198,7 +252,7 @@ static int update_once(struct orch_store_dy *d, const char *id, const struct orc
   if (u->set_status) orch_store_dy_setter_add(&s, "status", orch_store_dy_s(orch_store_status_name(u->status)));
   if (u->started_ms) orch_store_dy_setter_add(&s, "started_ms", orch_store_dy_n(u->started_ms));
   if (u->ended_ms) orch_store_dy_setter_add(&s, "ended_ms", orch_store_dy_n(u->ended_ms));
-  if (*summary) orch_store_dy_setter_add(&s, "summary", json_incref(*summary));
+  if (w->now) orch_store_dy_setter_add(&s, "summary", json_incref(w->now));
   if (exp) orch_store_dy_setter_add(&s, "expires_at", orch_store_dy_n(exp));
   if (s.rc || !s.names || !s.values || json_object_set_new(s.names, "#pend", json_string("pend")) ||
       json_object_set_new(s.names, "#rv", json_string("rv")) || json_object_set_new(s.values, ":rvwas", orch_store_dy_n(rv))) {
@@ -219,10 +273,11 @@ static int update_once(struct orch_store_dy *d, const char *id, const struct orc
     }
   }
   exec_sk(sk, id);
+  w->sent = w->now != NULL;
   rc = orch_store_dy_update(d, PK, sk, orch_buf_cstr(&s.expr), "attribute_not_exists(#pend) AND #rv = :rvwas",
                             json_incref(s.names), json_incref(s.values), err);
   if (rc) goto out;
-  if (*summary) orch_store_dy_blob_drop(d, json_object_get(rec, "summary"));
+  if (w->now) orch_store_dy_blob_drop(d, w->was);
   if (out) {
     *out = x;
     memset(&x, 0, sizeof x);
@@ -237,14 +292,15 @@ out:
 int orch_store_dy_exec_update(void *ctx, const char *id, const struct orch_store_exec_update *u,
                               struct orch_store_exec *out, struct orch_error *err) {
   struct orch_store_dy *d = ctx;
-  json_t *summary = NULL;
+  struct summary_write w = {0};
   int rc = ORCH_ECONFLICT;
   for (int tries = 0; orch_store_dy_condition_failed(rc, err) && tries < ORCH_STORE_DY_TRIES; tries++)
-    rc = update_once(d, id, u, &summary, out, err);
+    rc = update_once(d, id, u, &w, out, err);
   if (orch_store_dy_condition_failed(rc, err))
     rc = orch_error_setc(err, ORCH_ECONFLICT, "execution id", "execution %s kept changing; try again", id);
-  if (rc) orch_store_dy_blob_drop(d, summary);
-  json_decref(summary);
+  if (rc && !w.sent) orch_store_dy_blob_drop(d, w.now); /* a sent one may have landed: its chunks stay */
+  json_decref(w.now);
+  json_decref(w.was);
   return rc;
 }
 

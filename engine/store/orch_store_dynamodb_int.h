@@ -109,6 +109,9 @@ bool orch_store_dy_condition_failed(int rc, const struct orch_error *err);
 int orch_store_dy_get(struct orch_store_dy *d, const char *pk, const char *sk, const char *proj, json_t **item,
                       struct orch_error *err);
 
+/* Whether the item at the key of `item` is `item`, attribute for attribute: 1, 0 (another or none), or an
+ * error reading it. After a refused put: its own first try landed, the answer lost. */
+int orch_store_dy_stored_as(struct orch_store_dy *d, const json_t *item, struct orch_error *err);
 /* PutItem of `item` (stolen) under `cond` (may be NULL) whose placeholders are in names / values (stolen,
  * may be NULL). Acknowledged only: a commit. */
 int orch_store_dy_put(struct orch_store_dy *d, json_t *item, const char *cond, json_t *names, json_t *values,

@@ -178,6 +178,14 @@ int orch_store_dy_get(struct orch_store_dy *d, const char *pk, const char *sk, c
   return found ? 1 : 0;
 }
 
+int orch_store_dy_stored_as(struct orch_store_dy *d, const json_t *item, struct orch_error *err) {
+  json_t *now = NULL;
+  int rc = orch_store_dy_get(d, orch_store_dy_str(item, "pk"), orch_store_dy_str(item, "sk"), NULL, &now, err);
+  if (rc == 1) rc = json_equal(now, item);
+  json_decref(now);
+  return rc;
+}
+
 /* Whether `expr` (may be NULL) uses a placeholder starting with `c` ('#' names, ':' values). */
 static bool uses(const char *expr, char c) { return expr && strchr(expr, c); }
 

@@ -6,7 +6,8 @@
  * a process that lost its lease can never write. Each batch is then copied to its own item "e#<first>" in
  * the partition "exec#<id>" (before the next append may replace the tail, so the batch items and the tail
  * together always hold the whole journal). A handle remembers each journal's head it wrote, so an append
- * by the head's owner is one update and one put.
+ * by the head's owner is one update and one put. A refused commit whose token is at the head, or in the
+ * batch item at its seq, was this append's own (an answer lost, the retry refused): it succeeded.
  * Uses orch_store_dynamodb_item, orch_store_dynamodb_blob, orch_buf, orch_json. */
 #include <stdio.h>
 #include <string.h>
@@ -152,6 +153,7 @@ struct append {
   size_t n;
   char tok[ORCH_STORE_DY_TOKEN_LEN + 1];
   json_t *ev; /* the batch as an attribute value */
+  bool sent;  /* a commit was sent and not known to have failed: it may have landed */
 };
 
 /* The commit: one conditional update of the head, believing it is `h`. */
@@ -186,9 +188,23 @@ static int append_commit(struct orch_store_dy *d, const struct append *a, const 
   return rc;
 }
 
-/* After a refused commit: read the head and say why, or prepare it for another try (0, with *h). */
-static int append_refused(struct orch_store_dy *d, const struct append *a, struct head *h, bool *done,
-                          struct orch_error *err) {
+/* Whether batch item "e#<first>" holds this append's batch (its token): 1, 0, or an error reading. */
+static int batch_is_ours(struct orch_store_dy *d, const struct append *a, struct orch_error *err) {
+  char pk[ORCH_STORE_DY_KEY_MAX + 1], sk[ORCH_STORE_DY_KEY_MAX + 1];
+  json_t *item = NULL;
+  orch_store_dy_exec_pk(pk, a->exec_id);
+  orch_store_dy_key_num(sk, "e#", a->evs[0].seq);
+  int rc = orch_store_dy_get(d, pk, sk, "tok", &item, err);
+  if (rc == 1) rc = orch_store_dy_str(item, "tok") && strcmp(orch_store_dy_str(item, "tok"), a->tok) == 0;
+  json_decref(item);
+  return rc;
+}
+
+/* Before a commit the handle cannot vouch for, or after a refused one: read the head and say why, or
+ * prepare it for another try (0, with *h). *done is 1 when this append's commit landed (its answer lost,
+ * its retry refused) and its batch is the head's tail, 2 when it landed and a later append replaced the
+ * tail (its batch is in its own item). */
+static int append_refused(struct orch_store_dy *d, struct append *a, struct head *h, int *done, struct orch_error *err) {
   json_t *rec = NULL;
   int64_t first = a->evs[0].seq;
   struct orch_store_lease l;
@@ -199,10 +215,20 @@ static int append_refused(struct orch_store_dy *d, const struct append *a, struc
   if ((rc = orch_store_dy_num(rec, "last", 0, &h->last, err)) || (rc = orch_store_dy_num(rec, "tf", 0, &h->tail_first, err)) ||
       (rc = orch_store_dy_num(rec, "expires_at", 0, &h->expires_at, err)) || (rc = orch_store_dy_lease_read(rec, &l, err)))
     goto out;
-  if (tok && strcmp(tok, a->tok) == 0 && h->tail_first == first) { /* ours: an answer lost, a retry refused */
-    *done = true;
+  if (a->sent && tok && strcmp(tok, a->tok) == 0 && h->tail_first == first) { /* ours: an answer lost */
+    *done = 1;
     goto out;
   }
+  /* seq first is taken: by this very append, whose batch the next append copied to its own item, or by
+   * another writer */
+  if (a->sent && first <= h->last && (rc = batch_is_ours(d, a, err))) {
+    if (rc == 1) {
+      *done = 2;
+      rc = 0;
+    }
+    goto out;
+  }
+  a->sent = false; /* settled: it did not land */
   if (a->owner && l.owner[0] && strcmp(l.owner, a->owner) != 0) {
     rc = orch_error_setc(err, ORCH_ECONFLICT, "lease",
                          "execution %s is driven by another process (%s, pid %lld on %s): this one lost its lease",
@@ -231,7 +257,7 @@ int orch_store_dy_event_append(void *ctx, const char *exec_id, const struct orch
   struct orch_buf text = ORCH_BUF_INIT(BATCH_TEXT_MAX);
   struct head h = {0};
   char pk[ORCH_STORE_DY_KEY_MAX + 1];
-  bool done = false;
+  int done = 0;
   int64_t first = evs[0].seq;
   int rc = orch_store_dy_token(a.tok, err);
   if (!rc) rc = batch_text(evs, n, &text, err);
@@ -249,13 +275,14 @@ int orch_store_dy_event_append(void *ctx, const char *exec_id, const struct orch
     }
     /* a large batch goes to chunks first (expiring with the journal when it does) */
     if (!a.ev && (rc = orch_store_dy_blob_put(d, pk, orch_buf_cstr(&text), text.len, h.expires_at, &a.ev, err))) break;
+    a.sent = true;
     rc = append_commit(d, &a, &h, err);
     if (!orch_store_dy_condition_failed(rc, err)) break;
     known = false;
   }
-  if (rc) {
+  if (rc || done == 2) {
     known_set(d, exec_id, NULL);
-    orch_store_dy_blob_drop(d, a.ev);
+    if (rc && !a.sent) orch_store_dy_blob_drop(d, a.ev); /* a sent commit may have landed: its chunks stay */
     goto out;
   }
   /* committed: copy the batch to its own item now, so the next append finds the tail copied */
@@ -373,6 +400,7 @@ struct expirer {
   int64_t at;
 };
 
+/* One item's TTL; an item gone meanwhile (chunks of a replaced value) needs none: the next one. */
 static int expire_each(void *ctx, json_t *item, struct orch_error *err) {
   struct expirer *x = ctx;
   const char *pk = orch_store_dy_str(item, "pk"), *sk = orch_store_dy_str(item, "sk");
@@ -382,8 +410,13 @@ static int expire_each(void *ctx, json_t *item, struct orch_error *err) {
     json_decref(values);
     values = NULL;
   }
-  return orch_store_dy_update(x->d, pk, sk, "SET #exp = :at", "attribute_exists(pk)",
-                              json_pack("{ss}", "#exp", "expires_at"), values, err);
+  int rc = orch_store_dy_update(x->d, pk, sk, "SET #exp = :at", "attribute_exists(pk)",
+                                json_pack("{ss}", "#exp", "expires_at"), values, err);
+  if (orch_store_dy_condition_failed(rc, err)) {
+    orch_error_clear(err);
+    rc = 0;
+  }
+  return rc;
 }
 
 int orch_store_dy_journal_expire(struct orch_store_dy *d, const char *exec_id, int64_t expires_at,
@@ -395,5 +428,5 @@ int orch_store_dy_journal_expire(struct orch_store_dy *d, const char *exec_id, i
   int rc = orch_store_dy_query(d, &q, expire_each, &x, err);
   /* an append after this must carry the expiry: the cached head no longer says "none" */
   if (!rc) known_set(d, exec_id, NULL);
-  return orch_store_dy_condition_failed(rc, err) ? 0 : rc;
+  return rc;
 }

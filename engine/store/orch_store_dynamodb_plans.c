@@ -4,7 +4,9 @@
  * author, description): adding a version is one conditional update of the record (latest = n -> n + 1) that commits
  * it. Every version is also its own item "v#<n>" in the plan's partition "plan#<id>"; a version's item
  * is written before the next version may replace the tail, so the items and the tail together always
- * hold every version. Deleting sets a flag, settles the plan's executions, and deletes the record.
+ * hold every version. Each version carries the token of the write that saved it (`t_tok` in the tail, `tok`
+ * in its item), so a write whose answer was lost recognises itself on its retry. Deleting sets a flag,
+ * settles the plan's executions, and deletes the record.
  * Uses orch_store_dynamodb_item, orch_store_dynamodb_blob, orch_alloc, orch_str. */
 #include <stdio.h>
 #include <string.h>
@@ -81,7 +83,7 @@ static int materialize(struct orch_store_dy *d, const json_t *rec, struct orch_e
   plan_pk(pk, id);
   orch_store_dy_key_num(sk, "v#", ver);
   json_t *item = json_pack("{s{ss}s{ss}}", "pk", "S", pk, "sk", "S", sk);
-  static const char *const attrs[] = {"ver", "author", "at", "desc", "src", "cmp"};
+  static const char *const attrs[] = {"ver", "author", "at", "desc", "src", "cmp", "tok"};
   for (size_t i = 0; item && i < sizeof attrs / sizeof attrs[0]; i++) {
     char from[16];
     snprintf(from, sizeof from, "t_%s", attrs[i]);
@@ -94,17 +96,39 @@ static int materialize(struct orch_store_dy *d, const json_t *rec, struct orch_e
 }
 
 /* The tail attributes of version v, "<pre>ver", "<pre>author", "<pre>at", "<pre>src", "<pre>cmp" (its
- * content already as attribute values src / cmp) and "<pre>desc" (absent when it has none). */
-static int tail_set(json_t *obj, const char *pre, const struct orch_store_plan_version *v, json_t *src, json_t *cmp) {
-  char a[6][16];
-  static const char *const names[6] = {"ver", "author", "at", "src", "cmp", "desc"};
-  for (int i = 0; i < 6; i++) snprintf(a[i], sizeof a[i], "%s%s", pre, names[i]);
+ * content already as attribute values src / cmp), "<pre>tok" (the token of the write that commits it)
+ * and "<pre>desc" (absent when it has none). */
+static int tail_set(json_t *obj, const char *pre, const struct orch_store_plan_version *v, json_t *src, json_t *cmp,
+                    const char *tok) {
+  char a[7][16];
+  static const char *const names[7] = {"ver", "author", "at", "src", "cmp", "desc", "tok"};
+  for (int i = 0; i < 7; i++) snprintf(a[i], sizeof a[i], "%s%s", pre, names[i]);
   int rc = orch_store_dy_set_n(obj, a[0], v->version);
   if (!rc) rc = orch_store_dy_set_s(obj, a[1], v->author);
   if (!rc) rc = orch_store_dy_set_n(obj, a[2], v->created_ms);
   if (!rc) rc = orch_store_dy_set(obj, a[3], json_incref(src));
   if (!rc) rc = orch_store_dy_set(obj, a[4], json_incref(cmp));
   if (!rc) rc = orch_store_dy_set_s(obj, a[5], v->description);
+  if (!rc) rc = orch_store_dy_set_s(obj, a[6], tok);
+  return rc;
+}
+
+/* Whether version `ver` of the plan whose record is rec was committed by the write of token `tok` (a
+ * write whose answer was lost meets itself on its retry): the tail's token, or once a later version
+ * replaced the tail, the token its own item "v#<ver>" kept. 1, 0, or an error reading. */
+static int version_is(struct orch_store_dy *d, const json_t *rec, int64_t ver, const char *tok, struct orch_error *err) {
+  char pk[ORCH_STORE_DY_KEY_MAX + 1], sk[ORCH_STORE_DY_KEY_MAX + 1];
+  int64_t tail = 0;
+  json_t *item = NULL;
+  const char *id = orch_store_dy_str(rec, "id");
+  int rc = orch_store_dy_num(rec, "t_ver", 0, &tail, err);
+  if (rc || tail < ver || !id) return rc;
+  if (tail == ver) return orch_store_dy_str(rec, "t_tok") && strcmp(orch_store_dy_str(rec, "t_tok"), tok) == 0;
+  plan_pk(pk, id);
+  orch_store_dy_key_num(sk, "v#", ver);
+  if ((rc = orch_store_dy_get(d, pk, sk, "tok", &item, err)) == 1)
+    rc = orch_store_dy_str(item, "tok") && strcmp(orch_store_dy_str(item, "tok"), tok) == 0;
+  json_decref(item);
   return rc;
 }
 
@@ -124,9 +148,10 @@ static int content_put(struct orch_store_dy *d, const struct orch_store_plan_ver
 int orch_store_dy_plan_create(void *ctx, const struct orch_store_plan *p, const struct orch_store_plan_version *v,
                               struct orch_error *err) {
   struct orch_store_dy *d = ctx;
-  char sk[ORCH_STORE_DY_KEY_MAX + 1];
-  json_t *src = NULL, *cmp = NULL, *rec = NULL;
-  int rc = content_put(d, v, &src, &cmp, err);
+  char sk[ORCH_STORE_DY_KEY_MAX + 1], tok[ORCH_STORE_DY_TOKEN_LEN + 1];
+  json_t *src = NULL, *cmp = NULL, *rec = NULL, *now = NULL;
+  int rc = orch_store_dy_token(tok, err);
+  if (!rc) rc = content_put(d, v, &src, &cmp, err);
   if (rc) goto out;
   /* the pointer first: alone it leads nowhere */
   orch_store_dy_key_str(sk, "i#", p->id);
@@ -136,18 +161,22 @@ int orch_store_dy_plan_create(void *ctx, const struct orch_store_plan *p, const 
   orch_store_dy_key_str(sk, "n#", p->name);
   rec = json_pack("{s{ss}s{ss}s{ss}s{ss}}", "pk", "S", PK, "sk", "S", sk, "id", "S", p->id, "name", "S", p->name);
   if (!rec || orch_store_dy_set_n(rec, "latest", 1) || orch_store_dy_set_n(rec, "created_ms", p->created_ms) ||
-      orch_store_dy_set_n(rec, "updated_ms", p->updated_ms) || tail_set(rec, "t_", v, src, cmp)) {
+      orch_store_dy_set_n(rec, "updated_ms", p->updated_ms) || tail_set(rec, "t_", v, src, cmp, tok)) {
     rc = oom(err);
     goto out;
   }
   rc = orch_store_dy_put(d, json_incref(rec), "attribute_not_exists(pk)", NULL, NULL, err);
-  if (orch_store_dy_condition_failed(rc, err)) {
+  /* refused: the name is taken, by another plan or by this very write (its answer lost) */
+  if (orch_store_dy_condition_failed(rc, err) && (rc = orch_store_dy_get(d, PK, sk, NULL, &now, err)) >= 0 &&
+      (rc = rc ? version_is(d, now, 1, tok, err) : 0) == 0) {
     rc = orch_error_setc(err, ORCH_EEXIST, "name", "a recovery plan named '%s' already exists", p->name);
     orch_store_dy_blob_drop(d, src);
     orch_store_dy_blob_drop(d, cmp);
   }
+  if (rc == 1) rc = 0;
   if (!rc && materialize(d, rec, NULL)) orch_log_debug("dynamodb: plan %s version 1 stays in its record", p->id);
 out:
+  json_decref(now);
   json_decref(src);
   json_decref(cmp);
   json_decref(rec);
@@ -156,30 +185,33 @@ out:
 
 /* The commit of version v: the record's latest moves from latest to v->version with v in its tail. */
 static int add_commit(struct orch_store_dy *d, const char *name, int64_t latest, const struct orch_store_plan_version *v,
-                      json_t *src, json_t *cmp, struct orch_error *err) {
+                      json_t *src, json_t *cmp, const char *tok, struct orch_error *err) {
   char sk[ORCH_STORE_DY_KEY_MAX + 1];
   orch_store_dy_key_str(sk, "n#", name);
-  json_t *names = json_pack("{ss ss ss ss ss ss ss ss ss}", "#id", "id", "#latest", "latest", "#up", "updated_ms", "#tv",
-                            "t_ver", "#ta", "t_author", "#tt", "t_at", "#ts", "t_src", "#tc", "t_cmp", "#td", "t_desc");
+  json_t *names = json_pack("{ss ss ss ss ss ss ss ss ss ss}", "#id", "id", "#latest", "latest", "#up", "updated_ms",
+                            "#tv", "t_ver", "#ta", "t_author", "#tt", "t_at", "#ts", "t_src", "#tc", "t_cmp", "#td",
+                            "t_desc", "#tk", "t_tok");
   json_t *values = json_object();
-  if (!values || tail_set(values, ":t", v, src, cmp) || orch_store_dy_set_n(values, ":old", latest) ||
+  if (!values || tail_set(values, ":t", v, src, cmp, tok) || orch_store_dy_set_n(values, ":old", latest) ||
       orch_store_dy_set_n(values, ":up", v->created_ms) || orch_store_dy_set_s(values, ":id", v->plan_id)) {
     json_decref(values);
     values = NULL;
   }
   return orch_store_dy_update(d, PK, sk,
                               v->description[0] ? "SET #latest = :tver, #up = :up, #tv = :tver, #ta = :tauthor,"
-                                                  " #tt = :tat, #ts = :tsrc, #tc = :tcmp, #td = :tdesc"
+                                                  " #tt = :tat, #ts = :tsrc, #tc = :tcmp, #tk = :ttok, #td = :tdesc"
                                                 : "SET #latest = :tver, #up = :up, #tv = :tver, #ta = :tauthor,"
-                                                  " #tt = :tat, #ts = :tsrc, #tc = :tcmp REMOVE #td",
+                                                  " #tt = :tat, #ts = :tsrc, #tc = :tcmp, #tk = :ttok REMOVE #td",
                               "#id = :id AND #latest = :old", names, values, err);
 }
 
 int orch_store_dy_plan_add_version(void *ctx, int64_t expected_latest, struct orch_store_plan_version *v,
                                    struct orch_error *err) {
   struct orch_store_dy *d = ctx;
+  char tok[ORCH_STORE_DY_TOKEN_LEN + 1];
   json_t *src = NULL, *cmp = NULL, *rec = NULL;
-  int rc = 0;
+  int64_t sent = 0; /* the version of a commit sent and refused or unanswered: it may have landed */
+  int rc = orch_store_dy_token(tok, err);
   for (int tries = 0; !rc; tries++) {
     int64_t latest = 0;
     if (tries == ORCH_STORE_DY_TRIES) {
@@ -191,6 +223,15 @@ int orch_store_dy_plan_add_version(void *ctx, int64_t expected_latest, struct or
       if (rc == 0) rc = plan_missing(v->plan_id, err);
       break;
     }
+    /* the last try's commit was refused: by this very write (its answer lost), or by another version */
+    if (sent && (rc = version_is(d, rec, sent, tok, err))) {
+      if (rc == 1) {
+        v->version = sent;
+        rc = 0;
+      }
+      break;
+    }
+    sent = 0;
     if ((rc = orch_store_dy_num(rec, "latest", 0, &latest, err))) break;
     if (expected_latest && expected_latest != latest) {
       rc = orch_error_setc(err, ORCH_ECONFLICT, "expected_latest",
@@ -202,18 +243,19 @@ int orch_store_dy_plan_add_version(void *ctx, int64_t expected_latest, struct or
     if ((rc = materialize(d, rec, err))) break;
     v->version = latest + 1;
     if (!src && (rc = content_put(d, v, &src, &cmp, err))) break;
-    rc = add_commit(d, orch_store_dy_str(rec, "name"), latest, v, src, cmp, err);
-    if (orch_store_dy_condition_failed(rc, err)) rc = 0; /* another version came first: read again */
-    else if (!rc) break;
+    rc = add_commit(d, orch_store_dy_str(rec, "name"), latest, v, src, cmp, tok, err);
+    if (!rc) break;
+    sent = v->version;
+    if (orch_store_dy_condition_failed(rc, err)) rc = 0; /* read again: was it this write? */
   }
   if (!rc) {
     json_t *now = json_object();
     /* the new tail, to write version v's own item (best effort: the next version does it otherwise) */
-    if (!now || orch_store_dy_set_s(now, "id", v->plan_id) || tail_set(now, "t_", v, src, cmp) ||
+    if (!now || orch_store_dy_set_s(now, "id", v->plan_id) || tail_set(now, "t_", v, src, cmp, tok) ||
         materialize(d, now, NULL))
       orch_log_debug("dynamodb: plan %s version %lld stays in its record", v->plan_id, (long long)v->version);
     json_decref(now);
-  } else {
+  } else if (!sent) { /* nothing committed references them */
     orch_store_dy_blob_drop(d, src);
     orch_store_dy_blob_drop(d, cmp);
   }

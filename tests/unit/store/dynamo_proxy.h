@@ -1,6 +1,8 @@
 /* dynamo_proxy: a loopback HTTP proxy in front of dynalite for the DynamoDB store's tests, to force what
  * only a network or a race does: it can lose the answer to a request that was acted on, and it can hold
- * one request unsent until the test releases it (to force an interleaving of two writers). Header-only;
+ * one request unsent until the test releases it (to force an interleaving of two writers), such as the
+ * retry of a request whose answer it lost (another writer then acts between the two). Markers are
+ * matched against the whole request, headers included (X-Amz-Target names the operation). Header-only;
  * one thread per connection.
  * Uses POSIX sockets, pthreads, Criterion (cr_assert). */
 #ifndef DYNAMO_PROXY_H
@@ -26,6 +28,7 @@ struct proxy {
   const char *marker; /* lose the answer to requests whose body contains it ... */
   atomic_int lose;    /* ... this many more times */
   atomic_int lost;
+  bool hold_retry; /* after losing an answer, hold the next request with the marker (the retry) */
   pthread_t thread;
   /* hold (proxy_hold): the first request holding every string of hold[] waits, unsent, for proxy_release */
   const char *hold[2];
@@ -37,10 +40,10 @@ struct proxy {
 /* Whether request req[0..n) holds every string of px->hold and is the first to: then it waits, unsent,
  * until proxy_release. */
 static void proxy_maybe_hold(struct proxy *px, const char *req, size_t n) {
-  for (int i = 0; i < 2; i++)
-    if (!px->hold[i] || !memmem(req, n, px->hold[i], strlen(px->hold[i]))) return;
   pthread_mutex_lock(&px->mu);
-  if (!px->held) {
+  bool match = !px->held;
+  for (int i = 0; match && i < 2; i++) match = px->hold[i] && memmem(req, n, px->hold[i], strlen(px->hold[i]));
+  if (match) {
     px->held = 1;
     pthread_cond_broadcast(&px->cv);
     while (!px->released) pthread_cond_wait(&px->cv, &px->mu);
@@ -120,6 +123,7 @@ static void *proxy_conn(void *arg) {
       if (!m) break;
       if (c.px->marker && memmem(req, n, c.px->marker, strlen(c.px->marker)) && atomic_fetch_sub(&c.px->lose, 1) > 0) {
         atomic_fetch_add(&c.px->lost, 1);
+        if (c.px->hold_retry) proxy_hold(c.px, c.px->marker, c.px->marker);
         break; /* acted on, never answered */
       }
       if (!write_all(c.fd, resp, m)) break;
