@@ -90,7 +90,7 @@ static double raw_rate(const char *endpoint, const char *op, json_t *in, int n) 
   struct orch_aws_client *c = NULL;
   struct orch_error err = {0};
   struct orch_aws_client_config cfg = {.region = "us-east-1", .endpoint_url = endpoint, .no_ratelimit = true};
-  if (!in || orch_aws_creds_static("AKIDBENCH", "bench-secret", NULL, &creds)) die("raw input", &err);
+  if (!in || orch_aws_creds_static("AKIDDYNALITE", "dynalite-secret", NULL, &creds)) die("raw input", &err);
   cfg.creds = creds;
   if (orch_aws_client_new(&cfg, &c, &err)) die("client", &err);
   double t0 = now_s();
@@ -150,9 +150,7 @@ int main(int argc, char **argv) {
     printf("bench_dynamodb: not run: %s\n", why);
     return 0;
   }
-  setenv("AWS_ACCESS_KEY_ID", "AKIDBENCH", 1);
-  setenv("AWS_SECRET_ACCESS_KEY", "bench-secret", 1);
-  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+  dynalite_pin_env();
   snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", dl.port);
   snprintf(spec, sizeof spec, "dynamodb:bench?region=us-east-1&endpoint=%s&create=true", endpoint);
   struct orch_store *s = NULL;

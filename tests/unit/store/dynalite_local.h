@@ -97,6 +97,18 @@ static inline int dynalite_start(struct dynalite *dl, char *why, size_t whysz) {
   return 0;
 }
 
+/* Point the AWS environment at nothing but dynalite: static keys (it takes any), no session token, no
+ * profile, config or credentials file of the machine's, and no metadata service. */
+static inline void dynalite_pin_env(void) {
+  setenv("AWS_ACCESS_KEY_ID", "AKIDDYNALITE", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "dynalite-secret", 1);
+  unsetenv("AWS_SESSION_TOKEN");
+  unsetenv("AWS_PROFILE");
+  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+  setenv("AWS_CONFIG_FILE", "/nonexistent/drsorch-test-config", 1);
+  setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/drsorch-test-credentials", 1);
+}
+
 /* Stop it and wait for it; accepts a never-started dl. */
 static inline void dynalite_stop(struct dynalite *dl) {
   if (dl->pid <= 0) return;

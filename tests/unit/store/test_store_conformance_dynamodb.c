@@ -18,14 +18,7 @@ static void dy_setup(void) {
   if (rc == 77) cr_skip_test("%s", why);
   cr_assert_eq(rc, 0, "%s", why);
   orch_log_configure(ORCH_LOG_WARN, ORCH_LOG_TEXT, stderr); /* each test creates its table: no news */
-  /* dynalite takes any credentials; never reach for the machine's own or its metadata service */
-  setenv("AWS_ACCESS_KEY_ID", "AKIDDYNALITE", 1);
-  setenv("AWS_SECRET_ACCESS_KEY", "dynalite-secret", 1);
-  unsetenv("AWS_SESSION_TOKEN");
-  unsetenv("AWS_PROFILE");
-  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-  setenv("AWS_CONFIG_FILE", "/nonexistent/drsorch-test-config", 1);
-  setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/drsorch-test-credentials", 1);
+  dynalite_pin_env(); /* dynalite takes any credentials; never reach for the machine's own */
   snprintf(dy_spec, sizeof dy_spec, "dynamodb:conf-%d?region=us-east-1&endpoint=http://127.0.0.1:%d&create=true",
            (int)getpid(), dl.port);
 }

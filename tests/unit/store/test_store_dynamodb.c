@@ -8,10 +8,9 @@
  * session writes whose answer was lost being done once (test_store_dynamodb_lost.c has the others). The
  * table is read raw through the AWS client to check the layout docs/store.md describes. Skips only
  * without node.
- * Uses orch_store_dynamodb, orch_aws_client, dynalite_local.h, dynamo_proxy.h, Criterion. */
-#include "dynalite_local.h"
+ * Uses orch_store_dynamodb, orch_aws_client, dynalite_suite.h, dynamo_proxy.h, Criterion. */
+#include "dynalite_suite.h"
 #include "dynamo_proxy.h"
-#include "store_test_util.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -23,104 +22,20 @@
 #include "store/orch_store_dynamodb.h"
 
 #define T0 1767225600000LL /* 2026-01-01T00:00:00Z */
-#define TABLE "dy-state"
 
-static struct dynalite dl;
-static struct orch_aws_creds *raw_creds;
-static struct orch_aws_client *raw;
-static char endpoint[64];
-
-static void init(void) {
-  char why[512];
-  orch_json_init();
-  int rc = dynalite_start(&dl, why, sizeof why);
-  if (rc == 77) cr_skip_test("%s", why);
-  cr_assert_eq(rc, 0, "%s", why);
-  orch_log_configure(ORCH_LOG_WARN, ORCH_LOG_TEXT, stderr);
-  setenv("AWS_ACCESS_KEY_ID", "AKIDDYNALITE", 1);
-  setenv("AWS_SECRET_ACCESS_KEY", "dynalite-secret", 1);
-  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-  setenv("AWS_CONFIG_FILE", "/nonexistent/drsorch-test-config", 1);
-  setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/drsorch-test-credentials", 1);
-  unsetenv("AWS_PROFILE");
-  snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", dl.port);
-  struct orch_error err = {0};
-  cr_assert_eq(orch_aws_creds_static("AKIDDYNALITE", "dynalite-secret", NULL, &raw_creds), 0);
-  struct orch_aws_client_config cfg = {.region = "us-east-1", .creds = raw_creds, .endpoint_url = endpoint,
-                                       .no_ratelimit = true};
-  cr_assert_eq(orch_aws_client_new(&cfg, &raw, &err), 0, "%s", err.message);
-}
-
-static void fini(void) {
-  orch_aws_client_free(raw);
-  orch_aws_creds_free(raw_creds);
-  dynalite_stop(&dl);
-}
-
-TestSuite(dynamodb, .init = init, .fini = fini);
+TestSuite(dynamodb, .init = dy_suite_init, .fini = dy_suite_fini);
 
 /* ---- helpers ------------------------------------------------------------------------------------- */
 
-/* "dynamodb:dy?region=us-east-1&endpoint=...<extra>" */
-static const char *spec(const char *extra) {
-  static char s[512];
-  snprintf(s, sizeof s, "dynamodb:dy?region=us-east-1&endpoint=%s%s", endpoint, extra ? extra : "&create=true");
-  return s;
-}
+/* The store spec on dynalite; NULL extra: "&create=true". */
+static const char *spec(const char *extra) { return dy_spec_at(dl.port, extra ? extra : "&create=true"); }
 
 static struct orch_store *open_store(const char *extra, const struct orch_clock *clock) {
-  struct orch_store *s = NULL;
-  struct orch_store_options o = {.clock = clock};
-  OK(orch_store_open(spec(extra), &o, &s, err));
-  return s;
-}
-
-/* One raw call; its output (caller decrefs). `in` is stolen. */
-static json_t *raw_call(const char *op, json_t *in) {
-  json_t *out = NULL;
-  struct orch_error err = {0};
-  cr_assert(in, "test input");
-  int rc = orch_aws_paginate(raw, "dynamodb", op, in, &out, NULL, &err);
-  json_decref(in);
-  cr_assert_eq(rc, 0, "%s: %s", op, err.message);
-  return out;
-}
-
-/* Every item of partition pk whose sort key starts with prefix (caller decrefs the array). */
-static json_t *raw_items(const char *pk, const char *prefix) {
-  json_t *out = raw_call("Query", json_pack("{ss ss s{s{ss}s{ss}} sb}", "TableName", TABLE, "KeyConditionExpression",
-                                            "pk = :p AND begins_with(sk, :s)", "ExpressionAttributeValues", ":p", "S",
-                                            pk, ":s", "S", prefix, "ConsistentRead", 1));
-  json_t *items = json_incref(json_object_get(out, "Items"));
-  json_decref(out);
-  return items;
-}
-
-static const char *raw_s(const json_t *item, const char *name) {
-  return json_string_value(json_object_get(json_object_get(item, name), "S"));
-}
-
-static long long raw_n(const json_t *item, const char *name) {
-  const char *s = json_string_value(json_object_get(json_object_get(item, name), "N"));
-  return s ? strtoll(s, NULL, 10) : -1;
-}
-
-/* A string of n bytes mixing 1-, 2- and 3-byte UTF-8 characters (chunks must not split one). */
-static char *utf8_text(size_t n) {
-  static const char pattern[] = "-- plan \xc3\xa9t\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac\n";
-  char *s = orch_malloc(n + 1);
-  size_t at = 0;
-  while (at + sizeof pattern - 1 <= n) {
-    memcpy(s + at, pattern, sizeof pattern - 1);
-    at += sizeof pattern - 1;
-  }
-  memset(s + at, 'x', n - at);
-  s[n] = '\0';
-  return s;
+  return dy_store_at(dl.port, extra ? extra : "&create=true", clock);
 }
 
 static json_t *big_object(const char *key, size_t n) {
-  char *text = utf8_text(n);
+  char *text = dy_text(NULL, n);
   json_t *o = json_pack("{ss}", key, text);
   orch_free(text);
   cr_assert(o);
@@ -181,7 +96,7 @@ Test(dynamodb, open_checks_the_table) {
   s = open_store(NULL, NULL);
   json_t *info = NULL;
   OK(orch_store_info(s, &info, err));
-  cr_assert_str_eq(json_string_value(json_object_get(info, "table")), TABLE);
+  cr_assert_str_eq(json_string_value(json_object_get(info, "table")), DY_TABLE);
   cr_assert_str_eq(json_string_value(json_object_get(info, "region")), "us-east-1");
   cr_assert_str_eq(json_string_value(json_object_get(info, "endpoint")), endpoint);
   cr_assert_eq(json_integer_value(json_object_get(info, "schema_version")), orch_store_dynamodb_schema_version());
@@ -193,7 +108,7 @@ Test(dynamodb, open_checks_the_table) {
   json_decref(meta);
 
   /* a layout newer than this binary */
-  json_decref(raw_call("PutItem", json_pack("{ss s{s{ss}s{ss}s{ss}}}", "TableName", TABLE, "Item", "pk", "S", "meta", "sk",
+  json_decref(raw_call("PutItem", json_pack("{ss s{s{ss}s{ss}s{ss}}}", "TableName", DY_TABLE, "Item", "pk", "S", "meta", "sk",
                                             "S", "schema", "version", "N", "99")));
   FAILS(e, ORCH_EUNSUPPORTED, orch_store_open(spec(""), NULL, &s, err));
   cr_assert(strstr(e.message, "99"), "%s", e.message);
@@ -213,7 +128,7 @@ Test(dynamodb, open_checks_the_table) {
 
 Test(dynamodb, large_values_come_back_whole, .timeout = 300) {
   struct orch_store *s = open_store(NULL, NULL);
-  char *source = utf8_text(ORCH_STORE_SOURCE_MAX);
+  char *source = dy_text(NULL, ORCH_STORE_SOURCE_MAX);
   json_t *compiled = big_object("waves", 500 * 1024), *overrides = big_object("userData", 300 * 1024);
   json_t *summary1 = big_object("report", 200 * 1024), *summary2 = big_object("report", 250 * 1024);
   json_t *event = big_object("log", 900 * 1024), *details = big_object("diff", 100 * 1024);
@@ -347,13 +262,7 @@ Test(dynamodb, a_finished_drill_expires_and_a_recovery_stays, .timeout = 120) {
 /* ---- through a proxy ------------------------------------------------------------------------------ */
 
 /* A store opened through proxy px. */
-static struct orch_store *open_via(const struct proxy *px) {
-  char via[256];
-  struct orch_store *s = NULL;
-  snprintf(via, sizeof via, "dynamodb:dy?region=us-east-1&endpoint=http://127.0.0.1:%d", px->port);
-  OK(orch_store_open(via, NULL, &s, err));
-  return s;
-}
+static struct orch_store *open_via(const struct proxy *px) { return dy_store_at(px->port, "", NULL); }
 
 /* ---- the lease fence under a takeover ------------------------------------------------------------ */
 
@@ -435,14 +344,6 @@ Test(dynamodb, a_taken_over_lease_stops_the_old_owner_at_once, .timeout = 120) {
 }
 
 /* ---- writes abandoned half-way -------------------------------------------------------------------- */
-
-/* Raw PutItem of {pk, sk} plus the attributes in `more` (an object of attribute values, stolen). */
-static void raw_put(const char *pk, const char *sk, json_t *more) {
-  json_t *item = json_pack("{s{ss}s{ss}}", "pk", "S", pk, "sk", "S", sk);
-  cr_assert(item && more && json_object_update(item, more) == 0);
-  json_decref(more);
-  json_decref(raw_call("PutItem", json_pack("{ss so}", "TableName", TABLE, "Item", item)));
-}
 
 Test(dynamodb, an_abandoned_group_write_never_blocks_the_next) {
   struct orch_store *s = open_store(NULL, NULL);

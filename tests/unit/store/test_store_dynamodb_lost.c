@@ -6,10 +6,9 @@
  * holds a retry while another writer acts. Covers executions, plans and versions, audit entries, target
  * accounts and journal appends. Also: giving a finished drill's journal its TTL goes on past
  * an item deleted meanwhile. Skips only without node.
- * Uses orch_store_dynamodb, orch_aws_client, dynalite_local.h, dynamo_proxy.h, Criterion. */
-#include "dynalite_local.h"
+ * Uses orch_store_dynamodb, orch_aws_client, dynalite_suite.h, dynamo_proxy.h, Criterion. */
+#include "dynalite_suite.h"
 #include "dynamo_proxy.h"
-#include "store_test_util.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,94 +20,20 @@
 #include "store/orch_store_dynamodb.h"
 
 #define T0 1767225600000LL /* 2026-01-01T00:00:00Z */
-#define TABLE "dy-state"
 #define BIG (100 * 1024) /* past the 64 KiB an item keeps inline: chunk items */
 
-static struct dynalite dl;
-static struct orch_aws_creds *raw_creds;
-static struct orch_aws_client *raw;
-
-static void init(void) {
-  char why[512], endpoint[64];
-  orch_json_init();
-  int rc = dynalite_start(&dl, why, sizeof why);
-  if (rc == 77) cr_skip_test("%s", why);
-  cr_assert_eq(rc, 0, "%s", why);
-  orch_log_configure(ORCH_LOG_WARN, ORCH_LOG_TEXT, stderr);
-  setenv("AWS_ACCESS_KEY_ID", "AKIDDYNALITE", 1);
-  setenv("AWS_SECRET_ACCESS_KEY", "dynalite-secret", 1);
-  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-  setenv("AWS_CONFIG_FILE", "/nonexistent/drsorch-test-config", 1);
-  setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/drsorch-test-credentials", 1);
-  unsetenv("AWS_PROFILE");
-  snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", dl.port);
-  struct orch_error err = {0};
-  cr_assert_eq(orch_aws_creds_static("AKIDDYNALITE", "dynalite-secret", NULL, &raw_creds), 0);
-  struct orch_aws_client_config cfg = {.region = "us-east-1", .creds = raw_creds, .endpoint_url = endpoint,
-                                       .no_ratelimit = true};
-  cr_assert_eq(orch_aws_client_new(&cfg, &raw, &err), 0, "%s", err.message);
-}
-
-static void fini(void) {
-  orch_aws_client_free(raw);
-  orch_aws_creds_free(raw_creds);
-  dynalite_stop(&dl);
-}
-
-TestSuite(dynamodb_lost, .init = init, .fini = fini);
+TestSuite(dynamodb_lost, .init = dy_suite_init, .fini = dy_suite_fini);
 
 /* ---- helpers ------------------------------------------------------------------------------------- */
 
 /* A store on dynalite's `port` (dl.port straight, or a proxy's); `extra` adds options. */
-static struct orch_store *open_at(int port, const char *extra) {
-  char spec[256];
-  struct orch_store *s = NULL;
-  snprintf(spec, sizeof spec, "dynamodb:dy?region=us-east-1&endpoint=http://127.0.0.1:%d%s", port, extra);
-  OK(orch_store_open(spec, NULL, &s, err));
-  return s;
-}
+static struct orch_store *open_at(int port, const char *extra) { return dy_store_at(port, extra, NULL); }
 
 /* The direct store, creating the table. */
 static struct orch_store *open_direct(void) { return open_at(dl.port, "&create=true"); }
 
-static json_t *raw_call(const char *op, json_t *in) {
-  json_t *out = NULL;
-  struct orch_error err = {0};
-  cr_assert(in, "test input");
-  int rc = orch_aws_paginate(raw, "dynamodb", op, in, &out, NULL, &err);
-  json_decref(in);
-  cr_assert_eq(rc, 0, "%s: %s", op, err.message);
-  return out;
-}
-
-/* Every item of partition pk whose sort key starts with prefix (caller decrefs the array). */
-static json_t *raw_items(const char *pk, const char *prefix) {
-  json_t *out = raw_call("Query", json_pack("{ss ss s{s{ss}s{ss}} sb}", "TableName", TABLE, "KeyConditionExpression",
-                                            "pk = :p AND begins_with(sk, :s)", "ExpressionAttributeValues", ":p", "S",
-                                            pk, ":s", "S", prefix, "ConsistentRead", 1));
-  json_t *items = json_incref(json_object_get(out, "Items"));
-  json_decref(out);
-  return items;
-}
-
-static long long raw_n(const json_t *item, const char *name) {
-  const char *s = json_string_value(json_object_get(json_object_get(item, name), "N"));
-  return s ? strtoll(s, NULL, 10) : -1;
-}
-
-/* A text of n bytes mixing 1-, 2- and 3-byte UTF-8 characters, marked with `tag` first. */
-static char *text_of(const char *tag, size_t n) {
-  static const char pattern[] = "-- plan \xc3\xa9t\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac\n";
-  char *s = orch_malloc(n + 1);
-  size_t at = (size_t)snprintf(s, n + 1, "-- %s\n", tag);
-  for (; at + sizeof pattern - 1 <= n; at += sizeof pattern - 1) memcpy(s + at, pattern, sizeof pattern - 1);
-  memset(s + at, 'x', n - at);
-  s[n] = '\0';
-  return s;
-}
-
 static json_t *big_object(const char *tag) {
-  char *text = text_of(tag, BIG);
+  char *text = dy_text(tag, BIG);
   json_t *o = json_pack("{ss}", "report", text);
   orch_free(text);
   cr_assert(o);
@@ -224,7 +149,7 @@ Test(dynamodb_lost, a_plan_whose_answer_was_lost_is_created, .timeout = 120) {
   struct orch_store *s = open_direct();
   struct proxy px;
   struct orch_store *t = open_losing(&px, "\"t_src\"", "");
-  char *source = text_of("lost", BIG);
+  char *source = dy_text("lost", BIG);
   struct orch_store_plan p, got;
   make_plan(t, "p", source, &p);
   assert_lost_one(&px);
@@ -258,7 +183,7 @@ Test(dynamodb_lost, a_version_whose_answer_was_lost_is_saved, .timeout = 120) {
   make_plan(s, "p", "return 1", &p);
   struct proxy px;
   struct orch_store *t = open_losing(&px, "#latest = :old", "");
-  char *source = text_of("v2", BIG);
+  char *source = dy_text("v2", BIG);
   json_t *compiled = json_pack("{s[]}", "waves");
   struct orch_store_version_spec vs = {.source = source, .compiled = compiled, .author = "carol"};
   struct orch_store_plan_version out, v;
@@ -306,7 +231,7 @@ Test(dynamodb_lost, a_version_whose_answer_was_lost_is_saved_once, .timeout = 12
   struct proxy px;
   struct orch_store *t = open_losing(&px, "#latest = :old", "");
   px.hold_retry = true;
-  char *source = text_of("v2", BIG);
+  char *source = dy_text("v2", BIG);
   json_t *compiled = json_pack("{s[]}", "waves");
   struct orch_store_version_spec mine = {.source = source, .compiled = compiled, .author = "carol"};
   struct orch_store_version_spec other = {.source = "return 3", .compiled = compiled, .author = "dave"};
@@ -522,8 +447,7 @@ Test(dynamodb_lost, a_journal_expires_past_an_item_gone_meanwhile, .timeout = 12
   snprintf(pk, sizeof pk, "exec#%s", x.id);
   /* a chunk nothing references: a write that never committed left it (it sorts before the batches) */
   static const char orphan[] = "c#00000000000000000000000000000000#0000000000000000000";
-  json_decref(raw_call("PutItem", json_pack("{ss s{s{ss}s{ss}s{ss}}}", "TableName", TABLE, "Item", "pk", "S", pk, "sk",
-                                            "S", orphan, "d", "S", "abandoned")));
+  raw_put(pk, orphan, json_pack("{s{ss}}", "d", "S", "abandoned"));
 
   struct proxy px;
   proxy_start(&px, dl.port, NULL, 0);
@@ -533,7 +457,7 @@ Test(dynamodb_lost, a_journal_expires_past_an_item_gone_meanwhile, .timeout = 12
   pthread_t th;
   cr_assert_eq(pthread_create(&th, NULL, bg_end, &b), 0);
   proxy_wait_held(&px);
-  json_decref(raw_call("DeleteItem", json_pack("{ss s{s{ss}s{ss}}}", "TableName", TABLE, "Key", "pk", "S", pk, "sk", "S",
+  json_decref(raw_call("DeleteItem", json_pack("{ss s{s{ss}s{ss}}}", "TableName", DY_TABLE, "Key", "pk", "S", pk, "sk", "S",
                                                orphan)));
   proxy_release(&px);
   pthread_join(th, NULL);
