@@ -6,6 +6,8 @@
 #define API_HARNESS_H
 
 #include <criterion/criterion.h>
+
+#include "scratch_dir.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,8 +51,7 @@ static inline void ah_set(struct api_h *h, const char *pair) {
 static inline void ah_start(struct api_h *h, const char *const *settings, bool engine, double speed) {
   orch_json_init();
   memset(h, 0, sizeof *h);
-  snprintf(h->rig.dir, sizeof h->rig.dir, "/tmp/orch-api-test-XXXXXX");
-  cr_assert_not_null(mkdtemp(h->rig.dir));
+  scratch_dir_make(h->rig.dir, sizeof h->rig.dir, "/tmp", "api-test");
   struct orch_error err = {0};
   char scenario[1024];
   snprintf(scenario, sizeof scenario, "%s/plans/scenarios/three-tier-demo.json", getenv("ORCH_SOURCE_DIR"));
@@ -104,9 +105,7 @@ static inline void ah_stop(struct api_h *h) {
   exec_rig_stop(&h->rig);
   orch_config_free(h->cfg);
   orch_vclock_free(h->vc);
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", h->rig.dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", h->rig.dir);
+  scratch_dir_remove(h->rig.dir);
 }
 
 /* One request. `token` NULL: none. Extra headers as "Name", "value" pairs, NULL-terminated. */

@@ -259,8 +259,10 @@ Test(executions, streams_past_the_workers_kept_for_requests_are_503) {
   for (int i = 0; i < 6; i++) orch_api_stream_free(open[i]);
 }
 
+/* Runs after the suite's setup (Criterion runs both): its rig is stopped and one with keep_for started. */
 static void setup_keep(void) {
   static const char *const keep[] = {"exec.keep_for=24h", NULL};
+  teardown();
   ah_start(&h, keep, true, 1200);
   ah_r_init(&r);
 }

@@ -3,6 +3,8 @@
  * while the publisher never waits, shutdown), the rate limiter's buckets and the schema validator's
  * messages. Uses orch_api_diff, orch_api_hub, orch_api_ratelimit, orch_api_schema, Criterion. */
 #include <criterion/criterion.h>
+
+#include "scratch_dir.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +28,8 @@ static void write_file(const char *path, const char *text) {
 
 /* Our diff of a -> b equals `diff -u` of the same texts (after its two header lines, which carry names). */
 static void same_as_gnu(const char *a, const char *b) {
-  char dir[] = "/tmp/orch-diff-XXXXXX", cmd[1000], pa[300], pb[300], po[300];
-  cr_assert_not_null(mkdtemp(dir));
+  char dir[64], cmd[1000], pa[300], pb[300], po[300];
+  scratch_dir_make(dir, sizeof dir, "/tmp", "diff");
   snprintf(pa, sizeof pa, "%s/a", dir);
   snprintf(pb, sizeof pb, "%s/b", dir);
   snprintf(po, sizeof po, "%s/out", dir);
@@ -44,8 +46,7 @@ static void same_as_gnu(const char *a, const char *b) {
                    orch_buf_cstr(&want));
   orch_buf_free(&want);
   orch_buf_free(&got);
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  cr_assert_eq(system(cmd), 0);
+  scratch_dir_remove(dir);
 }
 
 Test(diff, matches_gnu_diff) {

@@ -5,6 +5,8 @@
  * the CSP (with Cognito's token endpoint when configured), and the "not built" page until a build appears.
  * Uses orch_api_static, Criterion. */
 #include <criterion/criterion.h>
+
+#include "scratch_dir.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +30,7 @@ static void put(const char *rel, const char *text) {
 
 static void setup(void) {
   orch_json_init();
-  snprintf(dir, sizeof dir, "/tmp/orch-static-XXXXXX");
-  cr_assert_not_null(mkdtemp(dir));
+  scratch_dir_make(dir, sizeof dir, "/tmp", "static");
   char p[256];
   snprintf(p, sizeof p, "%s/assets", dir);
   cr_assert_eq(mkdir(p, 0755), 0);
@@ -49,9 +50,8 @@ static void setup(void) {
 }
 
 static void teardown(void) {
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, outside);
-  cr_assert_eq(system(cmd), 0);
+  scratch_dir_remove(dir);
+  cr_assert_eq(remove(outside), 0, "%s", outside);
 }
 
 TestSuite(web, .init = setup, .fini = teardown);

@@ -4,6 +4,8 @@
  * IMDSv2 against a loopback server that also plays STS (checking each AssumeRole's SigV4 signature),
  * per-target-account AssumeRole with ExternalId, and the default chain's order. */
 #include <criterion/criterion.h>
+
+#include "scratch_dir.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,13 +40,14 @@ static void clean_env(void) {
   setenv("AWS_CONFIG_FILE", path, 1);
   snprintf(path, sizeof path, "%s/credentials", fixture_dir);
   setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/orch-creds-XXXXXX");
-  cr_assert(mkdtemp(tmpdir));
+  scratch_dir_make(tmpdir, sizeof tmpdir, "/tmp", "creds");
   setenv("HOME", tmpdir, 1);
   setenv("AWS_EC2_METADATA_DISABLED", "true", 1); /* never wait on a real 169.254.169.254 */
 }
 
-TestSuite(aws_creds, .init = clean_env);
+static void remove_home(void) { scratch_dir_remove(tmpdir); }
+
+TestSuite(aws_creds, .init = clean_env, .fini = remove_home);
 
 static void write_file(const char *path, const char *text) {
   FILE *f = fopen(path, "w");
@@ -356,7 +359,10 @@ static void start_fake(void) {
   snprintf(srv_host, sizeof srv_host, "127.0.0.1:%d", srv->port);
 }
 
-static void stop_fake(void) { lb_stop(srv); }
+static void stop_fake(void) {
+  lb_stop(srv);
+  remove_home();
+}
 
 TestSuite(aws_creds_net, .init = start_fake, .fini = stop_fake);
 

@@ -6,6 +6,8 @@
 #define EXEC_HARNESS_H
 
 #include <criterion/criterion.h>
+
+#include "scratch_dir.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +29,7 @@ static inline void h_start_sim(struct harness *h, const char *scenario_file, con
                                uint64_t seed) {
   orch_json_init();
   memset(h, 0, sizeof *h);
-  snprintf(h->dir, sizeof h->dir, "/tmp/orch-exec-test-XXXXXX");
-  cr_assert_not_null(mkdtemp(h->dir));
+  scratch_dir_make(h->dir, sizeof h->dir, "/tmp", "exec-test");
   char path[1024];
   struct orch_error err = {0};
   if (scenario_file) h_scenario_path(path, sizeof path, scenario_file);
@@ -70,9 +71,7 @@ static inline void h_stop_engine(struct harness *h) { exec_rig_stop_engine(h); }
 
 static inline void h_stop(struct harness *h) {
   exec_rig_stop(h);
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", h->dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", h->dir);
+  scratch_dir_remove(h->dir);
 }
 
 /* Wait (real time, polling) until the simulator's clock reads at least `until_ms`: the discrete-event

@@ -5,6 +5,8 @@
  * forged JWT, even a valid Admin API token); a user in no mapped group gets 403 saying so; without claims
  * the request's own credentials count (none: 401). Uses orch_lambda, orch_api, a scratch sqlite store. */
 #include <criterion/criterion.h>
+
+#include "scratch_dir.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +29,7 @@ static struct orch_lambda_env env;
 
 static void setup(void) {
   orch_json_init();
-  snprintf(dir, sizeof dir, "/tmp/orch-lambda-api-XXXXXX");
-  cr_assert_not_null(mkdtemp(dir));
+  scratch_dir_make(dir, sizeof dir, "/tmp", "lambda-api");
   char spec[128];
   snprintf(spec, sizeof spec, "sqlite:%s/drsorch.db", dir);
   struct orch_error err = {0};
@@ -46,9 +47,7 @@ static void teardown(void) {
   orch_api_free(api);
   orch_store_close(store);
   orch_config_free(cfg);
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+  scratch_dir_remove(dir);
 }
 
 TestSuite(lambda_api, .init = setup, .fini = teardown, .timeout = 60);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/orch_error.h"
+#include "scratch_dir.h"
 #include "store/orch_store.h"
 
 /* Fail the test with the error's message when `call` does not return 0. */
@@ -38,22 +39,14 @@
     cr_assert((e).message[0], "%s: empty message", #call);                                               \
   } while (0)
 
-static inline int store_test_rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
 /* A fresh directory under $ORCH_BINARY_DIR (else /tmp) into `out`. */
 static inline void store_test_mkdtemp(char *out, size_t size, const char *tag) {
   const char *base = getenv("ORCH_BINARY_DIR");
-  snprintf(out, size, "%s/store-test-%s-XXXXXX", base && *base ? base : "/tmp", tag);
-  cr_assert(mkdtemp(out), "mkdtemp %s", out);
+  char t[64];
+  snprintf(t, sizeof t, "store-test-%s", tag);
+  scratch_dir_make(out, size, base && *base ? base : "/tmp", t);
 }
 
-static inline void store_test_rmtree(const char *dir) {
-  if (dir && *dir) (void)nftw(dir, store_test_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-}
+static inline void store_test_rmtree(const char *dir) { scratch_dir_remove(dir); }
 
 #endif
