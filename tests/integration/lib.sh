@@ -19,6 +19,9 @@ skip_test() { echo "SKIPPED: $*" >&2; exit 77; }
 expect_eq() { if [ "$1" == "$2" ]; then ok; else fail "$3: expected '$2', got '$1'"; fi; }
 # (a here-string, not a pipe: under pipefail `grep -q` quitting at the first match would fail the writer)
 expect_match() { if grep -qE -- "$2" <<<"$1"; then ok; else fail "$3: '$1' does not match /$2/"; fi; }
+# wait_for FILE REGEX [SECONDS]: poll FILE until a line matches REGEX, for up to SECONDS (default 60). The
+# bound only stops a broken run; what the test asserts is the line, never how soon it came.
+wait_for() { local n=$(( ${3:-60} * 20 )); for _ in $(seq 1 "$n"); do grep -qE "$2" "$1" && return 0; sleep 0.05; done; return 1; }
 # JSON field through node (an independent parser): json_get '<json>' 'a.b.c'
 json_get() { node -e 'let v=JSON.parse(process.argv[1]);for(const k of process.argv[2].split("."))v=v?.[k];process.stdout.write(typeof v==="object"?JSON.stringify(v):String(v))' "$1" "$2"; }
 # start_serve LOGFILE ARGS...: starts drsorch serve on 127.0.0.1:0, sets ADDR.

@@ -24,7 +24,6 @@ return plan {
   },
 }
 LUA
-wait_for() { for _ in $(seq 1 1200); do grep -qE "$2" "$1" && return 0; sleep 0.05; done; return 1; }
 
 # Ctrl-C during --keep-for: the clean-up starts now (1000 simulated hours would be 100 real minutes: a run
 # still waiting after a minute is stopped, and fails the test).

@@ -15,9 +15,6 @@ export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIASIMULATOREXAMPLE AWS_SECRET_AC
 
 start_sim "$TMP/sim.log" --scenario "$SCEN" --speed 120 || exit 1
 
-# wait_for FILE REGEX: up to 30 s.
-wait_for() { for _ in $(seq 1 600); do grep -qE "$2" "$1" && return 0; sleep 0.05; done; return 1; }
-
 "$DRSORCH" run "$PLAN" --mode drill --endpoint-url "$URL" --poll 1s --approve-all --db "$DB" </dev/null >"$TMP/run.out" 2>&1 &
 RUN=$!
 # Interrupt once a server is up: clean-up then has instances to terminate, which takes at least a poll.

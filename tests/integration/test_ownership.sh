@@ -13,8 +13,6 @@ SCEN="$ORCH_SOURCE_DIR/plans/scenarios/three-tier-demo.json"
 clean_aws_env
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIASIMULATOREXAMPLE AWS_SECRET_ACCESS_KEY=simulator/secret/EXAMPLEKEY
 
-# wait_for FILE REGEX [SECONDS]: up to SECONDS (default 60) of polling.
-wait_for() { local n=$(( ${3:-60} * 20 )); for _ in $(seq 1 "$n"); do grep -qE "$2" "$1" && return 0; sleep 0.05; done; return 1; }
 
 # A plan with its own module, whose first wave's hook sleeps long (in simulated time) so the run lives.
 mkdir -p "$TMP/plan/lib" "$TMP/elsewhere"

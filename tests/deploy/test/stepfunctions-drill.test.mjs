@@ -66,10 +66,11 @@ test('a drill through Step Functions: gate approved through the API, a crashed s
         if (last && !last.WaitingForApproval && ['EXECUTE_WAVE', 'UPDATE_WAVE_STATUS'].includes(input.action))
           await sim.admin('POST', '/_sim/clock', { advance: last.WaitSeconds });
         const crashHere = !killed && input.action !== 'AWAIT_APPROVAL';
-        if (crashHere) await sim.admin('PUT', '/_sim/faults', { latency: { 'drs:StartRecovery': '10s' } });
+        if (crashHere) await sim.admin('PUT', '/_sim/faults', { latency: { 'drs:StartRecovery': '60s' } });
         const pending = fns.orch.invoke(input);
         if (crashHere) {
-          // Kill the runtime once StartRecovery reached the region (its answer is held back 10 s).
+          // Kill the runtime once StartRecovery reached the region (its answer is held back 60 s, the
+          // simulator's cap: the poll below has all that time to see the call, however busy the machine).
           let done = false;
           pending.then(() => { done = true; }, () => { done = true; });
           while (!done) {
