@@ -26,6 +26,24 @@ function stream(chunks: string[]): Response {
   }), { status: 200, headers: { "Content-Type": "text/event-stream" } });
 }
 
+/** Opens a stream on an API whose n-th request gets answers[n]; `ask` records each request. Resolves once the
+ * stream has ended, with the events handed on and the states it went through. */
+async function runUntilEnded(answers: (() => Response)[], ask: (u: RequestInfo | URL, init?: RequestInit) => void,
+  opts: { retryMs: number; pollMs?: number }): Promise<{ got: number[]; states: StreamState[] }> {
+  let n = 0;
+  const api = new Api({ fetch: (async (u: RequestInfo | URL, init?: RequestInit) => {
+    ask(u, init);
+    return answers[n++]();
+  }) as typeof fetch });
+  api.credentials = { kind: "token", token: "drs_t" };
+  const got: number[] = [];
+  const states: StreamState[] = [];
+  await new Promise<void>((resolve) => {
+    openEventStream(api, "e1", { onEvent: (e) => got.push(e.seq), onState: (s) => { states.push(s); if (s === "ended") resolve(); } }, opts);
+  });
+  return { got, states };
+}
+
 describe("openEventStream", () => {
   it("reconnects after a drop with Last-Event-ID and hands on each event once, in order, until end", async () => {
     const asked: (string | null)[] = [];
@@ -35,16 +53,8 @@ describe("openEventStream", () => {
       () => stream([frame(ev(3)), frame(ev(4)), "event: dropped\ndata: \n\n"]),                // the server dropped us
       () => stream([frame(ev(4)), frame(ev(5)), "event: end\ndata: \n\n"]),                    // replays 4: seen
     ];
-    const api = new Api({ fetch: (async (_u: RequestInfo | URL, init?: RequestInit) => {
-      asked.push(new Headers(init?.headers).get("Last-Event-ID"));
-      return answers[asked.length - 1]();
-    }) as typeof fetch });
-    api.credentials = { kind: "token", token: "drs_t" };
-    const got: number[] = [];
-    const states: StreamState[] = [];
-    await new Promise<void>((resolve) => {
-      openEventStream(api, "e1", { onEvent: (e) => got.push(e.seq), onState: (s) => { states.push(s); if (s === "ended") resolve(); } }, { retryMs: 5 });
-    });
+    const { got, states } = await runUntilEnded(answers, (_u, init) => asked.push(new Headers(init?.headers).get("Last-Event-ID")),
+      { retryMs: 5 });
     expect(got).toEqual([1, 2, 3, 4, 5]);
     expect(asked).toEqual([null, "2", "2", "4"]);
     expect(states[0]).toBe("live");
@@ -85,16 +95,9 @@ describe("openEventStream", () => {
       () => page([ev(3), ev(4)], false),       // 3 again (a retried read): handed on once
       () => page([ev(5)], true),
     ];
-    const api = new Api({ fetch: (async (u: RequestInfo | URL, init?: RequestInit) => {
-      asked.push(`${new Headers(init?.headers).get("Accept")} ${String(u).replace(/^.*\/events/, "")}`);
-      return answers[asked.length - 1]();
-    }) as typeof fetch });
-    api.credentials = { kind: "token", token: "drs_t" };
-    const got: number[] = [];
-    const states: StreamState[] = [];
-    await new Promise<void>((resolve) => {
-      openEventStream(api, "e1", { onEvent: (e) => got.push(e.seq), onState: (s) => { states.push(s); if (s === "ended") resolve(); } }, { retryMs: 5, pollMs: 5 });
-    });
+    const { got, states } = await runUntilEnded(answers,
+      (u, init) => asked.push(`${new Headers(init?.headers).get("Accept")} ${String(u).replace(/^.*\/events/, "")}`),
+      { retryMs: 5, pollMs: 5 });
     expect(got).toEqual([1, 2, 3, 4, 5]);
     expect(asked).toEqual(["text/event-stream ", "application/json ?from=1&limit=500", "application/json ?from=3&limit=500",
       "application/json ?from=4&limit=500", "application/json ?from=5&limit=500"]);
