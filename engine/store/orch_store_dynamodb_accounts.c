@@ -44,11 +44,10 @@ int orch_store_dy_account_create(void *ctx, const struct orch_store_account *a, 
     json_decref(rec);
     rec = NULL;
   }
-  rc = orch_store_dy_put(ctx, json_incref(rec), "attribute_not_exists(pk)", NULL, NULL, err);
-  /* refused: another record, or this very one (its first try landed, the answer lost) */
-  if (orch_store_dy_condition_failed(rc, err) && (rc = orch_store_dy_stored_as(ctx, rec, err)) == 0)
+  rc = orch_store_dy_put(ctx, rec, "attribute_not_exists(pk)", NULL, NULL, err);
+  /* refused: another record, or this very one (its first try landed, the answer lost: its token is there) */
+  if (orch_store_dy_condition_failed(rc, err) && (rc = orch_store_dy_landed(ctx, PK, sk, "tok", tok, err)) == 0)
     rc = orch_error_setc(err, ORCH_EEXIST, "account_id", "account %s is already a target account", a->account_id);
-  json_decref(rec);
   return rc == 1 ? 0 : rc;
 }
 

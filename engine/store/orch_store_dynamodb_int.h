@@ -110,7 +110,8 @@ int orch_store_dy_get(struct orch_store_dy *d, const char *pk, const char *sk, c
                       struct orch_error *err);
 
 /* Whether the item at the key of `item` is `item`, attribute for attribute: 1, 0 (another or none), or an
- * error reading it. After a refused put: its own first try landed, the answer lost. */
+ * error reading it. After a refused put: its own first try landed, the answer lost (err is then cleared).
+ * For items with no mark of their own; one with a write token uses orch_store_dy_landed. */
 int orch_store_dy_stored_as(struct orch_store_dy *d, const json_t *item, struct orch_error *err);
 /* PutItem of `item` (stolen) under `cond` (may be NULL) whose placeholders are in names / values (stolen,
  * may be NULL). Acknowledged only: a commit. */

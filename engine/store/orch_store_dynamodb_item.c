@@ -181,7 +181,7 @@ int orch_store_dy_get(struct orch_store_dy *d, const char *pk, const char *sk, c
 int orch_store_dy_stored_as(struct orch_store_dy *d, const json_t *item, struct orch_error *err) {
   json_t *now = NULL;
   int rc = orch_store_dy_get(d, orch_store_dy_str(item, "pk"), orch_store_dy_str(item, "sk"), NULL, &now, err);
-  if (rc == 1) rc = json_equal(now, item);
+  if (rc == 1 && (rc = json_equal(now, item))) orch_error_clear(err);
   json_decref(now);
   return rc;
 }
