@@ -2,7 +2,7 @@
 // (schema.gen.ts), credentials attached (a bearer token, or the session cookie with its CSRF token on
 // changes), every failure turned into an ApiError carrying the API's own words (the error envelope's code,
 // message, details and request id), and a 401 reported once so the console can return to sign-in.
-import { operations, type OperationId, type OperationTypes } from "./schema.gen";
+import { operations, type OperationId, type OperationTypes } from "./operations.gen";
 
 export type Credentials =
   | { kind: "token"; token: string }

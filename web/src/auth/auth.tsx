@@ -5,7 +5,8 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { useLocation, useNavigate } from "react-router";
 import { Api, ApiError, allowed, type Credentials } from "../api/client";
-import type { Me, OperationId } from "../api/schema.gen";
+import type { OperationId } from "../api/operations.gen";
+import type { Me } from "../api/schema.gen";
 import { hostedUiLogout } from "./pkce";
 import type { RuntimeConfig } from "./runtime";
 

@@ -27,7 +27,7 @@ import { RouterButton, RouterLink } from "../components/RouterLink";
 import { Status, statusWords } from "../components/status";
 import { WaveGraph } from "../components/WaveGraph";
 import { commandsFor, describeEvent, ended, engineNow, notable, useLiveExecution, waveActions, type ClockMark, type Command } from "../state/execution";
-import type { OperationId } from "../api/schema.gen";
+import type { OperationId } from "../api/operations.gen";
 
 const COMMAND_OP: Record<Command, OperationId> = { pause: "pauseExecution", resume: "resumeExecution", cancel: "cancelExecution", cleanup: "cleanupExecution" };
 const WAVE_OP = { approve: "approveExecution", retry: "retryWave", skip: "skipWave" } as const;
